@@ -1,0 +1,103 @@
+import type { Database } from '../db/index.ts';
+import { GatewayError } from '../errors/index.ts';
+import { hashesEqual, hashKey, keyPrefix, touchApiKey } from './api-keys.ts';
+
+export interface AuthenticatedKey {
+  keyId: string;
+  keyName: string;
+  userId: string;
+  plan: string;
+  rateLimitRpm: number | null;
+}
+
+interface KeyRow {
+  id: string;
+  name: string;
+  key_hash: string;
+  user_id: string;
+  plan: string;
+  rate_limit_rpm: number | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+interface CacheEntry {
+  row: KeyRow | null;
+  fetchedAt: number;
+}
+
+export interface KeyAuthenticatorOptions {
+  /** How long another process's revocation may take to be seen here; same-process revocations are immediate. */
+  ttlMs?: number;
+  maxEntries?: number;
+  touchIntervalMs?: number;
+}
+
+/** Resolves `ck_` secrets to their key and owner, with a small in-memory cache. */
+export class KeyAuthenticator {
+  readonly #db: Database;
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #touched = new Map<string, number>();
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+  readonly #touchIntervalMs: number;
+
+  constructor(db: Database, options: KeyAuthenticatorOptions = {}) {
+    this.#db = db;
+    this.#ttlMs = options.ttlMs ?? 5_000;
+    this.#maxEntries = options.maxEntries ?? 50_000;
+    this.#touchIntervalMs = options.touchIntervalMs ?? 60_000;
+  }
+
+  async authenticate(secret: string | undefined): Promise<AuthenticatedKey> {
+    if (!secret) throw new GatewayError('missing_api_key', { message: 'Missing API key: send Authorization: Bearer ck_….' });
+    if (!secret.startsWith(keyPrefix) || secret.length < keyPrefix.length + 16) {
+      throw new GatewayError('invalid_api_key', { message: 'Malformed API key: keys start with ck_.' });
+    }
+    const keyHash = hashKey(secret);
+    const row = await this.#lookup(keyHash);
+    if (!row || !hashesEqual(row.key_hash, keyHash)) {
+      throw new GatewayError('invalid_api_key', { message: 'Invalid API key.' });
+    }
+    const now = Date.now();
+    if (row.revoked_at !== null) throw new GatewayError('invalid_api_key', { message: 'This API key has been revoked.' });
+    if (row.expires_at !== null && row.expires_at <= now) {
+      throw new GatewayError('invalid_api_key', { message: 'This API key has expired.' });
+    }
+    this.#touch(row.id, now);
+    return {
+      keyId: row.id,
+      keyName: row.name,
+      userId: row.user_id,
+      plan: row.plan,
+      rateLimitRpm: row.rate_limit_rpm,
+    };
+  }
+
+  /** Drops cached entries so a revocation or limit change in this process applies to the next request. */
+  invalidate(): void {
+    this.#cache.clear();
+  }
+
+  async #lookup(keyHash: string): Promise<KeyRow | null> {
+    const cached = this.#cache.get(keyHash);
+    if (cached && Date.now() - cached.fetchedAt < this.#ttlMs) return cached.row;
+    const row =
+      (await this.#db.get<KeyRow>(
+        `SELECT k.id, k.name, k.key_hash, k.user_id, k.expires_at, k.revoked_at, u.plan, u.rate_limit_rpm
+         FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?`,
+        [keyHash],
+      )) ?? null;
+    if (this.#cache.size >= this.#maxEntries) this.#cache.clear();
+    this.#cache.set(keyHash, { row, fetchedAt: Date.now() });
+    return row;
+  }
+
+  #touch(keyId: string, now: number): void {
+    const last = this.#touched.get(keyId) ?? 0;
+    if (now - last < this.#touchIntervalMs) return;
+    this.#touched.set(keyId, now);
+    // Best effort: last-used is informational and must not slow or fail the request.
+    touchApiKey(this.#db, keyId, now).catch(() => undefined);
+  }
+}

@@ -1,0 +1,58 @@
+import { GatewayError } from '../errors/index.ts';
+import type { ModelEntry } from '../routing/catalog.ts';
+import { formatCredits } from './money.ts';
+import { emptyUsage, tokenCost } from './token-cost.ts';
+
+/** Image parts are billed as fixed token blocks by providers, not by their URL's bytes. */
+const tokensPerImagePart = 2_000;
+
+export interface HoldPlan {
+  holdMicro: number;
+  /** Output cap to send upstream when the balance cannot cover the model's maximum. */
+  clampOutputTokens: number | undefined;
+}
+
+export interface HoldPlanInput {
+  model: ModelEntry;
+  /** Raw request body: its byte length bounds its text tokens (a token is at least one byte). */
+  rawBody: string;
+  requestedOutputTokens: number | undefined;
+  choices: number;
+  availableMicro: number;
+}
+
+/**
+ * Worst-case cost of a chat call: every body byte as an input token plus the full
+ * output allowance for every choice. When that is more than the user can cover, a
+ * client that set no limit gets its output capped to what it can afford; one that
+ * asked for more than it can afford gets a 402 that says how much it could have.
+ */
+export function planHold(input: HoldPlanInput): HoldPlan {
+  const { model, choices } = input;
+  const inputTokens = Buffer.byteLength(input.rawBody) + countImageParts(input.rawBody) * tokensPerImagePart;
+  const perChoiceOutput = Math.min(input.requestedOutputTokens ?? model.maxOutputTokens, model.maxOutputTokens);
+  const inputMicro = tokenCost(model.price, { ...emptyUsage, inputTokens });
+  const worstCase = inputMicro + tokenCost(model.price, { ...emptyUsage, outputTokens: perChoiceOutput * choices });
+  if (worstCase <= input.availableMicro) return { holdMicro: worstCase, clampOutputTokens: undefined };
+
+  const outputRate = Math.max(model.price.output, model.price.reasoning ?? 0);
+  const affordable = outputRate === 0 ? perChoiceOutput : Math.floor(((input.availableMicro - inputMicro) * 1_000_000) / outputRate / choices);
+  if (affordable < 1 || input.requestedOutputTokens !== undefined) {
+    throw new GatewayError('insufficient_credits', {
+      message:
+        affordable < 1
+          ? `Insufficient credits: this request's input alone may cost up to ${formatCredits(inputMicro)} credits and ${formatCredits(input.availableMicro)} are available.`
+          : `Insufficient credits for up to ${perChoiceOutput} output tokens: ${formatCredits(input.availableMicro)} credits available cover at most ${affordable}. Lower max_tokens or top up.`,
+    });
+  }
+  return {
+    holdMicro: inputMicro + tokenCost(model.price, { ...emptyUsage, outputTokens: affordable * choices }),
+    clampOutputTokens: affordable,
+  };
+}
+
+function countImageParts(rawBody: string): number {
+  let count = 0;
+  for (let at = rawBody.indexOf('"image_url"'); at !== -1; at = rawBody.indexOf('"image_url"', at + 1)) count++;
+  return count;
+}

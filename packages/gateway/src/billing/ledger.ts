@@ -1,0 +1,198 @@
+import type { Database, Queryable } from '../db/index.ts';
+import { GatewayError } from '../errors/index.ts';
+import { newId } from '../ids.ts';
+import { formatCredits } from './money.ts';
+
+export type LedgerKind = 'grant' | 'charge' | 'redeem' | 'refund' | 'adjustment';
+
+export interface LedgerEntry {
+  id: string;
+  user_id: string;
+  amount_micro: number;
+  balance_after_micro: number;
+  kind: LedgerKind;
+  request_id: string | null;
+  hold_id: string | null;
+  description: string;
+  created_at: number;
+}
+
+export interface Hold {
+  id: string;
+  userId: string;
+  amountMicro: number;
+}
+
+/** Every balance change is one ledger row written in the same transaction as the balance. */
+async function appendEntry(
+  tx: Queryable,
+  entry: { userId: string; amountMicro: number; kind: LedgerKind; requestId?: string | null; holdId?: string | null; description: string },
+  balanceHeldDelta = 0,
+): Promise<LedgerEntry> {
+  const updated = await tx.get<{ balance_micro: number }>(
+    'UPDATE users SET balance_micro = balance_micro + ?, held_micro = held_micro + ? WHERE id = ? RETURNING balance_micro',
+    [entry.amountMicro, balanceHeldDelta, entry.userId],
+  );
+  if (!updated) throw new GatewayError('not_found', { message: `No such user: ${entry.userId}` });
+  const row: LedgerEntry = {
+    id: newId('led'),
+    user_id: entry.userId,
+    amount_micro: entry.amountMicro,
+    balance_after_micro: Number(updated.balance_micro),
+    kind: entry.kind,
+    request_id: entry.requestId ?? null,
+    hold_id: entry.holdId ?? null,
+    description: entry.description,
+    created_at: Date.now(),
+  };
+  await tx.run(
+    `INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [row.id, row.user_id, row.amount_micro, row.balance_after_micro, row.kind, row.request_id, row.hold_id, row.description, row.created_at],
+  );
+  return row;
+}
+
+export function grantCredits(
+  db: Database,
+  userId: string,
+  amountMicro: number,
+  description = 'operator grant',
+  kind: LedgerKind = 'grant',
+): Promise<LedgerEntry> {
+  if (!Number.isSafeInteger(amountMicro) || amountMicro === 0) {
+    throw new GatewayError('invalid_request', { message: 'Grant amount must be a non-zero whole number of micro-credits.' });
+  }
+  return db.transaction((tx) => appendEntry(tx, { userId, amountMicro, kind, description }));
+}
+
+export interface PlaceHoldInput {
+  userId: string;
+  keyId: string | null;
+  requestId: string;
+  amountMicro: number;
+  /** The endpoint's minimum balance: available credit must reach it before anything is held. */
+  minimumMicro: number;
+}
+
+/**
+ * Atomically reserves `amountMicro` of the user's available credit (balance − open holds).
+ * The conditional UPDATE is the whole concurrency story: two requests can never both
+ * hold the same credit, on one replica or many.
+ */
+export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Hold> {
+  const amount = Math.max(0, Math.ceil(input.amountMicro));
+  const required = Math.max(amount, input.minimumMicro);
+  return db.transaction(async (tx) => {
+    const { changes } = await tx.run(
+      'UPDATE users SET held_micro = held_micro + ? WHERE id = ? AND balance_micro - held_micro >= ?',
+      [amount, input.userId, required],
+    );
+    if (changes === 0) {
+      const user = await tx.get<{ balance_micro: number; held_micro: number }>(
+        'SELECT balance_micro, held_micro FROM users WHERE id = ?',
+        [input.userId],
+      );
+      const available = user ? Number(user.balance_micro) - Number(user.held_micro) : 0;
+      throw new GatewayError('insufficient_credits', {
+        message: `Insufficient credits: ${formatCredits(available)} available, this request needs at least ${formatCredits(required)}. Top up to continue.`,
+      });
+    }
+    const hold: Hold = { id: newId('hld'), userId: input.userId, amountMicro: amount };
+    await tx.run(
+      "INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",
+      [hold.id, input.userId, input.keyId, input.requestId, amount, Date.now()],
+    );
+    return hold;
+  });
+}
+
+export interface Settlement {
+  chargeMicro: number;
+  description: string;
+  requestId: string;
+  /** Extra writes that must commit with the charge (the request log row). */
+  alsoWrite?: (tx: Queryable) => Promise<void>;
+}
+
+/**
+ * Closes a hold exactly once: charges the metered cost (0 for a failed call) and
+ * releases the rest. A second settle of the same hold is a no-op returning false.
+ */
+export async function settleHold(db: Database, hold: Hold, settlement: Settlement): Promise<boolean> {
+  const charge = Math.max(0, Math.ceil(settlement.chargeMicro));
+  return db.transaction(async (tx) => {
+    const { changes } = await tx.run(
+      "UPDATE holds SET status = ?, charged_micro = ?, closed_at = ? WHERE id = ? AND status = 'open'",
+      [charge > 0 ? 'settled' : 'released', charge, Date.now(), hold.id],
+    );
+    if (changes === 0) return false;
+    if (charge > 0) {
+      await appendEntry(
+        tx,
+        {
+          userId: hold.userId,
+          amountMicro: -charge,
+          kind: 'charge',
+          requestId: settlement.requestId,
+          holdId: hold.id,
+          description: settlement.description,
+        },
+        -hold.amountMicro,
+      );
+    } else {
+      await tx.run('UPDATE users SET held_micro = held_micro - ? WHERE id = ?', [hold.amountMicro, hold.userId]);
+    }
+    await settlement.alsoWrite?.(tx);
+    return true;
+  });
+}
+
+/** After a crash, holds of requests that can no longer finish are released (never charged twice). */
+export async function releaseStaleHolds(db: Database, olderThanMs: number): Promise<number> {
+  const cutoff = Date.now() - olderThanMs;
+  const stale = await db.all<{ id: string; user_id: string; amount_micro: number }>(
+    "SELECT id, user_id, amount_micro FROM holds WHERE status = 'open' AND created_at < ?",
+    [cutoff],
+  );
+  let released = 0;
+  for (const row of stale) {
+    const closed = await settleHold(
+      db,
+      { id: row.id, userId: row.user_id, amountMicro: Number(row.amount_micro) },
+      { chargeMicro: 0, description: 'stale hold released', requestId: '' },
+    );
+    if (closed) released++;
+  }
+  return released;
+}
+
+export async function getBalance(
+  db: Queryable,
+  userId: string,
+): Promise<{ balanceMicro: number; heldMicro: number; availableMicro: number }> {
+  const row = await db.get<{ balance_micro: number; held_micro: number }>(
+    'SELECT balance_micro, held_micro FROM users WHERE id = ?',
+    [userId],
+  );
+  if (!row) throw new GatewayError('not_found', { message: `No such user: ${userId}` });
+  const balanceMicro = Number(row.balance_micro);
+  const heldMicro = Number(row.held_micro);
+  return { balanceMicro, heldMicro, availableMicro: balanceMicro - heldMicro };
+}
+
+export function listLedger(db: Queryable, userId: string, limit = 100): Promise<LedgerEntry[]> {
+  return db.all<LedgerEntry>('SELECT * FROM ledger_entries WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?', [
+    userId,
+    limit,
+  ]);
+}
+
+/** The invariant every money-moving test checks: the cached balance is the ledger's sum. */
+export async function ledgerSum(db: Queryable, userId: string): Promise<number> {
+  const row = await db.get<{ total: number | null }>(
+    'SELECT COALESCE(SUM(amount_micro), 0) AS total FROM ledger_entries WHERE user_id = ?',
+    [userId],
+  );
+  return Number(row?.total ?? 0);
+}

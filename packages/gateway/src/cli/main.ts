@@ -1,0 +1,233 @@
+import { parseArgs } from 'node:util';
+import {
+  createApiKey,
+  createUser,
+  listApiKeys,
+  listUsers,
+  requireUser,
+  revokeApiKey,
+  setUserPlan,
+  setUserRateLimit,
+} from '../accounts/index.ts';
+import { creditsToMicro, formatCredits, getBalance, grantCredits, listLedger } from '../billing/index.ts';
+import { ConfigError, type GatewayConfig, loadConfig } from '../config/index.ts';
+import { type Database, openDatabase } from '../db/index.ts';
+import { GatewayError } from '../errors/index.ts';
+import { startGateway } from '../gateway.ts';
+import { listRequestLogs } from '../usage/index.ts';
+import { printTable } from './print-table.ts';
+
+const usage = `hypereal — self-hosted AI API gateway
+
+  hypereal serve [--config FILE]                       start the gateway (default :8080, SQLite under ./data)
+  hypereal users create --email E [--plan P]           create a user
+  hypereal users list
+  hypereal users set-limit --user U --rpm N            per-user requests/minute (--rpm 0 clears it)
+  hypereal users set-plan --user U --plan P
+  hypereal credits grant --user U --credits N [--note T]
+  hypereal credits balance --user U
+  hypereal credits ledger --user U [--limit N]
+  hypereal keys create --user U [--name N]             prints the ck_ key once
+  hypereal keys list --user U
+  hypereal keys revoke --user U --key ID|PREFIX
+  hypereal logs --user U [--limit N]                   recent requests
+  hypereal models                                      catalog with prices (USD per 1M tokens)
+
+  U is a user id or email. Global: --config FILE (else $HYPEREAL_CONFIG or ./hypereal.yaml);
+  DATABASE_URL=postgres://… selects PostgreSQL.`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    config: { type: 'string' },
+    email: { type: 'string' },
+    plan: { type: 'string' },
+    user: { type: 'string' },
+    rpm: { type: 'string' },
+    credits: { type: 'string' },
+    note: { type: 'string' },
+    name: { type: 'string' },
+    key: { type: 'string' },
+    limit: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+function required(name: keyof typeof values): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`missing --${name}`);
+  return value;
+}
+
+function numberOption(name: keyof typeof values, fallback?: number): number {
+  const raw = values[name];
+  if (raw === undefined && fallback !== undefined) return fallback;
+  const value = Number(required(name));
+  if (!Number.isFinite(value)) throw new UsageError(`--${name} must be a number`);
+  return value;
+}
+
+class UsageError extends Error {}
+
+async function withDb<T>(config: GatewayConfig, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase({ databaseUrl: config.database.url, sqlitePath: config.database.sqlitePath });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function run(): Promise<void> {
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return;
+  }
+  const config = loadConfig({ path: values.config });
+  const route = `${command}${sub ? ` ${sub}` : ''}`;
+  switch (route) {
+    case 'serve': {
+      const gateway = await startGateway(config);
+      const stop = () => {
+        gateway.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      console.log(`Hypereal gateway on ${gateway.url} (config: ${config.source}, ${config.catalog.size} models)`);
+      return;
+    }
+    case 'models':
+      printTable(
+        config.catalog.ids().map((id) => {
+          const model = config.catalog.resolve(id)!;
+          const usd = (micro: number | undefined) => (micro === undefined ? '' : String(micro / 1e8));
+          return {
+            model: id,
+            dialect: model.dialect,
+            route: model.routes.map((r) => `${r.provider.name}/${r.model}`).join(' → '),
+            input: usd(model.price.input),
+            cached: usd(model.price.cachedInput),
+            output: usd(model.price.output),
+          };
+        }),
+      );
+      return;
+  }
+  await withDb(config, async (db) => {
+    switch (route) {
+      case 'users create': {
+        const user = await createUser(db, { email: required('email'), ...(values.plan ? { plan: values.plan } : {}) });
+        console.log(`created user ${user.email} (${user.id})`);
+        return;
+      }
+      case 'users list':
+        printTable(
+          (await listUsers(db)).map((u) => ({
+            id: u.id,
+            email: u.email,
+            plan: u.plan,
+            rpm: u.rate_limit_rpm ?? '',
+            balance: formatCredits(Number(u.balance_micro)),
+          })),
+        );
+        return;
+      case 'users set-limit': {
+        const user = await requireUser(db, required('user'));
+        const rpm = numberOption('rpm');
+        await setUserRateLimit(db, user.id, rpm > 0 ? Math.floor(rpm) : null);
+        console.log(rpm > 0 ? `${user.email}: ${Math.floor(rpm)} requests/minute` : `${user.email}: plan default`);
+        return;
+      }
+      case 'users set-plan': {
+        const user = await requireUser(db, required('user'));
+        await setUserPlan(db, user.id, required('plan'));
+        console.log(`${user.email}: plan ${values.plan}`);
+        return;
+      }
+      case 'credits grant': {
+        const user = await requireUser(db, required('user'));
+        const entry = await grantCredits(db, user.id, creditsToMicro(numberOption('credits')), values.note ?? 'operator grant');
+        console.log(`granted ${formatCredits(entry.amount_micro)} credits to ${user.email}; balance ${formatCredits(entry.balance_after_micro)}`);
+        return;
+      }
+      case 'credits balance': {
+        const user = await requireUser(db, required('user'));
+        const balance = await getBalance(db, user.id);
+        console.log(
+          `${user.email}: balance ${formatCredits(balance.balanceMicro)} credits, held ${formatCredits(balance.heldMicro)}, available ${formatCredits(balance.availableMicro)}`,
+        );
+        return;
+      }
+      case 'credits ledger': {
+        const user = await requireUser(db, required('user'));
+        printTable(
+          (await listLedger(db, user.id, numberOption('limit', 50))).map((e) => ({
+            at: new Date(Number(e.created_at)).toISOString(),
+            kind: e.kind,
+            amount: formatCredits(Number(e.amount_micro)),
+            balance: formatCredits(Number(e.balance_after_micro)),
+            description: e.description,
+          })),
+        );
+        return;
+      }
+      case 'keys create': {
+        const user = await requireUser(db, required('user'));
+        const { secret, record } = await createApiKey(db, { userId: user.id, name: values.name ?? 'default' });
+        console.log(secret);
+        console.error(`key ${record.id} (${record.prefix}…) for ${user.email}: store it now, it is not shown again`);
+        return;
+      }
+      case 'keys list': {
+        const user = await requireUser(db, required('user'));
+        printTable(
+          (await listApiKeys(db, user.id)).map((k) => ({
+            id: k.id,
+            name: k.name,
+            prefix: `${k.prefix}…`,
+            created: new Date(Number(k.created_at)).toISOString(),
+            last_used: k.last_used_at ? new Date(Number(k.last_used_at)).toISOString() : '',
+            state: k.revoked_at ? 'revoked' : 'active',
+          })),
+        );
+        return;
+      }
+      case 'keys revoke': {
+        const user = await requireUser(db, required('user'));
+        const key = await revokeApiKey(db, user.id, required('key'));
+        console.log(`revoked ${key.id} (${key.prefix}…)`);
+        return;
+      }
+      case 'logs': {
+        const user = await requireUser(db, required('user'));
+        printTable(
+          (await listRequestLogs(db, user.id, numberOption('limit', 20))).map((l) => ({
+            at: new Date(Number(l.created_at)).toISOString(),
+            endpoint: l.endpoint,
+            model: l.model ?? '',
+            status: l.status,
+            ms: l.latency_ms,
+            in: l.prompt_tokens,
+            out: l.completion_tokens,
+            cost: formatCredits(Number(l.cost_micro)),
+            error: l.error_code ?? '',
+          })),
+        );
+        return;
+      }
+      default:
+        throw new UsageError(`unknown command: ${route}`);
+    }
+  });
+}
+
+run().catch((error: unknown) => {
+  if (error instanceof UsageError) console.error(`error: ${error.message}\n\n${usage}`);
+  else if (error instanceof ConfigError || error instanceof GatewayError) console.error(`error: ${error.message}`);
+  else console.error(error);
+  process.exit(1);
+});

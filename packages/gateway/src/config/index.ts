@@ -1,0 +1,2 @@
+export { ConfigError, type GatewayConfig, type LoadConfigOptions, loadConfig } from './load-config.ts';
+export type { ConfigFile } from './schema.ts';

@@ -1,0 +1,218 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
+import { adapters, type Provider } from '../providers/index.ts';
+import { Catalog, type ModelEntry, type ModelRoute } from '../routing/catalog.ts';
+import { formatIssues } from './format-issues.ts';
+import { type ConfigFile, configSchema, type ModelConfig, type ProviderConfig } from './schema.ts';
+
+export interface GatewayConfig {
+  server: { host: string; port: number; bodyLimitBytes: number; logLevel: string };
+  database: { url: string | undefined; sqlitePath: string };
+  billing: { minimumBalanceMicro: number };
+  rateLimits: { defaultRpm: number; plans: Readonly<Record<string, number>> };
+  upstream: { connectTimeoutMs: number; firstByteTimeoutMs: number; idleTimeoutMs: number };
+  providers: ReadonlyMap<string, Provider>;
+  catalog: Catalog;
+  /** Where the config came from, for startup logs. */
+  source: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const catalogDir = resolve(import.meta.dirname, '../../catalog');
+
+export interface LoadConfigOptions {
+  /** Config file path; else $HYPEREAL_CONFIG, else ./hypereal.yaml|.yml|.json when present. */
+  path?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Already-parsed config (tests), validated like a file. */
+  inline?: unknown;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const { file, source } = readConfigFile(options, env, cwd);
+  const builtin = readBuiltinCatalog();
+
+  const providers = buildProviders({ ...builtin.providers, ...mergeProviders(builtin.providers, file.providers) }, env, source);
+  const modelConfigs: Record<string, ModelConfig> = { ...builtin.models };
+  for (const [id, model] of Object.entries(file.models ?? {})) {
+    modelConfigs[id] = { ...(modelConfigs[id] ?? {}), ...model };
+  }
+  const models: ModelEntry[] = [];
+  for (const [id, model] of Object.entries(modelConfigs)) {
+    if (model.disabled) continue;
+    models.push(buildModel(id, model, builtin.defaults, providers, source));
+  }
+  const aliases = { ...builtin.aliases, ...(file.aliases ?? {}) };
+  for (const [alias, target] of Object.entries(aliases)) {
+    if (!modelConfigs[target]) throw new ConfigError(`${source}: aliases.${alias}: unknown target model "${target}"`);
+  }
+
+  const dataDir = env['HYPEREAL_DATA_DIR'] ?? join(cwd, 'data');
+  return {
+    server: {
+      host: env['HOST'] ?? file.server?.host ?? '0.0.0.0',
+      port: env['PORT'] !== undefined ? Number(env['PORT']) : (file.server?.port ?? 8080),
+      bodyLimitBytes: Math.round((file.server?.bodyLimitMb ?? 32) * 1024 * 1024),
+      logLevel: env['LOG_LEVEL'] ?? file.server?.logLevel ?? 'info',
+    },
+    database: {
+      url: env['DATABASE_URL'] || file.database?.url || undefined,
+      sqlitePath: resolve(cwd, file.database?.sqlitePath ?? join(dataDir, 'hypereal.db')),
+    },
+    billing: { minimumBalanceMicro: creditsToMicro(file.billing?.minimumBalanceCredits ?? 200) },
+    rateLimits: { defaultRpm: file.rateLimits?.defaultRpm ?? 600, plans: file.rateLimits?.plans ?? {} },
+    upstream: {
+      connectTimeoutMs: file.upstream?.connectTimeoutMs ?? 10_000,
+      firstByteTimeoutMs: file.upstream?.firstByteTimeoutMs ?? 300_000,
+      idleTimeoutMs: file.upstream?.idleTimeoutMs ?? 300_000,
+    },
+    providers,
+    catalog: new Catalog(models, Object.entries(aliases)),
+    source,
+  };
+}
+
+function readConfigFile(
+  options: LoadConfigOptions,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { file: ConfigFile; source: string } {
+  let raw: unknown = options.inline;
+  let source = 'inline config';
+  if (raw === undefined) {
+    const path = options.path ?? env['HYPEREAL_CONFIG'] ?? findDefaultConfig(cwd);
+    if (!path) return { file: {}, source: 'built-in defaults' };
+    source = resolve(cwd, path);
+    if (!existsSync(source)) throw new ConfigError(`Config file not found: ${source}`);
+    try {
+      raw = YAML.parse(readFileSync(source, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`${source}: not valid YAML/JSON: ${(error as Error).message}`);
+    }
+  }
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(formatIssues(source, parsed.error.issues));
+  return { file: parsed.data, source };
+}
+
+function findDefaultConfig(cwd: string): string | undefined {
+  return ['hypereal.yaml', 'hypereal.yml', 'hypereal.json'].map((name) => join(cwd, name)).find(existsSync);
+}
+
+interface BuiltinCatalog {
+  providers: Record<string, ProviderConfig>;
+  models: Record<string, ModelConfig>;
+  aliases: Record<string, string>;
+  defaults: { maxOutputTokens: number; contextWindow: number };
+}
+
+function readBuiltinCatalog(): BuiltinCatalog {
+  const modelsDoc = YAML.parse(readFileSync(join(catalogDir, 'models.yaml'), 'utf8'));
+  const providersDoc = YAML.parse(readFileSync(join(catalogDir, 'providers.yaml'), 'utf8'));
+  const parsed = configSchema.safeParse({
+    providers: providersDoc.providers,
+    models: modelsDoc.models,
+    aliases: modelsDoc.aliases,
+  });
+  if (!parsed.success) throw new ConfigError(formatIssues('built-in catalog', parsed.error.issues));
+  return {
+    providers: parsed.data.providers ?? {},
+    models: parsed.data.models ?? {},
+    aliases: parsed.data.aliases ?? {},
+    defaults: modelsDoc.defaults,
+  };
+}
+
+function mergeProviders(
+  builtin: Record<string, ProviderConfig>,
+  overrides: Record<string, ProviderConfig> | undefined,
+): Record<string, ProviderConfig> {
+  const merged: Record<string, ProviderConfig> = {};
+  for (const [name, override] of Object.entries(overrides ?? {})) merged[name] = { ...(builtin[name] ?? {}), ...override };
+  return merged;
+}
+
+const envName = (name: string): string => name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+function interpolate(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return value?.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, variable: string) => env[variable] ?? '');
+}
+
+function buildProviders(
+  configs: Record<string, ProviderConfig>,
+  env: NodeJS.ProcessEnv,
+  source: string,
+): Map<string, Provider> {
+  const providers = new Map<string, Provider>();
+  for (const [name, config] of Object.entries(configs)) {
+    const adapterId = config.adapter ?? 'openai-compatible';
+    const adapter = adapters[adapterId];
+    if (!adapter) {
+      throw new ConfigError(
+        `${source}: providers.${name}.adapter: unknown adapter "${adapterId}" (known: ${Object.keys(adapters).join(', ')})`,
+      );
+    }
+    const baseUrl = env[`${envName(name)}_BASE_URL`] || interpolate(config.baseUrl, env);
+    if (!baseUrl) throw new ConfigError(`${source}: providers.${name}.baseUrl: required`);
+    const apiKey = env[`${envName(name)}_API_KEY`] || interpolate(config.apiKey, env) || undefined;
+    providers.set(name, {
+      name,
+      adapter,
+      baseUrl: baseUrl.replace(/\/+$/, ''),
+      apiKey,
+      keyRequired: config.keyRequired ?? true,
+      headers: config.headers ?? {},
+    });
+  }
+  return providers;
+}
+
+function buildModel(
+  id: string,
+  config: ModelConfig,
+  defaults: BuiltinCatalog['defaults'],
+  providers: ReadonlyMap<string, Provider>,
+  source: string,
+): ModelEntry {
+  const field = `models.${id}`;
+  const routeConfigs = config.routes ?? (config.route ? [config.route] : []);
+  if (routeConfigs.length === 0) throw new ConfigError(`${source}: ${field}.route: required (e.g. "openai/gpt-5")`);
+  const routes: ModelRoute[] = routeConfigs.map((route, index) => {
+    const [providerName, model] =
+      typeof route === 'string' ? [route.slice(0, route.indexOf('/')), route.slice(route.indexOf('/') + 1)] : [route.provider, route.model];
+    const provider = providers.get(providerName);
+    if (!provider) {
+      throw new ConfigError(`${source}: ${field}.routes[${index}]: unknown provider "${providerName}"`);
+    }
+    return { provider, model };
+  });
+  if (!config.price) throw new ConfigError(`${source}: ${field}.price: required (USD per million tokens)`);
+  const price: TokenPrice = {
+    input: usdPerMillionToMicro(config.price.input),
+    output: usdPerMillionToMicro(config.price.output),
+    cachedInput: optionalPrice(config.price.cachedInput),
+    cacheWrite: optionalPrice(config.price.cacheWrite),
+    reasoning: optionalPrice(config.price.reasoning),
+  };
+  return {
+    id,
+    kind: config.kind ?? 'chat',
+    dialect: config.dialect ?? routes[0]!.provider.adapter.dialect,
+    routes,
+    price,
+    maxOutputTokens: config.maxOutputTokens ?? defaults.maxOutputTokens,
+    contextWindow: config.contextWindow ?? defaults.contextWindow,
+  };
+}
+
+function optionalPrice(usd: number | undefined): number | undefined {
+  return usd === undefined ? undefined : usdPerMillionToMicro(usd);
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** USD per million tokens, as operators read price lists. */
+const priceSchema = z
+  .object({
+    input: z.number().nonnegative(),
+    output: z.number().nonnegative(),
+    cachedInput: z.number().nonnegative().optional(),
+    cacheWrite: z.number().nonnegative().optional(),
+    reasoning: z.number().nonnegative().optional(),
+  })
+  .strict();
+
+const routeSchema = z.union([
+  z.string().regex(/^[A-Za-z0-9_-]+\/.+$/, 'expected "<provider>/<upstream model id>"'),
+  z.object({ provider: z.string().min(1), model: z.string().min(1) }).strict(),
+]);
+
+export const modelSchema = z
+  .object({
+    kind: z.enum(['chat']).optional(),
+    dialect: z.enum(['openai-chat', 'anthropic']).optional(),
+    route: routeSchema.optional(),
+    routes: z.array(routeSchema).min(1).optional(),
+    price: priceSchema.optional(),
+    maxOutputTokens: z.number().int().positive().optional(),
+    contextWindow: z.number().int().positive().optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();
+
+export const providerSchema = z
+  .object({
+    adapter: z.string().min(1).optional(),
+    baseUrl: z.url().optional(),
+    /** Literal key or `${ENV_VAR}`; `<NAME>_API_KEY` in the environment wins. */
+    apiKey: z.string().optional(),
+    keyRequired: z.boolean().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+        bodyLimitMb: z.number().positive().optional(),
+        logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+      })
+      .strict()
+      .optional(),
+    database: z
+      .object({ url: z.string().optional(), sqlitePath: z.string().optional() })
+      .strict()
+      .optional(),
+    billing: z
+      .object({ minimumBalanceCredits: z.number().nonnegative().optional() })
+      .strict()
+      .optional(),
+    rateLimits: z
+      .object({
+        defaultRpm: z.number().int().positive().optional(),
+        plans: z.record(z.string(), z.number().int().positive()).optional(),
+      })
+      .strict()
+      .optional(),
+    upstream: z
+      .object({
+        connectTimeoutMs: z.number().int().positive().optional(),
+        firstByteTimeoutMs: z.number().int().positive().optional(),
+        idleTimeoutMs: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    providers: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), providerSchema).optional(),
+    models: z.record(z.string().min(1), modelSchema).optional(),
+    aliases: z.record(z.string().min(1), z.string().min(1)).optional(),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;

@@ -1,0 +1,21 @@
+import { migrate } from './migrations.ts';
+import { openPostgres } from './postgres.ts';
+import { openSqlite } from './sqlite.ts';
+import type { Database } from './types.ts';
+
+export type { Database, Queryable, SqlParam } from './types.ts';
+export { migrate } from './migrations.ts';
+
+export interface OpenDatabaseOptions {
+  /** postgres://… selects PostgreSQL; otherwise SQLite at `sqlitePath`. */
+  databaseUrl?: string | undefined;
+  sqlitePath: string;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const url = options.databaseUrl;
+  const db =
+    url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url) : openSqlite(options.sqlitePath);
+  await migrate(db);
+  return db;
+}

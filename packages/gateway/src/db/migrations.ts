@@ -1,0 +1,118 @@
+import type { Database } from './types.ts';
+
+/**
+ * Portable schema: TEXT ids, BIGINT integer amounts (micro-credits) and epoch-ms
+ * timestamps, so one set of statements runs on SQLite and PostgreSQL alike.
+ * Append new migrations; never edit one that has shipped.
+ */
+export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'accounts, keys, ledger, holds, request log',
+    sql: `
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  plan TEXT NOT NULL DEFAULT 'default',
+  rate_limit_rpm INTEGER,
+  balance_micro BIGINT NOT NULL DEFAULT 0,
+  held_micro BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  CHECK (held_micro >= 0)
+);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  expires_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE INDEX api_keys_user ON api_keys (user_id);
+CREATE TABLE ledger_entries (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  amount_micro BIGINT NOT NULL,
+  balance_after_micro BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  request_id TEXT,
+  hold_id TEXT,
+  description TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX ledger_entries_user ON ledger_entries (user_id, created_at);
+CREATE TABLE holds (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  key_id TEXT,
+  request_id TEXT NOT NULL,
+  amount_micro BIGINT NOT NULL,
+  charged_micro BIGINT,
+  status TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  closed_at BIGINT
+);
+CREATE INDEX holds_open ON holds (status, created_at);
+CREATE TABLE request_logs (
+  id TEXT PRIMARY KEY,
+  user_id TEXT,
+  key_id TEXT,
+  endpoint TEXT NOT NULL,
+  model TEXT,
+  provider TEXT,
+  upstream_model TEXT,
+  status INTEGER NOT NULL,
+  stream INTEGER NOT NULL DEFAULT 0,
+  latency_ms INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL DEFAULT 0,
+  completion_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_tokens INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+  usage_source TEXT,
+  cost_micro BIGINT NOT NULL DEFAULT 0,
+  error_code TEXT,
+  error_message TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX request_logs_user_time ON request_logs (user_id, created_at);
+CREATE INDEX request_logs_key_time ON request_logs (key_id, created_at);
+`,
+  },
+];
+
+export async function migrate(db: Database): Promise<number> {
+  return db.withMigrationLock(async () => {
+    await db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+    );
+    const applied = new Set(
+      (await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((row) =>
+        Number(row.version),
+      ),
+    );
+    let count = 0;
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      await db.transaction(async (tx) => {
+        for (const statement of splitStatements(migration.sql)) await tx.run(statement);
+        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          Date.now(),
+        ]);
+      });
+      count++;
+    }
+    return count;
+  });
+}
+
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(';')
+    .map((statement) => statement.trim())
+    .filter((statement) => statement.length > 0);
+}

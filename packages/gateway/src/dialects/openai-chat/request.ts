@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { GatewayError } from '../../errors/index.ts';
+
+/**
+ * Only what the gateway must understand is validated; every other field passes
+ * through untouched (zod loose objects keep unknown keys).
+ * @see https://platform.openai.com/docs/api-reference/chat/create
+ */
+const messageSchema = z.looseObject({ role: z.string().min(1) });
+const chatRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(messageSchema).min(1),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  n: z.number().int().min(1).max(128).nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+});
+
+export interface ChatCompletionsRequest {
+  /** The client's body, to be forwarded (after the provider's named adjustments). */
+  body: Record<string, unknown>;
+  model: string;
+  stream: boolean;
+  /** The client asked for the usage chunk itself (else the gateway strips it). */
+  clientWantsUsage: boolean;
+  choices: number;
+  maxOutputTokens: number | undefined;
+}
+
+export function parseChatRequest(body: unknown): ChatCompletionsRequest {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new GatewayError('invalid_request', { message: 'Request body must be a JSON object.' });
+  }
+  const record = body as Record<string, unknown>;
+  if (record['model'] === undefined || record['model'] === null || record['model'] === '') {
+    throw new GatewayError('missing_model', { param: 'model', message: 'Missing required field: model.' });
+  }
+  const parsed = chatRequestSchema.safeParse(record);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const param = issue.path.map(String).join('.');
+    throw new GatewayError('invalid_request', { param, message: `Invalid field ${param}: ${issue.message}` });
+  }
+  const data = parsed.data;
+  return {
+    body: record,
+    model: data.model,
+    stream: data.stream === true,
+    clientWantsUsage: data.stream_options?.include_usage === true,
+    choices: data.n ?? 1,
+    maxOutputTokens: data.max_completion_tokens ?? data.max_tokens ?? undefined,
+  };
+}

@@ -1,0 +1,2 @@
+export { type ErrorCode, errorCodes } from './codes.ts';
+export { GatewayError, type GatewayErrorOptions, UpstreamError } from './gateway-error.ts';

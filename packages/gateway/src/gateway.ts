@@ -1,0 +1,55 @@
+import { KeyAuthenticator } from './accounts/index.ts';
+import { releaseStaleHolds } from './billing/index.ts';
+import { warmTokenizer } from './billing/count-tokens.ts';
+import type { GatewayConfig } from './config/index.ts';
+import { type Database, openDatabase } from './db/index.ts';
+import { MemoryRateLimiter } from './limits/rate-limiter.ts';
+import { buildApp } from './server/app.ts';
+import type { Services } from './server/services.ts';
+import { UpstreamClient } from './upstream/http-client.ts';
+
+export interface RunningGateway {
+  url: string;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** A hold older than the longest possible request belongs to a crashed process. */
+const staleHoldMs = 60 * 60 * 1000;
+
+export async function createServices(config: GatewayConfig, db?: Database): Promise<Services> {
+  const database =
+    db ?? (await openDatabase({ databaseUrl: config.database.url, sqlitePath: config.database.sqlitePath }));
+  return {
+    config,
+    db: database,
+    keys: new KeyAuthenticator(database),
+    rateLimiter: new MemoryRateLimiter(),
+    upstream: new UpstreamClient(config.upstream),
+  };
+}
+
+export async function startGateway(
+  config: GatewayConfig,
+  options: { db?: Database; logger?: boolean } = {},
+): Promise<RunningGateway> {
+  const services = await createServices(config, options.db);
+  await releaseStaleHolds(services.db, staleHoldMs);
+  const app = buildApp(services, options.logger === undefined ? {} : { logger: options.logger });
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  warmTokenizer();
+  const sweep = setInterval(() => {
+    releaseStaleHolds(services.db, staleHoldMs).catch((error: unknown) => app.log.error({ err: error }, 'hold sweep failed'));
+  }, 60_000);
+  sweep.unref();
+  return {
+    url: address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1'),
+    services,
+    async close() {
+      clearInterval(sweep);
+      await app.close();
+      await services.upstream.close();
+      if (!options.db) await services.db.close();
+    },
+  };
+}

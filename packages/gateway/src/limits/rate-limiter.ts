@@ -1,0 +1,54 @@
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+}
+
+/** Per-user request limits; a Redis-backed implementation shares windows across replicas. */
+export interface RateLimiter {
+  hit(userId: string, limitPerMinute: number): Promise<RateLimitDecision>;
+}
+
+/**
+ * Fixed one-minute windows per user, in process memory. All of a user's keys share
+ * one counter, as api.md requires.
+ */
+export class MemoryRateLimiter implements RateLimiter {
+  readonly #windows = new Map<string, { start: number; count: number }>();
+  readonly #windowMs: number;
+  readonly #now: () => number;
+
+  constructor(options: { windowMs?: number; now?: () => number } = {}) {
+    this.#windowMs = options.windowMs ?? 60_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async hit(userId: string, limit: number): Promise<RateLimitDecision> {
+    const now = this.#now();
+    const windowStart = now - (now % this.#windowMs);
+    let window = this.#windows.get(userId);
+    if (!window || window.start !== windowStart) {
+      if (this.#windows.size > 100_000) this.#sweep(windowStart);
+      window = { start: windowStart, count: 0 };
+      this.#windows.set(userId, window);
+    }
+    const resetSeconds = Math.max(1, Math.ceil((windowStart + this.#windowMs - now) / 1000));
+    if (window.count >= limit) return { allowed: false, limit, remaining: 0, resetSeconds };
+    window.count++;
+    return { allowed: true, limit, remaining: limit - window.count, resetSeconds };
+  }
+
+  #sweep(currentStart: number): void {
+    for (const [userId, window] of this.#windows) if (window.start !== currentStart) this.#windows.delete(userId);
+  }
+}
+
+export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
+  return {
+    'x-ratelimit-limit': String(decision.limit),
+    'x-ratelimit-remaining': String(decision.remaining),
+    'x-ratelimit-reset': String(decision.resetSeconds),
+  };
+}

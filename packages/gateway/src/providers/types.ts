@@ -1,0 +1,34 @@
+export type WireDialect = 'openai-chat' | 'anthropic';
+
+export interface ProviderCapabilities {
+  /** Honours `stream_options.include_usage` (usage chunk at the end of a stream). */
+  streamUsage: boolean;
+  /** Which field caps generated tokens on this API. */
+  maxTokensField: 'max_tokens' | 'max_completion_tokens';
+}
+
+/**
+ * What a kind of upstream API speaks and needs: data plus a few named functions.
+ * Core code asks `adapter.capabilities.*`; it never compares provider ids.
+ */
+export interface ProviderAdapter {
+  readonly id: string;
+  readonly dialect: WireDialect;
+  readonly capabilities: ProviderCapabilities;
+  /** Headers that authenticate a call with this provider's key. */
+  authHeaders(apiKey: string): Record<string, string>;
+  /** Path appended to the provider base URL for a chat call. */
+  readonly chatPath: string;
+  /** A named quirk applied to the outgoing body (mutates a copy owned by the caller). */
+  adjustRequest?: (body: Record<string, unknown>) => void;
+}
+
+/** A configured provider: an adapter bound to a base URL and key. */
+export interface Provider {
+  readonly name: string;
+  readonly adapter: ProviderAdapter;
+  readonly baseUrl: string;
+  readonly apiKey: string | undefined;
+  readonly keyRequired: boolean;
+  readonly headers: Record<string, string>;
+}

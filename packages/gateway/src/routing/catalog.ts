@@ -1,0 +1,46 @@
+import type { TokenPrice } from '../billing/index.ts';
+import type { Provider, WireDialect } from '../providers/index.ts';
+
+export interface ModelRoute {
+  provider: Provider;
+  /** The model id the upstream knows. */
+  model: string;
+}
+
+export interface ModelEntry {
+  id: string;
+  kind: 'chat';
+  dialect: WireDialect;
+  routes: readonly ModelRoute[];
+  /** Micro-credits per million tokens. */
+  price: TokenPrice;
+  maxOutputTokens: number;
+  contextWindow: number;
+}
+
+/** Models and aliases after config merging; aliases resolve before pricing. */
+export class Catalog {
+  readonly #models: ReadonlyMap<string, ModelEntry>;
+  readonly #aliases: ReadonlyMap<string, string>;
+
+  constructor(models: Iterable<ModelEntry>, aliases: Iterable<[string, string]>) {
+    this.#models = new Map([...models].map((model) => [model.id, model]));
+    this.#aliases = new Map(aliases);
+  }
+
+  resolve(id: string): ModelEntry | undefined {
+    return this.#models.get(id) ?? this.#models.get(this.#aliases.get(id) ?? '');
+  }
+
+  /** Ids a caller may use on an endpoint speaking `dialect`. */
+  ids(dialect?: WireDialect): string[] {
+    return [...this.#models.values()]
+      .filter((model) => dialect === undefined || model.dialect === dialect)
+      .map((model) => model.id)
+      .sort();
+  }
+
+  get size(): number {
+    return this.#models.size;
+  }
+}

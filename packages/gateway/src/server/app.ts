@@ -1,0 +1,86 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { GatewayError } from '../errors/index.ts';
+import { newId } from '../ids.ts';
+import { admission } from './admission.ts';
+import { errorHandler } from './error-handler.ts';
+import { redactUrl } from './extract-key.ts';
+import './request-state.ts';
+import { registerChatRoutes } from './routes/chat-completions.ts';
+import { registerModelRoutes } from './routes/models.ts';
+import type { Services } from './services.ts';
+
+export interface BuildAppOptions {
+  logger?: boolean;
+}
+
+/** Every /v1 route is also served under /api/v1 (api.md § Base URLs). */
+export const v1Paths = (path: string): string[] => [`/v1${path}`, `/api/v1${path}`];
+
+export function buildApp(services: Services, options: BuildAppOptions = {}): FastifyInstance {
+  const { server } = services.config;
+  const app = Fastify({
+    bodyLimit: server.bodyLimitBytes,
+    genReqId: () => newId('req'),
+    logger:
+      options.logger === false || server.logLevel === 'silent'
+        ? false
+        : {
+            level: server.logLevel,
+            serializers: {
+              // Never the headers (keys) nor a ?key= query string.
+              req: (request) => ({ method: request.method, url: redactUrl(request.url) }),
+            },
+          },
+  });
+
+  app.decorateRequest('hypereal', null as never);
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?', 1)[0] ?? '';
+    request.hypereal = {
+      requestId: request.id,
+      startedAt: Date.now(),
+      endpoint: path.startsWith('/api/v1/') ? path.slice(4) : path,
+      principal: null,
+      model: null,
+      logged: false,
+    };
+  });
+
+  // Bodies are JSON whatever the content-type says (curl -d sends form encoding);
+  // the raw text is kept because its size bounds the request's worst-case cost.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
+    const raw = text as string;
+    if (raw.trim().length === 0) return done(null, { text: raw, json: undefined });
+    try {
+      done(null, { text: raw, json: JSON.parse(raw) });
+    } catch (error) {
+      done(
+        new GatewayError('invalid_json', { message: `Request body is not valid JSON: ${(error as Error).message}`, cause: error }),
+        undefined,
+      );
+    }
+  });
+
+  app.setErrorHandler(errorHandler(services));
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({
+      error: {
+        message: `Unknown route: ${request.method} ${redactUrl(request.url).split('?', 1)[0]}`,
+        type: 'not_found_error',
+        param: null,
+        code: 'not_found',
+      },
+    });
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  const admit = admission(services);
+  app.register(async (v1) => {
+    v1.addHook('onRequest', admit);
+    registerChatRoutes(v1, services);
+    registerModelRoutes(v1, services);
+  });
+  return app;
+}

@@ -1,0 +1,56 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { renderOpenAiError } from '../dialects/openai-chat/error.ts';
+import { GatewayError } from '../errors/index.ts';
+import { insertRequestLog } from '../usage/index.ts';
+import type { Services } from './services.ts';
+
+/** Fastify's own failures (body limits, parsing) in our catalogue's terms. */
+function fromFastify(error: FastifyError): GatewayError {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new GatewayError('payload_too_large', { cause: error });
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new GatewayError('invalid_json', { cause: error });
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new GatewayError('invalid_request', { message: error.message, cause: error });
+  }
+  return new GatewayError('internal_error', { cause: error });
+}
+
+/**
+ * The one error handler: renders the envelope (no stack traces, ever) and logs the
+ * call when no charge path has logged it yet.
+ */
+export function errorHandler(services: Services) {
+  return async (error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const failure = error instanceof GatewayError ? error : fromFastify(error as FastifyError);
+    if (failure.status >= 500) request.log.error({ err: error }, 'request failed');
+    const state = request.hypereal;
+    if (state && !state.logged && state.endpoint.startsWith('/v1')) {
+      state.logged = true;
+      await insertRequestLog(services.db, {
+        id: state.requestId,
+        userId: state.principal?.userId ?? null,
+        keyId: state.principal?.keyId ?? null,
+        endpoint: state.endpoint,
+        model: state.model,
+        provider: null,
+        upstreamModel: null,
+        status: failure.status,
+        stream: false,
+        latencyMs: Date.now() - state.startedAt,
+        promptTokens: 0,
+        completionTokens: 0,
+        cachedTokens: 0,
+        reasoningTokens: 0,
+        usageSource: null,
+        costMicro: 0,
+        errorCode: failure.code,
+        errorMessage: failure.message,
+        createdAt: state.startedAt,
+      }).catch((logError: unknown) => request.log.error({ err: logError }, 'request log write failed'));
+    }
+    if (reply.sent || reply.raw.headersSent) return;
+    const { status, body } = renderOpenAiError(failure);
+    reply.code(status).headers(failure.headers).header('content-type', 'application/json').send(body);
+  };
+}

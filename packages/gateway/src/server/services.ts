@@ -1,0 +1,14 @@
+import type { KeyAuthenticator } from '../accounts/index.ts';
+import type { GatewayConfig } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
+import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { UpstreamClient } from '../upstream/http-client.ts';
+
+/** What the routes need, built once at startup and passed explicitly. */
+export interface Services {
+  config: GatewayConfig;
+  db: Database;
+  keys: KeyAuthenticator;
+  rateLimiter: RateLimiter;
+  upstream: UpstreamClient;
+}

@@ -1,0 +1,67 @@
+import { Agent, errors, request } from 'undici';
+import { UpstreamError } from '../errors/index.ts';
+
+export interface UpstreamTimeouts {
+  connectTimeoutMs: number;
+  firstByteTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Uint8Array> & { text(): Promise<string>; destroy(error?: Error): void };
+}
+
+/** Keep-alive pools to every upstream, with separate connect / first-byte / idle limits. */
+export class UpstreamClient {
+  readonly #agent: Agent;
+
+  constructor(timeouts: UpstreamTimeouts) {
+    this.#agent = new Agent({
+      connect: { timeout: timeouts.connectTimeoutMs },
+      headersTimeout: timeouts.firstByteTimeoutMs,
+      bodyTimeout: timeouts.idleTimeoutMs,
+      keepAliveTimeout: 30_000,
+      connections: 256,
+    });
+  }
+
+  async post(
+    provider: string,
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
+    try {
+      const response = await request(url, { method: 'POST', headers, body, signal, dispatcher: this.#agent });
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    } catch (error) {
+      throw toUpstreamError(provider, error);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+}
+
+/** Network failures become gateway errors; the key and URL never reach the client. */
+export function toUpstreamError(provider: string, error: unknown): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+    return new UpstreamError('upstream_timeout', provider, null, message, { cause: error });
+  }
+  if (error instanceof errors.ConnectTimeoutError) {
+    return new UpstreamError('upstream_timeout', provider, null, message, {
+      message: 'Timed out connecting to the upstream provider.',
+      cause: error,
+    });
+  }
+  return new UpstreamError('upstream_error', provider, null, message, {
+    message: 'Could not reach the upstream provider.',
+    cause: error,
+  });
+}

@@ -1,0 +1,1 @@
+export { insertRequestLog, listRequestLogs, type RequestLogEntry, type RequestLogRow } from './request-log.ts';

@@ -1,0 +1,82 @@
+import type { Queryable } from '../db/index.ts';
+
+export interface RequestLogEntry {
+  id: string;
+  userId: string | null;
+  keyId: string | null;
+  endpoint: string;
+  model: string | null;
+  provider: string | null;
+  upstreamModel: string | null;
+  status: number;
+  stream: boolean;
+  latencyMs: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  /** `upstream` when the provider reported usage, `counted` when the gateway tokenised. */
+  usageSource: 'upstream' | 'counted' | null;
+  costMicro: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: number;
+}
+
+export interface RequestLogRow {
+  id: string;
+  user_id: string | null;
+  key_id: string | null;
+  endpoint: string;
+  model: string | null;
+  provider: string | null;
+  upstream_model: string | null;
+  status: number;
+  stream: number;
+  latency_ms: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  usage_source: string | null;
+  cost_micro: number;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+}
+
+export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): Promise<void> {
+  await db.run(
+    `INSERT INTO request_logs (id, user_id, key_id, endpoint, model, provider, upstream_model, status, stream, latency_ms,
+       prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_source, cost_micro, error_code, error_message, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      entry.id,
+      entry.userId,
+      entry.keyId,
+      entry.endpoint,
+      entry.model,
+      entry.provider,
+      entry.upstreamModel,
+      entry.status,
+      entry.stream ? 1 : 0,
+      Math.round(entry.latencyMs),
+      entry.promptTokens,
+      entry.completionTokens,
+      entry.cachedTokens,
+      entry.reasoningTokens,
+      entry.usageSource,
+      entry.costMicro,
+      entry.errorCode,
+      entry.errorMessage?.slice(0, 1000) ?? null,
+      entry.createdAt,
+    ],
+  );
+}
+
+export function listRequestLogs(db: Queryable, userId: string, limit = 100): Promise<RequestLogRow[]> {
+  return db.all<RequestLogRow>(
+    'SELECT * FROM request_logs WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+    [userId, limit],
+  );
+}
