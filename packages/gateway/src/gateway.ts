@@ -1,6 +1,6 @@
 import { KeyAuthenticator } from './accounts/index.ts';
-import { releaseStaleHolds } from './billing/index.ts';
 import { warmTokenizer } from './billing/count-tokens.ts';
+import { releaseStaleHolds } from './billing/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { MemoryRateLimiter } from './limits/rate-limiter.ts';
@@ -39,7 +39,9 @@ export async function startGateway(
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   warmTokenizer();
   const sweep = setInterval(() => {
-    releaseStaleHolds(services.db, staleHoldMs).catch((error: unknown) => app.log.error({ err: error }, 'hold sweep failed'));
+    releaseStaleHolds(services.db, staleHoldMs).catch((error: unknown) =>
+      app.log.error({ err: error }, 'hold sweep failed'),
+    );
   }, 60_000);
   sweep.unref();
   return {

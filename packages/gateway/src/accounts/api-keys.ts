@@ -65,13 +65,20 @@ export function listApiKeys(db: Database, userId: string): Promise<ApiKeyRecord[
 }
 
 /** Revokes a key of `userId` (another user's key is "not found", never "forbidden"). */
-export async function revokeApiKey(db: Database, userId: string, keyIdOrPrefix: string): Promise<ApiKeyRecord> {
+export async function revokeApiKey(
+  db: Database,
+  userId: string,
+  keyIdOrPrefix: string,
+): Promise<ApiKeyRecord> {
   const key = await db.get<ApiKeyRecord>(
     'SELECT * FROM api_keys WHERE user_id = ? AND (id = ? OR prefix = ?)',
     [userId, keyIdOrPrefix, keyIdOrPrefix],
   );
   if (!key) throw new GatewayError('not_found', { message: `No such API key: ${keyIdOrPrefix}` });
-  await db.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [Date.now(), key.id]);
+  await db.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [
+    Date.now(),
+    key.id,
+  ]);
   return key;
 }
 

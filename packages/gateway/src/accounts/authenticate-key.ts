@@ -50,7 +50,10 @@ export class KeyAuthenticator {
   }
 
   async authenticate(secret: string | undefined): Promise<AuthenticatedKey> {
-    if (!secret) throw new GatewayError('missing_api_key', { message: 'Missing API key: send Authorization: Bearer ck_….' });
+    if (!secret)
+      throw new GatewayError('missing_api_key', {
+        message: 'Missing API key: send Authorization: Bearer ck_….',
+      });
     if (!secret.startsWith(keyPrefix) || secret.length < keyPrefix.length + 16) {
       throw new GatewayError('invalid_api_key', { message: 'Malformed API key: keys start with ck_.' });
     }
@@ -60,7 +63,8 @@ export class KeyAuthenticator {
       throw new GatewayError('invalid_api_key', { message: 'Invalid API key.' });
     }
     const now = Date.now();
-    if (row.revoked_at !== null) throw new GatewayError('invalid_api_key', { message: 'This API key has been revoked.' });
+    if (row.revoked_at !== null)
+      throw new GatewayError('invalid_api_key', { message: 'This API key has been revoked.' });
     if (row.expires_at !== null && row.expires_at <= now) {
       throw new GatewayError('invalid_api_key', { message: 'This API key has expired.' });
     }

@@ -30,13 +30,20 @@ export interface HoldPlanInput {
 export function planHold(input: HoldPlanInput): HoldPlan {
   const { model, choices } = input;
   const inputTokens = Buffer.byteLength(input.rawBody) + countImageParts(input.rawBody) * tokensPerImagePart;
-  const perChoiceOutput = Math.min(input.requestedOutputTokens ?? model.maxOutputTokens, model.maxOutputTokens);
+  const perChoiceOutput = Math.min(
+    input.requestedOutputTokens ?? model.maxOutputTokens,
+    model.maxOutputTokens,
+  );
   const inputMicro = tokenCost(model.price, { ...emptyUsage, inputTokens });
-  const worstCase = inputMicro + tokenCost(model.price, { ...emptyUsage, outputTokens: perChoiceOutput * choices });
+  const worstCase =
+    inputMicro + tokenCost(model.price, { ...emptyUsage, outputTokens: perChoiceOutput * choices });
   if (worstCase <= input.availableMicro) return { holdMicro: worstCase, clampOutputTokens: undefined };
 
   const outputRate = Math.max(model.price.output, model.price.reasoning ?? 0);
-  const affordable = outputRate === 0 ? perChoiceOutput : Math.floor(((input.availableMicro - inputMicro) * 1_000_000) / outputRate / choices);
+  const affordable =
+    outputRate === 0
+      ? perChoiceOutput
+      : Math.floor(((input.availableMicro - inputMicro) * 1_000_000) / outputRate / choices);
   if (affordable < 1 || input.requestedOutputTokens !== undefined) {
     throw new GatewayError('insufficient_credits', {
       message:
@@ -53,6 +60,7 @@ export function planHold(input: HoldPlanInput): HoldPlan {
 
 function countImageParts(rawBody: string): number {
   let count = 0;
-  for (let at = rawBody.indexOf('"image_url"'); at !== -1; at = rawBody.indexOf('"image_url"', at + 1)) count++;
+  for (let at = rawBody.indexOf('"image_url"'); at !== -1; at = rawBody.indexOf('"image_url"', at + 1))
+    count++;
   return count;
 }

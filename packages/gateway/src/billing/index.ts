@@ -11,5 +11,11 @@ export {
   type Settlement,
   settleHold,
 } from './ledger.ts';
-export { creditsToMicro, formatCredits, microPerCredit, microToCredits, usdPerMillionToMicro } from './money.ts';
+export {
+  creditsToMicro,
+  formatCredits,
+  microPerCredit,
+  microToCredits,
+  usdPerMillionToMicro,
+} from './money.ts';
 export { emptyUsage, type TokenPrice, type TokenUsage, tokenCost } from './token-cost.ts';

@@ -26,7 +26,14 @@ export interface Hold {
 /** Every balance change is one ledger row written in the same transaction as the balance. */
 async function appendEntry(
   tx: Queryable,
-  entry: { userId: string; amountMicro: number; kind: LedgerKind; requestId?: string | null; holdId?: string | null; description: string },
+  entry: {
+    userId: string;
+    amountMicro: number;
+    kind: LedgerKind;
+    requestId?: string | null;
+    holdId?: string | null;
+    description: string;
+  },
   balanceHeldDelta = 0,
 ): Promise<LedgerEntry> {
   const updated = await tx.get<{ balance_micro: number }>(
@@ -48,7 +55,17 @@ async function appendEntry(
   await tx.run(
     `INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [row.id, row.user_id, row.amount_micro, row.balance_after_micro, row.kind, row.request_id, row.hold_id, row.description, row.created_at],
+    [
+      row.id,
+      row.user_id,
+      row.amount_micro,
+      row.balance_after_micro,
+      row.kind,
+      row.request_id,
+      row.hold_id,
+      row.description,
+      row.created_at,
+    ],
   );
   return row;
 }
@@ -61,7 +78,9 @@ export function grantCredits(
   kind: LedgerKind = 'grant',
 ): Promise<LedgerEntry> {
   if (!Number.isSafeInteger(amountMicro) || amountMicro === 0) {
-    throw new GatewayError('invalid_request', { message: 'Grant amount must be a non-zero whole number of micro-credits.' });
+    throw new GatewayError('invalid_request', {
+      message: 'Grant amount must be a non-zero whole number of micro-credits.',
+    });
   }
   return db.transaction((tx) => appendEntry(tx, { userId, amountMicro, kind, description }));
 }
@@ -141,7 +160,10 @@ export async function settleHold(db: Database, hold: Hold, settlement: Settlemen
         -hold.amountMicro,
       );
     } else {
-      await tx.run('UPDATE users SET held_micro = held_micro - ? WHERE id = ?', [hold.amountMicro, hold.userId]);
+      await tx.run('UPDATE users SET held_micro = held_micro - ? WHERE id = ?', [
+        hold.amountMicro,
+        hold.userId,
+      ]);
     }
     await settlement.alsoWrite?.(tx);
     return true;
@@ -182,10 +204,10 @@ export async function getBalance(
 }
 
 export function listLedger(db: Queryable, userId: string, limit = 100): Promise<LedgerEntry[]> {
-  return db.all<LedgerEntry>('SELECT * FROM ledger_entries WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?', [
-    userId,
-    limit,
-  ]);
+  return db.all<LedgerEntry>(
+    'SELECT * FROM ledger_entries WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+    [userId, limit],
+  );
 }
 
 /** The invariant every money-moving test checks: the cached balance is the ledger's sum. */

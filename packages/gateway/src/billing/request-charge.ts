@@ -11,7 +11,10 @@ export interface ChargeContext {
   startedAt: number;
 }
 
-export type ChargeOutcome = Omit<RequestLogEntry, 'costMicro' | 'id' | 'createdAt' | 'userId' | 'keyId' | 'endpoint'>;
+export type ChargeOutcome = Omit<
+  RequestLogEntry,
+  'costMicro' | 'id' | 'createdAt' | 'userId' | 'keyId' | 'endpoint'
+>;
 
 /**
  * One request's money: its hold, and the settlement that charges the metered cost

@@ -97,7 +97,9 @@ async function run(): Promise<void> {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      console.log(`Hypereal gateway on ${gateway.url} (config: ${config.source}, ${config.catalog.size} models)`);
+      console.log(
+        `Hypereal gateway on ${gateway.url} (config: ${config.source}, ${config.catalog.size} models)`,
+      );
       return;
     }
     case 'models':
@@ -120,7 +122,10 @@ async function run(): Promise<void> {
   await withDb(config, async (db) => {
     switch (route) {
       case 'users create': {
-        const user = await createUser(db, { email: required('email'), ...(values.plan ? { plan: values.plan } : {}) });
+        const user = await createUser(db, {
+          email: required('email'),
+          ...(values.plan ? { plan: values.plan } : {}),
+        });
         console.log(`created user ${user.email} (${user.id})`);
         return;
       }
@@ -139,7 +144,9 @@ async function run(): Promise<void> {
         const user = await requireUser(db, required('user'));
         const rpm = numberOption('rpm');
         await setUserRateLimit(db, user.id, rpm > 0 ? Math.floor(rpm) : null);
-        console.log(rpm > 0 ? `${user.email}: ${Math.floor(rpm)} requests/minute` : `${user.email}: plan default`);
+        console.log(
+          rpm > 0 ? `${user.email}: ${Math.floor(rpm)} requests/minute` : `${user.email}: plan default`,
+        );
         return;
       }
       case 'users set-plan': {
@@ -150,8 +157,15 @@ async function run(): Promise<void> {
       }
       case 'credits grant': {
         const user = await requireUser(db, required('user'));
-        const entry = await grantCredits(db, user.id, creditsToMicro(numberOption('credits')), values.note ?? 'operator grant');
-        console.log(`granted ${formatCredits(entry.amount_micro)} credits to ${user.email}; balance ${formatCredits(entry.balance_after_micro)}`);
+        const entry = await grantCredits(
+          db,
+          user.id,
+          creditsToMicro(numberOption('credits')),
+          values.note ?? 'operator grant',
+        );
+        console.log(
+          `granted ${formatCredits(entry.amount_micro)} credits to ${user.email}; balance ${formatCredits(entry.balance_after_micro)}`,
+        );
         return;
       }
       case 'credits balance': {
@@ -177,9 +191,14 @@ async function run(): Promise<void> {
       }
       case 'keys create': {
         const user = await requireUser(db, required('user'));
-        const { secret, record } = await createApiKey(db, { userId: user.id, name: values.name ?? 'default' });
+        const { secret, record } = await createApiKey(db, {
+          userId: user.id,
+          name: values.name ?? 'default',
+        });
         console.log(secret);
-        console.error(`key ${record.id} (${record.prefix}…) for ${user.email}: store it now, it is not shown again`);
+        console.error(
+          `key ${record.id} (${record.prefix}…) for ${user.email}: store it now, it is not shown again`,
+        );
         return;
       }
       case 'keys list': {
@@ -227,7 +246,8 @@ async function run(): Promise<void> {
 
 run().catch((error: unknown) => {
   if (error instanceof UsageError) console.error(`error: ${error.message}\n\n${usage}`);
-  else if (error instanceof ConfigError || error instanceof GatewayError) console.error(`error: ${error.message}`);
+  else if (error instanceof ConfigError || error instanceof GatewayError)
+    console.error(`error: ${error.message}`);
   else console.error(error);
   process.exit(1);
 });

@@ -40,7 +40,11 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const { file, source } = readConfigFile(options, env, cwd);
   const builtin = readBuiltinCatalog();
 
-  const providers = buildProviders({ ...builtin.providers, ...mergeProviders(builtin.providers, file.providers) }, env, source);
+  const providers = buildProviders(
+    { ...builtin.providers, ...mergeProviders(builtin.providers, file.providers) },
+    env,
+    source,
+  );
   const modelConfigs: Record<string, ModelConfig> = { ...builtin.models };
   for (const [id, model] of Object.entries(file.models ?? {})) {
     modelConfigs[id] = { ...(modelConfigs[id] ?? {}), ...model };
@@ -52,7 +56,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   }
   const aliases = { ...builtin.aliases, ...(file.aliases ?? {}) };
   for (const [alias, target] of Object.entries(aliases)) {
-    if (!modelConfigs[target]) throw new ConfigError(`${source}: aliases.${alias}: unknown target model "${target}"`);
+    if (!modelConfigs[target])
+      throw new ConfigError(`${source}: aliases.${alias}: unknown target model "${target}"`);
   }
 
   const dataDir = env['HYPEREAL_DATA_DIR'] ?? join(cwd, 'data');
@@ -136,7 +141,8 @@ function mergeProviders(
   overrides: Record<string, ProviderConfig> | undefined,
 ): Record<string, ProviderConfig> {
   const merged: Record<string, ProviderConfig> = {};
-  for (const [name, override] of Object.entries(overrides ?? {})) merged[name] = { ...(builtin[name] ?? {}), ...override };
+  for (const [name, override] of Object.entries(overrides ?? {}))
+    merged[name] = { ...(builtin[name] ?? {}), ...override };
   return merged;
 }
 
@@ -184,10 +190,13 @@ function buildModel(
 ): ModelEntry {
   const field = `models.${id}`;
   const routeConfigs = config.routes ?? (config.route ? [config.route] : []);
-  if (routeConfigs.length === 0) throw new ConfigError(`${source}: ${field}.route: required (e.g. "openai/gpt-5")`);
+  if (routeConfigs.length === 0)
+    throw new ConfigError(`${source}: ${field}.route: required (e.g. "openai/gpt-5")`);
   const routes: ModelRoute[] = routeConfigs.map((route, index) => {
     const [providerName, model] =
-      typeof route === 'string' ? [route.slice(0, route.indexOf('/')), route.slice(route.indexOf('/') + 1)] : [route.provider, route.model];
+      typeof route === 'string'
+        ? [route.slice(0, route.indexOf('/')), route.slice(route.indexOf('/') + 1)]
+        : [route.provider, route.model];
     const provider = providers.get(providerName);
     if (!provider) {
       throw new ConfigError(`${source}: ${field}.routes[${index}]: unknown provider "${providerName}"`);

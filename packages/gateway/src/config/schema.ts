@@ -51,14 +51,8 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    database: z
-      .object({ url: z.string().optional(), sqlitePath: z.string().optional() })
-      .strict()
-      .optional(),
-    billing: z
-      .object({ minimumBalanceCredits: z.number().nonnegative().optional() })
-      .strict()
-      .optional(),
+    database: z.object({ url: z.string().optional(), sqlitePath: z.string().optional() }).strict().optional(),
+    billing: z.object({ minimumBalanceCredits: z.number().nonnegative().optional() }).strict().optional(),
     rateLimits: z
       .object({
         defaultRpm: z.number().int().positive().optional(),

@@ -3,8 +3,8 @@ import { openPostgres } from './postgres.ts';
 import { openSqlite } from './sqlite.ts';
 import type { Database } from './types.ts';
 
-export type { Database, Queryable, SqlParam } from './types.ts';
 export { migrate } from './migrations.ts';
+export type { Database, Queryable, SqlParam } from './types.ts';
 
 export interface OpenDatabaseOptions {
   /** postgres://… selects PostgreSQL; otherwise SQLite at `sqlitePath`. */
@@ -14,8 +14,7 @@ export interface OpenDatabaseOptions {
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const url = options.databaseUrl;
-  const db =
-    url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url) : openSqlite(options.sqlitePath);
+  const db = url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url) : openSqlite(options.sqlitePath);
   await migrate(db);
   return db;
 }

@@ -35,7 +35,8 @@ export function openSqlite(path: string): Database {
 
   const direct: Queryable = {
     all: async <T>(sql: string, params: readonly SqlParam[] = []) => prepare(sql).all(...params) as T[],
-    get: async <T>(sql: string, params: readonly SqlParam[] = []) => prepare(sql).get(...params) as T | undefined,
+    get: async <T>(sql: string, params: readonly SqlParam[] = []) =>
+      prepare(sql).get(...params) as T | undefined,
     run: async (sql: string, params: readonly SqlParam[] = []) => ({
       changes: Number(prepare(sql).run(...params).changes),
     }),

@@ -7,7 +7,11 @@ export const errorCodes = {
   invalid_request: { status: 400, type: 'invalid_request_error', message: 'Invalid request.' },
   missing_model: { status: 400, type: 'invalid_request_error', message: 'Missing required field: model.' },
   unknown_model: { status: 400, type: 'invalid_request_error', message: 'Unknown model.' },
-  wrong_endpoint: { status: 400, type: 'invalid_request_error', message: 'This model is not served on this endpoint.' },
+  wrong_endpoint: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'This model is not served on this endpoint.',
+  },
   missing_api_key: { status: 401, type: 'authentication_error', message: 'Missing API key.' },
   invalid_api_key: { status: 401, type: 'authentication_error', message: 'Invalid API key.' },
   insufficient_credits: { status: 402, type: 'insufficient_credits', message: 'Insufficient credits.' },
@@ -15,10 +19,22 @@ export const errorCodes = {
   not_found: { status: 404, type: 'not_found_error', message: 'Not found.' },
   payload_too_large: { status: 413, type: 'invalid_request_error', message: 'Request body is too large.' },
   rate_limited: { status: 429, type: 'rate_limit_error', message: 'Rate limit exceeded.' },
-  upstream_rate_limited: { status: 429, type: 'rate_limit_error', message: 'The upstream provider is rate limiting.' },
+  upstream_rate_limited: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'The upstream provider is rate limiting.',
+  },
   internal_error: { status: 500, type: 'api_error', message: 'Internal error.' },
-  upstream_error: { status: 502, type: 'upstream_error', message: 'The upstream provider returned an error.' },
-  upstream_unavailable: { status: 503, type: 'upstream_error', message: 'No upstream provider is available.' },
+  upstream_error: {
+    status: 502,
+    type: 'upstream_error',
+    message: 'The upstream provider returned an error.',
+  },
+  upstream_unavailable: {
+    status: 503,
+    type: 'upstream_error',
+    message: 'No upstream provider is available.',
+  },
   upstream_timeout: { status: 504, type: 'upstream_error', message: 'The upstream provider timed out.' },
 } as const satisfies Record<string, { status: number; type: string; message: string }>;
 

@@ -41,7 +41,8 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   #sweep(currentStart: number): void {
-    for (const [userId, window] of this.#windows) if (window.start !== currentStart) this.#windows.delete(userId);
+    for (const [userId, window] of this.#windows)
+      if (window.start !== currentStart) this.#windows.delete(userId);
   }
 }
 

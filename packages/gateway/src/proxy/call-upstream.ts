@@ -39,9 +39,20 @@ export async function callUpstream(
       ...provider.adapter.authHeaders(provider.apiKey ?? 'none'),
     };
     try {
-      const response = await client.post(provider.name, provider.baseUrl + provider.adapter.chatPath, headers, buildBody(route), signal);
+      const response = await client.post(
+        provider.name,
+        provider.baseUrl + provider.adapter.chatPath,
+        headers,
+        buildBody(route),
+        signal,
+      );
       if (response.status < 400) return { route, response, attempts };
-      const failure = upstreamFailure(provider.name, response.status, await response.body.text(), response.headers);
+      const failure = upstreamFailure(
+        provider.name,
+        response.status,
+        await response.body.text(),
+        response.headers,
+      );
       if (!failure.retryable || isLast) throw failure;
       lastError = failure;
     } catch (error) {

@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
-import { getBalance, type TokenUsage } from '../billing/index.ts';
 import { countMessageTokens, countTextTokens } from '../billing/count-tokens.ts';
 import { planHold } from '../billing/estimate-hold.ts';
+import { getBalance, type TokenUsage } from '../billing/index.ts';
 import { type ChargeOutcome, RequestCharge } from '../billing/request-charge.ts';
+import { renderOpenAiStreamError } from '../dialects/openai-chat/error.ts';
 import { parseChatRequest } from '../dialects/openai-chat/request.ts';
 import { readChatUsage } from '../dialects/openai-chat/usage.ts';
-import { renderOpenAiStreamError } from '../dialects/openai-chat/error.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import type { ModelEntry, ModelRoute } from '../routing/catalog.ts';
 import type { Services } from '../server/services.ts';
@@ -47,7 +47,13 @@ export async function proxyChatCompletion(
   });
   const charge = await RequestCharge.hold(
     services.db,
-    { requestId: state.requestId, userId: principal.userId, keyId: principal.keyId, endpoint: state.endpoint, startedAt: state.startedAt },
+    {
+      requestId: state.requestId,
+      userId: principal.userId,
+      keyId: principal.keyId,
+      endpoint: state.endpoint,
+      startedAt: state.startedAt,
+    },
     plan.holdMicro,
     minimumMicro,
   );
@@ -84,11 +90,19 @@ export async function proxyChatCompletion(
     if (error instanceof ClientGone || abort.signal.aborted) {
       // Non-streaming call abandoned before the answer: the upstream saw the prompt.
       const usage = await countedUsage(chat.body, '');
-      await charge.settle(model.price, usage, { ...outcome, ...usageFields(usage, 'counted'), status: 499, errorCode: 'client_closed', errorMessage: 'client closed the connection', latencyMs: Date.now() - state.startedAt });
+      await charge.settle(model.price, usage, {
+        ...outcome,
+        ...usageFields(usage, 'counted'),
+        status: 499,
+        errorCode: 'client_closed',
+        errorMessage: 'client closed the connection',
+        latencyMs: Date.now() - state.startedAt,
+      });
       if (!reply.sent) reply.hijack();
       return;
     }
-    const failure = error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
+    const failure =
+      error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
     await charge.settle(model.price, null, {
       ...outcome,
       provider: error instanceof UpstreamError ? error.provider : outcome.provider,
@@ -213,7 +227,8 @@ async function streamToClient(
     ...usageFields(usage, reported ? 'upstream' : 'counted'),
     status,
     errorCode: status === 200 ? null : status === 499 ? 'client_closed' : 'upstream_stream_interrupted',
-    errorMessage: status === 200 ? null : status === 499 ? 'client closed the stream' : 'upstream stream interrupted',
+    errorMessage:
+      status === 200 ? null : status === 499 ? 'client closed the stream' : 'upstream stream interrupted',
     latencyMs: Date.now() - charge.context.startedAt,
   });
   if (!raw.destroyed) raw.end();
@@ -234,8 +249,12 @@ function completionText(response: Record<string, unknown>): string {
   if (!Array.isArray(choices)) return '';
   return choices
     .map((choice) => {
-      const message = (choice as Record<string, unknown> | null)?.['message'] as Record<string, unknown> | undefined;
-      return [message?.['content'], JSON.stringify(message?.['tool_calls'] ?? '')].filter((part) => typeof part === 'string').join('');
+      const message = (choice as Record<string, unknown> | null)?.['message'] as
+        | Record<string, unknown>
+        | undefined;
+      return [message?.['content'], JSON.stringify(message?.['tool_calls'] ?? '')]
+        .filter((part) => typeof part === 'string')
+        .join('');
     })
     .join('');
 }

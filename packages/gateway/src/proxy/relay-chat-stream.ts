@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { ChatStreamMeter } from '../dialects/openai-chat/stream-meter.ts';
-import { splitSse } from '../upstream/sse.ts';
 import type { UpstreamResponse } from '../upstream/http-client.ts';
+import { splitSse } from '../upstream/sse.ts';
 
 export interface RelayResult {
   meter: ChatStreamMeter;

@@ -14,7 +14,9 @@ export function admission(services: Services) {
     const principal = await services.keys.authenticate(extractApiKey(request));
     request.hypereal.principal = principal;
     const limit =
-      principal.rateLimitRpm ?? services.config.rateLimits.plans[principal.plan] ?? services.config.rateLimits.defaultRpm;
+      principal.rateLimitRpm ??
+      services.config.rateLimits.plans[principal.plan] ??
+      services.config.rateLimits.defaultRpm;
     const decision = await services.rateLimiter.hit(principal.userId, limit);
     const headers = rateLimitHeaders(decision);
     reply.headers(headers);

@@ -56,7 +56,10 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
       done(null, { text: raw, json: JSON.parse(raw) });
     } catch (error) {
       done(
-        new GatewayError('invalid_json', { message: `Request body is not valid JSON: ${(error as Error).message}`, cause: error }),
+        new GatewayError('invalid_json', {
+          message: `Request body is not valid JSON: ${(error as Error).message}`,
+          cause: error,
+        }),
         undefined,
       );
     }

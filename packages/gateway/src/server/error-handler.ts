@@ -6,7 +6,8 @@ import type { Services } from './services.ts';
 
 /** Fastify's own failures (body limits, parsing) in our catalogue's terms. */
 function fromFastify(error: FastifyError): GatewayError {
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new GatewayError('payload_too_large', { cause: error });
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new GatewayError('payload_too_large', { cause: error });
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return new GatewayError('invalid_json', { cause: error });
   }

@@ -1,1 +1,6 @@
-export { insertRequestLog, listRequestLogs, type RequestLogEntry, type RequestLogRow } from './request-log.ts';
+export {
+  insertRequestLog,
+  listRequestLogs,
+  type RequestLogEntry,
+  type RequestLogRow,
+} from './request-log.ts';

@@ -8,10 +8,14 @@ import { type Database, openDatabase } from '../../src/db/index.ts';
 /** CI provides a real PostgreSQL (.ci/postgres.sh); locally the PostgreSQL half is skipped out loud. */
 export const postgresUrl = process.env['HYPEREAL_TEST_POSTGRES_URL'];
 if (!postgresUrl && process.env['CI']) {
-  throw new Error('CI must set HYPEREAL_TEST_POSTGRES_URL (see .ci/postgres.sh): the store tests run on both engines.');
+  throw new Error(
+    'CI must set HYPEREAL_TEST_POSTGRES_URL (see .ci/postgres.sh): the store tests run on both engines.',
+  );
 }
 if (!postgresUrl) {
-  console.warn('HYPEREAL_TEST_POSTGRES_URL is not set: PostgreSQL store tests are skipped (run .ci/postgres.sh).');
+  console.warn(
+    'HYPEREAL_TEST_POSTGRES_URL is not set: PostgreSQL store tests are skipped (run .ci/postgres.sh).',
+  );
 }
 
 export type Engine = 'sqlite' | 'postgres';

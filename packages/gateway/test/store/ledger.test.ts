@@ -50,8 +50,18 @@ describe.each(engines)('store on %s', (engine) => {
     db = await freshDatabase(engine);
     const user = await createUser(db, { email: 'money@example.com' });
     await grantCredits(db, user.id, creditsToMicro(500));
-    const hold = await placeHold(db, { userId: user.id, keyId: null, requestId: 'r1', amountMicro: 3_000_000, minimumMicro: 0 });
-    expect(await getBalance(db, user.id)).toEqual({ balanceMicro: 500_000_000, heldMicro: 3_000_000, availableMicro: 497_000_000 });
+    const hold = await placeHold(db, {
+      userId: user.id,
+      keyId: null,
+      requestId: 'r1',
+      amountMicro: 3_000_000,
+      minimumMicro: 0,
+    });
+    expect(await getBalance(db, user.id)).toEqual({
+      balanceMicro: 500_000_000,
+      heldMicro: 3_000_000,
+      availableMicro: 497_000_000,
+    });
 
     const settled = await settleHold(db, hold, {
       chargeMicro: 1_234_567,
@@ -59,13 +69,31 @@ describe.each(engines)('store on %s', (engine) => {
       description: 'test',
       alsoWrite: (tx) =>
         insertRequestLog(tx, {
-          id: 'r1', userId: user.id, keyId: null, endpoint: '/v1/chat/completions', model: 'm', provider: 'p', upstreamModel: 'u',
-          status: 200, stream: false, latencyMs: 5, promptTokens: 1, completionTokens: 2, cachedTokens: 0, reasoningTokens: 0,
-          usageSource: 'upstream', costMicro: 1_234_567, errorCode: null, errorMessage: null, createdAt: Date.now(),
+          id: 'r1',
+          userId: user.id,
+          keyId: null,
+          endpoint: '/v1/chat/completions',
+          model: 'm',
+          provider: 'p',
+          upstreamModel: 'u',
+          status: 200,
+          stream: false,
+          latencyMs: 5,
+          promptTokens: 1,
+          completionTokens: 2,
+          cachedTokens: 0,
+          reasoningTokens: 0,
+          usageSource: 'upstream',
+          costMicro: 1_234_567,
+          errorCode: null,
+          errorMessage: null,
+          createdAt: Date.now(),
         }),
     });
     expect(settled).toBe(true);
-    expect(await settleHold(db, hold, { chargeMicro: 1_234_567, requestId: 'r1', description: 'again' })).toBe(false);
+    expect(
+      await settleHold(db, hold, { chargeMicro: 1_234_567, requestId: 'r1', description: 'again' }),
+    ).toBe(false);
     expect(await balanced(user.id)).toBe(500_000_000 - 1_234_567);
     expect((await getBalance(db, user.id)).heldMicro).toBe(0);
     const logs = await listRequestLogs(db, user.id);
@@ -77,7 +105,13 @@ describe.each(engines)('store on %s', (engine) => {
     db = await freshDatabase(engine);
     const user = await createUser(db, { email: 'atomic@example.com' });
     await grantCredits(db, user.id, creditsToMicro(10));
-    const hold = await placeHold(db, { userId: user.id, keyId: null, requestId: 'r', amountMicro: 1_000_000, minimumMicro: 0 });
+    const hold = await placeHold(db, {
+      userId: user.id,
+      keyId: null,
+      requestId: 'r',
+      amountMicro: 1_000_000,
+      minimumMicro: 0,
+    });
     await expect(
       settleHold(db, hold, {
         chargeMicro: 500_000,
@@ -98,7 +132,13 @@ describe.each(engines)('store on %s', (engine) => {
     await grantCredits(db, user.id, creditsToMicro(10));
     const attempts = await Promise.allSettled(
       Array.from({ length: 40 }, (_, index) =>
-        placeHold(db, { userId: user.id, keyId: null, requestId: `r${index}`, amountMicro: 1_000_000, minimumMicro: 0 }),
+        placeHold(db, {
+          userId: user.id,
+          keyId: null,
+          requestId: `r${index}`,
+          amountMicro: 1_000_000,
+          minimumMicro: 0,
+        }),
       ),
     );
     const held = attempts.filter((attempt) => attempt.status === 'fulfilled');
@@ -116,7 +156,13 @@ describe.each(engines)('store on %s', (engine) => {
     const user = await createUser(db, { email: 'min@example.com' });
     await grantCredits(db, user.id, creditsToMicro(199));
     await expect(
-      placeHold(db, { userId: user.id, keyId: null, requestId: 'r', amountMicro: 1, minimumMicro: creditsToMicro(200) }),
+      placeHold(db, {
+        userId: user.id,
+        keyId: null,
+        requestId: 'r',
+        amountMicro: 1,
+        minimumMicro: creditsToMicro(200),
+      }),
     ).rejects.toMatchObject({ status: 402 });
     expect((await getBalance(db, user.id)).heldMicro).toBe(0);
   });
@@ -125,11 +171,21 @@ describe.each(engines)('store on %s', (engine) => {
     db = await freshDatabase(engine);
     const user = await createUser(db, { email: 'stale@example.com' });
     await grantCredits(db, user.id, creditsToMicro(50));
-    await placeHold(db, { userId: user.id, keyId: null, requestId: 'r', amountMicro: 5_000_000, minimumMicro: 0 });
+    await placeHold(db, {
+      userId: user.id,
+      keyId: null,
+      requestId: 'r',
+      amountMicro: 5_000_000,
+      minimumMicro: 0,
+    });
     await db.run('UPDATE holds SET created_at = ?', [Date.now() - 2 * 3600_000]);
     expect(await releaseStaleHolds(db, 3600_000)).toBe(1);
     expect(await releaseStaleHolds(db, 3600_000)).toBe(0);
-    expect(await getBalance(db, user.id)).toEqual({ balanceMicro: 50_000_000, heldMicro: 0, availableMicro: 50_000_000 });
+    expect(await getBalance(db, user.id)).toEqual({
+      balanceMicro: 50_000_000,
+      heldMicro: 0,
+      availableMicro: 50_000_000,
+    });
     expect(await balanced(user.id)).toBe(50_000_000);
   });
 });

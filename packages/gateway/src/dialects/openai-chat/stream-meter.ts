@@ -39,7 +39,9 @@ export class ChatStreamMeter {
     const toolCalls = record['tool_calls'];
     if (Array.isArray(toolCalls)) {
       for (const call of toolCalls) {
-        const fn = (call as Record<string, unknown> | null)?.['function'] as Record<string, unknown> | undefined;
+        const fn = (call as Record<string, unknown> | null)?.['function'] as
+          | Record<string, unknown>
+          | undefined;
         if (typeof fn?.['name'] === 'string') this.#generated.push(fn['name']);
         if (typeof fn?.['arguments'] === 'string') this.#generated.push(fn['arguments']);
       }

@@ -12,7 +12,8 @@ const obj = (value: unknown): Record<string, unknown> =>
 export function readChatUsage(usage: unknown): TokenUsage | null {
   if (!usage || typeof usage !== 'object') return null;
   const record = usage as Record<string, unknown>;
-  if (typeof record['prompt_tokens'] !== 'number' && typeof record['completion_tokens'] !== 'number') return null;
+  if (typeof record['prompt_tokens'] !== 'number' && typeof record['completion_tokens'] !== 'number')
+    return null;
   const promptDetails = obj(record['prompt_tokens_details']);
   const completionDetails = obj(record['completion_tokens_details']);
   return {

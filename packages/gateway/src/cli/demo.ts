@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { startUpstreamSim } from '@hypereal/upstream-sim';
+import { createApiKey, createUser, findUserByEmail } from '../accounts/index.ts';
+import { creditsToMicro, formatCredits, getBalance, grantCredits } from '../billing/index.ts';
+import { loadConfig } from '../config/index.ts';
+import { startGateway } from '../gateway.ts';
+import { simulatorEnv } from './simulator-env.ts';
+
+/**
+ * `npm run demo`: the gateway in front of the upstream simulator, with a funded demo
+ * user and a fresh key — no provider account and no network needed.
+ */
+const simulatorKey = 'sim-demo-key';
+const sim = await startUpstreamSim({ host: '127.0.0.1', port: 0, apiKeys: [simulatorKey] });
+const dataDir = join(process.cwd(), 'data');
+const config = loadConfig({
+  env: {
+    ...process.env,
+    ...simulatorEnv(sim.url, simulatorKey),
+    DATABASE_URL: '',
+    HYPEREAL_DATA_DIR: join(dataDir, 'demo'),
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+  },
+});
+const gateway = await startGateway(config);
+const { db } = gateway.services;
+
+const email = 'demo@hypereal.local';
+const user = (await findUserByEmail(db, email)) ?? (await createUser(db, { email }));
+if ((await getBalance(db, user.id)).availableMicro < creditsToMicro(500)) {
+  await grantCredits(db, user.id, creditsToMicro(1000), 'demo credits');
+}
+const { secret } = await createApiKey(db, { userId: user.id, name: `demo ${new Date().toISOString()}` });
+const balance = await getBalance(db, user.id);
+
+console.log(`
+Hypereal demo: gateway ${gateway.url} → upstream simulator ${sim.url}
+User ${email}, balance ${formatCredits(balance.balanceMicro)} credits. Demo key:
+
+  export HYPEREAL_API_KEY=${secret}
+
+Stream an answer:
+
+  curl -N ${gateway.url}/api/v1/chat/completions \\
+    -H "Authorization: Bearer $HYPEREAL_API_KEY" -H "Content-Type: application/json" \\
+    -d '{"model":"deepseek-v3.2","stream":true,"messages":[{"role":"user","content":"Hello!"}]}'
+
+Or with the OpenAI SDK: new OpenAI({ baseURL: '${gateway.url}/api/v1', apiKey: process.env.HYPEREAL_API_KEY })
+Ctrl-C stops the demo.`);
+
+const stop = () => {
+  Promise.all([gateway.close(), sim.close()]).then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -1,0 +1,76 @@
+import { startUpstreamSim, type UpstreamSim } from '@hypereal/upstream-sim';
+import OpenAI from 'openai';
+import { expect } from 'vitest';
+import { createApiKey, createUser, type User } from '../../src/accounts/index.ts';
+import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/billing/index.ts';
+import { simulatorEnv } from '../../src/cli/simulator-env.ts';
+import { type ConfigFile, loadConfig } from '../../src/config/index.ts';
+import type { Database } from '../../src/db/index.ts';
+import { type RunningGateway, startGateway } from '../../src/gateway.ts';
+import { type Engine, freshDatabase, tempDir } from './databases.ts';
+
+export const simulatorKey = 'sim-test-key';
+
+export interface TestUser {
+  user: User;
+  key: string;
+  /** The official SDK pointed at the gateway, as a user would configure it. */
+  client: OpenAI;
+}
+
+export interface Harness {
+  sim: UpstreamSim;
+  gateway: RunningGateway;
+  db: Database;
+  /** OpenAI-style base URL (`…/v1`). */
+  baseUrl: string;
+  newUser(credits: number, options?: { email?: string }): Promise<TestUser>;
+  /** Asserts the money invariant and returns the balance in micro-credits. */
+  balancedBalance(userId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startHarness(
+  options: { config?: ConfigFile; engine?: Engine; env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const sim = await startUpstreamSim({ host: '127.0.0.1', port: 0, apiKeys: [simulatorKey] });
+  const db = await freshDatabase(options.engine ?? 'sqlite');
+  const config = loadConfig({
+    inline: {
+      ...options.config,
+      server: { host: '127.0.0.1', port: 0, logLevel: 'silent', ...options.config?.server },
+    },
+    env: { ...simulatorEnv(sim.url, simulatorKey), ...options.env },
+    cwd: tempDir(),
+  });
+  const gateway = await startGateway(config, { db, logger: false });
+  const baseUrl = `${gateway.url}/v1`;
+
+  return {
+    sim,
+    gateway,
+    db,
+    baseUrl,
+    async newUser(credits, userOptions = {}) {
+      const user = await createUser(db, {
+        email: userOptions.email ?? `user${++counter}-${Date.now()}@example.com`,
+      });
+      if (credits > 0) await grantCredits(db, user.id, creditsToMicro(credits));
+      const { secret } = await createApiKey(db, { userId: user.id, name: 'test' });
+      return { user, key: secret, client: new OpenAI({ baseURL: baseUrl, apiKey: secret, maxRetries: 0 }) };
+    },
+    async balancedBalance(userId) {
+      const { balanceMicro, heldMicro } = await getBalance(db, userId);
+      expect(await ledgerSum(db, userId)).toBe(balanceMicro);
+      expect(heldMicro).toBe(0);
+      return balanceMicro;
+    },
+    async close() {
+      await gateway.close();
+      await sim.close();
+      await db.close();
+    },
+  };
+}
