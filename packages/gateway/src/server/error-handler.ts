@@ -52,6 +52,11 @@ export function errorHandler(services: Services) {
     }
     if (reply.sent || reply.raw.headersSent) return;
     const { status, body } = renderOpenAiError(failure);
-    reply.code(status).headers(failure.headers).header('content-type', 'application/json').send(body);
+    reply
+      .code(status)
+      .headers(failure.headers)
+      .header('x-request-id', request.id)
+      .header('content-type', 'application/json')
+      .send(body);
   };
 }

@@ -2,6 +2,7 @@ import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/accounts/index.ts';
 import { listRequestLogs } from '../../src/usage/index.ts';
+import { engines } from '../helpers/databases.ts';
 import { type Harness, startHarness } from '../helpers/harness.ts';
 
 const waitFor = async (check: () => Promise<boolean>, timeoutMs = 5_000) => {
@@ -136,11 +137,12 @@ describe('billing through the front door', () => {
   });
 });
 
-describe('billing with no minimum balance (holds alone guard the money)', () => {
+describe.each(engines)('billing with no minimum balance (holds alone guard the money), on %s', (engine) => {
   let lean: Harness;
 
   beforeAll(async () => {
     lean = await startHarness({
+      engine,
       config: {
         billing: { minimumBalanceCredits: 0 },
         models: {

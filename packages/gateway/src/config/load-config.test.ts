@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load-config.ts';
+
+const repoRoot = join(import.meta.dirname, '../../../..');
+
+/** Every chat model id of api.md §1 and §5 (the spec's own lists, parsed from the contract). */
+function contractChatModels(): string[] {
+  const spec = readFileSync(join(repoRoot, '../shared/spec/api.md'), 'utf8');
+  const section = (heading: string) => {
+    const start = spec.indexOf(heading);
+    const models = spec.indexOf('- Models:', start);
+    const end = spec.indexOf('\n\n', models);
+    return spec
+      .slice(models + '- Models:'.length, end)
+      .replace(/and the Gemini models of §5\.?/, '')
+      .split(/[,\n]/)
+      .map((id) => id.trim().replace(/\.$/, ''))
+      .filter((id) => id.length > 0);
+  };
+  return [...section('## 1. Chat Completions'), ...section('## 5. Gemini')];
+}
+
+describe('configuration', () => {
+  it('the built-in catalog holds every chat model of the API contract, each routed and priced', () => {
+    const config = loadConfig({ inline: {}, env: {} });
+    const ids = contractChatModels();
+    expect(ids.length).toBeGreaterThan(40);
+    for (const id of ids) {
+      const model = config.catalog.resolve(id);
+      expect(model, id).toBeDefined();
+      expect(model!.dialect).toBe('openai-chat');
+      expect(model!.price.input + model!.price.output, id).toBeGreaterThan(0);
+      expect(model!.routes.length, id).toBeGreaterThan(0);
+    }
+    expect(config.catalog.resolve('claude-3-5-haiku-20241022')?.id).toBe('claude-haiku-4-5');
+  });
+
+  it('names the bad field', () => {
+    const bad = (inline: unknown) => () => loadConfig({ inline, env: {} });
+    expect(bad({ models: { m: { route: 'openai/x', price: { input: 'cheap', output: 1 } } } })).toThrow(
+      /models\.m\.price\.input: .*expected number/,
+    );
+    expect(bad({ server: { prot: 1 } })).toThrow(/server: .*prot/);
+    expect(bad({ models: { m: { route: 'nowhere/x', price: { input: 1, output: 1 } } } })).toThrow(
+      /models\.m\.routes\[0\]: unknown provider "nowhere"/,
+    );
+    expect(bad({ models: { m: { route: 'openai/x' } } })).toThrow(/models\.m\.price: required/);
+    expect(bad({ providers: { p: { adapter: 'telepathy', baseUrl: 'http://x' } } })).toThrow(
+      /providers\.p\.adapter: unknown adapter "telepathy"/,
+    );
+    expect(bad({ aliases: { a: 'no-such-model' } })).toThrow(ConfigError);
+  });
+
+  it('lets the environment override provider keys and base URLs, and interpolates ${VAR}', () => {
+    const config = loadConfig({
+      inline: { providers: { openai: { apiKey: '${MY_OPENAI}' } } },
+      env: { DEEPSEEK_API_KEY: 'sk-ds', DEEPSEEK_BASE_URL: 'http://127.0.0.1:9999/v1/', MY_OPENAI: 'sk-oa' },
+    });
+    const deepseek = config.providers.get('deepseek')!;
+    expect(deepseek.apiKey).toBe('sk-ds');
+    expect(deepseek.baseUrl).toBe('http://127.0.0.1:9999/v1');
+    expect(config.providers.get('openai')!.apiKey).toBe('sk-oa');
+    expect(config.providers.get('qwen')!.apiKey).toBeUndefined();
+  });
+
+  it('merges operator models over the catalog and drops disabled ones', () => {
+    const config = loadConfig({
+      inline: {
+        models: {
+          'deepseek-v3.2': { price: { input: 1, output: 2 } },
+          'gpt-5-pro-official': { disabled: true },
+        },
+        aliases: { 'claude-opus-4-8': 'claude-opus-4-6' },
+      },
+      env: {},
+    });
+    const deepseek = config.catalog.resolve('deepseek-v3.2')!;
+    expect(deepseek.price.input).toBe(100_000_000);
+    expect(deepseek.routes[0]!.model).toBe('deepseek-chat');
+    expect(config.catalog.resolve('gpt-5-pro-official')).toBeUndefined();
+    expect(config.catalog.resolve('claude-opus-4-8')?.id).toBe('claude-opus-4-6');
+  });
+
+  it('loads the documented example config', () => {
+    const config = loadConfig({ path: join(repoRoot, 'hypereal.example.yaml'), env: {} });
+    expect(config.catalog.resolve('my-llama')?.routes[0]?.provider.name).toBe('local-vllm');
+    expect(config.catalog.resolve('deepseek-v3.2')?.routes.map((route) => route.provider.name)).toEqual([
+      'deepseek',
+      'openrouter',
+    ]);
+    expect(config.rateLimits.plans['pro']).toBe(3000);
+  });
+});
