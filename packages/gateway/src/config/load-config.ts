@@ -11,6 +11,8 @@ export interface GatewayConfig {
   server: { host: string; port: number; bodyLimitBytes: number; logLevel: string };
   database: { url: string | undefined; sqlitePath: string };
   billing: { minimumBalanceMicro: number };
+  /** Bearer token of the operator API (/admin/…); unset disables it. */
+  admin: { token: string | undefined };
   rateLimits: { defaultRpm: number; plans: Readonly<Record<string, number>> };
   upstream: { connectTimeoutMs: number; firstByteTimeoutMs: number; idleTimeoutMs: number };
   providers: ReadonlyMap<string, Provider>;
@@ -73,6 +75,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       sqlitePath: resolve(cwd, file.database?.sqlitePath ?? join(dataDir, 'hypereal.db')),
     },
     billing: { minimumBalanceMicro: creditsToMicro(file.billing?.minimumBalanceCredits ?? 200) },
+    admin: { token: env['HYPEREAL_ADMIN_TOKEN'] || interpolate(file.admin?.token, env) || undefined },
     rateLimits: { defaultRpm: file.rateLimits?.defaultRpm ?? 600, plans: file.rateLimits?.plans ?? {} },
     upstream: {
       connectTimeoutMs: file.upstream?.connectTimeoutMs ?? 10_000,

@@ -53,6 +53,10 @@ export const configSchema = z
       .optional(),
     database: z.object({ url: z.string().optional(), sqlitePath: z.string().optional() }).strict().optional(),
     billing: z.object({ minimumBalanceCredits: z.number().nonnegative().optional() }).strict().optional(),
+    admin: z
+      .object({ token: z.string().min(16, 'use at least 16 characters').optional() })
+      .strict()
+      .optional(),
     rateLimits: z
       .object({
         defaultRpm: z.number().int().positive().optional(),

@@ -5,6 +5,7 @@ import { admission } from './admission.ts';
 import { errorHandler } from './error-handler.ts';
 import { redactUrl } from './extract-key.ts';
 import './request-state.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
 import { registerChatRoutes } from './routes/chat-completions.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import type { Services } from './services.ts';
@@ -78,6 +79,8 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   });
 
   app.get('/health', async () => ({ status: 'ok' }));
+
+  registerAdminRoutes(app, services, services.config.admin.token);
 
   const admit = admission(services);
   app.register(async (v1) => {

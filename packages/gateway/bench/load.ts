@@ -1,0 +1,89 @@
+import { performance } from 'node:perf_hooks';
+import type { Pool } from 'undici';
+
+export interface LoadTarget {
+  pool: Pool;
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  stream: boolean;
+}
+
+export interface LoadResult {
+  requests: number;
+  failures: number;
+  /** A few distinct failure descriptions, for the report. */
+  failureSamples: string[];
+  wallMs: number;
+  /** Per successful request: until the body was fully read, ms. */
+  totalMs: number[];
+  /** Per successful request: until the first body byte, ms. */
+  firstByteMs: number[];
+}
+
+/**
+ * Sends `requests` POSTs with `concurrency` workers, each looping over one keep-alive
+ * connection's worth of work; every body is read to the end and checked for completeness.
+ */
+export async function runLoad(
+  target: LoadTarget,
+  options: { requests: number; concurrency: number },
+): Promise<LoadResult> {
+  const result: LoadResult = {
+    requests: options.requests,
+    failures: 0,
+    failureSamples: [],
+    wallMs: 0,
+    totalMs: [],
+    firstByteMs: [],
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < options.requests) {
+      next += 1;
+      const outcome = await oneRequest(target);
+      if (typeof outcome === 'string') {
+        result.failures += 1;
+        if (result.failureSamples.length < 5 && !result.failureSamples.includes(outcome))
+          result.failureSamples.push(outcome);
+      } else {
+        result.totalMs.push(outcome.totalMs);
+        result.firstByteMs.push(outcome.firstByteMs);
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, options.requests) }, worker));
+  result.wallMs = performance.now() - started;
+  return result;
+}
+
+/** Timings on success, a failure description otherwise. */
+async function oneRequest(target: LoadTarget): Promise<{ totalMs: number; firstByteMs: number } | string> {
+  const started = performance.now();
+  try {
+    const response = await target.pool.request({
+      method: 'POST',
+      path: target.path,
+      headers: target.headers,
+      body: target.body,
+    });
+    let firstByteMs = -1;
+    let text = '';
+    let tail = '';
+    for await (const chunk of response.body) {
+      if (firstByteMs < 0) firstByteMs = performance.now() - started;
+      const piece = (chunk as Buffer).toString('utf8');
+      // Streams are only checked at their end; JSON answers and errors are kept whole.
+      if (target.stream && response.statusCode === 200) tail = (tail + piece).slice(-64);
+      else text += piece;
+    }
+    const totalMs = performance.now() - started;
+    if (response.statusCode !== 200) return `HTTP ${response.statusCode}: ${text.slice(0, 300)}`;
+    if (target.stream ? !tail.includes('data: [DONE]') : !text.includes('"chat.completion"'))
+      return `incomplete ${target.stream ? 'stream' : 'body'}: …${(target.stream ? tail : text).slice(-120)}`;
+    return { totalMs, firstByteMs };
+  } catch (error) {
+    return `request failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}

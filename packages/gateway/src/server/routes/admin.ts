@@ -1,0 +1,128 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  createApiKey,
+  createUser,
+  listApiKeys,
+  requireUser,
+  revokeApiKey,
+  setUserRateLimit,
+} from '../../accounts/index.ts';
+import { creditsToMicro, formatCredits, getBalance, grantCredits } from '../../billing/index.ts';
+import { GatewayError } from '../../errors/index.ts';
+import type { Services } from '../services.ts';
+
+const createUserSchema = z.object({ email: z.string().min(3), plan: z.string().min(1).optional() }).strict();
+const grantSchema = z
+  .object({ credits: z.number().refine((value) => value !== 0), note: z.string().optional() })
+  .strict();
+const createKeySchema = z.object({ name: z.string().min(1).max(100).default('default') }).strict();
+const rateLimitSchema = z.object({ rpm: z.number().int().positive().nullable() }).strict();
+
+function parse<T>(schema: z.ZodType<T>, request: FastifyRequest): T {
+  const body = (request.body as { json?: unknown } | undefined)?.json ?? {};
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const param = issue.path.map(String).join('.') || null;
+    throw new GatewayError('invalid_request', {
+      param,
+      message: `Invalid field ${param ?? 'body'}: ${issue.message}`,
+    });
+  }
+  return result.data;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Operator API (`Authorization: Bearer $HYPEREAL_ADMIN_TOKEN`): users, credits, keys.
+ * Without a configured token the routes do not exist (404). Revoking here evicts the
+ * key cache, so the key stops working on this replica at once.
+ */
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  services: Services,
+  adminToken: string | undefined,
+): void {
+  if (!adminToken) return;
+  const expected = digest(adminToken);
+  app.register(async (admin) => {
+    admin.addHook('onRequest', async (request) => {
+      const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
+      if (!match || !timingSafeEqual(digest(match[1]!.trim()), expected)) {
+        throw new GatewayError('invalid_api_key', {
+          message: 'Admin routes need Authorization: Bearer <admin token>.',
+        });
+      }
+    });
+    const { db, keys } = services;
+    const userView = async (idOrEmail: string) => {
+      const user = await requireUser(db, idOrEmail);
+      const balance = await getBalance(db, user.id);
+      return {
+        id: user.id,
+        email: user.email,
+        plan: user.plan,
+        rateLimitRpm: user.rate_limit_rpm,
+        balanceCredits: formatCredits(balance.balanceMicro),
+        availableCredits: formatCredits(balance.availableMicro),
+      };
+    };
+    const userParam = (request: FastifyRequest) =>
+      decodeURIComponent((request.params as { user: string }).user);
+
+    admin.post('/admin/users', async (request, reply) => {
+      const input = parse(createUserSchema, request);
+      const user = await createUser(db, { email: input.email, ...(input.plan ? { plan: input.plan } : {}) });
+      reply.code(201);
+      return userView(user.id);
+    });
+    admin.get('/admin/users/:user', async (request) => userView(userParam(request)));
+    admin.post('/admin/users/:user/credits', async (request) => {
+      const input = parse(grantSchema, request);
+      const user = await requireUser(db, userParam(request));
+      const entry = await grantCredits(
+        db,
+        user.id,
+        creditsToMicro(input.credits),
+        input.note ?? 'operator grant (admin API)',
+      );
+      return { ledgerEntryId: entry.id, balanceCredits: formatCredits(entry.balance_after_micro) };
+    });
+    admin.put('/admin/users/:user/rate-limit', async (request) => {
+      const input = parse(rateLimitSchema, request);
+      const user = await requireUser(db, userParam(request));
+      await setUserRateLimit(db, user.id, input.rpm);
+      keys.invalidate();
+      return userView(user.id);
+    });
+    admin.post('/admin/users/:user/keys', async (request, reply) => {
+      const input = parse(createKeySchema, request);
+      const user = await requireUser(db, userParam(request));
+      const { secret, record } = await createApiKey(db, { userId: user.id, name: input.name });
+      reply.code(201);
+      return { id: record.id, name: record.name, prefix: record.prefix, key: secret };
+    });
+    admin.get('/admin/users/:user/keys', async (request) => {
+      const user = await requireUser(db, userParam(request));
+      return {
+        data: (await listApiKeys(db, user.id)).map((key) => ({
+          id: key.id,
+          name: key.name,
+          prefix: key.prefix,
+          createdAt: Number(key.created_at),
+          lastUsedAt: key.last_used_at === null ? null : Number(key.last_used_at),
+          revoked: key.revoked_at !== null,
+        })),
+      };
+    });
+    admin.delete('/admin/users/:user/keys/:key', async (request) => {
+      const user = await requireUser(db, userParam(request));
+      const key = await revokeApiKey(db, user.id, (request.params as { key: string }).key);
+      keys.invalidate();
+      return { id: key.id, revoked: true };
+    });
+  });
+}
