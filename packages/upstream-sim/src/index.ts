@@ -1,0 +1,3 @@
+export type { Fault, FaultMatch } from './faults.ts';
+export type { RecordedRequest } from './recorded-request.ts';
+export { startUpstreamSim, type UpstreamSim, type UpstreamSimOptions } from './server.ts';

@@ -1,0 +1,37 @@
+import { parseArgs } from 'node:util';
+import { startUpstreamSim, type UpstreamSimOptions } from './server.ts';
+
+const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]...`;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '9100' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'api-key': { type: 'string', multiple: true },
+    model: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`invalid --port ${values.port}\n${USAGE}`);
+  process.exit(2);
+}
+
+const options: UpstreamSimOptions = { host: values.host, port };
+if (values['api-key']) options.apiKeys = values['api-key'];
+if (values.model) options.models = values.model;
+const sim = await startUpstreamSim(options);
+console.log(`upstream-sim listening on ${sim.url}`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void sim.close().then(() => process.exit(0));
+  });
+}

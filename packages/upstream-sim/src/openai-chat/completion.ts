@@ -1,0 +1,36 @@
+import { randomId } from '../ids.ts';
+import { hashText } from '../text/seeded-random.ts';
+import type { ChatRequest, GeneratedChoice } from './types.ts';
+import type { CompletionUsage } from './usage.ts';
+
+/** Everything both response shapes (JSON and SSE) are rendered from. */
+export interface Completion {
+  id: string;
+  created: number;
+  model: string;
+  serviceTier: string;
+  systemFingerprint: string;
+  choices: GeneratedChoice[];
+  usage: CompletionUsage;
+}
+
+// `auto` (and no tier) runs on the default tier; explicit paid tiers are echoed back.
+const ECHOED_TIERS = new Set(['flex', 'priority', 'scale']);
+
+export function createCompletion(
+  request: ChatRequest,
+  choices: GeneratedChoice[],
+  usage: CompletionUsage,
+): Completion {
+  return {
+    id: randomId('chatcmpl-', 29),
+    created: Math.floor(Date.now() / 1000),
+    model: request.model,
+    serviceTier:
+      request.serviceTier && ECHOED_TIERS.has(request.serviceTier) ? request.serviceTier : 'default',
+    // Stable per model, like a backend build fingerprint.
+    systemFingerprint: `fp_${hashText(request.model).toString(16).padStart(10, '0')}`,
+    choices,
+    usage,
+  };
+}

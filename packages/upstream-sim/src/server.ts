@@ -1,0 +1,190 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CONTROL_PREFIX, handleControl } from './control/control-routes.ts';
+import { type Fault, FaultQueue } from './faults.ts';
+import type { Exchange } from './http/exchange.ts';
+import { readBody } from './http/read-body.ts';
+import { sendRaw, sleep, waitForAbort } from './http/send.ts';
+import { randomHex } from './ids.ts';
+import { isRecord } from './json.ts';
+import { createOpenAiChatApi } from './openai-chat/index.ts';
+import type { RecordedRequest } from './recorded-request.ts';
+import type { SimApi, SimRoute } from './sim-api.ts';
+
+export interface UpstreamSimOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Accepted bearer keys; by default any non-empty key. */
+  apiKeys?: string[];
+  /** When given, other models get 404 `model_not_found`, like the real API. */
+  models?: string[];
+}
+
+export interface UpstreamSim {
+  /** `http://host:port`; the OpenAI base URL is `${url}/v1`. */
+  readonly url: string;
+  /** Every API request received, in arrival order (control endpoints excluded). */
+  readonly requests: RecordedRequest[];
+  /** Queues a fault; the first matching fault is consumed per request. */
+  addFault(fault: Fault): void;
+  clearFaults(): void;
+  /** Clears requests, faults and the prompt cache. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+interface SimState {
+  apis: SimApi[];
+  faults: FaultQueue;
+  requests: RecordedRequest[];
+  control: Parameters<typeof handleControl>[0];
+}
+
+export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promise<UpstreamSim> {
+  const host = options.host ?? '127.0.0.1';
+  const apis = [createOpenAiChatApi({ apiKeys: options.apiKeys, models: options.models })];
+  const faults = new FaultQueue();
+  const requests: RecordedRequest[] = [];
+  const control = {
+    addFault: (fault: Fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    reset: () => {
+      // Emptied in place so references held by tests stay live.
+      requests.length = 0;
+      faults.clear();
+      for (const api of apis) api.reset();
+    },
+    requests,
+  };
+  const state: SimState = { apis, faults, requests, control };
+  const server = createServer((request, response) => {
+    void handleRequest(state, request, response);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    ...control,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Hanging requests and keep-alive sockets would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handleRequest(
+  state: SimState,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const startedAt = performance.now();
+  const method = request.method ?? 'GET';
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  let body: Awaited<ReturnType<typeof readBody>>;
+  try {
+    body = await readBody(request);
+  } catch {
+    response.destroy();
+    return;
+  }
+  if (path.startsWith(CONTROL_PREFIX)) return handleControl(state.control, method, path, body, response);
+
+  const { api, route } = findRoute(state.apis, method, path);
+  const record: RecordedRequest = {
+    method,
+    path,
+    headers: flattenHeaders(request.headers),
+    body: body.value,
+    aborted: false,
+    completed: false,
+  };
+  state.requests.push(record);
+  const controller = new AbortController();
+  let destroyedBySim = false;
+  response.on('close', () => {
+    record.completed = response.writableFinished;
+    if (!response.writableFinished && !destroyedBySim) record.aborted = true;
+    controller.abort();
+  });
+  const exchange: Exchange = {
+    request,
+    response,
+    path,
+    body,
+    record,
+    fault: undefined,
+    signal: controller.signal,
+    requestId: randomHex('req_', 32),
+    startedAt,
+    destroyConnection: () => {
+      destroyedBySim = true;
+      response.destroy();
+    },
+  };
+  const model = route?.modelOf ? route.modelOf(exchange) : bodyModel(body.value);
+  exchange.fault = state.faults.take({ path, model });
+  try {
+    await serve(exchange, api, route);
+  } catch (error) {
+    if (response.headersSent) return exchange.destroyConnection();
+    api.sendError(
+      exchange,
+      500,
+      `upstream-sim failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** Applies the request's fault (if any), then hands over to the route. */
+async function serve(exchange: Exchange, api: SimApi, route: SimRoute | undefined): Promise<void> {
+  const { fault, response, signal } = exchange;
+  for (const [name, value] of Object.entries(fault?.headers ?? {})) response.setHeader(name, value);
+  if (fault?.latencyMs && !(await sleep(fault.latencyMs, signal))) return;
+  if (fault?.dropConnection) return exchange.destroyConnection();
+  if (fault?.hang) return waitForAbort(signal);
+  if (fault?.body !== undefined) return sendRaw(response, fault.status ?? 200, fault.body);
+  if (fault?.status !== undefined) return api.sendError(exchange, fault.status);
+  if (!route)
+    return api.sendError(exchange, 404, `Invalid URL (${exchange.request.method} ${exchange.path})`);
+  await route.handle(exchange);
+}
+
+function findRoute(
+  apis: SimApi[],
+  method: string,
+  path: string,
+): { api: SimApi; route: SimRoute | undefined } {
+  for (const api of apis) {
+    const route = api.routes.find(
+      (candidate) =>
+        candidate.method === method &&
+        (typeof candidate.path === 'string' ? candidate.path === path : candidate.path.test(path)),
+    );
+    if (route) return { api, route };
+  }
+  // Unknown routes answer in the first API's envelope (OpenAI's), the dialect most clients speak.
+  const [fallback] = apis;
+  if (!fallback) throw new Error('upstream-sim has no APIs');
+  return { api: fallback, route: undefined };
+}
+
+function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function bodyModel(body: unknown): string | undefined {
+  return isRecord(body) && typeof body['model'] === 'string' ? body['model'] : undefined;
+}

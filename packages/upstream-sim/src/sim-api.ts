@@ -1,0 +1,29 @@
+import type { Exchange } from './http/exchange.ts';
+
+/**
+ * One simulated provider API (OpenAI Chat today; Anthropic Messages, OpenAI Responses and Gemini
+ * later), each in its own folder. The server owns transport, recording and faults; an API owns
+ * its routes, auth and error envelope.
+ */
+export interface SimApi {
+  readonly routes: readonly SimRoute[];
+  /** Answers with this API's error envelope; used for status faults and unknown routes. */
+  sendError(exchange: Exchange, status: number, message?: string): void;
+  /** Forgets per-API state such as the prompt cache. */
+  reset(): void;
+}
+
+export interface SimRoute {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string | RegExp;
+  /** The model a request targets, for `Fault.match.model`; defaults to the JSON body's `model`. */
+  modelOf?(exchange: Pick<Exchange, 'path' | 'body'>): string | undefined;
+  handle(exchange: Exchange): Promise<void>;
+}
+
+export interface SimApiOptions {
+  /** Accepted keys; when absent any non-empty key is accepted. */
+  apiKeys: readonly string[] | undefined;
+  /** Known models; when absent any model name is accepted. */
+  models: readonly string[] | undefined;
+}
