@@ -19,6 +19,8 @@ export interface LoadResult {
   totalMs: number[];
   /** Per successful request: until the first body byte, ms. */
   firstByteMs: number[];
+  /** Per successful request: until the status line and headers, ms. */
+  headersMs: number[];
 }
 
 /**
@@ -36,6 +38,7 @@ export async function runLoad(
     wallMs: 0,
     totalMs: [],
     firstByteMs: [],
+    headersMs: [],
   };
   let next = 0;
   const worker = async () => {
@@ -49,6 +52,7 @@ export async function runLoad(
       } else {
         result.totalMs.push(outcome.totalMs);
         result.firstByteMs.push(outcome.firstByteMs);
+        result.headersMs.push(outcome.headersMs);
       }
     }
   };
@@ -59,7 +63,13 @@ export async function runLoad(
 }
 
 /** Timings on success, a failure description otherwise. */
-async function oneRequest(target: LoadTarget): Promise<{ totalMs: number; firstByteMs: number } | string> {
+interface Timing {
+  totalMs: number;
+  firstByteMs: number;
+  headersMs: number;
+}
+
+async function oneRequest(target: LoadTarget): Promise<Timing | string> {
   const started = performance.now();
   try {
     const response = await target.pool.request({
@@ -68,6 +78,7 @@ async function oneRequest(target: LoadTarget): Promise<{ totalMs: number; firstB
       headers: target.headers,
       body: target.body,
     });
+    const headersMs = performance.now() - started;
     let firstByteMs = -1;
     let text = '';
     let tail = '';
@@ -82,7 +93,7 @@ async function oneRequest(target: LoadTarget): Promise<{ totalMs: number; firstB
     if (response.statusCode !== 200) return `HTTP ${response.statusCode}: ${text.slice(0, 300)}`;
     if (target.stream ? !tail.includes('data: [DONE]') : !text.includes('"chat.completion"'))
       return `incomplete ${target.stream ? 'stream' : 'body'}: …${(target.stream ? tail : text).slice(-120)}`;
-    return { totalMs, firstByteMs };
+    return { totalMs, firstByteMs, headersMs };
   } catch (error) {
     return `request failed: ${error instanceof Error ? error.message : String(error)}`;
   }
