@@ -1,19 +1,29 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './load-config.ts';
 
 const repoRoot = join(import.meta.dirname, '../../../..');
 
-/** Every chat model id of api.md §1 and §5 (the spec's own lists, parsed from the contract). */
-function contractChatModels(): string[] {
-  const spec = readFileSync(join(repoRoot, '../shared/spec/api.md'), 'utf8');
+/** The chat model ids of api.md §1 and §5, as the contract lists them. */
+const contractChatModels = [
+  ...'gpt-5, gpt-5.1, gpt-5.2, gpt-5.3, gpt-5.4, gpt-5.5, gpt-5.5-instant, gpt-5.5-pro, gpt-5.4-mini, gpt-5.4-nano, gpt-5.4-official, gpt-5.4-pro-official, gpt-5.2-official, gpt-5-pro-official, gpt-realtime-1.5-official, gpt-audio-1.5-official, glm-5, qwen3.5-plus, qwen3.5-flash, qwen3-max, deepseek-v3.2, kimi-k2.5, MiniMax-M2.5, nano-banana-2'.split(
+    ', ',
+  ),
+  ...'gemini-3-pro-official, gemini-3-pro-preview-official, gemini-3-flash-official, gemini-3-flash-preview-official, gemini-3.1-pro, gemini-3.1-pro-preview-official, gemini-3.1-fast, gemini-3.1-thinking, gemini-3.5-thinking, gemini-3.5-fast, gemini-3.1-flash-lite-preview-official, gemini-2.5-pro-official, gemini-2.5-flash-official, gemini-2.5-flash-lite-official, gemini-2.0-flash-official, gemini-2.0-flash-lite-official, gemini-2.0-flash-vip, gemini-2.5-flash-vip, gemini-2.5-pro-vip, gemini-3-flash-preview-vip'.split(
+    ', ',
+  ),
+];
+
+/** When the contract sits beside the repo (as in CI), check the list above is still its list. */
+function modelsListedInContract(): string[] | undefined {
+  const path = join(repoRoot, '../shared/spec/api.md');
+  if (!existsSync(path)) return undefined;
+  const spec = readFileSync(path, 'utf8');
   const section = (heading: string) => {
-    const start = spec.indexOf(heading);
-    const models = spec.indexOf('- Models:', start);
-    const end = spec.indexOf('\n\n', models);
+    const models = spec.indexOf('- Models:', spec.indexOf(heading));
     return spec
-      .slice(models + '- Models:'.length, end)
+      .slice(models + '- Models:'.length, spec.indexOf('\n\n', models))
       .replace(/and the Gemini models of §5\.?/, '')
       .split(/[,\n]/)
       .map((id) => id.trim().replace(/\.$/, ''))
@@ -25,8 +35,9 @@ function contractChatModels(): string[] {
 describe('configuration', () => {
   it('the built-in catalog holds every chat model of the API contract, each routed and priced', () => {
     const config = loadConfig({ inline: {}, env: {} });
-    const ids = contractChatModels();
-    expect(ids.length).toBeGreaterThan(40);
+    const ids = contractChatModels;
+    const listed = modelsListedInContract();
+    if (listed) expect(ids).toEqual(listed);
     for (const id of ids) {
       const model = config.catalog.resolve(id);
       expect(model, id).toBeDefined();
