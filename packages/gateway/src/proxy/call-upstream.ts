@@ -1,6 +1,7 @@
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import type { ModelEntry, ModelRoute } from '../routing/catalog.ts';
 import type { UpstreamClient, UpstreamResponse } from '../upstream/http-client.ts';
+import type { UpstreamRequest } from './proxy-dialect.ts';
 import { upstreamFailure } from './upstream-errors.ts';
 
 export interface UpstreamAttempt {
@@ -10,21 +11,21 @@ export interface UpstreamAttempt {
 }
 
 /**
- * Sends the call to the model's routes in order, moving on only for failures that
- * another upstream might not have (network, 429, 5xx) and only before anything
- * reached the client. Returns the first successful response.
+ * Sends the call to `routes` in order, moving on only for failures another upstream
+ * might not have (network, 429, 5xx, 529) and only before anything reached the client.
  */
 export async function callUpstream(
   client: UpstreamClient,
   model: ModelEntry,
-  buildBody: (route: ModelRoute) => string,
+  routes: readonly ModelRoute[],
+  build: (route: ModelRoute) => UpstreamRequest,
   signal: AbortSignal,
 ): Promise<UpstreamAttempt> {
   let lastError: GatewayError | undefined;
   let attempts = 0;
-  for (const [index, route] of model.routes.entries()) {
+  for (const [index, route] of routes.entries()) {
     const { provider } = route;
-    const isLast = index === model.routes.length - 1;
+    const isLast = index === routes.length - 1;
     if (provider.keyRequired && !provider.apiKey) {
       lastError = new GatewayError('upstream_unavailable', {
         message: `Model ${model.id} has no usable upstream: provider "${provider.name}" has no API key (set ${provider.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY).`,
@@ -32,18 +33,20 @@ export async function callUpstream(
       continue;
     }
     attempts++;
+    const request = build(route);
     const headers = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       ...provider.headers,
+      ...request.headers,
       ...provider.adapter.authHeaders(provider.apiKey ?? 'none'),
     };
     try {
       const response = await client.post(
         provider.name,
-        provider.baseUrl + provider.adapter.chatPath,
+        provider.baseUrl + request.path,
         headers,
-        buildBody(route),
+        request.body,
         signal,
       );
       if (response.status < 400) return { route, response, attempts };

@@ -8,7 +8,7 @@ const endpointFor: Record<WireDialect, string> = {
 };
 
 /** Catalog lookup with the errors api.md asks for: unknown → list; wrong format → where to go. */
-export function resolveChatModel(catalog: Catalog, id: string, dialect: WireDialect): ModelEntry {
+export function resolveModel(catalog: Catalog, id: string, dialect: WireDialect): ModelEntry {
   const model = catalog.resolve(id);
   if (!model) {
     throw new GatewayError('unknown_model', {

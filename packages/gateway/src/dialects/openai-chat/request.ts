@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors/index.ts';
+import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
 
 /**
  * Only what the gateway must understand is validated; every other field passes
@@ -17,15 +18,9 @@ const chatRequestSchema = z.looseObject({
   max_completion_tokens: z.number().int().positive().nullish(),
 });
 
-export interface ChatCompletionsRequest {
-  /** The client's body, to be forwarded (after the provider's named adjustments). */
-  body: Record<string, unknown>;
-  model: string;
-  stream: boolean;
+export interface ChatCompletionsRequest extends ParsedCall {
   /** The client asked for the usage chunk itself (else the gateway strips it). */
   clientWantsUsage: boolean;
-  choices: number;
-  maxOutputTokens: number | undefined;
 }
 
 export function parseChatRequest(body: unknown): ChatCompletionsRequest {

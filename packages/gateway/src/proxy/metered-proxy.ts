@@ -1,0 +1,230 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthenticatedKey } from '../accounts/index.ts';
+import { countTextTokens } from '../billing/count-tokens.ts';
+import { planHold } from '../billing/estimate-hold.ts';
+import { formatCredits, getBalance, type TokenUsage } from '../billing/index.ts';
+import { type ChargeOutcome, RequestCharge } from '../billing/request-charge.ts';
+import { GatewayError, UpstreamError } from '../errors/index.ts';
+import type { ModelEntry, ModelRoute } from '../routing/catalog.ts';
+import type { Services } from '../server/services.ts';
+import { toUpstreamError, type UpstreamResponse } from '../upstream/http-client.ts';
+import { callUpstream } from './call-upstream.ts';
+import type { ParsedCall, ProxyDialect, StreamMeter } from './proxy-dialect.ts';
+import { relayStream } from './relay-stream.ts';
+import { resolveModel } from './resolve-model.ts';
+import { SseResponse } from './sse-response.ts';
+
+class ClientGone extends Error {}
+
+/**
+ * One metered call in any dialect: admit (model, minimum balance, hold), forward,
+ * relay the answer (JSON or SSE) while metering it, then settle the hold and write the
+ * request log in one transaction — on every path, exactly once.
+ */
+export async function proxyMeteredCall(
+  services: Services,
+  dialect: ProxyDialect,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const state = request.hypereal;
+  const principal = state.principal as AuthenticatedKey;
+  const body = request.body as { text: string; json: unknown } | undefined;
+  const call = dialect.parse(body?.json);
+  const model = resolveModel(services.config.catalog, call.model, dialect.id);
+  state.model = model.id;
+
+  const minimumMicro = services.config.billing.minimumBalanceMicro;
+  const { availableMicro } = await getBalance(services.db, principal.userId);
+  if (availableMicro < minimumMicro) {
+    throw new GatewayError('insufficient_credits', {
+      message: `Insufficient credits: a balance of at least ${formatCredits(minimumMicro)} credits is required to call this endpoint (available: ${formatCredits(availableMicro)}).`,
+    });
+  }
+  const plan = planHold({
+    model,
+    rawBody: body?.text ?? '',
+    requestedOutputTokens: call.maxOutputTokens,
+    choices: call.choices,
+    availableMicro,
+  });
+  const charge = await RequestCharge.hold(
+    services.db,
+    {
+      requestId: state.requestId,
+      userId: principal.userId,
+      keyId: principal.keyId,
+      endpoint: state.endpoint,
+      startedAt: state.startedAt,
+    },
+    plan.holdMicro,
+    minimumMicro,
+  );
+  state.logged = true;
+
+  const abort = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) abort.abort();
+  };
+  reply.raw.on('close', onClose);
+  const outcome = baseOutcome(model, call.stream);
+  const sse = new SseResponse(reply, dialect.keepalive);
+  if (call.stream) sse.startKeepalive();
+  const finish = (usage: TokenUsage | null, details: Partial<ChargeOutcome>) =>
+    charge.settle(model.price, usage, { ...outcome, ...details, latencyMs: Date.now() - state.startedAt });
+
+  try {
+    const entries =
+      dialect.planRoutes?.(call, model.routes) ?? model.routes.map((route) => ({ route, call }));
+    const callFor = new Map(entries.map((entry) => [entry.route, entry.call]));
+    const client = { headers: request.headers, query: request.query as Record<string, unknown> };
+    const attempt = await callUpstream(
+      services.upstream,
+      model,
+      entries.map((entry) => entry.route),
+      (route) =>
+        dialect.buildUpstreamRequest(callFor.get(route) ?? call, route, client, plan.clampOutputTokens),
+      abort.signal,
+    ).catch((error: unknown) => {
+      throw abort.signal.aborted ? new ClientGone() : toUpstreamError('upstream', error);
+    });
+    outcome.provider = attempt.route.provider.name;
+    outcome.upstreamModel = attempt.route.model;
+    reply.header('x-hypereal-provider', attempt.route.provider.name);
+    reply.header('x-hypereal-attempts', String(attempt.attempts));
+    reply.header('x-request-id', state.requestId);
+
+    if (String(attempt.response.headers['content-type'] ?? '').includes('text/event-stream')) {
+      const meter = dialect.newStreamMeter(call, attempt.route);
+      const interruption = await relayStream(attempt.response, sse, meter, abort.signal);
+      const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
+      const source = meter.usage ? 'upstream' : 'counted';
+      if (interruption === 'upstream') {
+        attempt.response.body.destroy();
+        const error = new UpstreamError('upstream_error', attempt.route.provider.name, null, '', {
+          message: 'The upstream stream was interrupted before it finished.',
+        });
+        // An error the upstream sent itself has already been relayed.
+        sse.end(meter.failed ? undefined : dialect.renderStreamError(error));
+      } else {
+        sse.end();
+      }
+      const status = interruption === 'client' ? 499 : interruption === 'upstream' ? 502 : 200;
+      await finish(usage, {
+        ...usageFields(usage, source),
+        status,
+        errorCode: status === 200 ? null : status === 499 ? 'client_closed' : 'upstream_stream_interrupted',
+        errorMessage:
+          status === 200 ? null : status === 499 ? 'client closed the stream' : 'upstream stream interrupted',
+      });
+      return;
+    }
+    sse.stopKeepalive();
+    await relayJson(dialect, reply, sse, attempt.response, attempt.route, call, abort.signal, finish);
+  } catch (error) {
+    sse.stopKeepalive();
+    if (error instanceof ClientGone || abort.signal.aborted) {
+      // Abandoned before the answer: the upstream still read the prompt.
+      const usage = await countedUsage(dialect, call.body, null);
+      await finish(usage, {
+        ...usageFields(usage, 'counted'),
+        status: 499,
+        errorCode: 'client_closed',
+        errorMessage: 'client closed the connection',
+      });
+      if (!reply.sent) reply.hijack();
+      return;
+    }
+    const failure =
+      error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
+    await finish(null, {
+      provider: error instanceof UpstreamError ? error.provider : outcome.provider,
+      status: failure.status,
+      errorCode: failure.code,
+      errorMessage: failure.message,
+    });
+    // Keepalives already sent a 200: the error can only travel as a stream event.
+    if (sse.started) return sse.end(dialect.renderStreamError(failure));
+    throw failure;
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+}
+
+async function relayJson(
+  dialect: ProxyDialect,
+  reply: FastifyReply,
+  sse: SseResponse,
+  response: UpstreamResponse,
+  route: ModelRoute,
+  call: ParsedCall,
+  signal: AbortSignal,
+  finish: (usage: TokenUsage | null, details: Partial<ChargeOutcome>) => Promise<number>,
+): Promise<void> {
+  const text = await response.body.text().catch((error: unknown) => {
+    throw signal.aborted ? new ClientGone() : toUpstreamError(route.provider.name, error);
+  });
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new UpstreamError('upstream_error', route.provider.name, response.status, text, {
+      message: 'The upstream provider returned a malformed response.',
+    });
+  }
+  dialect.onJsonAnswer?.(parsed, route);
+  const reported = dialect.readUsage(parsed);
+  const usage = reported ?? (await countedUsage(dialect, call.body, dialect.completionText(parsed)));
+  await finish(usage, { ...usageFields(usage, reported ? 'upstream' : 'counted'), status: 200 });
+  if (sse.started) return sse.end(text);
+  reply.code(200).header('content-type', 'application/json').send(text);
+}
+
+function baseOutcome(model: ModelEntry, stream: boolean): ChargeOutcome {
+  return {
+    model: model.id,
+    provider: null,
+    upstreamModel: null,
+    status: 200,
+    stream,
+    latencyMs: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    usageSource: null,
+    errorCode: null,
+    errorMessage: null,
+  };
+}
+
+/**
+ * Usage when the upstream never reported a final count: the prompt side as reported
+ * (if it was) or tokenised, plus the output actually generated, tokenised.
+ */
+async function countedUsage(
+  dialect: ProxyDialect,
+  body: Record<string, unknown>,
+  generated: StreamMeter | string | null,
+): Promise<TokenUsage> {
+  const meter = typeof generated === 'object' ? generated : null;
+  const text = typeof generated === 'string' ? generated : (meter?.generatedText() ?? '');
+  const prompt = meter?.promptUsage;
+  return {
+    inputTokens: prompt ? prompt.inputTokens : await dialect.countPromptTokens(body),
+    cachedInputTokens: prompt?.cachedInputTokens ?? 0,
+    cacheWriteTokens: prompt?.cacheWriteTokens ?? 0,
+    outputTokens: await countTextTokens(text),
+    reasoningTokens: 0,
+  };
+}
+
+function usageFields(usage: TokenUsage, source: 'upstream' | 'counted') {
+  return {
+    promptTokens: usage.inputTokens,
+    completionTokens: usage.outputTokens,
+    cachedTokens: usage.cachedInputTokens,
+    reasoningTokens: usage.reasoningTokens,
+    usageSource: source,
+  };
+}

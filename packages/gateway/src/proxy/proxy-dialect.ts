@@ -1,0 +1,78 @@
+import type { TokenUsage } from '../billing/index.ts';
+import type { GatewayError } from '../errors/index.ts';
+import type { WireDialect } from '../providers/index.ts';
+import type { ModelRoute } from '../routing/catalog.ts';
+import type { SseEvent } from '../upstream/sse.ts';
+
+/** What the proxy needs to know of one client call, whatever its wire format. */
+export interface ParsedCall {
+  /** The client's body, forwarded after the dialect's and provider's named adjustments. */
+  body: Record<string, unknown>;
+  model: string;
+  stream: boolean;
+  /** Output cap the client set, if any (bounds the hold). */
+  maxOutputTokens: number | undefined;
+  /** Answers generated per call (OpenAI `n`). */
+  choices: number;
+}
+
+export interface UpstreamRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Observes a relayed stream: usage for billing, text for counting, and what to withhold. */
+export interface StreamMeter {
+  /** Returns false to withhold the event from the client (e.g. a usage chunk it did not ask for). */
+  observe(event: SseEvent): boolean;
+  /** Final usage as the upstream reported it, once known. */
+  readonly usage: TokenUsage | null;
+  /** Input-side usage the upstream reported before the output finished (Anthropic's message_start). */
+  readonly promptUsage: TokenUsage | null;
+  /** The dialect's end-of-stream marker arrived. */
+  readonly completed: boolean;
+  /** The upstream itself reported an error inside the stream (already forwarded). */
+  readonly failed: boolean;
+  generatedText(): string;
+}
+
+export interface ClientRequestContext {
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, unknown>;
+}
+
+/**
+ * One client wire format as the metered proxy sees it: parse, build the upstream call,
+ * meter the answer, render errors. Implemented once per dialect.
+ */
+export interface ProxyDialect {
+  readonly id: WireDialect;
+  parse(json: unknown): ParsedCall;
+  buildUpstreamRequest(
+    call: ParsedCall,
+    route: ModelRoute,
+    client: ClientRequestContext,
+    clampOutputTokens: number | undefined,
+  ): UpstreamRequest;
+  readUsage(response: Record<string, unknown>): TokenUsage | null;
+  /** Text of a JSON answer, for counting when the upstream reported no usage. */
+  completionText(response: Record<string, unknown>): string;
+  countPromptTokens(body: Record<string, unknown>): Promise<number>;
+  /** `route` is the upstream that answered (e.g. to remember who signed a thinking block). */
+  newStreamMeter(call: ParsedCall, route: ModelRoute): StreamMeter;
+  /** Sees a complete JSON answer before it is sent on. */
+  onJsonAnswer?(response: Record<string, unknown>, route: ModelRoute): void;
+  /**
+   * Which routes may serve this call, in order, and the call each gets — e.g. history
+   * signed by one API family only replays there. Default: every route, same call.
+   */
+  planRoutes?(
+    call: ParsedCall,
+    routes: readonly ModelRoute[],
+  ): Array<{ route: ModelRoute; call: ParsedCall }>;
+  renderError(error: GatewayError): { status: number; body: unknown };
+  renderStreamError(error: GatewayError): string;
+  /** Sent on an otherwise idle stream so proxies keep it open. */
+  readonly keepalive: { intervalMs: number; event: string };
+}

@@ -1,0 +1,76 @@
+import { once } from 'node:events';
+import type { FastifyReply } from 'fastify';
+
+/**
+ * The client side of a relayed stream. Headers go out on the first event — or on the
+ * first keepalive, when the upstream is slow to answer at all — and an idle stream
+ * gets the dialect's keepalive event so no proxy on the way times it out.
+ */
+export class SseResponse {
+  readonly #reply: FastifyReply;
+  readonly #keepaliveEvent: string;
+  readonly #intervalMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #started = false;
+
+  constructor(reply: FastifyReply, keepalive: { intervalMs: number; event: string }) {
+    this.#reply = reply;
+    this.#keepaliveEvent = keepalive.event;
+    this.#intervalMs = keepalive.intervalMs;
+  }
+
+  /** True once the 200 and SSE headers are out: errors must then be stream events. */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  startKeepalive(): void {
+    this.#timer ??= setInterval(() => this.#ping(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#reply.hijack();
+    const raw = this.#reply.raw;
+    raw.writeHead(200, {
+      ...(this.#reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    raw.flushHeaders();
+  }
+
+  /** Writes one whole event; waits while the client is slow (backpressure). */
+  async write(event: string, signal: AbortSignal): Promise<void> {
+    this.start();
+    this.#timer?.refresh();
+    const raw = this.#reply.raw;
+    if (signal.aborted || raw.destroyed) throw new Error('client went away');
+    if (!raw.write(event)) await once(raw, 'drain', { signal });
+  }
+
+  end(finalEvent?: string): void {
+    this.stopKeepalive();
+    const raw = this.#reply.raw;
+    if (raw.destroyed) return;
+    this.start();
+    if (finalEvent) raw.write(finalEvent);
+    raw.end();
+  }
+
+  stopKeepalive(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #ping(): void {
+    const raw = this.#reply.raw;
+    if (raw.destroyed) return this.stopKeepalive();
+    this.start();
+    raw.write(this.#keepaliveEvent);
+  }
+}
