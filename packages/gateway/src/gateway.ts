@@ -3,6 +3,8 @@ import { warmTokenizer } from './billing/count-tokens.ts';
 import { releaseStaleHolds } from './billing/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { type Database, openDatabase } from './db/index.ts';
+import { createAnthropicDialect } from './dialects/anthropic/proxy-dialect.ts';
+import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { MemoryRateLimiter } from './limits/rate-limiter.ts';
 import { buildApp } from './server/app.ts';
 import type { Services } from './server/services.ts';
@@ -26,6 +28,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     keys: new KeyAuthenticator(database),
     rateLimiter: new MemoryRateLimiter(),
     upstream: new UpstreamClient(config.upstream),
+    dialects: { 'openai-chat': openAiChatDialect, anthropic: createAnthropicDialect() },
   };
 }
 

@@ -8,7 +8,7 @@ import { formatIssues } from './format-issues.ts';
 import { type ConfigFile, configSchema, type ModelConfig, type ProviderConfig } from './schema.ts';
 
 export interface GatewayConfig {
-  server: { host: string; port: number; bodyLimitBytes: number; logLevel: string };
+  server: { host: string; port: number; bodyLimitBytes: number; logLevel: string; keepaliveMs: number };
   database: { url: string | undefined; sqlitePath: string };
   billing: { minimumBalanceMicro: number };
   /** Bearer token of the operator API (/admin/…); unset disables it. */
@@ -69,6 +69,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       port: env['PORT'] !== undefined ? Number(env['PORT']) : (file.server?.port ?? 8080),
       bodyLimitBytes: Math.round((file.server?.bodyLimitMb ?? 32) * 1024 * 1024),
       logLevel: env['LOG_LEVEL'] ?? file.server?.logLevel ?? 'info',
+      keepaliveMs: file.server?.keepaliveMs ?? 15_000,
     },
     database: {
       url: env['DATABASE_URL'] || file.database?.url || undefined,
@@ -179,6 +180,7 @@ function buildProviders(
       apiKey,
       keyRequired: config.keyRequired ?? true,
       headers: config.headers ?? {},
+      signatureFamily: config.signatureFamily ?? adapter.id,
     });
   }
   return providers;

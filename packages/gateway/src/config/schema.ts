@@ -36,6 +36,8 @@ export const providerSchema = z
     /** Literal key or `${ENV_VAR}`; `<NAME>_API_KEY` in the environment wins. */
     apiKey: z.string().optional(),
     keyRequired: z.boolean().optional(),
+    /** Upstreams sharing a family accept each other's thinking signatures; default: the adapter id. */
+    signatureFamily: z.string().min(1).optional(),
     headers: z.record(z.string(), z.string()).optional(),
   })
   .strict();
@@ -47,6 +49,8 @@ export const configSchema = z
         host: z.string().optional(),
         port: z.number().int().min(0).max(65535).optional(),
         bodyLimitMb: z.number().positive().optional(),
+        /** Idle time after which a stream gets a keepalive event (Anthropic `ping`, SSE comment). */
+        keepaliveMs: z.number().int().positive().optional(),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
       })
       .strict()

@@ -31,4 +31,6 @@ export interface Provider {
   readonly apiKey: string | undefined;
   readonly keyRequired: boolean;
   readonly headers: Record<string, string>;
+  /** Who can verify this upstream's thinking signatures (Anthropic API, Bedrock, Vertex…). */
+  readonly signatureFamily: string;
 }

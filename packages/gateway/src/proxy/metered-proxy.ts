@@ -68,7 +68,7 @@ export async function proxyMeteredCall(
   };
   reply.raw.on('close', onClose);
   const outcome = baseOutcome(model, call.stream);
-  const sse = new SseResponse(reply, dialect.keepalive);
+  const sse = new SseResponse(reply, dialect.keepaliveEvent, services.config.server.keepaliveMs);
   if (call.stream) sse.startKeepalive();
   const finish = (usage: TokenUsage | null, details: Partial<ChargeOutcome>) =>
     charge.settle(model.price, usage, { ...outcome, ...details, latencyMs: Date.now() - state.startedAt });
@@ -144,8 +144,8 @@ export async function proxyMeteredCall(
       errorMessage: failure.message,
     });
     // Keepalives already sent a 200: the error can only travel as a stream event.
-    if (sse.started) return sse.end(dialect.renderStreamError(failure));
-    throw failure;
+    if (!sse.started) throw failure;
+    sse.end(dialect.renderStreamError(failure));
   } finally {
     reply.raw.off('close', onClose);
   }
@@ -176,7 +176,10 @@ async function relayJson(
   const reported = dialect.readUsage(parsed);
   const usage = reported ?? (await countedUsage(dialect, call.body, dialect.completionText(parsed)));
   await finish(usage, { ...usageFields(usage, reported ? 'upstream' : 'counted'), status: 200 });
-  if (sse.started) return sse.end(text);
+  if (sse.started) {
+    sse.end(text);
+    return;
+  }
   reply.code(200).header('content-type', 'application/json').send(text);
 }
 

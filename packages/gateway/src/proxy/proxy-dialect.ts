@@ -73,6 +73,6 @@ export interface ProxyDialect {
   ): Array<{ route: ModelRoute; call: ParsedCall }>;
   renderError(error: GatewayError): { status: number; body: unknown };
   renderStreamError(error: GatewayError): string;
-  /** Sent on an otherwise idle stream so proxies keep it open. */
-  readonly keepalive: { intervalMs: number; event: string };
+  /** Sent on an otherwise idle stream (every `server.keepaliveMs`) so proxies keep it open. */
+  readonly keepaliveEvent: string;
 }

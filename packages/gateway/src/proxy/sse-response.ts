@@ -13,10 +13,10 @@ export class SseResponse {
   #timer: NodeJS.Timeout | undefined;
   #started = false;
 
-  constructor(reply: FastifyReply, keepalive: { intervalMs: number; event: string }) {
+  constructor(reply: FastifyReply, keepaliveEvent: string, intervalMs: number) {
     this.#reply = reply;
-    this.#keepaliveEvent = keepalive.event;
-    this.#intervalMs = keepalive.intervalMs;
+    this.#keepaliveEvent = keepaliveEvent;
+    this.#intervalMs = intervalMs;
   }
 
   /** True once the 200 and SSE headers are out: errors must then be stream events. */
@@ -69,7 +69,10 @@ export class SseResponse {
 
   #ping(): void {
     const raw = this.#reply.raw;
-    if (raw.destroyed) return this.stopKeepalive();
+    if (raw.destroyed) {
+      this.stopKeepalive();
+      return;
+    }
     this.start();
     raw.write(this.#keepaliveEvent);
   }

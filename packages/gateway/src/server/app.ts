@@ -5,8 +5,10 @@ import { admission } from './admission.ts';
 import { errorHandler } from './error-handler.ts';
 import { redactUrl } from './extract-key.ts';
 import './request-state.ts';
+import './route-dialect.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerChatRoutes } from './routes/chat-completions.ts';
+import { registerMessagesRoutes } from './routes/messages.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import type { Services } from './services.ts';
 
@@ -86,6 +88,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   app.register(async (v1) => {
     v1.addHook('onRequest', admit);
     registerChatRoutes(v1, services);
+    registerMessagesRoutes(v1, services);
     registerModelRoutes(v1, services);
   });
   return app;

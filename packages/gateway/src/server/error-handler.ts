@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { renderOpenAiError } from '../dialects/openai-chat/error.ts';
 import { GatewayError } from '../errors/index.ts';
 import { insertRequestLog } from '../usage/index.ts';
+import { routeDialect } from './route-dialect.ts';
 import type { Services } from './services.ts';
 
 /** Fastify's own failures (body limits, parsing) in our catalogue's terms. */
@@ -51,7 +51,7 @@ export function errorHandler(services: Services) {
       }).catch((logError: unknown) => request.log.error({ err: logError }, 'request log write failed'));
     }
     if (reply.sent || reply.raw.headersSent) return;
-    const { status, body } = renderOpenAiError(failure);
+    const { status, body } = services.dialects[routeDialect(request)].renderError(failure);
     reply
       .code(status)
       .headers(failure.headers)

@@ -2,6 +2,8 @@ import type { KeyAuthenticator } from '../accounts/index.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { WireDialect } from '../providers/index.ts';
+import type { ProxyDialect } from '../proxy/proxy-dialect.ts';
 import type { UpstreamClient } from '../upstream/http-client.ts';
 
 /** What the routes need, built once at startup and passed explicitly. */
@@ -11,4 +13,6 @@ export interface Services {
   keys: KeyAuthenticator;
   rateLimiter: RateLimiter;
   upstream: UpstreamClient;
+  /** One codec per client wire format (the Anthropic one remembers thinking signers). */
+  dialects: Readonly<Record<WireDialect, ProxyDialect>>;
 }

@@ -49,5 +49,5 @@ export const openAiChatDialect: ProxyDialect = {
   renderError: renderOpenAiError,
   renderStreamError: renderOpenAiStreamError,
   // An SSE comment: every OpenAI client ignores it.
-  keepalive: { intervalMs: 15_000, event: ': keepalive\n\n' },
+  keepaliveEvent: ': keepalive\n\n',
 };

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { openAiChatDialect } from '../../dialects/openai-chat/proxy-dialect.ts';
 import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
 import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
 
 export function registerChatRoutes(app: FastifyInstance, services: Services): void {
   for (const path of v1Paths('/chat/completions')) {
-    app.post(path, (request, reply) => proxyMeteredCall(services, openAiChatDialect, request, reply));
+    app.post(path, (request, reply) =>
+      proxyMeteredCall(services, services.dialects['openai-chat'], request, reply),
+    );
   }
 }

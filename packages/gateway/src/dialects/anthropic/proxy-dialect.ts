@@ -1,0 +1,86 @@
+import { countTextTokens } from '../../billing/count-tokens.ts';
+import type { ProxyDialect } from '../../proxy/proxy-dialect.ts';
+import { renderAnthropicError, renderAnthropicStreamError } from './error.ts';
+import { parseMessagesRequest } from './request.ts';
+import { AnthropicStreamMeter } from './stream-meter.ts';
+import { planBySignature, SignatureRegistry, signatureFamily } from './thinking-signatures.ts';
+import { readAnthropicUsage } from './usage.ts';
+
+type Json = Record<string, unknown>;
+
+const defaultVersion = '2023-06-01';
+
+/** Client headers Anthropic upstreams must see unchanged (Claude Code's features depend on the betas). */
+export function anthropicHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> {
+  const forwarded: Record<string, string> = {};
+  const version = headers['anthropic-version'];
+  forwarded['anthropic-version'] =
+    typeof version === 'string' && version.length > 0 ? version : defaultVersion;
+  const beta = headers['anthropic-beta'];
+  if (beta !== undefined) forwarded['anthropic-beta'] = Array.isArray(beta) ? beta.join(',') : beta;
+  return forwarded;
+}
+
+/** `?beta=true` (the SDK's beta client) is kept; our own `?key=` never leaves the gateway. */
+export const betaQuery = (query: Record<string, unknown>): string =>
+  query['beta'] === 'true' ? '?beta=true' : '';
+
+export function createAnthropicDialect(registry = new SignatureRegistry()): ProxyDialect {
+  return {
+    id: 'anthropic',
+    parse: parseMessagesRequest,
+
+    buildUpstreamRequest(call, route, client, clampOutputTokens) {
+      const body: Json = { ...call.body, model: route.model };
+      if (clampOutputTokens !== undefined) body['max_tokens'] = clampOutputTokens;
+      route.provider.adapter.adjustRequest?.(body);
+      return {
+        path: route.provider.adapter.chatPath + betaQuery(client.query),
+        headers: anthropicHeaders(client.headers),
+        body: JSON.stringify(body),
+      };
+    },
+
+    readUsage: (response) => readAnthropicUsage(response['usage']),
+
+    completionText(response) {
+      const content = response['content'];
+      if (!Array.isArray(content)) return '';
+      return (content as Json[])
+        .map((block) =>
+          String(
+            block['text'] ?? block['thinking'] ?? (block['input'] ? JSON.stringify(block['input']) : ''),
+          ),
+        )
+        .join('');
+    },
+
+    async countPromptTokens(body) {
+      return countTextTokens(
+        JSON.stringify([body['system'] ?? '', body['tools'] ?? '', body['messages'] ?? '']),
+      );
+    },
+
+    newStreamMeter: (_call, route) =>
+      new AnthropicStreamMeter((signature) => registry.remember(signature, signatureFamily(route))),
+
+    onJsonAnswer(response, route) {
+      for (const block of (response['content'] as Json[] | undefined) ?? []) {
+        const signature =
+          block['type'] === 'thinking'
+            ? block['signature']
+            : block['type'] === 'redacted_thinking'
+              ? block['data']
+              : undefined;
+        if (typeof signature === 'string') registry.remember(signature, signatureFamily(route));
+      }
+    },
+
+    planRoutes: (call, routes) => planBySignature(call, routes, registry),
+    renderError: (error) => renderAnthropicError(error),
+    renderStreamError: renderAnthropicStreamError,
+    keepaliveEvent: 'event: ping\ndata: {"type": "ping"}\n\n',
+  };
+}

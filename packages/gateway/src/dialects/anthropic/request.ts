@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { GatewayError } from '../../errors/index.ts';
+import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
+import { applyHyperealCache } from './cache-breakpoints.ts';
+
+/**
+ * Minimal, lenient validation: what the gateway must read. Everything else — betas,
+ * thinking modes, tool types, context management — is forwarded untouched.
+ * @see https://docs.anthropic.com/en/api/messages
+ */
+const messagesRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  max_tokens: z.number().int().min(0),
+  messages: z.array(z.looseObject({ role: z.string().min(1) })).min(1),
+  stream: z.boolean().nullish(),
+});
+
+/** The gateway's own field; never forwarded. */
+const hyperealOptionsSchema = z
+  .object({ cache: z.union([z.literal('auto'), z.literal(false)]).optional() })
+  .strict();
+
+export interface MessagesCall extends ParsedCall {
+  /** Cache breakpoints the gateway added (Hypereal Cache), 0 when the client placed its own. */
+  addedBreakpoints: number;
+}
+
+export function parseMessagesRequest(json: unknown): MessagesCall {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) {
+    throw new GatewayError('invalid_request', { message: 'Request body must be a JSON object.' });
+  }
+  const body = json as Record<string, unknown>;
+  if (body['model'] === undefined || body['model'] === null || body['model'] === '') {
+    throw new GatewayError('missing_model', { param: 'model', message: 'model: Field required' });
+  }
+  const parsed = messagesRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const param = issue.path.map(String).join('.');
+    throw new GatewayError('invalid_request', { param, message: `${param}: ${issue.message}` });
+  }
+  const options = hyperealOptionsSchema.safeParse(body['hypereal'] ?? {});
+  if (!options.success) {
+    throw new GatewayError('invalid_request', {
+      param: 'hypereal',
+      message: 'hypereal: expected {"cache": "auto" | false}',
+    });
+  }
+  const forwarded = { ...body };
+  delete forwarded['hypereal'];
+  const addedBreakpoints = options.data.cache === false ? 0 : applyHyperealCache(forwarded);
+  return {
+    body: forwarded,
+    model: parsed.data.model,
+    stream: parsed.data.stream === true,
+    maxOutputTokens: parsed.data.max_tokens,
+    choices: 1,
+    addedBreakpoints,
+  };
+}

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import type { AuthenticatedKey } from '../../accounts/index.ts';
+import { anthropicHeaders, betaQuery } from '../../dialects/anthropic/proxy-dialect.ts';
+import { GatewayError } from '../../errors/index.ts';
+import { callUpstream } from '../../proxy/call-upstream.ts';
+import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
+import { resolveModel } from '../../proxy/resolve-model.ts';
+import { insertRequestLog } from '../../usage/index.ts';
+import { v1Paths } from '../app.ts';
+import type { Services } from '../services.ts';
+
+/** Anthropic Messages: `/v1/messages` (Claude Code, the Anthropic SDK) and `count_tokens`. */
+export function registerMessagesRoutes(app: FastifyInstance, services: Services): void {
+  const config = { dialect: 'anthropic' as const };
+  for (const path of v1Paths('/messages')) {
+    app.post(path, { config }, (request, reply) =>
+      proxyMeteredCall(services, services.dialects.anthropic, request, reply),
+    );
+    app.post(`${path}/count_tokens`, { config }, async (request, reply) => {
+      const json = (request.body as { json?: unknown } | undefined)?.json;
+      const body = json && typeof json === 'object' ? { ...(json as Record<string, unknown>) } : {};
+      if (typeof body['model'] !== 'string' || body['model'] === '') {
+        throw new GatewayError('missing_model', { param: 'model', message: 'model: Field required' });
+      }
+      const model = resolveModel(services.config.catalog, body['model'], 'anthropic');
+      const state = request.hypereal;
+      state.model = model.id;
+      delete body['hypereal'];
+      const headers = anthropicHeaders(request.headers);
+      const abort = new AbortController();
+      const attempt = await callUpstream(
+        services.upstream,
+        model,
+        model.routes,
+        (route) => ({
+          path: `${route.provider.adapter.chatPath}/count_tokens${betaQuery(request.query as Record<string, unknown>)}`,
+          headers,
+          body: JSON.stringify({ ...body, model: route.model }),
+        }),
+        abort.signal,
+      );
+      const text = await attempt.response.body.text();
+      const principal = state.principal as AuthenticatedKey;
+      state.logged = true;
+      // Counting is free, as upstream; it is logged like every call.
+      await insertRequestLog(services.db, {
+        id: state.requestId,
+        userId: principal.userId,
+        keyId: principal.keyId,
+        endpoint: state.endpoint,
+        model: model.id,
+        provider: attempt.route.provider.name,
+        upstreamModel: attempt.route.model,
+        status: 200,
+        stream: false,
+        latencyMs: Date.now() - state.startedAt,
+        promptTokens: Number((JSON.parse(text) as { input_tokens?: number }).input_tokens ?? 0),
+        completionTokens: 0,
+        cachedTokens: 0,
+        reasoningTokens: 0,
+        usageSource: 'upstream',
+        costMicro: 0,
+        errorCode: null,
+        errorMessage: null,
+        createdAt: state.startedAt,
+      });
+      reply
+        .header('x-hypereal-provider', attempt.route.provider.name)
+        .header('content-type', 'application/json');
+      return reply.send(text);
+    });
+  }
+}
