@@ -98,3 +98,29 @@ async function oneRequest(target: LoadTarget): Promise<Timing | string> {
     return `request failed: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
+
+/** One result from several runs against the same target (wall time is the sum of theirs). */
+export function mergeLoads(loads: readonly LoadResult[]): LoadResult {
+  const merged: LoadResult = {
+    requests: 0,
+    failures: 0,
+    failureSamples: [],
+    wallMs: 0,
+    totalMs: [],
+    firstByteMs: [],
+    headersMs: [],
+  };
+  for (const load of loads) {
+    merged.requests += load.requests;
+    merged.failures += load.failures;
+    merged.wallMs += load.wallMs;
+    for (const sample of load.failureSamples) {
+      if (merged.failureSamples.length < 5 && !merged.failureSamples.includes(sample))
+        merged.failureSamples.push(sample);
+    }
+    merged.totalMs.push(...load.totalMs);
+    merged.firstByteMs.push(...load.firstByteMs);
+    merged.headersMs.push(...load.headersMs);
+  }
+  return merged;
+}
