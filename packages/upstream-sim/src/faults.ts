@@ -21,6 +21,14 @@ export interface Fault {
   chunkDelayMs?: number;
   /** Override the generated reply length for this request. */
   replyTokens?: number;
+  /**
+   * Streaming: end the stream with an in-band error event after `cutAfterChunks` events (default:
+   * after the first content delta) instead of finishing it, as an upstream that overloads
+   * mid-stream does (Anthropic: `event: error` with `{"type":"error","error":{type,message}}`).
+   * A non-streaming request gets the same error as an HTTP status instead. Anthropic Messages only
+   * for now.
+   */
+  streamError?: { type: string; message: string };
 }
 
 export interface FaultMatch {
@@ -98,6 +106,13 @@ export function parseFault(value: unknown): Fault {
   if (value['body'] !== undefined) fault.body = value['body'];
   if (value['headers'] !== undefined) fault.headers = parseStringMap(value['headers'], 'headers');
   if (value['match'] !== undefined) fault.match = parseStringMap(value['match'], 'match');
+  if (value['streamError'] !== undefined) {
+    const { type, message } = parseStringMap(value['streamError'], 'streamError');
+    if (type === undefined || message === undefined) {
+      throw new TypeError('fault.streamError needs string fields type and message');
+    }
+    fault.streamError = { type, message };
+  }
   return fault;
 }
 

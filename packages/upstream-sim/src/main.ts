@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startUpstreamSim, type UpstreamSimOptions } from './server.ts';
 
-const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]...`;
+const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]... [--signature-family NAME]`;
 
 const { values } = parseArgs({
   options: {
@@ -9,6 +9,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     'api-key': { type: 'string', multiple: true },
     model: { type: 'string', multiple: true },
+    'signature-family': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -27,6 +28,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const options: UpstreamSimOptions = { host: values.host, port };
 if (values['api-key']) options.apiKeys = values['api-key'];
 if (values.model) options.models = values.model;
+if (values['signature-family']) options.signatureFamily = values['signature-family'];
 const sim = await startUpstreamSim(options);
 console.log(`upstream-sim listening on ${sim.url}`);
 

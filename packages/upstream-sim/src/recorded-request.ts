@@ -2,6 +2,8 @@
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query string with its `?`, or '' (e.g. `?beta=true`). */
+  query: string;
   /** Header names are lowercased; repeated headers are joined with `, `. */
   headers: Record<string, string>;
   /** Parsed JSON, or the raw text when the body is not JSON (empty string when there was none). */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAnthropicApi } from './anthropic/index.ts';
 import { CONTROL_PREFIX, handleControl } from './control/control-routes.ts';
 import { type Fault, FaultQueue } from './faults.ts';
 import type { Exchange } from './http/exchange.ts';
@@ -17,12 +18,17 @@ export interface UpstreamSimOptions {
   port?: number;
   /** Accepted bearer keys; by default any non-empty key. */
   apiKeys?: string[];
-  /** When given, other models get 404 `model_not_found`, like the real API. */
+  /** When given, other models get a 404 (OpenAI `model_not_found`, Anthropic `not_found_error`), like the real APIs. */
   models?: string[];
+  /**
+   * Anthropic thinking signatures verify only on simulators of the same family (default
+   * `anthropic`), as a real signature only verifies with the provider that issued it.
+   */
+  signatureFamily?: string;
 }
 
 export interface UpstreamSim {
-  /** `http://host:port`; the OpenAI base URL is `${url}/v1`. */
+  /** `http://host:port`; the OpenAI base URL is `${url}/v1`, the Anthropic one `${url}` itself. */
   readonly url: string;
   /** Every API request received, in arrival order (control endpoints excluded). */
   readonly requests: RecordedRequest[];
@@ -43,7 +49,14 @@ interface SimState {
 
 export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promise<UpstreamSim> {
   const host = options.host ?? '127.0.0.1';
-  const apis = [createOpenAiChatApi({ apiKeys: options.apiKeys, models: options.models })];
+  const apis = [
+    createOpenAiChatApi({ apiKeys: options.apiKeys, models: options.models }),
+    createAnthropicApi({
+      apiKeys: options.apiKeys,
+      models: options.models,
+      signatureFamily: options.signatureFamily ?? 'anthropic',
+    }),
+  ];
   const faults = new FaultQueue();
   const requests: RecordedRequest[] = [];
   const control = {
@@ -99,9 +112,11 @@ async function handleRequest(
   if (path.startsWith(CONTROL_PREFIX)) return handleControl(state.control, method, path, body, response);
 
   const { api, route } = findRoute(state.apis, method, path);
+  const queryAt = (request.url ?? '').indexOf('?');
   const record: RecordedRequest = {
     method,
     path,
+    query: queryAt === -1 ? '' : (request.url ?? '').slice(queryAt),
     headers: flattenHeaders(request.headers),
     body: body.value,
     aborted: false,
@@ -171,8 +186,9 @@ function findRoute(
     );
     if (route) return { api, route };
   }
-  // Unknown routes answer in the first API's envelope (OpenAI's), the dialect most clients speak.
-  const [fallback] = apis;
+  // Unknown routes answer in the envelope of the API that claims the path, else the first API's
+  // (OpenAI's), the dialect most clients speak.
+  const fallback = apis.find((api) => api.claimsPath?.(path)) ?? apis[0];
   if (!fallback) throw new Error('upstream-sim has no APIs');
   return { api: fallback, route: undefined };
 }

@@ -1,12 +1,14 @@
 import type { Exchange } from './http/exchange.ts';
 
 /**
- * One simulated provider API (OpenAI Chat today; Anthropic Messages, OpenAI Responses and Gemini
+ * One simulated provider API (OpenAI Chat and Anthropic Messages today; OpenAI Responses and Gemini
  * later), each in its own folder. The server owns transport, recording and faults; an API owns
  * its routes, auth and error envelope.
  */
 export interface SimApi {
   readonly routes: readonly SimRoute[];
+  /** Whether an unmatched path belongs to this API, so its 404 uses this API's envelope. */
+  claimsPath?(path: string): boolean;
   /** Answers with this API's error envelope; used for status faults and unknown routes. */
   sendError(exchange: Exchange, status: number, message?: string): void;
   /** Forgets per-API state such as the prompt cache. */

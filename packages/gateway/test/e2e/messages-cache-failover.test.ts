@@ -16,7 +16,10 @@ async function agentConversation(client: Anthropic, cache: 'auto' | false, seed:
   }));
   const history: Turn[] = [];
   for (let turn = 1; turn <= 10; turn++) {
-    history.push({ role: 'user', content: `Step ${turn}: continue the refactor of module ${turn}. [[sim:reply_tokens=80]]` });
+    history.push({
+      role: 'user',
+      content: `Step ${turn}: continue the refactor of module ${turn}. [[sim:reply_tokens=80]]`,
+    });
     const body = {
       model: 'claude-sonnet-4-6',
       max_tokens: 512,
@@ -42,7 +45,8 @@ describe('Hypereal Cache on a 10-turn coding-agent conversation', () => {
   it('costs measurably less with the cache on than off, billed at the cache rates', async () => {
     const off = await harness.newUser(1000);
     const on = await harness.newUser(1000);
-    const client = (key: string) => new Anthropic({ baseURL: harness.gateway.url, apiKey: key, maxRetries: 0 });
+    const client = (key: string) =>
+      new Anthropic({ baseURL: harness.gateway.url, apiKey: key, maxRetries: 0 });
     await agentConversation(client(off.key), false, 'alpha');
     await agentConversation(client(on.key), 'auto', 'beta');
     const spentOff = 1_000_000_000 - (await harness.balancedBalance(off.user.id));
@@ -87,7 +91,11 @@ describe('failover across Anthropic upstreams with signed thinking in the histor
         },
         models: {
           [model]: {
-            routes: ['anthropic-us/claude-sonnet-4-6', 'claude-bedrock/claude-sonnet-4-6', 'anthropic-eu/claude-sonnet-4-6'],
+            routes: [
+              'anthropic-us/claude-sonnet-4-6',
+              'claude-bedrock/claude-sonnet-4-6',
+              'anthropic-eu/claude-sonnet-4-6',
+            ],
             price: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
           },
         },
@@ -100,7 +108,11 @@ describe('failover across Anthropic upstreams with signed thinking in the histor
   });
 
   const tools: Anthropic.Tool[] = [
-    { name: 'bash', description: 'Run a command', input_schema: { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'] } },
+    {
+      name: 'bash',
+      description: 'Run a command',
+      input_schema: { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'] },
+    },
   ];
 
   async function firstTurn(client: Anthropic) {
@@ -126,7 +138,10 @@ describe('failover across Anthropic upstreams with signed thinking in the histor
         messages: [
           { role: 'user', content: 'List the files.' },
           { role: 'assistant', content: first.message.content },
-          { role: 'user', content: [{ type: 'tool_result', tool_use_id: first.toolUse.id, content: 'README.md' }] },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: first.toolUse.id, content: 'README.md' }],
+          },
         ],
       })
       .withResponse();
@@ -154,7 +169,10 @@ describe('failover across Anthropic upstreams with signed thinking in the histor
     const { data, response } = await secondTurn(client, first);
     expect(data.stop_reason).toBe('end_turn');
     expect(response.headers.get('x-hypereal-provider')).toBe('claude-bedrock');
-    const replayed = otherFamily.requests.at(-1)!.body as { messages: Array<{ content: unknown }>; thinking?: unknown };
+    const replayed = otherFamily.requests.at(-1)!.body as {
+      messages: Array<{ content: unknown }>;
+      thinking?: unknown;
+    };
     expect(JSON.stringify(replayed.messages)).not.toContain('"thinking"');
     await harness.balancedBalance(user.user.id);
   });

@@ -37,7 +37,11 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk â†’ gateway â
   it('answers a plain request, forwards version and beta headers, and bills the reported usage', async () => {
     const before = await harness.balancedBalance(user.user.id);
     const message = await claude.messages.create(
-      { model: 'claude-sonnet-4-6', max_tokens: 256, messages: [{ role: 'user', content: 'Hello, Claude.' }] },
+      {
+        model: 'claude-sonnet-4-6',
+        max_tokens: 256,
+        messages: [{ role: 'user', content: 'Hello, Claude.' }],
+      },
       { headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14,context-management-2025-06-27' } },
     );
     expect(message.type).toBe('message');
@@ -46,17 +50,28 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk â†’ gateway â
     const forwarded = harness.sim.requests.at(-1)!;
     expect(forwarded.path).toBe('/v1/messages');
     expect(forwarded.headers['anthropic-version']).toBe('2023-06-01');
-    expect(forwarded.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14,context-management-2025-06-27');
+    expect(forwarded.headers['anthropic-beta']).toBe(
+      'interleaved-thinking-2025-05-14,context-management-2025-06-27',
+    );
     expect(forwarded.headers['x-api-key']).toBe('sim-test-key');
     expect(before - (await harness.balancedBalance(user.user.id))).toBe(sonnetCost(message.usage));
     const [log] = await listRequestLogs(harness.db, user.user.id, 1);
-    expect(log).toMatchObject({ endpoint: '/v1/messages', model: 'claude-sonnet-4-6', status: 200, provider: 'anthropic' });
+    expect(log).toMatchObject({
+      endpoint: '/v1/messages',
+      model: 'claude-sonnet-4-6',
+      status: 200,
+      provider: 'anthropic',
+    });
   });
 
   it('accepts x-api-key as Claude Code sends it, keeps ?beta=true, and never forwards the hypereal field', async () => {
     const response = await fetch(`${harness.gateway.url}/v1/messages?beta=true`, {
       method: 'POST',
-      headers: { 'x-api-key': user.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      headers: {
+        'x-api-key': user.key,
+        'anthropic-version': '2023-06-01',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({
         model: 'claude-sonnet-4-6',
         max_tokens: 64,
@@ -66,7 +81,7 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk â†’ gateway â
     });
     expect(response.status).toBe(200);
     const forwarded = harness.sim.requests.at(-1)!;
-    expect(forwarded.path).toBe('/v1/messages?beta=true');
+    expect(forwarded.path + forwarded.query).toBe('/v1/messages?beta=true');
     expect((forwarded.body as ForwardedBody).hypereal).toBeUndefined();
   });
 
@@ -105,7 +120,10 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk â†’ gateway â
       messages: [
         { role: 'user', content: 'Open README.md' },
         { role: 'assistant', content: first.content },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '# Hypereal gateway' }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '# Hypereal gateway' }],
+        },
       ],
     });
     expect(second.stop_reason).toBe('end_turn');
@@ -118,7 +136,12 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk â†’ gateway â
     const response = await fetch(`${harness.gateway.url}/v1/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${user.key}`, 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({
+        model: 'claude-haiku-4-5',
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
     });
     const text = await response.text();
     const names = [...text.matchAll(/^event: (\w+)/gm)].map((match) => match[1]);
@@ -127,7 +150,9 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk â†’ gateway â
     expect(names.at(-1)).toBe('message_stop');
 
     harness.sim.addFault({ latencyMs: 500 });
-    const message = await claude.messages.stream({ model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    const message = await claude.messages
+      .stream({ model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] })
+      .finalMessage();
     expect(message.content.length).toBeGreaterThan(0);
   });
 
@@ -157,9 +182,17 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk â†’ gateway â
     expect(noMax.status).toBe(400);
     expect(((await noMax.json()) as { error: { message: string } }).error.message).toContain('max_tokens');
 
-    const anonymous = new Anthropic({ baseURL: harness.gateway.url, apiKey: 'ck_not_a_real_key_at_all_0000000', maxRetries: 0 });
+    const anonymous = new Anthropic({
+      baseURL: harness.gateway.url,
+      apiKey: 'ck_not_a_real_key_at_all_0000000',
+      maxRetries: 0,
+    });
     await expect(
-      anonymous.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      anonymous.messages.create({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
     ).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
 
     harness.sim.addFault({ status: 529 });
@@ -167,34 +200,48 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk â†’ gateway â
       .create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
     expect(overloaded).toBeInstanceOf(Anthropic.InternalServerError);
-    expect(((overloaded as InstanceType<typeof Anthropic.APIError>).error as { error: { type: string } }).error.type).toBe(
-      'overloaded_error',
-    );
+    expect(
+      ((overloaded as InstanceType<typeof Anthropic.APIError>).error as { error: { type: string } }).error
+        .type,
+    ).toBe('overloaded_error');
 
     const poor = await harness.newUser(10);
-    const broke = await new Anthropic({ baseURL: harness.gateway.url, apiKey: poor.key, maxRetries: 0 }).messages
+    const broke = await new Anthropic({
+      baseURL: harness.gateway.url,
+      apiKey: poor.key,
+      maxRetries: 0,
+    }).messages
       .create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
     expect((broke as InstanceType<typeof Anthropic.APIError>).status).toBe(402);
-    expect(((broke as InstanceType<typeof Anthropic.APIError>).error as { error: { type: string } }).error.type).toBe(
-      'billing_error',
-    );
+    expect(
+      ((broke as InstanceType<typeof Anthropic.APIError>).error as { error: { type: string } }).error.type,
+    ).toBe('billing_error');
     await harness.balancedBalance(user.user.id);
   });
 
   it('resolves old model ids to their newest equivalent and counts tokens', async () => {
-    await claude.messages.create({ model: 'claude-3-5-sonnet-20241022', max_tokens: 32, messages: [{ role: 'user', content: 'x' }] });
+    await claude.messages.create({
+      model: 'claude-3-5-sonnet-20241022',
+      max_tokens: 32,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect((harness.sim.requests.at(-1)!.body as ForwardedBody).model).toBe('claude-sonnet-4-6');
     const [log] = await listRequestLogs(harness.db, user.user.id, 1);
     expect(log!.model).toBe('claude-sonnet-4-6');
 
-    const count = await claude.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'How many tokens is this?' }] });
+    const count = await claude.messages.countTokens({
+      model: 'claude-sonnet-4-6',
+      messages: [{ role: 'user', content: 'How many tokens is this?' }],
+    });
     expect(count.input_tokens).toBeGreaterThan(3);
   });
 
   it('Hypereal Cache: adds breakpoints only when the client has none, within the limit of 4', async () => {
     const system = 'You are a careful coding agent. '.repeat(50);
-    const tools: Anthropic.Tool[] = [{ name: 'bash', description: 'run', input_schema: { type: 'object', properties: {} } }];
+    const tools: Anthropic.Tool[] = [
+      { name: 'bash', description: 'run', input_schema: { type: 'object', properties: {} } },
+    ];
     await claude.messages.create({
       model: 'claude-sonnet-4-6',
       max_tokens: 32,

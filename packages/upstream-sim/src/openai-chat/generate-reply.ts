@@ -20,7 +20,9 @@ export const REASONING_TOKENS: Record<ReasoningEffort, number> = {
 };
 
 /** Test directive in the last user message, e.g. `[[sim:reply_tokens=200]]`. */
-const REPLY_TOKENS_DIRECTIVE = /\[\[sim:reply_tokens=(\d+)\]\]/;
+export const REPLY_TOKENS_DIRECTIVE = /\[\[sim:reply_tokens=(\d+)\]\]/;
+/** Test directive: under `auto`, answer in text even though tools are offered (agent CLIs always send tools). */
+export const NO_TOOL_DIRECTIVE = '[[sim:no_tool]]';
 
 export interface GenerateOptions {
   /** Fault override; wins over the directive. */
@@ -68,6 +70,8 @@ function chooseTool(request: ChatRequest): ChatTool | undefined {
   if (choice.kind === 'none' || request.tools.length === 0) return undefined;
   if (choice.kind === 'named') return request.tools.find((tool) => tool.name === choice.name);
   if (choice.kind === 'auto' && request.messages.at(-1)?.role !== 'user') return undefined;
+  if (choice.kind === 'auto' && JSON.stringify(request.messages.at(-1)).includes(NO_TOOL_DIRECTIVE))
+    return undefined;
   return request.tools[0];
 }
 

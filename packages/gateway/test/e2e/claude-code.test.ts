@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRequestLogs } from '../../src/usage/index.ts';
+import { tempDir } from '../helpers/databases.ts';
+import { type Harness, startHarness } from '../helpers/harness.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+const claude = join(import.meta.dirname, '../../../../node_modules/.bin/claude');
+
+describe('Claude Code (claude -p) through the gateway', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterAll(() => harness.close());
+
+  it('completes a prompt end to end, with its betas forwarded and the turn billed', async () => {
+    const user = await harness.newUser(1000);
+    const home = tempDir('claude-home-');
+    const result = await runCli(
+      claude,
+      ['-p', 'Say hello to the gateway. [[sim:no_tool]]', '--model', 'claude-sonnet-4-6'],
+      {
+        cwd: home,
+        timeoutMs: 90_000,
+        env: {
+          HOME: home,
+          ANTHROPIC_BASE_URL: harness.gateway.url,
+          ANTHROPIC_API_KEY: user.key,
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+          DISABLE_TELEMETRY: '1',
+          DISABLE_AUTOUPDATER: '1',
+          DISABLE_ERROR_REPORTING: '1',
+        },
+      },
+    );
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    expect(result.stdout.trim().length).toBeGreaterThan(10);
+
+    const calls = harness.sim.requests.filter((request) => request.path === '/v1/messages');
+    expect(calls.length).toBeGreaterThan(0);
+    const turn = calls.at(-1)!;
+    expect(turn.headers['anthropic-beta']).toContain('claude-code-20250219');
+    expect(turn.headers['anthropic-version']).toBe('2023-06-01');
+    expect((turn.body as { stream?: boolean }).stream).toBe(true);
+
+    const logs = await listRequestLogs(harness.db, user.user.id, 10);
+    const ok = logs.filter((log) => log.endpoint === '/v1/messages' && log.status === 200);
+    expect(ok.length).toBeGreaterThan(0);
+    expect(ok.every((log) => Number(log.cost_micro) > 0)).toBe(true);
+    await harness.balancedBalance(user.user.id);
+  }, 120_000);
+});
