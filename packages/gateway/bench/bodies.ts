@@ -2,12 +2,13 @@
  * Deterministic chat request bodies: a ~1 KB chat and a ~150 KB coding-agent turn (long system
  * prompt, tool definitions, many prior turns with file contents). The last user message carries
  * the simulator's reply-length directive so direct and gateway calls produce identical replies.
+ * The Anthropic Messages counterparts are in messages-bodies.ts.
  */
 
 export type BodySize = 'small' | 'large';
 
 export const REPLY_TOKENS = 64;
-const LARGE_TARGET_BYTES = 150 * 1024;
+export const LARGE_TARGET_BYTES = 150 * 1024;
 
 type Message = Record<string, unknown>;
 
@@ -32,7 +33,7 @@ export function requestBody(chat: Conversation, model: string, stream: boolean):
   return Buffer.from(JSON.stringify(body));
 }
 
-const directive = `[[sim:reply_tokens=${REPLY_TOKENS}]]`;
+export const REPLY_DIRECTIVE = `[[sim:reply_tokens=${REPLY_TOKENS}]]`;
 
 function smallConversation(): Conversation {
   const random = seeded(1);
@@ -41,13 +42,21 @@ function smallConversation(): Conversation {
       { role: 'system', content: `You are a concise assistant. ${prose(random, 30)}` },
       { role: 'user', content: prose(random, 40) },
       { role: 'assistant', content: prose(random, 50) },
-      { role: 'user', content: `${prose(random, 20)} ${directive}` },
+      { role: 'user', content: `${prose(random, 20)} ${REPLY_DIRECTIVE}` },
     ],
     extra: { temperature: 0.2 },
   };
 }
 
-const tools = ['read_file', 'write_file', 'edit_file', 'list_dir', 'grep', 'run_command', 'web_fetch'];
+export const TOOL_NAMES = [
+  'read_file',
+  'write_file',
+  'edit_file',
+  'list_dir',
+  'grep',
+  'run_command',
+  'web_fetch',
+];
 
 function largeConversation(): Conversation {
   const random = seeded(2);
@@ -66,7 +75,7 @@ function largeConversation(): Conversation {
     temperature: 0.2,
     // Tools are offered, as agents do, but declined so the reply is plain text of a fixed length.
     tool_choice: 'none',
-    tools: tools.map((name) => ({
+    tools: TOOL_NAMES.map((name) => ({
       type: 'function',
       function: {
         name,
@@ -104,7 +113,7 @@ function largeConversation(): Conversation {
     );
     if (turn % 4 === 3) messages.push({ role: 'user', content: prose(random, 40) });
   }
-  messages.push({ role: 'user', content: `Now summarise what you changed. ${directive}` });
+  messages.push({ role: 'user', content: `Now summarise what you changed. ${REPLY_DIRECTIVE}` });
   return { messages, extra };
 }
 
@@ -113,13 +122,13 @@ const words =
     ' ',
   );
 
-function prose(random: () => number, count: number): string {
+export function prose(random: () => number, count: number): string {
   const out: string[] = [];
   for (let index = 0; index < count; index += 1) out.push(pick(random, words));
   return `${capitalize(out.join(' '))}.`;
 }
 
-function sourceFile(random: () => number, lines: number): string {
+export function sourceFile(random: () => number, lines: number): string {
   const out: string[] = [];
   for (let line = 0; line < lines; line += 1) {
     const a = pick(random, words);
@@ -148,12 +157,12 @@ function pick(random: () => number, list: readonly string[]): string {
   return list[Math.floor(random() * list.length)] ?? '';
 }
 
-function capitalize(text: string): string {
+export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** mulberry32: small, fast, deterministic. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

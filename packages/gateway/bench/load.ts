@@ -7,7 +7,15 @@ export interface LoadTarget {
   headers: Record<string, string>;
   body: Buffer;
   stream: boolean;
+  /**
+   * What a complete answer contains: for streams, near their end (chat `data: [DONE]`, Anthropic
+   * `event: message_stop`); for JSON, anywhere in the body (`"chat.completion"`, `"type":"message"`).
+   */
+  completeMarker: string;
 }
+
+/** How much of a stream's end is kept for the completeness check. */
+const STREAM_TAIL_CHARS = 256;
 
 export interface LoadResult {
   requests: number;
@@ -86,12 +94,12 @@ async function oneRequest(target: LoadTarget): Promise<Timing | string> {
       if (firstByteMs < 0) firstByteMs = performance.now() - started;
       const piece = (chunk as Buffer).toString('utf8');
       // Streams are only checked at their end; JSON answers and errors are kept whole.
-      if (target.stream && response.statusCode === 200) tail = (tail + piece).slice(-64);
+      if (target.stream && response.statusCode === 200) tail = (tail + piece).slice(-STREAM_TAIL_CHARS);
       else text += piece;
     }
     const totalMs = performance.now() - started;
     if (response.statusCode !== 200) return `HTTP ${response.statusCode}: ${text.slice(0, 300)}`;
-    if (target.stream ? !tail.includes('data: [DONE]') : !text.includes('"chat.completion"'))
+    if (!(target.stream ? tail : text).includes(target.completeMarker))
       return `incomplete ${target.stream ? 'stream' : 'body'}: …${(target.stream ? tail : text).slice(-120)}`;
     return { totalMs, firstByteMs, headersMs };
   } catch (error) {

@@ -26,6 +26,15 @@ export interface GatewayMeasurement extends TargetMeasurement {
 
 export interface ScenarioResult {
   id: string;
+  /** OpenAI Chat Completions or Anthropic Messages. */
+  api: 'chat' | 'messages';
+  /** The request path, the same on both targets. */
+  path: string;
+  /** The catalog model the gateway is called with; the direct call names `upstreamModel`. */
+  gatewayModel: string;
+  upstreamModel: string;
+  /** The gateway's own `hypereal` field sent through the gateway (it never reaches upstream). */
+  hyperealOptions?: Record<string, unknown>;
   stream: boolean;
   size: string;
   bodyBytes: number;
@@ -116,6 +125,24 @@ export function formatReport(report: BenchReport): string {
       mib(gateway.gatewayPeakRssBytes),
     ];
   });
+  const legend = new Map<string, string>();
+  for (const scenario of report.scenarios) {
+    const key = `${scenario.api}-*`;
+    if (legend.has(key)) continue;
+    const api = scenario.api === 'chat' ? 'OpenAI Chat Completions' : 'Anthropic Messages';
+    const models =
+      scenario.gatewayModel === scenario.upstreamModel
+        ? scenario.gatewayModel
+        : `${scenario.gatewayModel} → ${scenario.upstreamModel} upstream`;
+    let line = `  ${key}: ${api}, POST ${scenario.path}, ${models}`;
+    if (scenario.hyperealOptions) {
+      line += `; through the gateway with "hypereal": ${JSON.stringify(scenario.hyperealOptions)}`;
+      if (scenario.hyperealOptions['cache'] === false)
+        line +=
+          ' (Hypereal Cache off, so the gateway adds no cache breakpoints and the simulator gets the same body on both paths: like-for-like)';
+    }
+    legend.set(key, line);
+  }
   const flagged = report.scenarios.filter((s) => s.direct.failures + s.gateway.failures > 0);
   const lines = [
     `Hypereal gateway benchmark — ${report.environment['cpus']} CPU(s), Node ${report.environment['node']}, concurrency ${report.environment['concurrency']}, reply ${report.environment['replyTokens']} tokens`,
@@ -152,6 +179,9 @@ export function formatReport(report: BenchReport): string {
       ],
       compared,
     ),
+    '',
+    'Scenarios:',
+    ...legend.values(),
   ];
   for (const scenario of flagged) {
     lines.push('', `FLAGGED ${scenario.id}: requests failed`);

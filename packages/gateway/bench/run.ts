@@ -1,10 +1,14 @@
 /**
- * `npm run bench`: the same chat calls sent straight to the upstream simulator and through the
- * gateway, in one run, on 127.0.0.1. Results are ratios and differences against the direct call
- * measured alongside; nothing here asserts on timings. Each scenario warms both paths, then measures
- * them in ABBA order (see measure.ts); gateway CPU and peak RSS come from /proc (see proc.ts).
+ * `npm run bench`: the same calls sent straight to the upstream simulator and through the gateway,
+ * in one run, on 127.0.0.1: OpenAI Chat Completions (`chat-*`) and Anthropic Messages
+ * (`messages-*`, with Hypereal Cache off so both paths ask the simulator for the same work), each
+ * as JSON and SSE with a ~1 KB and a ~150 KB body. Results are ratios and differences against the
+ * direct call measured alongside; nothing here asserts on timings. Each scenario warms both paths,
+ * then measures them in ABBA order (see measure.ts); gateway CPU and peak RSS come from /proc (see
+ * proc.ts).
  *
  * Options: --concurrency N (16), --scale F (multiplies request counts, e.g. 0.1 for a smoke run),
+ * --only S,… (run the scenarios whose id contains one of these, e.g. `messages` or `sse-large`),
  * --out FILE (bench/results/latest.json).
  */
 
@@ -15,15 +19,17 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { simulatorEnv } from '../src/cli/simulator-env.ts';
 import { type BodySize, conversation, REPLY_TOKENS, requestBody } from './bodies.ts';
-import { prepareGateway } from './gateway-setup.ts';
+import { type GatewayFixture, prepareGateway } from './gateway-setup.ts';
 import type { LoadTarget } from './load.ts';
 import { measureScenario, type Servers } from './measure.ts';
+import { messagesConversation, messagesRequestBody } from './messages-bodies.ts';
 import { clockTicksPerSecond, resetPeakRss } from './proc.ts';
 import { startNodeChild, stopChildren } from './processes.ts';
 import { type BenchReport, formatReport, overhead, type ScenarioResult, writeReport } from './report.ts';
 
 interface Scenario {
   id: string;
+  api: 'chat' | 'messages';
   stream: boolean;
   size: BodySize;
   requests: number;
@@ -31,14 +37,24 @@ interface Scenario {
 }
 
 const SIM_KEY = 'sk-bench-upstream';
-/** The catalog model the gateway is called with, and what it forwards upstream. */
-const GATEWAY_MODEL = 'deepseek-v3.2';
-const UPSTREAM_MODEL = 'deepseek-chat';
+/** Chat: the catalog model the gateway is called with, and what it forwards upstream. */
+const CHAT_GATEWAY_MODEL = 'deepseek-v3.2';
+const CHAT_UPSTREAM_MODEL = 'deepseek-chat';
+/** Messages: served by the `anthropic` provider under the same name. */
+const MESSAGES_MODEL = 'claude-sonnet-4-6';
+const ANTHROPIC_VERSION = '2023-06-01';
+/**
+ * Sent through the gateway only (it strips the field before forwarding). Hypereal Cache would add
+ * prompt-cache breakpoints, changing the simulator's work and the billing; off, the comparison is
+ * like for like.
+ */
+const MESSAGES_HYPEREAL_OPTIONS = { cache: false };
 
 const { values } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '16' },
     scale: { type: 'string', default: '1' },
+    only: { type: 'string' },
     out: { type: 'string', default: join(import.meta.dirname, 'results', 'latest.json') },
   },
 });
@@ -49,12 +65,31 @@ if (!Number.isInteger(concurrency) || concurrency < 1)
 if (!(scale > 0)) throw new Error('--scale must be positive');
 const count = (n: number) => Math.max(concurrency, Math.round(n * scale));
 
-const scenarios: Scenario[] = [
-  { id: 'chat-json-small', stream: false, size: 'small', requests: count(3_000), warmup: count(300) },
-  { id: 'chat-sse-small', stream: true, size: 'small', requests: count(3_000), warmup: count(300) },
-  { id: 'chat-json-large', stream: false, size: 'large', requests: count(600), warmup: count(60) },
-  { id: 'chat-sse-large', stream: true, size: 'large', requests: count(600), warmup: count(60) },
-];
+/**
+ * Every API × body size × response format, as `<api>-<json|sse>-<size>`: small bodies get 3,000
+ * measured requests per path, large ones 600; warm-up is a tenth of that.
+ */
+const allScenarios: Scenario[] = (['chat', 'messages'] as const).flatMap((api) =>
+  (['small', 'large'] as const).flatMap((size) =>
+    [false, true].map((stream) => {
+      const requests = size === 'small' ? 3_000 : 600;
+      return {
+        id: `${api}-${stream ? 'sse' : 'json'}-${size}`,
+        api,
+        stream,
+        size,
+        requests: count(requests),
+        warmup: count(requests / 10),
+      };
+    }),
+  ),
+);
+const only = values.only
+  ?.split(',')
+  .map((part) => part.trim())
+  .filter((part) => part !== '');
+const scenarios = only ? allScenarios.filter((s) => only.some((part) => s.id.includes(part))) : allScenarios;
+if (scenarios.length === 0) throw new Error(`--only ${values.only} matches no scenario`);
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 let fixtureDir: string | undefined;
@@ -119,22 +154,11 @@ async function main(): Promise<void> {
   const servers: Servers = { simPid: sim.pid, gatewayPid: gateway.pid, resetSim };
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
-    const chat = conversation(scenario.size);
-    const direct: LoadTarget = {
-      pool: simPool,
-      path: '/v1/chat/completions',
-      headers: { authorization: `Bearer ${SIM_KEY}`, 'content-type': 'application/json' },
-      body: requestBody(chat, UPSTREAM_MODEL, scenario.stream),
-      stream: scenario.stream,
-    };
-    const viaGateway: LoadTarget = {
-      pool: gatewayPool,
-      path: '/v1/chat/completions',
-      headers: { authorization: `Bearer ${fixture.apiKey}`, 'content-type': 'application/json' },
-      body: requestBody(chat, GATEWAY_MODEL, scenario.stream),
-      stream: scenario.stream,
-    };
-
+    const {
+      direct,
+      gateway: viaGateway,
+      ...described
+    } = targets(scenario, { simPool, gatewayPool, fixture });
     const measured = await measureScenario(
       servers,
       { direct, gateway: viaGateway },
@@ -142,11 +166,13 @@ async function main(): Promise<void> {
     );
     const { direct: d, gateway: g } = measured;
     console.error(
-      `${scenario.id.padEnd(16)} direct ${d.requests} in ${(d.wallMs / 1000).toFixed(1)} s, gateway ${g.requests} in ${(g.wallMs / 1000).toFixed(1)} s` +
+      `${scenario.id.padEnd(19)} direct ${d.requests} in ${(d.wallMs / 1000).toFixed(1)} s, gateway ${g.requests} in ${(g.wallMs / 1000).toFixed(1)} s` +
         (d.failures + g.failures > 0 ? ` — ${d.failures + g.failures} FAILED` : ''),
     );
     results.push({
       id: scenario.id,
+      api: scenario.api,
+      ...described,
       stream: scenario.stream,
       size: scenario.size,
       bodyBytes: viaGateway.body.length,
@@ -168,8 +194,6 @@ async function main(): Promise<void> {
       concurrency,
       scale,
       replyTokens: REPLY_TOKENS,
-      gatewayModel: GATEWAY_MODEL,
-      upstreamModel: UPSTREAM_MODEL,
       peakRssPerScenario,
     },
     scenarios: results.map((result) => ({ ...result, overhead: overhead(result) })),
@@ -178,6 +202,71 @@ async function main(): Promise<void> {
   console.log(formatReport(report));
   console.log(`\nwrote ${values.out} (${report.durationSeconds} s)`);
   if (results.some((r) => r.direct.failures + r.gateway.failures > 0)) process.exitCode = 1;
+}
+
+/** Both targets of a scenario: the same request, straight to the simulator and through the gateway. */
+function targets(
+  scenario: Scenario,
+  context: { simPool: Pool; gatewayPool: Pool; fixture: GatewayFixture },
+): Pick<ScenarioResult, 'path' | 'gatewayModel' | 'upstreamModel' | 'hyperealOptions'> & {
+  direct: LoadTarget;
+  gateway: LoadTarget;
+} {
+  const { simPool, gatewayPool, fixture } = context;
+  const json = { 'content-type': 'application/json' };
+  if (scenario.api === 'chat') {
+    const chat = conversation(scenario.size);
+    const path = '/v1/chat/completions';
+    const completeMarker = scenario.stream ? 'data: [DONE]' : '"chat.completion"';
+    return {
+      path,
+      gatewayModel: CHAT_GATEWAY_MODEL,
+      upstreamModel: CHAT_UPSTREAM_MODEL,
+      direct: {
+        pool: simPool,
+        path,
+        headers: { authorization: `Bearer ${SIM_KEY}`, ...json },
+        body: requestBody(chat, CHAT_UPSTREAM_MODEL, scenario.stream),
+        stream: scenario.stream,
+        completeMarker,
+      },
+      gateway: {
+        pool: gatewayPool,
+        path,
+        headers: { authorization: `Bearer ${fixture.apiKey}`, ...json },
+        body: requestBody(chat, CHAT_GATEWAY_MODEL, scenario.stream),
+        stream: scenario.stream,
+        completeMarker,
+      },
+    };
+  }
+  const messages = messagesConversation(scenario.size);
+  const path = '/v1/messages';
+  const completeMarker = scenario.stream ? 'event: message_stop' : '"type":"message"';
+  return {
+    path,
+    gatewayModel: MESSAGES_MODEL,
+    upstreamModel: MESSAGES_MODEL,
+    hyperealOptions: MESSAGES_HYPEREAL_OPTIONS,
+    direct: {
+      pool: simPool,
+      path,
+      headers: { 'x-api-key': SIM_KEY, 'anthropic-version': ANTHROPIC_VERSION, ...json },
+      body: messagesRequestBody(messages, MESSAGES_MODEL, scenario.stream),
+      stream: scenario.stream,
+      completeMarker,
+    },
+    gateway: {
+      pool: gatewayPool,
+      path,
+      headers: { 'x-api-key': fixture.apiKey, 'anthropic-version': ANTHROPIC_VERSION, ...json },
+      body: messagesRequestBody(messages, MESSAGES_MODEL, scenario.stream, {
+        hypereal: MESSAGES_HYPEREAL_OPTIONS,
+      }),
+      stream: scenario.stream,
+      completeMarker,
+    },
+  };
 }
 
 try {

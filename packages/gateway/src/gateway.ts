@@ -5,6 +5,7 @@ import type { GatewayConfig } from './config/index.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { createAnthropicDialect } from './dialects/anthropic/proxy-dialect.ts';
 import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
+import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
 import { MemoryRateLimiter } from './limits/rate-limiter.ts';
 import { buildApp } from './server/app.ts';
 import type { Services } from './server/services.ts';
@@ -28,7 +29,11 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     keys: new KeyAuthenticator(database),
     rateLimiter: new MemoryRateLimiter(),
     upstream: new UpstreamClient(config.upstream),
-    dialects: { 'openai-chat': openAiChatDialect, anthropic: createAnthropicDialect() },
+    dialects: {
+      'openai-chat': openAiChatDialect,
+      'openai-responses': openAiResponsesDialect,
+      anthropic: createAnthropicDialect(),
+    },
   };
 }
 

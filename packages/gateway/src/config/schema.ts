@@ -19,7 +19,7 @@ const routeSchema = z.union([
 export const modelSchema = z
   .object({
     kind: z.enum(['chat']).optional(),
-    dialect: z.enum(['openai-chat', 'anthropic']).optional(),
+    dialect: z.enum(['openai-chat', 'openai-responses', 'anthropic']).optional(),
     route: routeSchema.optional(),
     routes: z.array(routeSchema).min(1).optional(),
     price: priceSchema.optional(),

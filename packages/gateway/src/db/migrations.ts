@@ -81,6 +81,14 @@ CREATE INDEX request_logs_user_time ON request_logs (user_id, created_at);
 CREATE INDEX request_logs_key_time ON request_logs (key_id, created_at);
 `,
   },
+  {
+    version: 2,
+    name: 'request log: upstream answer ids',
+    sql: `
+ALTER TABLE request_logs ADD COLUMN response_id TEXT;
+CREATE INDEX request_logs_response ON request_logs (response_id)
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

@@ -18,7 +18,9 @@ export const openAiCompatible = {
 /** Builds a vendor adapter from the shared one, overriding only what differs. */
 export function openAiCompatibleVariant(
   id: string,
-  overrides: Partial<Omit<ProviderAdapter, 'id' | 'dialect'>> = {},
+  overrides: Partial<Omit<ProviderAdapter, 'id' | 'dialect' | 'capabilities'>> & {
+    capabilities?: Partial<ProviderAdapter['capabilities']>;
+  } = {},
 ): ProviderAdapter {
   return {
     ...openAiCompatible,

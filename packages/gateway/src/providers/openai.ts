@@ -8,6 +8,7 @@ import { openAiCompatibleVariant } from './openai-compatible.ts';
 export const openai = openAiCompatibleVariant('openai', {
   capabilities: { streamUsage: true, maxTokensField: 'max_completion_tokens' },
   adjustRequest: renameMaxTokens,
+  responsesPath: '/responses',
 });
 
 export function renameMaxTokens(body: Record<string, unknown>): void {

@@ -1,4 +1,5 @@
-export type WireDialect = 'openai-chat' | 'anthropic';
+/** A client-facing wire format (and the family of models each serves). */
+export type WireDialect = 'openai-chat' | 'openai-responses' | 'anthropic';
 
 export interface ProviderCapabilities {
   /** Honours `stream_options.include_usage` (usage chunk at the end of a stream). */
@@ -19,6 +20,8 @@ export interface ProviderAdapter {
   authHeaders(apiKey: string): Record<string, string>;
   /** Path appended to the provider base URL for a chat call. */
   readonly chatPath: string;
+  /** Path of the OpenAI Responses API, for upstreams that have it (else Responses calls are translated to chat). */
+  readonly responsesPath?: string;
   /** A named quirk applied to the outgoing body (mutates a copy owned by the caller). */
   adjustRequest?: (body: Record<string, unknown>) => void;
 }

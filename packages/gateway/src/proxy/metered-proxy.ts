@@ -8,6 +8,7 @@ import { GatewayError, UpstreamError } from '../errors/index.ts';
 import type { ModelEntry, ModelRoute } from '../routing/catalog.ts';
 import type { Services } from '../server/services.ts';
 import { toUpstreamError, type UpstreamResponse } from '../upstream/http-client.ts';
+import { splitSse } from '../upstream/sse.ts';
 import { callUpstream } from './call-upstream.ts';
 import type { ParsedCall, ProxyDialect, StreamMeter } from './proxy-dialect.ts';
 import { relayStream } from './relay-stream.ts';
@@ -94,7 +95,14 @@ export async function proxyMeteredCall(
     reply.header('x-hypereal-attempts', String(attempt.attempts));
     reply.header('x-request-id', state.requestId);
 
-    if (String(attempt.response.headers['content-type'] ?? '').includes('text/event-stream')) {
+    const isSse = String(attempt.response.headers['content-type'] ?? '').includes('text/event-stream');
+    if (isSse && !call.stream) {
+      // An always-SSE upstream answering a non-streaming call: assemble the one JSON answer.
+      sse.stopKeepalive();
+      await assembleStream(dialect, reply, attempt.response, attempt.route, call, abort.signal, finish);
+      return;
+    }
+    if (isSse) {
       const meter = dialect.newStreamMeter(call, attempt.route);
       const interruption = await relayStream(attempt.response, sse, meter, abort.signal);
       const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
@@ -105,13 +113,14 @@ export async function proxyMeteredCall(
           message: 'The upstream stream was interrupted before it finished.',
         });
         // An error the upstream sent itself has already been relayed.
-        sse.end(meter.failed ? undefined : dialect.renderStreamError(error));
+        sse.end(meter.failed ? undefined : (meter.renderError ?? dialect.renderStreamError)(error));
       } else {
         sse.end();
       }
       const status = interruption === 'client' ? 499 : interruption === 'upstream' ? 502 : 200;
       await finish(usage, {
         ...usageFields(usage, source),
+        responseId: meter.answerId ?? null,
         status,
         errorCode: status === 200 ? null : status === 499 ? 'client_closed' : 'upstream_stream_interrupted',
         errorMessage:
@@ -161,7 +170,7 @@ async function relayJson(
   signal: AbortSignal,
   finish: (usage: TokenUsage | null, details: Partial<ChargeOutcome>) => Promise<number>,
 ): Promise<void> {
-  const text = await response.body.text().catch((error: unknown) => {
+  let text = await response.body.text().catch((error: unknown) => {
     throw signal.aborted ? new ClientGone() : toUpstreamError(route.provider.name, error);
   });
   let parsed: Record<string, unknown>;
@@ -172,15 +181,51 @@ async function relayJson(
       message: 'The upstream provider returned a malformed response.',
     });
   }
-  dialect.onJsonAnswer?.(parsed, route);
-  const reported = dialect.readUsage(parsed);
-  const usage = reported ?? (await countedUsage(dialect, call.body, dialect.completionText(parsed)));
-  await finish(usage, { ...usageFields(usage, reported ? 'upstream' : 'counted'), status: 200 });
+  const translated = dialect.onJsonAnswer?.(parsed, route, call);
+  const reported = dialect.readUsage(translated ?? parsed);
+  const usage =
+    reported ?? (await countedUsage(dialect, call.body, dialect.completionText(translated ?? parsed)));
+  await finish(usage, {
+    ...usageFields(usage, reported ? 'upstream' : 'counted'),
+    status: 200,
+    responseId: translated ? null : (dialect.answerId?.(parsed, route) ?? null),
+  });
+  if (translated) text = JSON.stringify(translated);
   if (sse.started) {
     sse.end(text);
     return;
   }
   reply.code(200).header('content-type', 'application/json').send(text);
+}
+
+async function assembleStream(
+  dialect: ProxyDialect,
+  reply: FastifyReply,
+  response: UpstreamResponse,
+  route: ModelRoute,
+  call: ParsedCall,
+  signal: AbortSignal,
+  finish: (usage: TokenUsage | null, details: Partial<ChargeOutcome>) => Promise<number>,
+): Promise<void> {
+  const meter = dialect.newStreamMeter(call, route);
+  try {
+    for await (const event of splitSse(response.body)) meter.observe(event);
+  } catch (error) {
+    throw signal.aborted ? new ClientGone() : toUpstreamError(route.provider.name, error);
+  }
+  const assembled = meter.assembled?.() ?? null;
+  if (!assembled || meter.failed) {
+    throw new UpstreamError('upstream_error', route.provider.name, response.status, '', {
+      message: 'The upstream provider streamed an answer that could not be completed.',
+    });
+  }
+  const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
+  await finish(usage, {
+    ...usageFields(usage, meter.usage ? 'upstream' : 'counted'),
+    status: 200,
+    responseId: meter.answerId ?? null,
+  });
+  reply.code(200).header('content-type', 'application/json').send(JSON.stringify(assembled));
 }
 
 function baseOutcome(model: ModelEntry, stream: boolean): ChargeOutcome {

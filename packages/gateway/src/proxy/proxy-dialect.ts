@@ -22,10 +22,21 @@ export interface UpstreamRequest {
   body: string;
 }
 
-/** Observes a relayed stream: usage for billing, text for counting, and what to withhold. */
+/**
+ * Reads a relayed stream: usage for billing, text for counting, and what the client
+ * gets — the event's own bytes (pass-through), nothing, or a translation.
+ */
 export interface StreamMeter {
-  /** Returns false to withhold the event from the client (e.g. a usage chunk it did not ask for). */
-  observe(event: SseEvent): boolean;
+  /** Bytes to send the client for this upstream event; null sends nothing. */
+  observe(event: SseEvent): string | null;
+  /** Bytes to send once the upstream stream ended cleanly (a translator's closing events). */
+  finish?(): string | null;
+  /** The whole answer as one JSON object, for a client that did not ask to stream (always-SSE upstreams). */
+  assembled?(): Record<string, unknown> | null;
+  /** The upstream's id for the answer, when it can be fetched again later (stored Responses). */
+  readonly answerId?: string | null;
+  /** A mid-stream error in this stream's own framing (e.g. with its next sequence number). */
+  renderError?(error: GatewayError): string;
   /** Final usage as the upstream reported it, once known. */
   readonly usage: TokenUsage | null;
   /** Input-side usage the upstream reported before the output finished (Anthropic's message_start). */
@@ -61,8 +72,17 @@ export interface ProxyDialect {
   countPromptTokens(body: Record<string, unknown>): Promise<number>;
   /** `route` is the upstream that answered (e.g. to remember who signed a thinking block). */
   newStreamMeter(call: ParsedCall, route: ModelRoute): StreamMeter;
-  /** Sees a complete JSON answer before it is sent on. */
-  onJsonAnswer?(response: Record<string, unknown>, route: ModelRoute): void;
+  /**
+   * Sees a complete JSON answer before it is sent on; returns the body the client
+   * gets instead when the route speaks another wire format (translation).
+   */
+  onJsonAnswer?(
+    response: Record<string, unknown>,
+    route: ModelRoute,
+    call: ParsedCall,
+  ): Record<string, unknown> | undefined;
+  /** The upstream's id for a JSON answer that can be fetched again later. */
+  answerId?(response: Record<string, unknown>, route: ModelRoute): string | undefined;
   /**
    * Which routes may serve this call, in order, and the call each gets — e.g. history
    * signed by one API family only replays there. Default: every route, same call.

@@ -6,8 +6,9 @@ import type { SseResponse } from './sse-response.ts';
 export type Interruption = 'client' | 'upstream' | null;
 
 /**
- * Passes an SSE stream to the client event by event, bytes untouched, while the
- * dialect's meter reads it. Pull-based, so a slow client slows the upstream read.
+ * Passes an SSE stream to the client event by event — bytes untouched, or as the
+ * meter translates them — while the meter reads it. Pull-based, so a slow client
+ * slows the upstream read.
  */
 export async function relayStream(
   upstream: UpstreamResponse,
@@ -17,11 +18,15 @@ export async function relayStream(
 ): Promise<Interruption> {
   try {
     for await (const event of splitSse(upstream.body)) {
-      if (meter.observe(event)) await client.write(event.raw, signal);
+      const out = meter.observe(event);
+      if (out) await client.write(out, signal);
     }
+    if (signal.aborted) return 'client';
+    if (!meter.completed || meter.failed) return 'upstream';
+    const closing = meter.finish?.();
+    if (closing) await client.write(closing, signal);
+    return null;
   } catch {
     return signal.aborted ? 'client' : 'upstream';
   }
-  if (signal.aborted) return 'client';
-  return meter.completed && !meter.failed ? null : 'upstream';
 }

@@ -4,7 +4,21 @@ import type { Catalog, ModelEntry } from '../routing/catalog.ts';
 
 const endpointFor: Record<WireDialect, string> = {
   'openai-chat': '/v1/chat/completions',
+  'openai-responses': '/v1/responses',
   anthropic: '/v1/messages',
+};
+
+const formatName: Record<WireDialect, string> = {
+  'openai-chat': 'OpenAI Chat Completions',
+  'openai-responses': 'OpenAI Responses',
+  anthropic: 'Anthropic Messages',
+};
+
+/** Which model families each client endpoint serves: /v1/responses also serves every chat model. */
+const serves: Record<WireDialect, ReadonlySet<WireDialect>> = {
+  'openai-chat': new Set(['openai-chat']),
+  'openai-responses': new Set(['openai-responses', 'openai-chat']),
+  anthropic: new Set(['anthropic']),
 };
 
 /** Catalog lookup with the errors api.md asks for: unknown → list; wrong format → where to go. */
@@ -14,13 +28,17 @@ export function resolveModel(catalog: Catalog, id: string, dialect: WireDialect)
     throw new GatewayError('unknown_model', {
       param: 'model',
       message: `Unknown model: ${id}. See available_models for the models this endpoint serves.`,
-      details: { available_models: catalog.ids(dialect) },
+      details: {
+        available_models: catalog
+          .ids()
+          .filter((known) => serves[dialect].has(catalog.resolve(known)!.dialect)),
+      },
     });
   }
-  if (model.dialect !== dialect) {
+  if (!serves[dialect].has(model.dialect)) {
     throw new GatewayError('wrong_endpoint', {
       param: 'model',
-      message: `Model ${model.id} uses the ${model.dialect === 'anthropic' ? 'Anthropic Messages' : model.dialect} format: call ${endpointFor[model.dialect]} instead.`,
+      message: `Model ${model.id} uses the ${formatName[model.dialect]} format: call ${endpointFor[model.dialect]} instead.`,
     });
   }
   return model;

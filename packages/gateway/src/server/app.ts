@@ -10,6 +10,7 @@ import { registerAdminRoutes } from './routes/admin.ts';
 import { registerChatRoutes } from './routes/chat-completions.ts';
 import { registerMessagesRoutes } from './routes/messages.ts';
 import { registerModelRoutes } from './routes/models.ts';
+import { registerResponsesRoutes } from './routes/responses.ts';
 import type { Services } from './services.ts';
 
 export interface BuildAppOptions {
@@ -89,6 +90,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
     v1.addHook('onRequest', admit);
     registerChatRoutes(v1, services);
     registerMessagesRoutes(v1, services);
+    registerResponsesRoutes(v1, services);
     registerModelRoutes(v1, services);
   });
   return app;

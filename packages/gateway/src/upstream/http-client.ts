@@ -27,15 +27,32 @@ export class UpstreamClient {
     });
   }
 
-  async post(
+  post(
     provider: string,
     url: string,
     headers: Record<string, string>,
     body: string,
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
+    return this.send(provider, 'POST', url, headers, body, signal);
+  }
+
+  async send(
+    provider: string,
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
     try {
-      const response = await request(url, { method: 'POST', headers, body, signal, dispatcher: this.#agent });
+      const response = await request(url, {
+        method,
+        headers,
+        signal,
+        dispatcher: this.#agent,
+        ...(body === undefined ? {} : { body }),
+      });
       return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
       throw toUpstreamError(provider, error);

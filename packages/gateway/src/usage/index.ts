@@ -1,4 +1,5 @@
 export {
+  findAnswerOwner,
   insertRequestLog,
   listRequestLogs,
   type RequestLogEntry,

@@ -20,6 +20,8 @@ export interface RequestLogEntry {
   costMicro: number;
   errorCode: string | null;
   errorMessage: string | null;
+  /** The upstream's id of a stored answer (Responses), so only this user can fetch it. */
+  responseId?: string | null;
   createdAt: number;
 }
 
@@ -42,14 +44,15 @@ export interface RequestLogRow {
   cost_micro: number;
   error_code: string | null;
   error_message: string | null;
+  response_id: string | null;
   created_at: number;
 }
 
 export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): Promise<void> {
   await db.run(
     `INSERT INTO request_logs (id, user_id, key_id, endpoint, model, provider, upstream_model, status, stream, latency_ms,
-       prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_source, cost_micro, error_code, error_message, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_source, cost_micro, error_code, error_message, response_id, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       entry.id,
       entry.userId,
@@ -69,6 +72,7 @@ export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): P
       entry.costMicro,
       entry.errorCode,
       entry.errorMessage?.slice(0, 1000) ?? null,
+      entry.responseId ?? null,
       entry.createdAt,
     ],
   );
@@ -78,5 +82,17 @@ export function listRequestLogs(db: Queryable, userId: string, limit = 100): Pro
   return db.all<RequestLogRow>(
     'SELECT * FROM request_logs WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
     [userId, limit],
+  );
+}
+
+/** Who created a stored upstream answer, and through which provider (another user's is not found). */
+export function findAnswerOwner(
+  db: Queryable,
+  userId: string,
+  responseId: string,
+): Promise<{ provider: string | null; upstream_model: string | null } | undefined> {
+  return db.get(
+    'SELECT provider, upstream_model FROM request_logs WHERE response_id = ? AND user_id = ? LIMIT 1',
+    [responseId, userId],
   );
 }

@@ -10,6 +10,7 @@ import {
   settleHold,
 } from '../../src/billing/index.ts';
 import { type Database, migrate } from '../../src/db/index.ts';
+import { migrations } from '../../src/db/migrations.ts';
 import { GatewayError } from '../../src/errors/index.ts';
 import { insertRequestLog, listRequestLogs } from '../../src/usage/index.ts';
 import { engines, freshDatabase } from '../helpers/databases.ts';
@@ -30,7 +31,7 @@ describe.each(engines)('store on %s', (engine) => {
     db = await freshDatabase(engine);
     expect(await migrate(db)).toBe(0);
     const rows = await db.all<{ version: number }>('SELECT version FROM schema_migrations');
-    expect(rows.map((row) => Number(row.version))).toEqual([1]);
+    expect(rows.map((row) => Number(row.version))).toEqual(migrations.map((migration) => migration.version));
   });
 
   it('stores only the hash of a key and finds it by hash', async () => {

@@ -76,6 +76,7 @@ export function createAnthropicDialect(registry = new SignatureRegistry()): Prox
               : undefined;
         if (typeof signature === 'string') registry.remember(signature, signatureFamily(route));
       }
+      return undefined;
     },
 
     planRoutes: (call, routes) => planBySignature(call, routes, registry),

@@ -24,18 +24,16 @@ export class AnthropicStreamMeter implements StreamMeter {
     this.#onSignature = onSignature;
   }
 
-  observe(event: SseEvent): boolean {
+  observe(event: SseEvent): string | null {
     const name = event.event;
-    if (name === 'ping' || event.data.charCodeAt(0) !== 123 /* { */) return true;
-    let data: Json;
+    if (name === 'ping' || event.data.charCodeAt(0) !== 123 /* { */) return event.raw;
     try {
-      data = JSON.parse(event.data) as Json;
+      const data = JSON.parse(event.data) as Json;
+      handlers[String(name ?? data['type'])]?.(this, data);
     } catch {
-      return true;
+      // unparseable data is forwarded as-is, never dropped
     }
-    const handler = handlers[String(name ?? data['type'])];
-    handler?.(this, data);
-    return true;
+    return event.raw;
   }
 
   generatedText(): string {

@@ -21,7 +21,12 @@ export class ChatStreamMeter implements StreamMeter {
     this.#forwardUsageChunk = forwardUsageChunk;
   }
 
-  observe(event: SseEvent): boolean {
+  observe(event: SseEvent): string | null {
+    return this.read(event) ? event.raw : null;
+  }
+
+  /** Meters one event; false for the usage-only chunk the client did not ask for. */
+  read(event: SseEvent): boolean {
     if (event.data === '[DONE]') {
       this.completed = true;
       return true;
