@@ -24,11 +24,25 @@ export interface Fault {
   /**
    * Streaming: end the stream with an in-band error event after `cutAfterChunks` events (default:
    * after the first content delta) instead of finishing it, as an upstream that overloads
-   * mid-stream does (Anthropic: `event: error` with `{"type":"error","error":{type,message}}`).
-   * A non-streaming request gets the same error as an HTTP status instead. Anthropic Messages only
-   * for now.
+   * mid-stream does. Anthropic: `event: error` with `{"type":"error","error":{type,message}}`.
+   * OpenAI Responses: `type` is the error code, sent as an `error` event
+   * `{type:"error",code,message,param,sequence_number}`, or with `event: "response.failed"` as a
+   * `response.failed` whose `response.error` is `{code,message}`. A non-streaming request gets the
+   * same error as an HTTP status instead. Not used by Chat Completions.
    */
-  streamError?: { type: string; message: string };
+  streamError?: StreamErrorFault;
+  /**
+   * OpenAI Responses: answer with server-sent events even when the request did not ask for a
+   * stream, as some upstreams do (also a sim-wide option, `alwaysSse`).
+   */
+  alwaysSse?: boolean;
+}
+
+export interface StreamErrorFault {
+  type: string;
+  message: string;
+  /** OpenAI Responses only: which event carries the error; `error` by default. */
+  event?: 'error' | 'response.failed';
 }
 
 export interface FaultMatch {
@@ -75,7 +89,7 @@ function matches(match: FaultMatch | undefined, target: FaultTarget): boolean {
 }
 
 const NUMBER_FIELDS = ['status', 'latencyMs', 'cutAfterChunks', 'chunkDelayMs', 'replyTokens'] as const;
-const BOOLEAN_FIELDS = ['hang', 'dropConnection'] as const;
+const BOOLEAN_FIELDS = ['hang', 'dropConnection', 'alwaysSse'] as const;
 
 /**
  * Validates a fault received over HTTP (`POST /__sim/faults`). JSON cannot spell `Infinity`,
@@ -107,11 +121,14 @@ export function parseFault(value: unknown): Fault {
   if (value['headers'] !== undefined) fault.headers = parseStringMap(value['headers'], 'headers');
   if (value['match'] !== undefined) fault.match = parseStringMap(value['match'], 'match');
   if (value['streamError'] !== undefined) {
-    const { type, message } = parseStringMap(value['streamError'], 'streamError');
+    const { type, message, event } = parseStringMap(value['streamError'], 'streamError');
     if (type === undefined || message === undefined) {
       throw new TypeError('fault.streamError needs string fields type and message');
     }
     fault.streamError = { type, message };
+    if (event === 'error' || event === 'response.failed') fault.streamError.event = event;
+    else if (event !== undefined)
+      throw new TypeError('fault.streamError.event must be "error" or "response.failed"');
   }
   return fault;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startUpstreamSim, type UpstreamSimOptions } from './server.ts';
 
-const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]... [--signature-family NAME]`;
+const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]... [--signature-family NAME] [--always-sse]`;
 
 const { values } = parseArgs({
   options: {
@@ -10,6 +10,7 @@ const { values } = parseArgs({
     'api-key': { type: 'string', multiple: true },
     model: { type: 'string', multiple: true },
     'signature-family': { type: 'string' },
+    'always-sse': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -29,6 +30,7 @@ const options: UpstreamSimOptions = { host: values.host, port };
 if (values['api-key']) options.apiKeys = values['api-key'];
 if (values.model) options.models = values.model;
 if (values['signature-family']) options.signatureFamily = values['signature-family'];
+if (values['always-sse']) options.alwaysSse = true;
 const sim = await startUpstreamSim(options);
 console.log(`upstream-sim listening on ${sim.url}`);
 

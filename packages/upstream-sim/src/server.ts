@@ -9,6 +9,7 @@ import { sendRaw, sleep, waitForAbort } from './http/send.ts';
 import { randomHex } from './ids.ts';
 import { isRecord } from './json.ts';
 import { createOpenAiChatApi } from './openai-chat/index.ts';
+import { createOpenAiResponsesApi } from './openai-responses/index.ts';
 import type { RecordedRequest } from './recorded-request.ts';
 import type { SimApi, SimRoute } from './sim-api.ts';
 
@@ -25,6 +26,11 @@ export interface UpstreamSimOptions {
    * `anthropic`), as a real signature only verifies with the provider that issued it.
    */
   signatureFamily?: string;
+  /**
+   * OpenAI Responses answers with server-sent events even for `stream: false`, as some upstreams
+   * do (per request: `Fault.alwaysSse`).
+   */
+  alwaysSse?: boolean;
 }
 
 export interface UpstreamSim {
@@ -35,7 +41,7 @@ export interface UpstreamSim {
   /** Queues a fault; the first matching fault is consumed per request. */
   addFault(fault: Fault): void;
   clearFaults(): void;
-  /** Clears requests, faults and the prompt cache. */
+  /** Clears requests, faults, prompt caches and stored responses. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -51,6 +57,11 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   const apis = [
     createOpenAiChatApi({ apiKeys: options.apiKeys, models: options.models }),
+    createOpenAiResponsesApi({
+      apiKeys: options.apiKeys,
+      models: options.models,
+      alwaysSse: options.alwaysSse ?? false,
+    }),
     createAnthropicApi({
       apiKeys: options.apiKeys,
       models: options.models,

@@ -1,7 +1,7 @@
 import type { Exchange } from './http/exchange.ts';
 
 /**
- * One simulated provider API (OpenAI Chat and Anthropic Messages today; OpenAI Responses and Gemini
+ * One simulated provider API (OpenAI Chat, OpenAI Responses and Anthropic Messages today; Gemini
  * later), each in its own folder. The server owns transport, recording and faults; an API owns
  * its routes, auth and error envelope.
  */

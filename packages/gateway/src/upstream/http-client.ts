@@ -1,5 +1,5 @@
 import { Agent, errors, request } from 'undici';
-import { UpstreamError } from '../errors/index.ts';
+import { GatewayError, UpstreamError } from '../errors/index.ts';
 
 export interface UpstreamTimeouts {
   connectTimeoutMs: number;
@@ -65,8 +65,8 @@ export class UpstreamClient {
 }
 
 /** Network failures become gateway errors; the key and URL never reach the client. */
-export function toUpstreamError(provider: string, error: unknown): UpstreamError {
-  if (error instanceof UpstreamError) return error;
+export function toUpstreamError(provider: string, error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
     return new UpstreamError('upstream_timeout', provider, null, message, { cause: error });

@@ -32,25 +32,35 @@ describe('Codex CLI (codex exec) through the gateway', () => {
   it.each([
     ['a Responses upstream', 'gpt-5.3-codex', '/v1/responses'],
     ['a chat-only upstream', 'deepseek-v3.2', '/v1/chat/completions'],
-  ])('finishes a task on %s (%s)', async (_label, model, upstreamPath) => {
-    const user = await harness.newUser(1000);
-    const home = tempDir('codex-home-');
-    writeFileSync(join(home, 'config.toml'), codexConfig(harness.gateway.url, model));
-    const before = harness.sim.requests.length;
-    const result = await runCli(
-      codex,
-      ['exec', '--skip-git-repo-check', '--sandbox', 'read-only', 'Summarise this project in one line. [[sim:no_tool]]'],
-      { cwd: home, timeoutMs: 90_000, env: { HOME: home, CODEX_HOME: home, HYPEREAL_API_KEY: user.key } },
-    );
-    expect(result.code, result.stderr + result.stdout).toBe(0);
-    expect(result.stdout.trim().length).toBeGreaterThan(10);
+  ])(
+    'finishes a task on %s (%s)',
+    async (_label, model, upstreamPath) => {
+      const user = await harness.newUser(1000);
+      const home = tempDir('codex-home-');
+      writeFileSync(join(home, 'config.toml'), codexConfig(harness.gateway.url, model));
+      const before = harness.sim.requests.length;
+      const result = await runCli(
+        codex,
+        [
+          'exec',
+          '--skip-git-repo-check',
+          '--sandbox',
+          'read-only',
+          'Summarise this project in one line. [[sim:no_tool]]',
+        ],
+        { cwd: home, timeoutMs: 90_000, env: { HOME: home, CODEX_HOME: home, HYPEREAL_API_KEY: user.key } },
+      );
+      expect(result.code, result.stderr + result.stdout).toBe(0);
+      expect(result.stdout.trim().length).toBeGreaterThan(10);
 
-    const upstream = harness.sim.requests.slice(before).filter((request) => request.path === upstreamPath);
-    expect(upstream.length).toBeGreaterThan(0);
-    const logs = await listRequestLogs(harness.db, user.user.id, 20);
-    const turns = logs.filter((log) => log.endpoint === '/v1/responses' && log.status === 200);
-    expect(turns.length).toBeGreaterThan(0);
-    expect(turns.every((log) => log.stream === 1 && Number(log.cost_micro) > 0)).toBe(true);
-    await harness.balancedBalance(user.user.id);
-  }, 120_000);
+      const upstream = harness.sim.requests.slice(before).filter((request) => request.path === upstreamPath);
+      expect(upstream.length).toBeGreaterThan(0);
+      const logs = await listRequestLogs(harness.db, user.user.id, 20);
+      const turns = logs.filter((log) => log.endpoint === '/v1/responses' && log.status === 200);
+      expect(turns.length).toBeGreaterThan(0);
+      expect(turns.every((log) => log.stream === 1 && Number(log.cost_micro) > 0)).toBe(true);
+      await harness.balancedBalance(user.user.id);
+    },
+    120_000,
+  );
 });

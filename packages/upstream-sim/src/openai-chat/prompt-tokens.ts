@@ -4,10 +4,10 @@ import type { ChatMessage, ChatRequest, ImageInput } from './types.ts';
 
 // o200k_base ids of <|im_start|>, <|im_end|>, <|im_sep|>: the three per-message overhead tokens
 // of OpenAI's chat format.
-const IM_START = 200003;
+export const IM_START = 200003;
 const IM_END = 200004;
-const IM_SEP = 200005;
-const VOCABULARY = 199998;
+export const IM_SEP = 200005;
+export const VOCABULARY = 199998;
 
 /**
  * The prompt as a token sequence, counted the way OpenAI documents for chat models: 3 tokens per
@@ -25,7 +25,12 @@ export function promptTokens(request: ChatRequest): number[] {
   return tokens;
 }
 
-function appendMessage(tokens: number[], role: string, name: string | undefined, content: number[]): void {
+export function appendMessage(
+  tokens: number[],
+  role: string,
+  name: string | undefined,
+  content: number[],
+): void {
   tokens.push(IM_START);
   append(tokens, tokenize(role));
   // The name costs one separator token besides its own tokens.
@@ -48,7 +53,7 @@ function contentTokens(message: ChatMessage): number[] {
  * from the URL so a different image breaks a cached prefix, as it would upstream.
  * @see https://platform.openai.com/docs/guides/images-vision#calculating-costs
  */
-function imageTokens(image: ImageInput): number[] {
+export function imageTokens(image: ImageInput): number[] {
   const count = image.detail === 'low' ? 85 : 85 + 170 * 4;
   return new Array<number>(count).fill(hashText(image.url) % VOCABULARY);
 }
@@ -75,6 +80,6 @@ function renderPreamble(request: ChatRequest): string {
 }
 
 /** push(...source) overflows the stack for very long prompts. */
-function append(target: number[], source: readonly number[]): void {
+export function append(target: number[], source: readonly number[]): void {
   for (const token of source) target.push(token);
 }
