@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { KeyAuthenticator } from './accounts/index.ts';
 import { warmTokenizer } from './billing/count-tokens.ts';
 import { releaseStaleHolds } from './billing/index.ts';
@@ -7,6 +8,9 @@ import { createAnthropicDialect } from './dialects/anthropic/proxy-dialect.ts';
 import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
 import { MemoryRateLimiter } from './limits/rate-limiter.ts';
+import { GatewayMetrics } from './observability/metrics.ts';
+import { MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
+import { UpstreamRouter } from './routing/upstream-router.ts';
 import { buildApp } from './server/app.ts';
 import type { Services } from './server/services.ts';
 import { UpstreamClient } from './upstream/http-client.ts';
@@ -23,12 +27,26 @@ const staleHoldMs = 60 * 60 * 1000;
 export async function createServices(config: GatewayConfig, db?: Database): Promise<Services> {
   const database =
     db ?? (await openDatabase({ databaseUrl: config.database.url, sqlitePath: config.database.sqlitePath }));
+  const upstream = new UpstreamClient(config.upstream);
+  const metrics = new GatewayMetrics();
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+    : undefined;
+  const health = redis
+    ? new RedisHealthStore(redis, config.routing.breaker)
+    : new MemoryHealthStore(config.routing.breaker);
   return {
     config,
     db: database,
     keys: new KeyAuthenticator(database),
     rateLimiter: new MemoryRateLimiter(),
-    upstream: new UpstreamClient(config.upstream),
+    upstream,
+    health,
+    metrics,
+    router: new UpstreamRouter({ client: upstream, health, metrics, policy: config.routing }),
+    closeShared: async () => {
+      await redis?.quit();
+    },
     dialects: {
       'openai-chat': openAiChatDialect,
       'openai-responses': openAiResponsesDialect,
@@ -59,6 +77,7 @@ export async function startGateway(
       clearInterval(sweep);
       await app.close();
       await services.upstream.close();
+      await services.closeShared();
       if (!options.db) await services.db.close();
     },
   };

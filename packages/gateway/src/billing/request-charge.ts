@@ -1,5 +1,5 @@
 import type { Database } from '../db/index.ts';
-import { insertRequestLog, type RequestLogEntry } from '../usage/index.ts';
+import { insertAttempts, insertRequestLog, type RequestLogEntry } from '../usage/index.ts';
 import { type Hold, placeHold, settleHold } from './ledger.ts';
 import { type TokenPrice, type TokenUsage, tokenCost } from './token-cost.ts';
 
@@ -56,8 +56,13 @@ export class RequestCharge {
     return this.#hold.amountMicro;
   }
 
-  /** Charges `usage` at `price` (nothing when usage is null) and logs the outcome. Returns the cost. */
-  async settle(price: TokenPrice, usage: TokenUsage | null, outcome: ChargeOutcome): Promise<number> {
+  /** Charges `usage` at `price` (nothing when usage is null) and logs the outcome and its attempts. Returns the cost. */
+  async settle(
+    price: TokenPrice,
+    usage: TokenUsage | null,
+    outcome: ChargeOutcome,
+    attempts: Parameters<typeof insertAttempts>[2] = [],
+  ): Promise<number> {
     if (this.#settled) return 0;
     this.#settled = true;
     const costMicro = usage ? tokenCost(price, usage) : 0;
@@ -66,8 +71,8 @@ export class RequestCharge {
       chargeMicro: costMicro,
       requestId,
       description: `${endpoint} ${outcome.model ?? ''}`.trim(),
-      alsoWrite: (tx) =>
-        insertRequestLog(tx, {
+      alsoWrite: async (tx) => {
+        await insertRequestLog(tx, {
           ...outcome,
           id: requestId,
           userId,
@@ -75,7 +80,9 @@ export class RequestCharge {
           endpoint,
           costMicro,
           createdAt: startedAt,
-        }),
+        });
+        await insertAttempts(tx, requestId, attempts);
+      },
     });
     return costMicro;
   }

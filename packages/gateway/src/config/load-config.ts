@@ -4,6 +4,8 @@ import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
 import { adapters, type Provider } from '../providers/index.ts';
 import { Catalog, type ModelEntry, type ModelRoute } from '../routing/catalog.ts';
+import type { BreakerPolicy } from '../routing/health.ts';
+import { defaultRoutingPolicy, type RoutingPolicy } from '../routing/retry-policy.ts';
 import { formatIssues } from './format-issues.ts';
 import { type ConfigFile, configSchema, type ModelConfig, type ProviderConfig } from './schema.ts';
 
@@ -15,6 +17,9 @@ export interface GatewayConfig {
   admin: { token: string | undefined };
   rateLimits: { defaultRpm: number; plans: Readonly<Record<string, number>> };
   upstream: { connectTimeoutMs: number; firstByteTimeoutMs: number; idleTimeoutMs: number };
+  routing: RoutingPolicy & { breaker: BreakerPolicy };
+  /** redis://… shares breaker state (and, later, limits) across replicas; unset keeps it in memory. */
+  redisUrl: string | undefined;
   providers: ReadonlyMap<string, Provider>;
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
@@ -83,6 +88,17 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       firstByteTimeoutMs: file.upstream?.firstByteTimeoutMs ?? 300_000,
       idleTimeoutMs: file.upstream?.idleTimeoutMs ?? 300_000,
     },
+    routing: {
+      retriesPerTarget: file.routing?.retriesPerTarget ?? defaultRoutingPolicy.retriesPerTarget,
+      backoffBaseMs: file.routing?.backoffBaseMs ?? defaultRoutingPolicy.backoffBaseMs,
+      backoffMaxMs: file.routing?.backoffMaxMs ?? defaultRoutingPolicy.backoffMaxMs,
+      maxRetryAfterMs: file.routing?.maxRetryAfterMs ?? defaultRoutingPolicy.maxRetryAfterMs,
+      breaker: {
+        failureThreshold: file.routing?.breaker?.failureThreshold ?? 3,
+        cooldownMs: file.routing?.breaker?.cooldownMs ?? 30_000,
+      },
+    },
+    redisUrl: env['REDIS_URL'] || file.redis?.url || undefined,
     providers,
     catalog: new Catalog(models, Object.entries(aliases)),
     source,
@@ -206,7 +222,9 @@ function buildModel(
     if (!provider) {
       throw new ConfigError(`${source}: ${field}.routes[${index}]: unknown provider "${providerName}"`);
     }
-    return { provider, model };
+    return typeof route === 'string' || route.weight === undefined
+      ? { provider, model }
+      : { provider, model, weight: route.weight };
   });
   if (!config.price) throw new ConfigError(`${source}: ${field}.price: required (USD per million tokens)`);
   const price: TokenPrice = {

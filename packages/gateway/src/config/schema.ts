@@ -13,7 +13,13 @@ const priceSchema = z
 
 const routeSchema = z.union([
   z.string().regex(/^[A-Za-z0-9_-]+\/.+$/, 'expected "<provider>/<upstream model id>"'),
-  z.object({ provider: z.string().min(1), model: z.string().min(1) }).strict(),
+  z
+    .object({
+      provider: z.string().min(1),
+      model: z.string().min(1),
+      weight: z.number().positive().optional(),
+    })
+    .strict(),
 ]);
 
 export const modelSchema = z
@@ -68,6 +74,23 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    routing: z
+      .object({
+        retriesPerTarget: z.number().int().min(0).max(5).optional(),
+        backoffBaseMs: z.number().int().min(0).optional(),
+        backoffMaxMs: z.number().int().min(0).optional(),
+        maxRetryAfterMs: z.number().int().min(0).optional(),
+        breaker: z
+          .object({
+            failureThreshold: z.number().int().positive().optional(),
+            cooldownMs: z.number().int().positive().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    redis: z.object({ url: z.string().optional() }).strict().optional(),
     upstream: z
       .object({
         connectTimeoutMs: z.number().int().positive().optional(),

@@ -89,6 +89,22 @@ ALTER TABLE request_logs ADD COLUMN response_id TEXT;
 CREATE INDEX request_logs_response ON request_logs (response_id)
 `,
   },
+  {
+    version: 3,
+    name: 'upstream attempts per request',
+    sql: `
+CREATE TABLE request_attempts (
+  request_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  status INTEGER,
+  latency_ms INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  PRIMARY KEY (request_id, attempt)
+)
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

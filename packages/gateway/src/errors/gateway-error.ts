@@ -40,6 +40,8 @@ export class UpstreamError extends GatewayError {
   readonly provider: string;
   readonly upstreamStatus: number | null;
   readonly upstreamBody: string;
+  /** How long the upstream asked us to wait before trying it again. */
+  retryAfterMs: number | undefined;
 
   constructor(
     code: ErrorCode,
@@ -53,5 +55,6 @@ export class UpstreamError extends GatewayError {
     this.provider = provider;
     this.upstreamStatus = upstreamStatus;
     this.upstreamBody = upstreamBody.slice(0, 2000);
+    this.retryAfterMs = undefined;
   }
 }

@@ -6,10 +6,10 @@ import { formatCredits, getBalance, type TokenUsage } from '../billing/index.ts'
 import { type ChargeOutcome, RequestCharge } from '../billing/request-charge.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import type { ModelEntry, ModelRoute } from '../routing/catalog.ts';
+import type { AttemptRecord } from '../routing/upstream-router.ts';
 import type { Services } from '../server/services.ts';
 import { toUpstreamError, type UpstreamResponse } from '../upstream/http-client.ts';
 import { splitSse } from '../upstream/sse.ts';
-import { callUpstream } from './call-upstream.ts';
 import type { ParsedCall, ProxyDialect, StreamMeter } from './proxy-dialect.ts';
 import { relayStream } from './relay-stream.ts';
 import { resolveModel } from './resolve-model.ts';
@@ -71,28 +71,37 @@ export async function proxyMeteredCall(
   const outcome = baseOutcome(model, call.stream);
   const sse = new SseResponse(reply, dialect.keepaliveEvent, services.config.server.keepaliveMs);
   if (call.stream) sse.startKeepalive();
+  const attempts: AttemptRecord[] = [];
   const finish = (usage: TokenUsage | null, details: Partial<ChargeOutcome>) =>
-    charge.settle(model.price, usage, { ...outcome, ...details, latencyMs: Date.now() - state.startedAt });
+    charge.settle(
+      model.price,
+      usage,
+      { ...outcome, ...details, latencyMs: Date.now() - state.startedAt },
+      attempts,
+    );
 
   try {
     const entries =
       dialect.planRoutes?.(call, model.routes) ?? model.routes.map((route) => ({ route, call }));
     const callFor = new Map(entries.map((entry) => [entry.route, entry.call]));
     const client = { headers: request.headers, query: request.query as Record<string, unknown> };
-    const attempt = await callUpstream(
-      services.upstream,
-      model,
-      entries.map((entry) => entry.route),
-      (route) =>
-        dialect.buildUpstreamRequest(callFor.get(route) ?? call, route, client, plan.clampOutputTokens),
-      abort.signal,
-    ).catch((error: unknown) => {
-      throw abort.signal.aborted ? new ClientGone() : toUpstreamError('upstream', error);
-    });
+    const attempt = await services.router
+      .send(
+        model,
+        entries.map((entry) => entry.route),
+        (route) =>
+          dialect.buildUpstreamRequest(callFor.get(route) ?? call, route, client, plan.clampOutputTokens),
+        abort.signal,
+        attempts,
+      )
+      .catch((error: unknown) => {
+        throw abort.signal.aborted ? new ClientGone() : toUpstreamError('upstream', error);
+      });
     outcome.provider = attempt.route.provider.name;
     outcome.upstreamModel = attempt.route.model;
     reply.header('x-hypereal-provider', attempt.route.provider.name);
-    reply.header('x-hypereal-attempts', String(attempt.attempts));
+    reply.header('x-hypereal-model', model.id);
+    reply.header('x-hypereal-attempts', String(attempts.length));
     reply.header('x-request-id', state.requestId);
 
     const isSse = String(attempt.response.headers['content-type'] ?? '').includes('text/event-stream');
@@ -146,6 +155,7 @@ export async function proxyMeteredCall(
     }
     const failure =
       error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
+    if (!sse.started) reply.header('x-hypereal-attempts', String(attempts.length));
     await finish(null, {
       provider: error instanceof UpstreamError ? error.provider : outcome.provider,
       status: failure.status,

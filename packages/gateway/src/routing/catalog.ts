@@ -5,6 +5,8 @@ export interface ModelRoute {
   provider: Provider;
   /** The model id the upstream knows. */
   model: string;
+  /** Share of traffic among the model's targets; unset means plain fallback order. */
+  weight?: number;
 }
 
 export interface ModelEntry {

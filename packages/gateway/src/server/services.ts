@@ -2,8 +2,11 @@ import type { KeyAuthenticator } from '../accounts/index.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { WireDialect } from '../providers/index.ts';
 import type { ProxyDialect } from '../proxy/proxy-dialect.ts';
+import type { HealthStore } from '../routing/health.ts';
+import type { UpstreamRouter } from '../routing/upstream-router.ts';
 import type { UpstreamClient } from '../upstream/http-client.ts';
 
 /** What the routes need, built once at startup and passed explicitly. */
@@ -13,6 +16,11 @@ export interface Services {
   keys: KeyAuthenticator;
   rateLimiter: RateLimiter;
   upstream: UpstreamClient;
+  router: UpstreamRouter;
+  health: HealthStore;
+  metrics: GatewayMetrics;
+  /** Closes connections shared with other replicas (Redis). */
+  closeShared(): Promise<void>;
   /** One codec per client wire format (the Anthropic one remembers thinking signers). */
   dialects: Readonly<Record<WireDialect, ProxyDialect>>;
 }

@@ -1,6 +1,9 @@
 export {
+  type AttemptRow,
   findAnswerOwner,
+  insertAttempts,
   insertRequestLog,
+  listAttempts,
   listRequestLogs,
   type RequestLogEntry,
   type RequestLogRow,

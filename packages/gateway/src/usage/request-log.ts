@@ -96,3 +96,47 @@ export function findAnswerOwner(
     [responseId, userId],
   );
 }
+
+export interface AttemptRow {
+  request_id: string;
+  attempt: number;
+  provider: string;
+  model: string;
+  status: number | null;
+  latency_ms: number;
+  cause: string;
+}
+
+/** Every upstream try of one request (target, status, latency, why it moved on). */
+export async function insertAttempts(
+  db: Queryable,
+  requestId: string,
+  attempts: ReadonlyArray<{
+    provider: string;
+    model: string;
+    status: number | null;
+    latencyMs: number;
+    cause: string;
+  }>,
+): Promise<void> {
+  for (const [index, attempt] of attempts.entries()) {
+    await db.run(
+      'INSERT INTO request_attempts (request_id, attempt, provider, model, status, latency_ms, cause) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [
+        requestId,
+        index + 1,
+        attempt.provider,
+        attempt.model,
+        attempt.status,
+        attempt.latencyMs,
+        attempt.cause,
+      ],
+    );
+  }
+}
+
+export function listAttempts(db: Queryable, requestId: string): Promise<AttemptRow[]> {
+  return db.all<AttemptRow>('SELECT * FROM request_attempts WHERE request_id = ? ORDER BY attempt', [
+    requestId,
+  ]);
+}

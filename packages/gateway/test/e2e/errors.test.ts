@@ -16,6 +16,8 @@ describe('errors: every bad input gets its JSON error, and nothing is charged', 
   beforeAll(async () => {
     harness = await startHarness({
       config: {
+        // Mapping is tested one attempt at a time; retries and breakers have their own tests.
+        routing: { retriesPerTarget: 0, breaker: { failureThreshold: 1000 } },
         upstream: { firstByteTimeoutMs: 1_500 },
         models: {
           // A model with two routes: the first fails over to the second before any byte is sent.

@@ -84,6 +84,7 @@ describe('failover across Anthropic upstreams with signed thinking in the histor
     });
     harness = await startHarness({
       config: {
+        routing: { retriesPerTarget: 0, breaker: { failureThreshold: 1000 } },
         providers: {
           'anthropic-us': provider(primary, 'anthropic'),
           'anthropic-eu': provider(sameFamily, 'anthropic'),

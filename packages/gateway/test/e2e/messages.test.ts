@@ -195,7 +195,7 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk â†’ gateway â
       }),
     ).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
 
-    harness.sim.addFault({ status: 529 });
+    harness.sim.addFault({ status: 529, times: 2 }); // the first try and its one retry
     const overloaded = await claude.messages
       .create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);

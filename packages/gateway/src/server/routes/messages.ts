@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { AuthenticatedKey } from '../../accounts/index.ts';
 import { anthropicHeaders, betaQuery } from '../../dialects/anthropic/proxy-dialect.ts';
 import { GatewayError } from '../../errors/index.ts';
-import { callUpstream } from '../../proxy/call-upstream.ts';
 import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
 import { resolveModel } from '../../proxy/resolve-model.ts';
 import { insertRequestLog } from '../../usage/index.ts';
@@ -28,8 +27,7 @@ export function registerMessagesRoutes(app: FastifyInstance, services: Services)
       delete body['hypereal'];
       const headers = anthropicHeaders(request.headers);
       const abort = new AbortController();
-      const attempt = await callUpstream(
-        services.upstream,
+      const attempt = await services.router.send(
         model,
         model.routes,
         (route) => ({
@@ -38,6 +36,7 @@ export function registerMessagesRoutes(app: FastifyInstance, services: Services)
           body: JSON.stringify({ ...body, model: route.model }),
         }),
         abort.signal,
+        [],
       );
       const text = await attempt.response.body.text();
       const principal = state.principal as AuthenticatedKey;
