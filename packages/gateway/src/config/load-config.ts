@@ -18,6 +18,8 @@ export interface GatewayConfig {
   rateLimits: { defaultRpm: number; plans: Readonly<Record<string, number>> };
   upstream: { connectTimeoutMs: number; firstByteTimeoutMs: number; idleTimeoutMs: number };
   routing: RoutingPolicy & { breaker: BreakerPolicy };
+  /** Bearer token for /metrics (`HYPEREAL_METRICS_TOKEN`); unset leaves it open. */
+  metricsToken: string | undefined;
   /** redis://… shares breaker state (and, later, limits) across replicas; unset keeps it in memory. */
   redisUrl: string | undefined;
   providers: ReadonlyMap<string, Provider>;
@@ -55,6 +57,13 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const modelConfigs: Record<string, ModelConfig> = { ...builtin.models };
   for (const [id, model] of Object.entries(file.models ?? {})) {
     modelConfigs[id] = { ...(modelConfigs[id] ?? {}), ...model };
+  }
+  for (const [intent, bucket] of Object.entries(file.intents ?? {})) {
+    for (const id of bucket.models) {
+      const model = modelConfigs[id];
+      if (!model) throw new ConfigError(`${source}: intents.${intent}.models: unknown model "${id}"`);
+      modelConfigs[id] = { ...model, intents: [...new Set([...(model.intents ?? []), intent])] };
+    }
   }
   const models: ModelEntry[] = [];
   for (const [id, model] of Object.entries(modelConfigs)) {
@@ -99,6 +108,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       },
     },
     redisUrl: env['REDIS_URL'] || file.redis?.url || undefined,
+    metricsToken: env['HYPEREAL_METRICS_TOKEN'] || file.metrics?.token || undefined,
     providers,
     catalog: new Catalog(models, Object.entries(aliases)),
     source,
@@ -242,6 +252,8 @@ function buildModel(
     price,
     maxOutputTokens: config.maxOutputTokens ?? defaults.maxOutputTokens,
     contextWindow: config.contextWindow ?? defaults.contextWindow,
+    capabilities: { tools: config.tools ?? true, vision: config.vision ?? true },
+    intents: config.intents ?? [],
   };
 }
 

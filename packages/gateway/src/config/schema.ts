@@ -32,6 +32,10 @@ export const modelSchema = z
     maxOutputTokens: z.number().int().positive().optional(),
     contextWindow: z.number().int().positive().optional(),
     disabled: z.boolean().optional(),
+    /** Capability buckets this model belongs to (intent routing). */
+    intents: z.array(z.string().min(1)).optional(),
+    tools: z.boolean().optional(),
+    vision: z.boolean().optional(),
   })
   .strict();
 
@@ -102,6 +106,14 @@ export const configSchema = z
     providers: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), providerSchema).optional(),
     models: z.record(z.string().min(1), modelSchema).optional(),
     aliases: z.record(z.string().min(1), z.string().min(1)).optional(),
+    /** Extra members of intent buckets, by model id (on top of the models' own `intents`). */
+    intents: z
+      .record(z.string().min(1), z.object({ models: z.array(z.string().min(1)) }).strict())
+      .optional(),
+    metrics: z
+      .object({ token: z.string().min(16).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -6,13 +6,14 @@ import { formatCredits, getBalance, type TokenUsage } from '../billing/index.ts'
 import { type ChargeOutcome, RequestCharge } from '../billing/request-charge.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import type { ModelEntry, ModelRoute } from '../routing/catalog.ts';
+import { needsOf, resolveIntent } from '../routing/intents.ts';
 import type { AttemptRecord } from '../routing/upstream-router.ts';
 import type { Services } from '../server/services.ts';
 import { toUpstreamError, type UpstreamResponse } from '../upstream/http-client.ts';
 import { splitSse } from '../upstream/sse.ts';
 import type { ParsedCall, ProxyDialect, StreamMeter } from './proxy-dialect.ts';
 import { relayStream } from './relay-stream.ts';
-import { resolveModel } from './resolve-model.ts';
+import { resolveModel, servedOn } from './resolve-model.ts';
 import { SseResponse } from './sse-response.ts';
 
 class ClientGone extends Error {}
@@ -31,9 +32,11 @@ export async function proxyMeteredCall(
   const state = request.hypereal;
   const principal = state.principal as AuthenticatedKey;
   const body = request.body as { text: string; json: unknown } | undefined;
+  const intent = await applyIntent(services, dialect, body);
   const call = dialect.parse(body?.json);
   const model = resolveModel(services.config.catalog, call.model, dialect.id);
   state.model = model.id;
+  if (intent) reply.header('x-hypereal-intent', intent);
 
   const minimumMicro = services.config.billing.minimumBalanceMicro;
   const { availableMicro } = await getBalance(services.db, principal.userId);
@@ -206,6 +209,45 @@ async function relayJson(
     return;
   }
   reply.code(200).header('content-type', 'application/json').send(text);
+}
+
+/**
+ * `intent` instead of `model`: picks the model and writes it into the body, so the
+ * rest of the call is an ordinary pinned call. A pinned `model` always wins; `intent`
+ * is the gateway's own field and never forwarded.
+ */
+async function applyIntent(
+  services: Services,
+  dialect: ProxyDialect,
+  body: { text: string; json: unknown } | undefined,
+): Promise<string | undefined> {
+  const json = body?.json;
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return undefined;
+  const record = json as Record<string, unknown>;
+  const intent = record['intent'];
+  if (intent === undefined) return undefined;
+  delete record['intent'];
+  if (record['model'] !== undefined && record['model'] !== null && record['model'] !== '') return undefined;
+  if (typeof intent !== 'string' || intent.length === 0) {
+    throw new GatewayError('invalid_request', {
+      param: 'intent',
+      message: 'intent must be a non-empty string.',
+    });
+  }
+  const requestedOutput = [
+    record['max_tokens'],
+    record['max_completion_tokens'],
+    record['max_output_tokens'],
+  ].find((value): value is number => typeof value === 'number');
+  const model = await resolveIntent(
+    services.config.catalog,
+    services.health,
+    intent,
+    (candidate) => servedOn(dialect.id, candidate),
+    needsOf(body?.text ?? '', record, requestedOutput),
+  );
+  record['model'] = model.id;
+  return intent;
 }
 
 async function assembleStream(

@@ -21,6 +21,11 @@ const serves: Record<WireDialect, ReadonlySet<WireDialect>> = {
   anthropic: new Set(['anthropic']),
 };
 
+/** Whether a client endpoint speaking `dialect` can serve `model`. */
+export function servedOn(dialect: WireDialect, model: ModelEntry): boolean {
+  return serves[dialect].has(model.dialect);
+}
+
 /** Catalog lookup with the errors api.md asks for: unknown → list; wrong format → where to go. */
 export function resolveModel(catalog: Catalog, id: string, dialect: WireDialect): ModelEntry {
   const model = catalog.resolve(id);

@@ -18,6 +18,9 @@ export interface ModelEntry {
   price: TokenPrice;
   maxOutputTokens: number;
   contextWindow: number;
+  capabilities: { tools: boolean; vision: boolean };
+  /** Intent buckets the model is in. */
+  intents: readonly string[];
 }
 
 /** Models and aliases after config merging; aliases resolve before pricing. */
@@ -40,6 +43,15 @@ export class Catalog {
       .filter((model) => dialect === undefined || model.dialect === dialect)
       .map((model) => model.id)
       .sort();
+  }
+
+  /** Models of an intent bucket, in catalog order. */
+  intentMembers(intent: string): ModelEntry[] {
+    return [...this.#models.values()].filter((model) => model.intents.includes(intent));
+  }
+
+  intentNames(): string[] {
+    return [...new Set([...this.#models.values()].flatMap((model) => model.intents))].sort();
   }
 
   get size(): number {

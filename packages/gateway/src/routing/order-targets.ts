@@ -14,9 +14,12 @@ export function orderTargets(
   const ordered: ModelRoute[] = [];
   while (pool.length > 0) {
     const total = pool.reduce((sum, entry) => sum + entry.weight, 0);
-    let pick = random() * total;
-    let index = pool.findIndex((entry) => (pick -= entry.weight) < 0);
-    if (index === -1 || total === 0) index = 0;
+    const pick = random() * total;
+    let index = 0;
+    for (let cumulative = 0; index < pool.length - 1; index++) {
+      cumulative += pool[index]!.weight;
+      if (pick < cumulative) break;
+    }
     ordered.push(pool[index]!.route);
     pool.splice(index, 1);
   }

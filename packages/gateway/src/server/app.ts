@@ -9,6 +9,7 @@ import './route-dialect.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerChatRoutes } from './routes/chat-completions.ts';
 import { registerMessagesRoutes } from './routes/messages.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerResponsesRoutes } from './routes/responses.ts';
 import type { Services } from './services.ts';
@@ -84,6 +85,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   app.get('/health', async () => ({ status: 'ok' }));
 
   registerAdminRoutes(app, services, services.config.admin.token);
+  registerMetricsRoutes(app, services, services.config.metricsToken);
 
   const admit = admission(services);
   app.register(async (v1) => {

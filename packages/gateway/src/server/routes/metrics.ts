@@ -1,0 +1,38 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../../errors/index.ts';
+import type { Services } from '../services.ts';
+
+/**
+ * Prometheus scrape endpoint. With `HYPEREAL_METRICS_TOKEN` set it wants that bearer
+ * token (provider names and traffic are an operator's business); otherwise it is open,
+ * as scrape targets on a private network usually are.
+ */
+export function registerMetricsRoutes(
+  app: FastifyInstance,
+  services: Services,
+  token: string | undefined,
+): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const endpoint = request.hypereal?.endpoint ?? '';
+    if (endpoint.startsWith('/v1/')) {
+      services.metrics.requests.inc({
+        endpoint: request.routeOptions.url ? endpoint : 'unknown',
+        status: String(reply.statusCode),
+      });
+    }
+  });
+  app.get('/metrics', async (request, reply) => {
+    if (token) {
+      const given = Buffer.from(request.headers.authorization ?? '');
+      const expected = Buffer.from(`Bearer ${token}`);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw new GatewayError('invalid_api_key', {
+          message: 'The metrics endpoint needs its bearer token.',
+        });
+      }
+    }
+    reply.header('content-type', services.metrics.registry.contentType);
+    return services.metrics.registry.metrics();
+  });
+}
