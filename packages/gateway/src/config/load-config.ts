@@ -3,11 +3,17 @@ import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
 import { adapters, type Provider } from '../providers/index.ts';
-import { Catalog, type ModelEntry, type ModelRoute } from '../routing/catalog.ts';
+import { Catalog, type ModelEntry, type ModelPattern, type ModelRoute } from '../routing/catalog.ts';
 import type { BreakerPolicy } from '../routing/health.ts';
 import { defaultRoutingPolicy, type RoutingPolicy } from '../routing/retry-policy.ts';
 import { formatIssues } from './format-issues.ts';
-import { type ConfigFile, configSchema, type ModelConfig, type ProviderConfig } from './schema.ts';
+import {
+  type ConfigFile,
+  configSchema,
+  type ModelConfig,
+  type PatternConfig,
+  type ProviderConfig,
+} from './schema.ts';
 
 export interface GatewayConfig {
   server: { host: string; port: number; bodyLimitBytes: number; logLevel: string; keepaliveMs: number };
@@ -110,7 +116,16 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     redisUrl: env['REDIS_URL'] || file.redis?.url || undefined,
     metricsToken: env['HYPEREAL_METRICS_TOKEN'] || file.metrics?.token || undefined,
     providers,
-    catalog: new Catalog(models, Object.entries(aliases)),
+    catalog: new Catalog(
+      models,
+      Object.entries(aliases),
+      [...(file.patterns ?? []), ...(file.builtinPatterns === false ? [] : builtin.patterns)].map(
+        (pattern, index) => buildPattern(pattern, index, builtin.defaults, providers, source),
+      ),
+      Object.entries(modelConfigs)
+        .filter(([, model]) => model.disabled)
+        .map(([id]) => id),
+    ),
     source,
   };
 }
@@ -143,6 +158,7 @@ function findDefaultConfig(cwd: string): string | undefined {
 }
 
 interface BuiltinCatalog {
+  patterns: PatternConfig[];
   providers: Record<string, ProviderConfig>;
   models: Record<string, ModelConfig>;
   aliases: Record<string, string>;
@@ -156,9 +172,11 @@ function readBuiltinCatalog(): BuiltinCatalog {
     providers: providersDoc.providers,
     models: modelsDoc.models,
     aliases: modelsDoc.aliases,
+    patterns: modelsDoc.patterns,
   });
   if (!parsed.success) throw new ConfigError(formatIssues('built-in catalog', parsed.error.issues));
   return {
+    patterns: parsed.data.patterns ?? [],
     providers: parsed.data.providers ?? {},
     models: parsed.data.models ?? {},
     aliases: parsed.data.aliases ?? {},
@@ -255,6 +273,49 @@ function buildModel(
     capabilities: { tools: config.tools ?? true, vision: config.vision ?? true },
     intents: config.intents ?? [],
   };
+}
+
+/** `*` → any run of characters; `[…]` classes kept; everything else literal. */
+function globToRegex(glob: string): RegExp {
+  const source = glob
+    .split(/(\*|\[[^\]]*\])/)
+    .map((part) =>
+      part === '*' ? '.*' : part.startsWith('[') ? part : part.replace(/[.+?^${}()|\\]/g, '\\$&'),
+    )
+    .join('');
+  return new RegExp(`^${source}$`);
+}
+
+function buildPattern(
+  pattern: PatternConfig,
+  index: number,
+  defaults: BuiltinCatalog['defaults'],
+  providers: ReadonlyMap<string, Provider>,
+  source: string,
+): ModelPattern {
+  const provider = providers.get(pattern.route);
+  if (!provider)
+    throw new ConfigError(`${source}: patterns[${index}].route: unknown provider "${pattern.route}"`);
+  const template = buildModel(
+    pattern.match,
+    { route: `${pattern.route}/${pattern.match}`, price: pattern.price, ...pick(pattern) },
+    defaults,
+    providers,
+    source,
+  );
+  return {
+    glob: pattern.match,
+    regex: globToRegex(pattern.match),
+    entryFor: (id) => ({ ...template, id, routes: [{ provider, model: id }], intents: [] }),
+  };
+}
+
+function pick(pattern: PatternConfig): Partial<ModelConfig> {
+  const fields: Partial<ModelConfig> = {};
+  if (pattern.dialect) fields.dialect = pattern.dialect;
+  if (pattern.maxOutputTokens) fields.maxOutputTokens = pattern.maxOutputTokens;
+  if (pattern.contextWindow) fields.contextWindow = pattern.contextWindow;
+  return fields;
 }
 
 function optionalPrice(usd: number | undefined): number | undefined {

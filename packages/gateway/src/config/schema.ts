@@ -39,6 +39,18 @@ export const modelSchema = z
   })
   .strict();
 
+/** A family pattern: ids matching `match` (a glob: `*`, `[0-9]`) go to `route`'s provider under the same id. */
+export const patternSchema = z
+  .object({
+    match: z.string().min(1),
+    route: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a provider name'),
+    dialect: z.enum(['openai-chat', 'openai-responses', 'anthropic']).optional(),
+    price: priceSchema,
+    maxOutputTokens: z.number().int().positive().optional(),
+    contextWindow: z.number().int().positive().optional(),
+  })
+  .strict();
+
 export const providerSchema = z
   .object({
     adapter: z.string().min(1).optional(),
@@ -106,6 +118,10 @@ export const configSchema = z
     providers: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), providerSchema).optional(),
     models: z.record(z.string().min(1), modelSchema).optional(),
     aliases: z.record(z.string().min(1), z.string().min(1)).optional(),
+    /** Operator family patterns, tried before the built-in ones. */
+    patterns: z.array(patternSchema).optional(),
+    /** The built-in claude-* / gemini-* / gpt-* / o* patterns (default on). */
+    builtinPatterns: z.boolean().optional(),
     /** Extra members of intent buckets, by model id (on top of the models' own `intents`). */
     intents: z
       .record(z.string().min(1), z.object({ models: z.array(z.string().min(1)) }).strict())
@@ -120,3 +136,4 @@ export const configSchema = z
 export type ConfigFile = z.infer<typeof configSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
+export type PatternConfig = z.infer<typeof patternSchema>;

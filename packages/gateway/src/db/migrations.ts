@@ -105,6 +105,11 @@ CREATE TABLE request_attempts (
 )
 `,
   },
+  {
+    version: 4,
+    name: 'request log: which catalog rule resolved the model',
+    sql: `ALTER TABLE request_logs ADD COLUMN model_rule TEXT`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

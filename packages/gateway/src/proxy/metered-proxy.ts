@@ -71,7 +71,10 @@ export async function proxyMeteredCall(
     if (!reply.raw.writableFinished) abort.abort();
   };
   reply.raw.on('close', onClose);
-  const outcome = baseOutcome(model, call.stream);
+  const outcome = {
+    ...baseOutcome(model, call.stream),
+    modelRule: services.config.catalog.lookup(call.model)?.rule ?? null,
+  };
   const sse = new SseResponse(reply, dialect.keepaliveEvent, services.config.server.keepaliveMs);
   if (call.stream) sse.startKeepalive();
   const attempts: AttemptRecord[] = [];

@@ -23,18 +23,60 @@ export interface ModelEntry {
   intents: readonly string[];
 }
 
-/** Models and aliases after config merging; aliases resolve before pricing. */
+/** A family rule: an id the catalog does not list, routed to its family's provider. */
+export interface ModelPattern {
+  glob: string;
+  regex: RegExp;
+  /** Builds the entry for a matching id (same id upstream, the family's price). */
+  entryFor(id: string): ModelEntry;
+}
+
+/** How an id was found: listed, via an alias, or by a family pattern (kept in the request log). */
+export type ResolutionRule = 'catalog' | `alias:${string}` | `pattern:${string}`;
+
+/** Models, aliases and family patterns after config merging; aliases resolve before pricing. */
 export class Catalog {
   readonly #models: ReadonlyMap<string, ModelEntry>;
   readonly #aliases: ReadonlyMap<string, string>;
+  readonly #patterns: readonly ModelPattern[];
+  readonly #patterned = new Map<string, { model: ModelEntry; rule: ResolutionRule }>();
+  readonly #disabled: ReadonlySet<string>;
 
-  constructor(models: Iterable<ModelEntry>, aliases: Iterable<[string, string]>) {
+  constructor(
+    models: Iterable<ModelEntry>,
+    aliases: Iterable<[string, string]>,
+    patterns: readonly ModelPattern[] = [],
+    disabled: Iterable<string> = [],
+  ) {
     this.#models = new Map([...models].map((model) => [model.id, model]));
     this.#aliases = new Map(aliases);
+    this.#patterns = patterns;
+    this.#disabled = new Set(disabled);
   }
 
   resolve(id: string): ModelEntry | undefined {
-    return this.#models.get(id) ?? this.#models.get(this.#aliases.get(id) ?? '');
+    return this.lookup(id)?.model;
+  }
+
+  lookup(id: string): { model: ModelEntry; rule: ResolutionRule } | undefined {
+    const listed = this.#models.get(id);
+    if (listed) return { model: listed, rule: 'catalog' };
+    const target = this.#aliases.get(id);
+    const aliased = target === undefined ? undefined : this.#models.get(target);
+    if (aliased) return { model: aliased, rule: `alias:${id}` };
+    // A model the operator disabled stays off: no family pattern brings it back.
+    if (this.#disabled.has(id)) return undefined;
+    const known = this.#patterned.get(id);
+    if (known) return known;
+    const pattern = this.#patterns.find((candidate) => candidate.regex.test(id));
+    if (!pattern) return undefined;
+    const found = { model: pattern.entryFor(id), rule: `pattern:${pattern.glob}` as const };
+    if (this.#patterned.size < 10_000) this.#patterned.set(id, found);
+    return found;
+  }
+
+  get patterns(): readonly string[] {
+    return this.#patterns.map((pattern) => pattern.glob);
   }
 
   /** Ids a caller may use on an endpoint speaking `dialect`. */

@@ -22,6 +22,8 @@ export interface RequestLogEntry {
   errorMessage: string | null;
   /** The upstream's id of a stored answer (Responses), so only this user can fetch it. */
   responseId?: string | null;
+  /** How the model id was resolved: `catalog`, `alias:<id>` or `pattern:<glob>`. */
+  modelRule?: string | null;
   createdAt: number;
 }
 
@@ -45,14 +47,15 @@ export interface RequestLogRow {
   error_code: string | null;
   error_message: string | null;
   response_id: string | null;
+  model_rule: string | null;
   created_at: number;
 }
 
 export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): Promise<void> {
   await db.run(
     `INSERT INTO request_logs (id, user_id, key_id, endpoint, model, provider, upstream_model, status, stream, latency_ms,
-       prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_source, cost_micro, error_code, error_message, response_id, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_source, cost_micro, error_code, error_message, response_id, model_rule, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       entry.id,
       entry.userId,
@@ -73,6 +76,7 @@ export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): P
       entry.errorCode,
       entry.errorMessage?.slice(0, 1000) ?? null,
       entry.responseId ?? null,
+      entry.modelRule ?? null,
       entry.createdAt,
     ],
   );

@@ -55,10 +55,10 @@ describe('errors: every bad input gets its JSON error, and nothing is charged', 
       param: 'model',
     });
 
-    const unknown = await post(JSON.stringify({ ...chat, model: 'gpt-17-ultra' }));
+    const unknown = await post(JSON.stringify({ ...chat, model: 'llama-17-ultra' }));
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe('unknown_model');
-    expect(unknown.body.error.message).toContain('gpt-17-ultra');
+    expect(unknown.body.error.message).toContain('llama-17-ultra');
     expect(unknown.body.error.available_models).toEqual(expect.arrayContaining(['deepseek-v3.2', 'gpt-5']));
     expect(unknown.body.error.available_models).not.toContain('claude-opus-4-6');
 

@@ -158,7 +158,7 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk → gateway �
 
   it('maps every error to Anthropic’s envelope so the SDK raises its typed errors', async () => {
     const unknown = await claude.messages
-      .create({ model: 'claude-9-ultra', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
+      .create({ model: 'mystery-9-ultra', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
     expect(unknown).toBeInstanceOf(Anthropic.BadRequestError);
     const body = (unknown as InstanceType<typeof Anthropic.BadRequestError>).error as {

@@ -1,28 +1,85 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/index.ts';
 import type { ModelEntry } from '../../routing/catalog.ts';
 import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
 
-const created = 1_735_689_600; // catalog epoch: a stable `created` for every listed model
+/** A stable `created` for every catalog entry (the catalog has no per-model dates). */
+const createdAt = 1_735_689_600;
 
-function toOpenAiModel(model: ModelEntry) {
-  return { id: model.id, object: 'model', created, owned_by: model.routes[0]?.provider.name ?? 'hypereal' };
-}
+/**
+ * Model listings in each client's own shape, since Cursor, OpenCode, LibreChat, the
+ * AI SDK and Claude Code list models before use: OpenAI's list, Anthropic's list when
+ * the caller sends Anthropic headers, and Google's `v1beta/models`.
+ */
+const shapes = {
+  openai: {
+    item: (model: ModelEntry) => ({
+      id: model.id,
+      object: 'model',
+      created: createdAt,
+      owned_by: model.routes[0]?.provider.name ?? 'hypereal',
+    }),
+    list: (items: unknown[]) => ({ object: 'list', data: items }),
+  },
+  anthropic: {
+    item: (model: ModelEntry) => ({
+      type: 'model',
+      id: model.id,
+      display_name: model.id,
+      created_at: new Date(createdAt * 1000).toISOString(),
+      max_input_tokens: model.contextWindow,
+      max_tokens: model.maxOutputTokens,
+    }),
+    list: (items: Array<{ id: string }>) => ({
+      data: items,
+      has_more: false,
+      first_id: items[0]?.id ?? null,
+      last_id: items.at(-1)?.id ?? null,
+    }),
+  },
+  google: {
+    item: (model: ModelEntry) => ({
+      name: `models/${model.id}`,
+      version: '001',
+      displayName: model.id,
+      inputTokenLimit: model.contextWindow,
+      outputTokenLimit: model.maxOutputTokens,
+      supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens'],
+    }),
+  },
+};
 
-/** OpenAI-shaped model listing (the other dialects' shapes are the catalog issue's). */
+const wantsAnthropic = (request: FastifyRequest): boolean =>
+  request.headers['anthropic-version'] !== undefined;
+
 export function registerModelRoutes(app: FastifyInstance, services: Services): void {
   const { catalog } = services.config;
+  const all = () => catalog.ids().map((id) => catalog.resolve(id)!);
+  const find = (id: string) => {
+    const model = catalog.resolve(decodeURIComponent(id).replace(/^models\//, ''));
+    if (!model) throw new GatewayError('not_found', { message: `No such model: ${id}` });
+    return model;
+  };
   for (const path of v1Paths('/models')) {
-    app.get(path, async () => ({
-      object: 'list',
-      data: catalog.ids().map((id) => toOpenAiModel(catalog.resolve(id)!)),
-    }));
+    app.get(path, async (request) =>
+      wantsAnthropic(request)
+        ? shapes.anthropic.list(
+            all()
+              .filter((model) => model.dialect === 'anthropic')
+              .map(shapes.anthropic.item),
+          )
+        : shapes.openai.list(all().map(shapes.openai.item)),
+    );
     app.get(`${path}/:id`, async (request) => {
-      const { id } = request.params as { id: string };
-      const model = catalog.resolve(id);
-      if (!model) throw new GatewayError('not_found', { message: `No such model: ${id}` });
-      return toOpenAiModel(model);
+      const model = find((request.params as { id: string }).id);
+      return wantsAnthropic(request) ? shapes.anthropic.item(model) : shapes.openai.item(model);
     });
   }
+  const isGemini = (model: ModelEntry) =>
+    model.routes.some((route) => route.provider.adapter.id === 'google');
+  app.get('/v1beta/models', async () => ({ models: all().filter(isGemini).map(shapes.google.item) }));
+  app.get('/v1beta/models/:id', async (request) =>
+    shapes.google.item(find((request.params as { id: string }).id)),
+  );
 }
