@@ -15,13 +15,15 @@ describe('Claude Code (claude -p) through the gateway', () => {
   });
   afterAll(() => harness.close());
 
-  it('completes a prompt end to end, with its betas forwarded and the turn billed', async () => {
-    const user = await harness.newUser(1000);
-    const home = tempDir('claude-home-');
-    const result = await runCli(
-      claude,
-      ['-p', 'Say hello to the gateway. [[sim:no_tool]]', '--model', 'claude-sonnet-4-6'],
-      {
+  it.each([
+    ['with --model claude-sonnet-4-6', ['--model', 'claude-sonnet-4-6']],
+    ['with its own default model (no --model flag)', []],
+  ])(
+    'completes a prompt end to end %s, with its betas forwarded and the turn billed',
+    async (_label, modelArgs) => {
+      const user = await harness.newUser(1000);
+      const home = tempDir('claude-home-');
+      const result = await runCli(claude, ['-p', 'Say hello to the gateway. [[sim:no_tool]]', ...modelArgs], {
         cwd: home,
         timeoutMs: 90_000,
         env: {
@@ -33,22 +35,30 @@ describe('Claude Code (claude -p) through the gateway', () => {
           DISABLE_AUTOUPDATER: '1',
           DISABLE_ERROR_REPORTING: '1',
         },
-      },
-    );
-    expect(result.code, result.stderr + result.stdout).toBe(0);
-    expect(result.stdout.trim().length).toBeGreaterThan(10);
+      });
+      expect(result.code, result.stderr + result.stdout).toBe(0);
+      expect(result.stdout.trim().length).toBeGreaterThan(10);
 
-    const calls = harness.sim.requests.filter((request) => request.path === '/v1/messages');
-    expect(calls.length).toBeGreaterThan(0);
-    const turn = calls.at(-1)!;
-    expect(turn.headers['anthropic-beta']).toContain('claude-code-20250219');
-    expect(turn.headers['anthropic-version']).toBe('2023-06-01');
-    expect((turn.body as { stream?: boolean }).stream).toBe(true);
+      const calls = harness.sim.requests.filter((request) => request.path === '/v1/messages');
+      expect(calls.length).toBeGreaterThan(0);
+      const turn = calls.at(-1)!;
+      expect(turn.headers['anthropic-beta']).toContain('claude-code-20250219');
+      expect(turn.headers['anthropic-version']).toBe('2023-06-01');
+      expect((turn.body as { stream?: boolean }).stream).toBe(true);
 
-    const logs = await listRequestLogs(harness.db, user.user.id, 10);
-    const ok = logs.filter((log) => log.endpoint === '/v1/messages' && log.status === 200);
-    expect(ok.length).toBeGreaterThan(0);
-    expect(ok.every((log) => Number(log.cost_micro) > 0)).toBe(true);
-    await harness.balancedBalance(user.user.id);
-  }, 120_000);
+      const logs = await listRequestLogs(harness.db, user.user.id, 10);
+      const ok = logs.filter((log) => log.endpoint === '/v1/messages' && log.status === 200);
+      expect(ok.length).toBeGreaterThan(0);
+      expect(ok.every((log) => Number(log.cost_micro) > 0)).toBe(true);
+      if (modelArgs.length === 0) {
+        // Claude Code 2.1.197 defaults to claude-opus-4-8, which only the claude-opus-* family pattern knows.
+        expect(ok.map((log) => [log.model, log.model_rule])).toContainEqual([
+          'claude-opus-4-8',
+          'pattern:claude-opus-*',
+        ]);
+      }
+      await harness.balancedBalance(user.user.id);
+    },
+    120_000,
+  );
 });
