@@ -110,11 +110,20 @@ export async function proxyMeteredCall(
     reply.header('x-hypereal-attempts', String(attempts.length));
     reply.header('x-request-id', state.requestId);
 
+    const answer: Answer = {
+      dialect,
+      reply,
+      response: attempt.response,
+      route: attempt.route,
+      call,
+      signal: abort.signal,
+      finish,
+    };
     const isSse = String(attempt.response.headers['content-type'] ?? '').includes('text/event-stream');
     if (isSse && !call.stream) {
       // An always-SSE upstream answering a non-streaming call: assemble the one JSON answer.
       sse.stopKeepalive();
-      await assembleStream(dialect, reply, attempt.response, attempt.route, call, abort.signal, finish);
+      await assembleStream(answer);
       return;
     }
     if (isSse) {
@@ -144,7 +153,7 @@ export async function proxyMeteredCall(
       return;
     }
     sse.stopKeepalive();
-    await relayJson(dialect, reply, sse, attempt.response, attempt.route, call, abort.signal, finish);
+    await relayJson(answer, sse);
   } catch (error) {
     sse.stopKeepalive();
     if (error instanceof ClientGone || abort.signal.aborted) {
@@ -176,15 +185,20 @@ export async function proxyMeteredCall(
   }
 }
 
+/** One upstream answer on its way to the client, and how to settle it. */
+interface Answer {
+  dialect: ProxyDialect;
+  reply: FastifyReply;
+  response: UpstreamResponse;
+  route: ModelRoute;
+  call: ParsedCall;
+  signal: AbortSignal;
+  finish: (usage: TokenUsage | null, details: Partial<ChargeOutcome>) => Promise<number>;
+}
+
 async function relayJson(
-  dialect: ProxyDialect,
-  reply: FastifyReply,
+  { dialect, reply, response, route, call, signal, finish }: Answer,
   sse: SseResponse,
-  response: UpstreamResponse,
-  route: ModelRoute,
-  call: ParsedCall,
-  signal: AbortSignal,
-  finish: (usage: TokenUsage | null, details: Partial<ChargeOutcome>) => Promise<number>,
 ): Promise<void> {
   let text = await response.body.text().catch((error: unknown) => {
     throw signal.aborted ? new ClientGone() : toUpstreamError(route.provider.name, error);
@@ -253,15 +267,15 @@ async function applyIntent(
   return intent;
 }
 
-async function assembleStream(
-  dialect: ProxyDialect,
-  reply: FastifyReply,
-  response: UpstreamResponse,
-  route: ModelRoute,
-  call: ParsedCall,
-  signal: AbortSignal,
-  finish: (usage: TokenUsage | null, details: Partial<ChargeOutcome>) => Promise<number>,
-): Promise<void> {
+async function assembleStream({
+  dialect,
+  reply,
+  response,
+  route,
+  call,
+  signal,
+  finish,
+}: Answer): Promise<void> {
   const meter = dialect.newStreamMeter(call, route);
   try {
     for await (const event of splitSse(response.body)) meter.observe(event);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors/index.ts';
 import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
+import { parseRequestBody } from '../parse-request-body.ts';
 import { applyHyperealCache } from './cache-breakpoints.ts';
 
 /**
@@ -26,19 +27,12 @@ export interface MessagesCall extends ParsedCall {
 }
 
 export function parseMessagesRequest(json: unknown): MessagesCall {
-  if (!json || typeof json !== 'object' || Array.isArray(json)) {
-    throw new GatewayError('invalid_request', { message: 'Request body must be a JSON object.' });
-  }
-  const body = json as Record<string, unknown>;
-  if (body['model'] === undefined || body['model'] === null || body['model'] === '') {
-    throw new GatewayError('missing_model', { param: 'model', message: 'model: Field required' });
-  }
-  const parsed = messagesRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const param = issue.path.map(String).join('.');
-    throw new GatewayError('invalid_request', { param, message: `${param}: ${issue.message}` });
-  }
+  // Anthropic's own wording: `max_tokens: Field required`.
+  const { body, data } = parseRequestBody(
+    json,
+    messagesRequestSchema,
+    (param, issue) => `${param}: ${issue}`,
+  );
   const options = hyperealOptionsSchema.safeParse(body['hypereal'] ?? {});
   if (!options.success) {
     throw new GatewayError('invalid_request', {
@@ -51,9 +45,9 @@ export function parseMessagesRequest(json: unknown): MessagesCall {
   const addedBreakpoints = options.data.cache === false ? 0 : applyHyperealCache(forwarded);
   return {
     body: forwarded,
-    model: parsed.data.model,
-    stream: parsed.data.stream === true,
-    maxOutputTokens: parsed.data.max_tokens,
+    model: data.model,
+    stream: data.stream === true,
+    maxOutputTokens: data.max_tokens,
     choices: 1,
     addedBreakpoints,
   };

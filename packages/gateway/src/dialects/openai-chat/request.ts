@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { GatewayError } from '../../errors/index.ts';
 import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
+import { parseRequestBody } from '../parse-request-body.ts';
 
 /**
  * Only what the gateway must understand is validated; every other field passes
@@ -23,23 +23,12 @@ export interface ChatCompletionsRequest extends ParsedCall {
   clientWantsUsage: boolean;
 }
 
-export function parseChatRequest(body: unknown): ChatCompletionsRequest {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    throw new GatewayError('invalid_request', { message: 'Request body must be a JSON object.' });
-  }
-  const record = body as Record<string, unknown>;
-  if (record['model'] === undefined || record['model'] === null || record['model'] === '') {
-    throw new GatewayError('missing_model', { param: 'model', message: 'Missing required field: model.' });
-  }
-  const parsed = chatRequestSchema.safeParse(record);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const param = issue.path.map(String).join('.');
-    throw new GatewayError('invalid_request', { param, message: `Invalid field ${param}: ${issue.message}` });
-  }
-  const data = parsed.data;
+export function parseChatRequest(json: unknown): ChatCompletionsRequest {
+  const { body, data } = parseRequestBody(json, chatRequestSchema, (param, issue) =>
+    param === 'model' ? 'Missing required field: model.' : `Invalid field ${param}: ${issue}`,
+  );
   return {
-    body: record,
+    body,
     model: data.model,
     stream: data.stream === true,
     clientWantsUsage: data.stream_options?.include_usage === true,

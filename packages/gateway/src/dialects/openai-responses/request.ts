@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { GatewayError } from '../../errors/index.ts';
 import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
+import { parseRequestBody } from '../parse-request-body.ts';
 
 /**
  * Only what the gateway must read is validated; every other field and item type is
@@ -15,24 +15,14 @@ const responsesRequestSchema = z.looseObject({
 });
 
 export function parseResponsesRequest(json: unknown): ParsedCall {
-  if (!json || typeof json !== 'object' || Array.isArray(json)) {
-    throw new GatewayError('invalid_request', { message: 'Request body must be a JSON object.' });
-  }
-  const body = json as Record<string, unknown>;
-  if (body['model'] === undefined || body['model'] === null || body['model'] === '') {
-    throw new GatewayError('missing_model', { param: 'model', message: 'Missing required field: model.' });
-  }
-  const parsed = responsesRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const param = issue.path.map(String).join('.');
-    throw new GatewayError('invalid_request', { param, message: `Invalid field ${param}: ${issue.message}` });
-  }
+  const { body, data } = parseRequestBody(json, responsesRequestSchema, (param, issue) =>
+    param === 'model' ? 'Missing required field: model.' : `Invalid field ${param}: ${issue}`,
+  );
   return {
     body,
-    model: parsed.data.model,
-    stream: parsed.data.stream === true,
-    maxOutputTokens: parsed.data.max_output_tokens ?? undefined,
+    model: data.model,
+    stream: data.stream === true,
+    maxOutputTokens: data.max_output_tokens ?? undefined,
     choices: 1,
   };
 }

@@ -1,8 +1,5 @@
 import type { TokenUsage } from '../../billing/index.ts';
-
-const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
-const obj = (value: unknown): Record<string, unknown> =>
-  value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+import { num, obj } from '../json-fields.ts';
 
 /**
  * Responses `usage`: cached ⊂ input, reasoning ⊂ output.
