@@ -8,13 +8,15 @@ export interface LoadTarget {
   body: Buffer;
   stream: boolean;
   /**
-   * What a complete answer contains: for streams, near their end (chat `data: [DONE]`, Anthropic
-   * `event: message_stop`); for JSON, anywhere in the body (`"chat.completion"`, `"type":"message"`).
+   * What a complete answer contains, anywhere in it: for streams its last event (chat
+   * `data: [DONE]`, Anthropic `event: message_stop`, Responses `event: response.completed`, whose
+   * data echoes the whole response and may be long); for JSON the object type (`"chat.completion"`,
+   * `"type":"message"`, `"object":"response"`).
    */
   completeMarker: string;
 }
 
-/** How much of a stream's end is kept for the completeness check. */
+/** How much of a stream's end is kept: a marker split across chunks, and the failure description. */
 const STREAM_TAIL_CHARS = 256;
 
 export interface LoadResult {
@@ -90,16 +92,21 @@ async function oneRequest(target: LoadTarget): Promise<Timing | string> {
     let firstByteMs = -1;
     let text = '';
     let tail = '';
+    let streamComplete = false;
     for await (const chunk of response.body) {
       if (firstByteMs < 0) firstByteMs = performance.now() - started;
       const piece = (chunk as Buffer).toString('utf8');
-      // Streams are only checked at their end; JSON answers and errors are kept whole.
-      if (target.stream && response.statusCode === 200) tail = (tail + piece).slice(-STREAM_TAIL_CHARS);
-      else text += piece;
+      // Streams are scanned chunk by chunk (with the previous tail, for a marker split across
+      // chunks) and not kept; JSON answers and errors are kept whole.
+      if (target.stream && response.statusCode === 200) {
+        const window = tail + piece;
+        if (!streamComplete) streamComplete = window.includes(target.completeMarker);
+        tail = window.slice(-STREAM_TAIL_CHARS);
+      } else text += piece;
     }
     const totalMs = performance.now() - started;
     if (response.statusCode !== 200) return `HTTP ${response.statusCode}: ${text.slice(0, 300)}`;
-    if (!(target.stream ? tail : text).includes(target.completeMarker))
+    if (!(target.stream ? streamComplete : text.includes(target.completeMarker)))
       return `incomplete ${target.stream ? 'stream' : 'body'}: …${(target.stream ? tail : text).slice(-120)}`;
     return { totalMs, firstByteMs, headersMs };
   } catch (error) {

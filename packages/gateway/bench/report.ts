@@ -24,12 +24,20 @@ export interface GatewayMeasurement extends TargetMeasurement {
   gatewayPeakRssBytes: number;
 }
 
+/** OpenAI Chat Completions, Anthropic Messages or OpenAI Responses. */
+export type Api = 'chat' | 'messages' | 'responses';
+
 export interface ScenarioResult {
   id: string;
-  /** OpenAI Chat Completions or Anthropic Messages. */
-  api: 'chat' | 'messages';
-  /** The request path, the same on both targets. */
+  /** The API the gateway is called with (and, unless `translatedTo` says otherwise, the direct call). */
+  api: Api;
+  /** The request path, the same on both targets unless `translatedTo` names the direct one. */
   path: string;
+  /**
+   * Translation-cost scenarios only: the gateway serves `api` from an upstream that speaks this API
+   * (translating the request and the answer), and the direct call is the equivalent request in it.
+   */
+  translatedTo?: { api: Api; path: string };
   /** The catalog model the gateway is called with; the direct call names `upstreamModel`. */
   gatewayModel: string;
   upstreamModel: string;
@@ -89,6 +97,12 @@ const int = (value: number): string =>
 const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '–');
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
+const API_NAMES: Record<Api, string> = {
+  chat: 'OpenAI Chat Completions',
+  messages: 'Anthropic Messages',
+  responses: 'OpenAI Responses',
+};
+
 /** The two result tables: raw numbers per path, then the gateway against the direct call. */
 export function formatReport(report: BenchReport): string {
   const measured: string[][] = [];
@@ -127,14 +141,24 @@ export function formatReport(report: BenchReport): string {
   });
   const legend = new Map<string, string>();
   for (const scenario of report.scenarios) {
-    const key = `${scenario.api}-*`;
+    const translated = scenario.translatedTo;
+    const key = translated ? scenario.id : `${scenario.api}-*`;
     if (legend.has(key)) continue;
-    const api = scenario.api === 'chat' ? 'OpenAI Chat Completions' : 'Anthropic Messages';
+    if (translated) {
+      legend.set(
+        key,
+        `  ${key}: TRANSLATION COST — ${API_NAMES[scenario.api]} through the gateway (POST ${scenario.path}, ${scenario.gatewayModel}), ` +
+          `translated to ${API_NAMES[translated.api]} for ${scenario.upstreamModel} (POST ${translated.path} upstream) and the answer translated back, ` +
+          `vs the equivalent ${API_NAMES[translated.api]} request (the gateway's own translation of the body) sent directly: ` +
+          'the simulator does the same work on both paths; the difference is proxying plus translating both ways',
+      );
+      continue;
+    }
     const models =
       scenario.gatewayModel === scenario.upstreamModel
         ? scenario.gatewayModel
         : `${scenario.gatewayModel} → ${scenario.upstreamModel} upstream`;
-    let line = `  ${key}: ${api}, POST ${scenario.path}, ${models}`;
+    let line = `  ${key}: ${API_NAMES[scenario.api]}, POST ${scenario.path}, ${models}`;
     if (scenario.hyperealOptions) {
       line += `; through the gateway with "hypereal": ${JSON.stringify(scenario.hyperealOptions)}`;
       if (scenario.hyperealOptions['cache'] === false)

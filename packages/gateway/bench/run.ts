@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: the same calls sent straight to the upstream simulator and through the gateway,
- * in one run, on 127.0.0.1: OpenAI Chat Completions (`chat-*`) and Anthropic Messages
- * (`messages-*`, with Hypereal Cache off so both paths ask the simulator for the same work), each
- * as JSON and SSE with a ~1 KB and a ~150 KB body. Results are ratios and differences against the
- * direct call measured alongside; nothing here asserts on timings. Each scenario warms both paths,
- * then measures them in ABBA order (see measure.ts); gateway CPU and peak RSS come from /proc (see
- * proc.ts).
+ * in one run, on 127.0.0.1: OpenAI Chat Completions (`chat-*`), Anthropic Messages (`messages-*`,
+ * with Hypereal Cache off so both paths ask the simulator for the same work) and OpenAI Responses
+ * (`responses-*`, passed through to the `openai` provider), each as JSON and SSE with a ~1 KB and a
+ * ~150 KB body. One more scenario, `responses-sse-large-via-chat`, measures translation: Responses
+ * through the gateway to a chat-only model, against the equivalent chat call made directly.
+ * Results are ratios and differences against the direct call measured alongside; nothing here
+ * asserts on timings. Each scenario warms both paths, then measures them in ABBA order (see
+ * measure.ts); gateway CPU and peak RSS come from /proc (see proc.ts).
  *
  * Options: --concurrency N (16), --scale F (multiplies request counts, e.g. 0.1 for a smoke run),
  * --only S,… (run the scenarios whose id contains one of these, e.g. `messages` or `sse-large`),
@@ -18,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { simulatorEnv } from '../src/cli/simulator-env.ts';
+import { responsesToChat } from '../src/dialects/openai-responses/to-chat-request.ts';
 import { type BodySize, conversation, REPLY_TOKENS, requestBody } from './bodies.ts';
 import { type GatewayFixture, prepareGateway } from './gateway-setup.ts';
 import type { LoadTarget } from './load.ts';
@@ -25,11 +28,21 @@ import { measureScenario, type Servers } from './measure.ts';
 import { messagesConversation, messagesRequestBody } from './messages-bodies.ts';
 import { clockTicksPerSecond, resetPeakRss } from './proc.ts';
 import { startNodeChild, stopChildren } from './processes.ts';
-import { type BenchReport, formatReport, overhead, type ScenarioResult, writeReport } from './report.ts';
+import {
+  type Api,
+  type BenchReport,
+  formatReport,
+  overhead,
+  type ScenarioResult,
+  writeReport,
+} from './report.ts';
+import { responsesConversation, responsesRequestBody, responsesRequestJson } from './responses-bodies.ts';
 
 interface Scenario {
   id: string;
-  api: 'chat' | 'messages';
+  api: Api;
+  /** Through the gateway to a model served by an upstream that speaks only this API (translated). */
+  via?: 'chat';
   stream: boolean;
   size: BodySize;
   requests: number;
@@ -43,6 +56,8 @@ const CHAT_UPSTREAM_MODEL = 'deepseek-chat';
 /** Messages: served by the `anthropic` provider under the same name. */
 const MESSAGES_MODEL = 'claude-sonnet-4-6';
 const ANTHROPIC_VERSION = '2023-06-01';
+/** Responses: served by the `openai` provider (a Responses upstream) under the same name, passed through. */
+const RESPONSES_MODEL = 'gpt-5.3-codex';
 /**
  * Sent through the gateway only (it strips the field before forwarding). Hypereal Cache would add
  * prompt-cache breakpoints, changing the simulator's work and the billing; off, the comparison is
@@ -65,25 +80,42 @@ if (!Number.isInteger(concurrency) || concurrency < 1)
 if (!(scale > 0)) throw new Error('--scale must be positive');
 const count = (n: number) => Math.max(concurrency, Math.round(n * scale));
 
+/** Measured requests per path (warm-up is a tenth of that): ~1 KB bodies, then ~150 KB ones. */
+const SMALL_REQUESTS = 3_000;
+const LARGE_REQUESTS = 600;
+
 /**
- * Every API × body size × response format, as `<api>-<json|sse>-<size>`: small bodies get 3,000
- * measured requests per path, large ones 600; warm-up is a tenth of that.
+ * Every API × body size × response format, as `<api>-<json|sse>-<size>`, then the translation
+ * scenario, `responses-sse-large-via-chat`.
  */
-const allScenarios: Scenario[] = (['chat', 'messages'] as const).flatMap((api) =>
-  (['small', 'large'] as const).flatMap((size) =>
-    [false, true].map((stream) => {
-      const requests = size === 'small' ? 3_000 : 600;
-      return {
-        id: `${api}-${stream ? 'sse' : 'json'}-${size}`,
-        api,
-        stream,
-        size,
-        requests: count(requests),
-        warmup: count(requests / 10),
-      };
-    }),
+const allScenarios: Scenario[] = [
+  ...(['chat', 'messages', 'responses'] as const).flatMap((api) =>
+    (['small', 'large'] as const).flatMap((size) =>
+      [false, true].map((stream) =>
+        planned({
+          id: `${api}-${stream ? 'sse' : 'json'}-${size}`,
+          api,
+          stream,
+          size,
+          requests: size === 'small' ? SMALL_REQUESTS : LARGE_REQUESTS,
+        }),
+      ),
+    ),
   ),
-);
+  planned({
+    id: 'responses-sse-large-via-chat',
+    api: 'responses',
+    via: 'chat',
+    stream: true,
+    size: 'large',
+    requests: LARGE_REQUESTS,
+  }),
+];
+
+function planned(base: Omit<Scenario, 'warmup'>): Scenario {
+  return { ...base, requests: count(base.requests), warmup: count(base.requests / 10) };
+}
+
 const only = values.only
   ?.split(',')
   .map((part) => part.trim())
@@ -166,7 +198,7 @@ async function main(): Promise<void> {
     );
     const { direct: d, gateway: g } = measured;
     console.error(
-      `${scenario.id.padEnd(19)} direct ${d.requests} in ${(d.wallMs / 1000).toFixed(1)} s, gateway ${g.requests} in ${(g.wallMs / 1000).toFixed(1)} s` +
+      `${scenario.id.padEnd(28)} direct ${d.requests} in ${(d.wallMs / 1000).toFixed(1)} s, gateway ${g.requests} in ${(g.wallMs / 1000).toFixed(1)} s` +
         (d.failures + g.failures > 0 ? ` — ${d.failures + g.failures} FAILED` : ''),
     );
     results.push({
@@ -208,7 +240,7 @@ async function main(): Promise<void> {
 function targets(
   scenario: Scenario,
   context: { simPool: Pool; gatewayPool: Pool; fixture: GatewayFixture },
-): Pick<ScenarioResult, 'path' | 'gatewayModel' | 'upstreamModel' | 'hyperealOptions'> & {
+): Pick<ScenarioResult, 'path' | 'translatedTo' | 'gatewayModel' | 'upstreamModel' | 'hyperealOptions'> & {
   direct: LoadTarget;
   gateway: LoadTarget;
 } {
@@ -240,6 +272,7 @@ function targets(
       },
     };
   }
+  if (scenario.api === 'responses') return responsesTargets(scenario, context);
   const messages = messagesConversation(scenario.size);
   const path = '/v1/messages';
   const completeMarker = scenario.stream ? 'event: message_stop' : '"type":"message"';
@@ -266,6 +299,70 @@ function targets(
       stream: scenario.stream,
       completeMarker,
     },
+  };
+}
+
+/**
+ * Responses: the same body to the simulator and through the gateway, which passes it through to the
+ * `openai` provider. With `via: 'chat'`, the gateway is called with a chat-only model instead and
+ * the direct call is the chat request the gateway's own translation makes of the body.
+ */
+function responsesTargets(
+  scenario: Scenario,
+  context: { simPool: Pool; gatewayPool: Pool; fixture: GatewayFixture },
+): ReturnType<typeof targets> {
+  const { simPool, gatewayPool, fixture } = context;
+  const json = { 'content-type': 'application/json' };
+  const conversation = responsesConversation(scenario.size);
+  const path = '/v1/responses';
+  const completeMarker = scenario.stream ? 'event: response.completed' : '"object":"response"';
+  const gatewayModel = scenario.via === 'chat' ? CHAT_GATEWAY_MODEL : RESPONSES_MODEL;
+  const gateway: LoadTarget = {
+    pool: gatewayPool,
+    path,
+    headers: { authorization: `Bearer ${fixture.apiKey}`, ...json },
+    body: responsesRequestBody(conversation, gatewayModel, scenario.stream),
+    stream: scenario.stream,
+    completeMarker,
+  };
+  const directHeaders = { authorization: `Bearer ${SIM_KEY}`, ...json };
+  if (scenario.via === 'chat') {
+    const chatPath = '/v1/chat/completions';
+    const chat = responsesToChat(
+      responsesRequestJson(conversation, CHAT_GATEWAY_MODEL, scenario.stream),
+      CHAT_UPSTREAM_MODEL,
+    );
+    // As the gateway does for a translated stream: the usage chunk is how it bills.
+    if (scenario.stream) chat['stream_options'] = { include_usage: true };
+    return {
+      path,
+      translatedTo: { api: 'chat', path: chatPath },
+      gatewayModel,
+      upstreamModel: CHAT_UPSTREAM_MODEL,
+      direct: {
+        pool: simPool,
+        path: chatPath,
+        headers: directHeaders,
+        body: Buffer.from(JSON.stringify(chat)),
+        stream: scenario.stream,
+        completeMarker: scenario.stream ? 'data: [DONE]' : '"chat.completion"',
+      },
+      gateway,
+    };
+  }
+  return {
+    path,
+    gatewayModel,
+    upstreamModel: RESPONSES_MODEL,
+    direct: {
+      pool: simPool,
+      path,
+      headers: directHeaders,
+      body: responsesRequestBody(conversation, RESPONSES_MODEL, scenario.stream),
+      stream: scenario.stream,
+      completeMarker,
+    },
+    gateway,
   };
 }
 
