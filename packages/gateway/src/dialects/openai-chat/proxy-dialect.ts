@@ -3,6 +3,7 @@ import type { ParsedCall, ProxyDialect } from '../../proxy/proxy-dialect.ts';
 import { renderOpenAiError, renderOpenAiStreamError } from './error.ts';
 import { type ChatCompletionsRequest, parseChatRequest } from './request.ts';
 import { ChatStreamMeter } from './stream-meter.ts';
+import { chatUpstreamRequest } from './upstream-request.ts';
 import { readChatUsage } from './usage.ts';
 
 /** OpenAI Chat Completions as the metered proxy speaks it. */
@@ -10,22 +11,8 @@ export const openAiChatDialect: ProxyDialect = {
   id: 'openai-chat',
   parse: parseChatRequest,
 
-  buildUpstreamRequest(call, route, _client, clampOutputTokens) {
-    const { adapter } = route.provider;
-    const body: Record<string, unknown> = { ...call.body, model: route.model };
-    if (call.stream && adapter.capabilities.streamUsage) {
-      // Billing needs the usage chunk; the meter hides it again if the client did not ask.
-      const options = (call.body['stream_options'] ?? {}) as Record<string, unknown>;
-      body['stream_options'] = { ...options, include_usage: true };
-    }
-    if (clampOutputTokens !== undefined) {
-      delete body['max_tokens'];
-      delete body['max_completion_tokens'];
-      body[adapter.capabilities.maxTokensField] = clampOutputTokens;
-    }
-    adapter.adjustRequest?.(body);
-    return { path: adapter.chatPath, headers: {}, body: JSON.stringify(body) };
-  },
+  buildUpstreamRequest: (call, route, _client, clampOutputTokens) =>
+    chatUpstreamRequest(call.body, route, call.stream, clampOutputTokens),
 
   readUsage: (response) => readChatUsage(response['usage']),
 

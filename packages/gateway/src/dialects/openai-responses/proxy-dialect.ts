@@ -3,6 +3,7 @@ import type { GatewayError } from '../../errors/index.ts';
 import type { ProxyDialect } from '../../proxy/proxy-dialect.ts';
 import type { ModelRoute } from '../../routing/catalog.ts';
 import { renderOpenAiError } from '../openai-chat/error.ts';
+import { chatUpstreamRequest } from '../openai-chat/upstream-request.ts';
 import { ChatToResponsesStream } from './chat-stream-to-responses.ts';
 import { chatToResponse } from './from-chat-response.ts';
 import { parseResponsesRequest } from './request.ts';
@@ -34,14 +35,12 @@ export const openAiResponsesDialect: ProxyDialect = {
       }
       return { path: adapter.responsesPath!, headers, body: JSON.stringify(body) };
     }
-    const chat = responsesToChat(call.body, route.model);
-    if (call.stream) chat['stream_options'] = { include_usage: true };
-    if (clampOutputTokens !== undefined) {
-      delete chat['max_tokens'];
-      chat[adapter.capabilities.maxTokensField] = clampOutputTokens;
-    }
-    adapter.adjustRequest?.(chat);
-    return { path: adapter.chatPath, headers: {}, body: JSON.stringify(chat) };
+    return chatUpstreamRequest(
+      responsesToChat(call.body, route.model),
+      route,
+      call.stream,
+      clampOutputTokens,
+    );
   },
 
   readUsage: (response) => readResponsesUsage(response['usage']),

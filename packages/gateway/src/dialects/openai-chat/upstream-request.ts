@@ -1,0 +1,28 @@
+import type { UpstreamRequest } from '../../proxy/proxy-dialect.ts';
+import type { ModelRoute } from '../../routing/catalog.ts';
+
+/**
+ * A Chat Completions call to an OpenAI-compatible upstream, whichever client dialect it
+ * came from: billing needs the stream's usage chunk, a balance cap goes in the field
+ * the provider reads, and the provider's named quirks apply last.
+ */
+export function chatUpstreamRequest(
+  body: Record<string, unknown>,
+  route: ModelRoute,
+  stream: boolean,
+  clampOutputTokens: number | undefined,
+): UpstreamRequest {
+  const { adapter } = route.provider;
+  const chat: Record<string, unknown> = { ...body, model: route.model };
+  if (stream && adapter.capabilities.streamUsage) {
+    const options = (body['stream_options'] ?? {}) as Record<string, unknown>;
+    chat['stream_options'] = { ...options, include_usage: true };
+  }
+  if (clampOutputTokens !== undefined) {
+    delete chat['max_tokens'];
+    delete chat['max_completion_tokens'];
+    chat[adapter.capabilities.maxTokensField] = clampOutputTokens;
+  }
+  adapter.adjustRequest?.(chat);
+  return { path: adapter.chatPath, headers: {}, body: JSON.stringify(chat) };
+}
