@@ -15,7 +15,10 @@ export interface Fault {
   hang?: boolean;
   /** Destroy the socket without any response. */
   dropConnection?: boolean;
-  /** Streaming: destroy the socket after N SSE data events (before the usage chunk and `[DONE]`). */
+  /**
+   * Streaming: destroy the socket after N SSE data events (before the usage chunk and `[DONE]`;
+   * for Gemini, N response chunks).
+   */
   cutAfterChunks?: number;
   /** Streaming: delay between SSE events. */
   chunkDelayMs?: number;
@@ -27,8 +30,10 @@ export interface Fault {
    * mid-stream does. Anthropic: `event: error` with `{"type":"error","error":{type,message}}`.
    * OpenAI Responses: `type` is the error code, sent as an `error` event
    * `{type:"error",code,message,param,sequence_number}`, or with `event: "response.failed"` as a
-   * `response.failed` whose `response.error` is `{code,message}`. A non-streaming request gets the
-   * same error as an HTTP status instead. Not used by Chat Completions.
+   * `response.failed` whose `response.error` is `{code,message}`. Gemini: `type` is the canonical
+   * status name (`UNAVAILABLE`, `RESOURCE_EXHAUSTED`…), sent as a chunk
+   * `{"error":{code,message,status}}`. A non-streaming request gets the same error as an HTTP
+   * status instead. Not used by Chat Completions.
    */
   streamError?: StreamErrorFault;
   /**

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAnthropicApi } from './anthropic/index.ts';
 import { CONTROL_PREFIX, handleControl } from './control/control-routes.ts';
 import { type Fault, FaultQueue } from './faults.ts';
+import { createGeminiApi } from './gemini/index.ts';
 import type { Exchange } from './http/exchange.ts';
 import { readBody } from './http/read-body.ts';
 import { sendRaw, sleep, waitForAbort } from './http/send.ts';
@@ -19,7 +20,10 @@ export interface UpstreamSimOptions {
   port?: number;
   /** Accepted bearer keys; by default any non-empty key. */
   apiKeys?: string[];
-  /** When given, other models get a 404 (OpenAI `model_not_found`, Anthropic `not_found_error`), like the real APIs. */
+  /**
+   * When given, other models get a 404 (OpenAI `model_not_found`, Anthropic `not_found_error`,
+   * Gemini `NOT_FOUND`), like the real APIs.
+   */
   models?: string[];
   /**
    * Anthropic thinking signatures verify only on simulators of the same family (default
@@ -34,7 +38,10 @@ export interface UpstreamSimOptions {
 }
 
 export interface UpstreamSim {
-  /** `http://host:port`; the OpenAI base URL is `${url}/v1`, the Anthropic one `${url}` itself. */
+  /**
+   * `http://host:port`; the OpenAI base URL is `${url}/v1`, the Anthropic and Gemini ones
+   * `${url}` itself (their SDKs add `/v1` and `/v1beta`).
+   */
   readonly url: string;
   /** Every API request received, in arrival order (control endpoints excluded). */
   readonly requests: RecordedRequest[];
@@ -67,6 +74,7 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
       models: options.models,
       signatureFamily: options.signatureFamily ?? 'anthropic',
     }),
+    createGeminiApi({ apiKeys: options.apiKeys, models: options.models }),
   ];
   const faults = new FaultQueue();
   const requests: RecordedRequest[] = [];

@@ -1,8 +1,8 @@
 import type { Exchange } from './http/exchange.ts';
 
 /**
- * One simulated provider API (OpenAI Chat, OpenAI Responses and Anthropic Messages today; Gemini
- * later), each in its own folder. The server owns transport, recording and faults; an API owns
+ * One simulated provider API (OpenAI Chat, OpenAI Responses, Anthropic Messages and Gemini),
+ * each in its own folder. The server owns transport, recording and faults; an API owns
  * its routes, auth and error envelope.
  */
 export interface SimApi {

@@ -18,7 +18,8 @@ const formatName: Record<WireDialect, string> = {
 const serves: Record<WireDialect, ReadonlySet<WireDialect>> = {
   'openai-chat': new Set(['openai-chat']),
   'openai-responses': new Set(['openai-responses', 'openai-chat']),
-  anthropic: new Set(['anthropic']),
+  // Chat models are translated for Anthropic clients (Claude Code on DeepSeek, GPT…).
+  anthropic: new Set(['anthropic', 'openai-chat']),
 };
 
 /** Whether a client endpoint speaking `dialect` can serve `model`. */

@@ -167,12 +167,15 @@ describe('POST /v1/messages through the gateway (@anthropic-ai/sdk â†’ gateway â
     };
     expect(body.type).toBe('error');
     expect(body.error.type).toBe('invalid_request_error');
-    expect(body.error.available_models).toEqual(['claude-haiku-4-5', 'claude-opus-4-6', 'claude-sonnet-4-6']);
+    expect(body.error.available_models).toEqual(
+      expect.arrayContaining(['claude-haiku-4-5', 'claude-sonnet-4-6', 'deepseek-v3.2']),
+    );
+    expect(body.error.available_models).not.toContain('gpt-5.3-codex');
 
     const wrong = await claude.messages
-      .create({ model: 'deepseek-v3.2', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
+      .create({ model: 'gpt-5.3-codex', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
-    expect((wrong as Error).message).toContain('/v1/chat/completions');
+    expect((wrong as Error).message).toContain('/v1/responses');
 
     const noMax = await fetch(`${harness.gateway.url}/v1/messages`, {
       method: 'POST',

@@ -1,9 +1,15 @@
 import { countTextTokens } from '../../billing/count-tokens.ts';
 import type { ProxyDialect } from '../../proxy/proxy-dialect.ts';
+import type { ModelRoute } from '../../routing/catalog.ts';
+import { chatUpstreamRequest } from '../openai-chat/upstream-request.ts';
+import { ChatToAnthropicStream } from './chat-stream-to-anthropic.ts';
 import { renderAnthropicError, renderAnthropicStreamError } from './error.ts';
+import { chatToAnthropic } from './from-chat-response.ts';
+import { ReasoningStash } from './reasoning-stash.ts';
 import { parseMessagesRequest } from './request.ts';
 import { AnthropicStreamMeter } from './stream-meter.ts';
 import { planBySignature, SignatureRegistry, signatureFamily } from './thinking-signatures.ts';
+import { anthropicToChat } from './to-chat-request.ts';
 import { readAnthropicUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;
@@ -27,12 +33,23 @@ export function anthropicHeaders(
 export const betaQuery = (query: Record<string, unknown>): string =>
   query['beta'] === 'true' ? '?beta=true' : '';
 
-export function createAnthropicDialect(registry = new SignatureRegistry()): ProxyDialect {
+/** Anthropic upstreams get the body as is; any other (chat) model is translated both ways. */
+const speaksAnthropic = (route: ModelRoute): boolean => route.provider.adapter.dialect === 'anthropic';
+
+export function createAnthropicDialect(
+  registry = new SignatureRegistry(),
+  reasoning = new ReasoningStash(),
+): ProxyDialect {
+  const keepReasoning = { onReasoning: (ids: readonly string[], text: string) => reasoning.keep(ids, text) };
   return {
     id: 'anthropic',
     parse: parseMessagesRequest,
 
     buildUpstreamRequest(call, route, client, clampOutputTokens) {
+      if (!speaksAnthropic(route)) {
+        const chat = anthropicToChat(call.body, route.model, { reasoningFor: (id) => reasoning.forCall(id) });
+        return chatUpstreamRequest(chat, route, call.stream, clampOutputTokens);
+      }
       const body: Json = { ...call.body, model: route.model };
       if (clampOutputTokens !== undefined) body['max_tokens'] = clampOutputTokens;
       route.provider.adapter.adjustRequest?.(body);
@@ -63,10 +80,13 @@ export function createAnthropicDialect(registry = new SignatureRegistry()): Prox
       );
     },
 
-    newStreamMeter: (_call, route) =>
-      new AnthropicStreamMeter((signature) => registry.remember(signature, signatureFamily(route))),
+    newStreamMeter: (call, route) =>
+      speaksAnthropic(route)
+        ? new AnthropicStreamMeter((signature) => registry.remember(signature, signatureFamily(route)))
+        : new ChatToAnthropicStream(call.body, keepReasoning),
 
-    onJsonAnswer(response, route) {
+    onJsonAnswer(response, route, call) {
+      if (!speaksAnthropic(route)) return chatToAnthropic(response, call.body, keepReasoning);
       for (const block of (response['content'] as Json[] | undefined) ?? []) {
         const signature =
           block['type'] === 'thinking'

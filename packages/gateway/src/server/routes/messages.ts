@@ -25,6 +25,10 @@ export function registerMessagesRoutes(app: FastifyInstance, services: Services)
       const state = request.hypereal;
       state.model = model.id;
       delete body['hypereal'];
+      if (model.dialect !== 'anthropic') {
+        // Chat upstreams have no counting endpoint: count the way billing estimates do.
+        return { input_tokens: await services.dialects.anthropic.countPromptTokens(body) };
+      }
       const headers = anthropicHeaders(request.headers);
       const abort = new AbortController();
       const attempt = await services.router.send(

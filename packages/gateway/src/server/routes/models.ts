@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/index.ts';
+import { servedOn } from '../../proxy/resolve-model.ts';
 import type { ModelEntry } from '../../routing/catalog.ts';
 import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
@@ -66,7 +67,7 @@ export function registerModelRoutes(app: FastifyInstance, services: Services): v
       wantsAnthropic(request)
         ? shapes.anthropic.list(
             all()
-              .filter((model) => model.dialect === 'anthropic')
+              .filter((model) => servedOn('anthropic', model))
               .map(shapes.anthropic.item),
           )
         : shapes.openai.list(all().map(shapes.openai.item)),

@@ -1,0 +1,291 @@
+import type { TokenUsage } from '../../billing/index.ts';
+import type { GatewayError } from '../../errors/index.ts';
+import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
+import type { SseEvent } from '../../upstream/sse.ts';
+import { obj } from '../json-fields.ts';
+import { readChatUsage } from '../openai-chat/usage.ts';
+import { renderAnthropicStreamError } from './error.ts';
+import {
+  anthropicMessage,
+  anthropicUsageOf,
+  type ChatToAnthropicOptions,
+  newAnthropicId,
+  type ToolCall,
+  toolUseBlock,
+} from './from-chat-response.ts';
+
+type Json = Record<string, unknown>;
+
+type Block = { kind: 'text'; text: string } | { kind: 'tool'; call: ToolCall };
+
+/** Chat error `code`/`type` → Anthropic error type, so the SDK raises the matching class. */
+const errorTypes: Record<string, string> = {
+  invalid_request_error: 'invalid_request_error',
+  context_length_exceeded: 'invalid_request_error',
+  authentication_error: 'authentication_error',
+  permission_error: 'permission_error',
+  not_found_error: 'not_found_error',
+  rate_limit_error: 'rate_limit_error',
+  rate_limit_exceeded: 'rate_limit_error',
+  insufficient_quota: 'billing_error',
+  server_is_overloaded: 'overloaded_error',
+  slow_down: 'overloaded_error',
+};
+
+/** Arguments that parse to an object are finished: nothing valid can follow a closing brace. */
+function isComplete(args: string): boolean {
+  if (!args.trimEnd().endsWith('}')) return false;
+  try {
+    const value: unknown = JSON.parse(args);
+    return value !== null && typeof value === 'object';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Chat Completions chunks → Anthropic's stream, as the SDK's MessageStream and Claude
+ * Code read it: message_start, then per content block start → deltas → stop, then
+ * message_delta (stop_reason, cumulative usage) and message_stop, every event with its
+ * `event:` line (translation.md §10.2).
+ *
+ * Blocks are sequential, but parallel tool calls may stream interleaved: a call that
+ * starts while the one streaming is unfinished waits, its fragments kept, and is sent
+ * (one input_json_delta) when that one's arguments parse or the answer ends. Fragments
+ * otherwise go out as they arrive, unvalidated: invalid JSON reaches the client as the
+ * model wrote it (`assembled()` turns it into `{}`, like chatToAnthropic). A fragment
+ * for a call already stopped (text came in between) can no longer be sent; only
+ * `assembled()` has it.
+ *
+ * Chat reports usage only in its last chunk, so message_start says 0 and the real
+ * counts go in message_delta (the SDK overwrites, never adds). `reasoning_content` is
+ * counted but not shown (see chatToAnthropic).
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
+ * @see https://platform.openai.com/docs/api-reference/chat-streaming
+ */
+export class ChatToAnthropicStream implements StreamMeter {
+  usage: TokenUsage | null = null;
+  readonly promptUsage = null;
+  completed = false;
+  failed = false;
+  readonly #request: Json;
+  readonly #options: ChatToAnthropicOptions;
+  readonly #id = newAnthropicId('msg');
+  #model: string;
+  #started = false;
+  readonly #blocks: Block[] = [];
+  /** The last block has been started and not yet stopped. */
+  #open = false;
+  readonly #calls = new Map<number, ToolCall>();
+  readonly #waiting: ToolCall[] = [];
+  #finishReason: unknown = null;
+  #matchedStop: unknown = null;
+  #reasoning = '';
+  #reasoningReported = false;
+  readonly #generated: string[] = [];
+
+  constructor(request: Json, options: ChatToAnthropicOptions = {}) {
+    this.#request = request;
+    this.#options = options;
+    this.#model = String(request['model'] ?? '');
+  }
+
+  observe(event: SseEvent): string | null {
+    if (event.data === '[DONE]') {
+      this.completed = true;
+      return null;
+    }
+    let chunk: Json;
+    try {
+      chunk = JSON.parse(event.data) as Json;
+    } catch {
+      return null;
+    }
+    if (chunk['error'] !== undefined) {
+      this.failed = true;
+      const error = obj(chunk['error']);
+      const type = errorTypes[String(error['code'])] ?? errorTypes[String(error['type'])] ?? 'api_error';
+      const message = String(error['message'] ?? 'upstream error');
+      return this.#emit('error', { error: { type, message }, request_id: null });
+    }
+    let out = this.#start(chunk);
+    const usage = readChatUsage(chunk['usage']);
+    if (usage) this.usage = usage;
+    const choice = ((chunk['choices'] as Json[] | undefined) ?? [])[0];
+    const delta = obj(choice?.['delta']);
+    const reasoning = delta['reasoning_content'] ?? delta['reasoning'];
+    if (typeof reasoning === 'string' && reasoning.length > 0) {
+      this.#generated.push(reasoning);
+      this.#reasoning += reasoning;
+    }
+    for (const text of [delta['content'], delta['refusal']]) {
+      if (typeof text === 'string' && text.length > 0) out += this.#textDelta(text);
+    }
+    for (const call of (delta['tool_calls'] as Json[] | undefined) ?? []) out += this.#toolCallDelta(call);
+    if (choice?.['finish_reason']) {
+      this.#finishReason = choice['finish_reason'];
+      this.#matchedStop = choice['stop_reason'];
+      out += this.#flush();
+    }
+    return out || null;
+  }
+
+  /** Closes what is open; message_delta carries what the usage chunk said. */
+  finish(): string {
+    const out = this.#start({}) + this.#flush();
+    const message = this.assembled();
+    return (
+      out +
+      this.#emit('message_delta', {
+        delta: {
+          stop_reason: message['stop_reason'],
+          stop_sequence: message['stop_sequence'],
+          stop_details: null,
+        },
+        usage: anthropicUsageOf(this.usage),
+      }) +
+      this.#emit('message_stop', {})
+    );
+  }
+
+  assembled(): Json {
+    const content = this.#blocks.map((block) =>
+      block.kind === 'text' ? { type: 'text', text: block.text } : toolUseBlock(block.call),
+    );
+    content.push(...this.#waiting.map(toolUseBlock));
+    this.#reportReasoning();
+    return anthropicMessage(this.#request, {
+      id: this.#id,
+      model: this.#model,
+      content,
+      finishReason: this.#finishReason,
+      matchedStop: this.#matchedStop,
+      usage: this.usage,
+    });
+  }
+
+  renderError(error: GatewayError): string {
+    return renderAnthropicStreamError(error);
+  }
+
+  generatedText(): string {
+    return this.#generated.join('');
+  }
+
+  #emit(type: string, payload: Json): string {
+    return `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
+  }
+
+  #start(chunk: Json): string {
+    if (this.#started) return '';
+    this.#started = true;
+    if (typeof chunk['model'] === 'string') this.#model = chunk['model'];
+    const message = {
+      id: this.#id,
+      type: 'message',
+      role: 'assistant',
+      model: this.#model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      stop_details: null,
+      usage: anthropicUsageOf(null),
+    };
+    return this.#emit('message_start', { message });
+  }
+
+  #textDelta(text: string): string {
+    this.#generated.push(text);
+    let out = '';
+    let block = this.#blocks.at(-1);
+    if (!this.#open || block?.kind !== 'text') {
+      out += this.#flush();
+      block = { kind: 'text', text: '' };
+      out += this.#startBlock(block, { type: 'text', text: '' });
+    }
+    block.text += text;
+    return out + this.#delta({ type: 'text_delta', text });
+  }
+
+  #toolCallDelta(fragment: Json): string {
+    const index = typeof fragment['index'] === 'number' ? fragment['index'] : 0;
+    const fn = obj(fragment['function']);
+    const args = typeof fn['arguments'] === 'string' ? fn['arguments'] : '';
+    if (args.length > 0) this.#generated.push(args);
+    const call = this.#calls.get(index);
+    if (!call) return this.#newCall(index, fragment, fn, args);
+    call.arguments += args;
+    if (call !== this.#liveCall()) return ''; // waiting (sent later) or already stopped (class comment)
+    let out = args.length > 0 ? this.#delta({ type: 'input_json_delta', partial_json: args }) : '';
+    while (this.#waiting.length > 0 && isComplete(this.#liveCall()?.arguments ?? '')) {
+      out += this.#closeBlock() + this.#startCall(this.#waiting.shift()!);
+    }
+    return out;
+  }
+
+  #newCall(index: number, fragment: Json, fn: Json, args: string): string {
+    const call: ToolCall = {
+      id: typeof fragment['id'] === 'string' ? fragment['id'] : newAnthropicId('toolu'),
+      name: String(fn['name'] ?? ''),
+      arguments: args,
+    };
+    this.#calls.set(index, call);
+    const live = this.#liveCall();
+    if (live && !isComplete(live.arguments)) {
+      this.#waiting.push(call);
+      return '';
+    }
+    return this.#closeBlock() + this.#startCall(call);
+  }
+
+  #liveCall(): ToolCall | undefined {
+    const block = this.#blocks.at(-1);
+    return this.#open && block?.kind === 'tool' ? block.call : undefined;
+  }
+
+  #startCall(call: ToolCall): string {
+    const start = this.#startBlock(
+      { kind: 'tool', call },
+      { type: 'tool_use', id: call.id, name: call.name, input: {} },
+    );
+    if (call.arguments.length === 0) return start;
+    return start + this.#delta({ type: 'input_json_delta', partial_json: call.arguments });
+  }
+
+  #startBlock(block: Block, contentBlock: Json): string {
+    this.#blocks.push(block);
+    this.#open = true;
+    return this.#emit('content_block_start', {
+      index: this.#blocks.length - 1,
+      content_block: contentBlock,
+    });
+  }
+
+  #delta(delta: Json): string {
+    return this.#emit('content_block_delta', { index: this.#blocks.length - 1, delta });
+  }
+
+  #closeBlock(): string {
+    if (!this.#open) return '';
+    this.#open = false;
+    return this.#emit('content_block_stop', { index: this.#blocks.length - 1 });
+  }
+
+  /** Stops the open block and sends every waiting call, in the order they began. */
+  #flush(): string {
+    let out = '';
+    for (let call = this.#waiting.shift(); call; call = this.#waiting.shift()) {
+      out += this.#closeBlock() + this.#startCall(call);
+    }
+    return out + this.#closeBlock();
+  }
+
+  #reportReasoning(): void {
+    if (this.#reasoningReported || this.#reasoning.length === 0 || this.#calls.size === 0) return;
+    this.#reasoningReported = true;
+    this.#options.onReasoning?.(
+      [...this.#calls.values()].map((call) => call.id),
+      this.#reasoning,
+    );
+  }
+}

@@ -1,0 +1,69 @@
+import { PromptCache } from '../openai-chat/prompt-cache.ts';
+import type { SimApi, SimApiOptions } from '../sim-api.ts';
+import { sendGeminiError } from './errors.ts';
+import {
+  type GeminiContext,
+  handleCountTokens,
+  handleGenerateContent,
+  modelOfPath,
+} from './generate-content.ts';
+import { DEFAULT_MODELS, handleGetModel, handleListModels } from './models.ts';
+import { ThoughtSigner } from './thought-signature.ts';
+
+const VERSIONS = '(?:v1beta|v1alpha|v1)';
+const method = (name: string): RegExp => new RegExp(`^/${VERSIONS}/models/[^/:]+:${name}$`);
+
+/**
+ * Google Gemini API (Developer API): `POST /v1beta/models/{model}:generateContent`,
+ * `:streamGenerateContent`, `:countTokens`, `GET /v1beta/models` and `GET /v1beta/models/{model}`.
+ * The generation methods also answer under `v1` and `v1alpha`, and the models list under
+ * `v1alpha` (`GET /v1/models` is OpenAI's). Unknown paths under `/v1beta/` and `/v1alpha/`
+ * answer in Google's error envelope.
+ * @see https://ai.google.dev/api
+ */
+export function createGeminiApi(options: SimApiOptions): SimApi {
+  const context: GeminiContext = {
+    apiKeys: options.apiKeys,
+    models: options.models,
+    promptCache: new PromptCache(),
+    signer: new ThoughtSigner(),
+  };
+  const listed = options.models ?? DEFAULT_MODELS;
+  const modelOf = (exchange: { path: string }): string | undefined => modelOfPath(exchange.path);
+  return {
+    routes: [
+      {
+        method: 'POST',
+        path: method('generateContent'),
+        modelOf,
+        handle: (exchange) => handleGenerateContent(exchange, context, false),
+      },
+      {
+        method: 'POST',
+        path: method('streamGenerateContent'),
+        modelOf,
+        handle: (exchange) => handleGenerateContent(exchange, context, true),
+      },
+      {
+        method: 'POST',
+        path: method('countTokens'),
+        modelOf,
+        handle: (exchange) => handleCountTokens(exchange, context),
+      },
+      {
+        method: 'GET',
+        path: /^\/(?:v1beta|v1alpha)\/models$/,
+        handle: (exchange) => handleListModels(exchange, options.apiKeys, listed),
+      },
+      {
+        method: 'GET',
+        path: /^\/(?:v1beta|v1alpha)\/models\/[^/:]+$/,
+        modelOf: (exchange) => decodeURIComponent(exchange.path.replace(/^\/[^/]+\/models\//, '')),
+        handle: (exchange) => handleGetModel(exchange, options.apiKeys, options.models),
+      },
+    ],
+    claimsPath: (path) => /^\/(?:v1beta|v1alpha)\//.test(path),
+    sendError: (exchange, status, message) => sendGeminiError(exchange, status, message),
+    reset: () => context.promptCache.clear(),
+  };
+}
