@@ -2,7 +2,7 @@ import { isRecord } from '../json.ts';
 import { type FieldErrors, GeminiRequestError } from './errors.ts';
 import { modelTraits } from './models.ts';
 import { parseContents, parseSystemInstruction } from './parse-contents.ts';
-import { field, joinPath, listField, numberField } from './proto-json.ts';
+import { enumField, field, joinPath, listField, numberField } from './proto-json.ts';
 import { FUNCTION_CALLING_MODES } from './request-shapes.ts';
 import { checkSchema, toSamplingSchema } from './schema.ts';
 import { planThinking } from './thinking.ts';
@@ -118,8 +118,7 @@ function parseCalling(
   const toolConfig = isRecord(value) ? value : {};
   const configValue = field(toolConfig, 'functionCallingConfig');
   const config = isRecord(configValue) ? configValue : {};
-  const modeValue = field(config, 'mode');
-  const named = typeof modeValue === 'number' ? FUNCTION_CALLING_MODES[modeValue] : modeValue;
+  const named = enumField(config, 'mode', FUNCTION_CALLING_MODES);
   const mode: CallingMode = named === 'ANY' || named === 'NONE' || named === 'VALIDATED' ? named : 'AUTO';
   const allowedValue = field(config, 'allowedFunctionNames');
   const allowed =

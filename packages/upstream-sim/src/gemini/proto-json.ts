@@ -173,11 +173,7 @@ function scalarProblem(value: unknown, shape: Shape): { type: string; shown: str
   switch (shape.kind) {
     case 'message':
     case 'enum':
-      if (
-        shape.kind === 'enum' &&
-        (typeof value === 'string' ? shape.values.includes(value) : isEnumNumber(value, shape.values))
-      )
-        return undefined;
+      if (shape.kind === 'enum' && isEnumValue(value, shape.values)) return undefined;
       return wrong(`${PACKAGE}.${shape.name}`);
     case 'map':
       return wrong('map');
@@ -222,8 +218,20 @@ function isFloat(value: unknown): boolean {
   return ['NaN', 'Infinity', '-Infinity'].includes(value) || Number.isFinite(Number(value));
 }
 
-function isEnumNumber(value: unknown, values: readonly string[]): boolean {
+/**
+ * An enum value by name or number. Names match case-insensitively, as Google's JSON parser
+ * takes them: `@google/genai` uppercases schema types, `@ai-sdk/google` sends `type: "object"`.
+ */
+function isEnumValue(value: unknown, values: readonly string[]): boolean {
+  if (typeof value === 'string') return values.includes(value.toUpperCase());
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < values.length;
+}
+
+/** An enum field's value as its canonical (uppercase) name; numbers map to their position. */
+export function enumField(body: Record<string, unknown>, name: string, values: readonly string[]): string | undefined {
+  const value = field(body, name);
+  if (typeof value === 'string') return value.toUpperCase();
+  return typeof value === 'number' ? values[value] : undefined;
 }
 
 /** Reads a field by its camelCase name, also when the client spelled it in snake_case. */

@@ -26,7 +26,7 @@ import {
 export const FUNCTION_CALLING_MODES = ['MODE_UNSPECIFIED', 'AUTO', 'ANY', 'NONE', 'VALIDATED'] as const;
 export const THINKING_LEVELS = ['THINKING_LEVEL_UNSPECIFIED', 'MINIMAL', 'LOW', 'MEDIUM', 'HIGH'] as const;
 
-const TYPE = enumOf('Type', [
+export const SCHEMA_TYPES = [
   'TYPE_UNSPECIFIED',
   'STRING',
   'NUMBER',
@@ -35,7 +35,8 @@ const TYPE = enumOf('Type', [
   'ARRAY',
   'OBJECT',
   'NULL',
-]);
+] as const;
+const TYPE = enumOf('Type', SCHEMA_TYPES);
 
 /** The OpenAPI-subset `Schema` of `parameters`, `response` and `responseSchema`. */
 export const SCHEMA: MessageShape = message('Schema', () => ({
@@ -61,6 +62,13 @@ export const SCHEMA: MessageShape = message('Schema', () => ({
   items: SCHEMA,
   minimum: FLOAT,
   maximum: FLOAT,
+  // Not in the SDK's type, but sent by `@ai-sdk/google` (from `$ref`/`$defs`/`allOf`/`oneOf`)
+  // against the real API; JSON Schema keywords such as `additionalProperties`, `$schema` or
+  // `multipleOf` are rejected.
+  ref: STRING,
+  defs: map(SCHEMA),
+  allOf: repeated(SCHEMA),
+  oneOf: repeated(SCHEMA),
 }));
 
 const BLOB = message('Blob', () => ({ mimeType: STRING, data: BYTES, displayName: STRING }));

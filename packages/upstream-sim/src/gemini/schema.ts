@@ -68,7 +68,8 @@ function camel(key: string): string {
  */
 export function checkSchema(schema: unknown, path: string, errors: FieldErrors): void {
   if (!isRecord(schema)) return;
-  const type = field(schema, 'type');
+  const typeValue = field(schema, 'type');
+  const type = typeof typeValue === 'string' ? typeValue.toUpperCase() : typeValue;
   const properties = field(schema, 'properties');
   const propertyNames = isRecord(properties) ? Object.keys(properties) : [];
   if (type === 'OBJECT' && propertyNames.length === 0) {

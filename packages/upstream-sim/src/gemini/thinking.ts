@@ -1,7 +1,8 @@
 import { isRecord } from '../json.ts';
 import { fail } from './errors.ts';
 import type { ModelTraits } from './models.ts';
-import { field, numberField } from './proto-json.ts';
+import { enumField, field, numberField } from './proto-json.ts';
+import { THINKING_LEVELS } from './request-shapes.ts';
 import type { ThinkingPlan } from './types.ts';
 
 /**
@@ -26,9 +27,8 @@ export function planThinking(config: unknown, traits: ModelTraits): ThinkingPlan
   const thinking = isRecord(config) ? config : {};
   const includeThoughts = field(thinking, 'includeThoughts') === true;
   const budget = numberField(thinking, 'thinkingBudget');
-  const levelValue = field(thinking, 'thinkingLevel');
-  const level =
-    typeof levelValue === 'string' && levelValue in LEVEL_TOKENS ? (levelValue as Level) : undefined;
+  const levelName = enumField(thinking, 'thinkingLevel', THINKING_LEVELS);
+  const level = levelName !== undefined && levelName in LEVEL_TOKENS ? (levelName as Level) : undefined;
   if (traits.thinking === 'none') return { tokens: 0, includeThoughts: false, signs: false };
   if (level && budget !== undefined) {
     fail('Thinking level and thinking budget cannot be set at the same time. Please set only one of them.');
