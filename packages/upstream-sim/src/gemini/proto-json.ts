@@ -111,15 +111,15 @@ function checkFields(
   const fields = shape.fields();
   for (const [key, value] of Object.entries(body)) {
     const name = fieldName(key, fields);
-    const field = name === undefined ? undefined : fields[name];
-    if (name === undefined || field === undefined) {
+    const fieldShape = name === undefined ? undefined : fields[name];
+    if (name === undefined || fieldShape === undefined) {
       violations.push({
         field: path,
         description: `Invalid JSON payload received. Unknown name "${key}"${path === '' ? '' : ` at '${path}'`}: Cannot find field.`,
       });
       continue;
     }
-    check(value, field, joinPath(path, snakeCase(name)), violations, key, path);
+    check(value, fieldShape, joinPath(path, snakeCase(name)), violations, key, path);
   }
 }
 
@@ -228,7 +228,11 @@ function isEnumValue(value: unknown, values: readonly string[]): boolean {
 }
 
 /** An enum field's value as its canonical (uppercase) name; numbers map to their position. */
-export function enumField(body: Record<string, unknown>, name: string, values: readonly string[]): string | undefined {
+export function enumField(
+  body: Record<string, unknown>,
+  name: string,
+  values: readonly string[],
+): string | undefined {
   const value = field(body, name);
   if (typeof value === 'string') return value.toUpperCase();
   return typeof value === 'number' ? values[value] : undefined;

@@ -46,6 +46,15 @@ export function toSamplingSchema(schema: unknown, allProperties: boolean): Recor
       Object.entries(entries).map(([name, entry]) => [name, toSamplingSchema(entry, allProperties)]),
     );
   }
+  // The OpenAPI form spells references `ref` / `defs` (`#/defs/Name`).
+  if (typeof result['ref'] === 'string' && result['$ref'] === undefined) {
+    result['$ref'] = result['ref'].replace('#/defs/', '#/$defs/');
+  }
+  if (isRecord(result['defs']) && result['$defs'] === undefined) {
+    result['$defs'] = Object.fromEntries(
+      Object.entries(result['defs']).map(([name, entry]) => [name, toSamplingSchema(entry, allProperties)]),
+    );
+  }
   if (allProperties && isRecord(result['properties'])) {
     const ordering = Array.isArray(result['propertyOrdering'])
       ? result['propertyOrdering'].filter((name): name is string => typeof name === 'string')

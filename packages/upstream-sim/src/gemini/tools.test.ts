@@ -270,7 +270,7 @@ describe('function calling', () => {
             {
               name: 'lookup',
               parameters: {
-                type: 'object',
+                type: 'dictionary',
                 properties: { q: { type: 'STRING', additionalProperties: false } },
                 additionalProperties: false,
               },
@@ -283,7 +283,7 @@ describe('function calling', () => {
     const body = (await response.json()) as { error: { message: string; details: unknown[] } };
     expect(body.error.message).toBe(
       [
-        'Invalid value at \'tools[0].function_declarations[0].parameters.type\' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), "object"',
+        'Invalid value at \'tools[0].function_declarations[0].parameters.type\' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), "dictionary"',
         'Invalid JSON payload received. Unknown name "additionalProperties" at \'tools[0].function_declarations[0].parameters.properties[0].value\': Cannot find field.',
         'Invalid JSON payload received. Unknown name "additionalProperties" at \'tools[0].function_declarations[0].parameters\': Cannot find field.',
       ].join('\n'),
@@ -300,6 +300,35 @@ describe('function calling', () => {
         ]),
       },
     ]);
+
+    // Enum names are case-insensitive: `@ai-sdk/google` sends lowercase types, with `ref`/`defs`.
+    const aiSdk = await postGemini(sim, `/v1beta/models/${gemini3}:generateContent`, {
+      contents: [question],
+      tools: [
+        {
+          functionDeclarations: [
+            {
+              name: 'lookup',
+              parameters: {
+                type: 'object',
+                properties: { place: { ref: '#/defs/Place' } },
+                required: ['place'],
+                defs: {
+                  Place: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+                },
+              },
+            },
+          ],
+        },
+      ],
+      toolConfig: { functionCallingConfig: { mode: 'any' } },
+    });
+    expect(aiSdk.status).toBe(200);
+    const called = (await aiSdk.json()) as GenerateContentResponse;
+    expect(called.candidates?.[0]?.content?.parts?.[0]?.functionCall).toEqual({
+      name: 'lookup',
+      args: { place: { city: 'San Francisco, CA' } },
+    });
 
     const empty = await postGemini(sim, `/v1beta/models/${gemini3}:generateContent`, {
       contents: [question],
