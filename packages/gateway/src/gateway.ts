@@ -5,6 +5,7 @@ import { releaseStaleHolds } from './billing/index.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { createAnthropicDialect } from './dialects/anthropic/proxy-dialect.ts';
+import { createGeminiDialect } from './dialects/gemini/proxy-dialect.ts';
 import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
 import { MemoryRateLimiter } from './limits/rate-limiter.ts';
@@ -51,6 +52,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
       'openai-chat': openAiChatDialect,
       'openai-responses': openAiResponsesDialect,
       anthropic: createAnthropicDialect(),
+      gemini: createGeminiDialect(),
     },
   };
 }

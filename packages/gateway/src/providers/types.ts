@@ -1,5 +1,5 @@
 /** A client-facing wire format (and the family of models each serves). */
-export type WireDialect = 'openai-chat' | 'openai-responses' | 'anthropic';
+export type WireDialect = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini';
 
 export interface ProviderCapabilities {
   /** Honours `stream_options.include_usage` (usage chunk at the end of a stream). */

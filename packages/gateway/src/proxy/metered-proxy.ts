@@ -11,7 +11,7 @@ import type { AttemptRecord } from '../routing/upstream-router.ts';
 import type { Services } from '../server/services.ts';
 import { toUpstreamError, type UpstreamResponse } from '../upstream/http-client.ts';
 import { splitSse } from '../upstream/sse.ts';
-import type { ParsedCall, ProxyDialect, StreamMeter } from './proxy-dialect.ts';
+import type { CallTarget, ParsedCall, ProxyDialect, StreamMeter } from './proxy-dialect.ts';
 import { relayStream } from './relay-stream.ts';
 import { resolveModel, servedOn } from './resolve-model.ts';
 import { SseResponse } from './sse-response.ts';
@@ -28,12 +28,13 @@ export async function proxyMeteredCall(
   dialect: ProxyDialect,
   request: FastifyRequest,
   reply: FastifyReply,
+  target?: CallTarget,
 ): Promise<void> {
   const state = request.hypereal;
   const principal = state.principal as AuthenticatedKey;
   const body = request.body as { text: string; json: unknown } | undefined;
   const intent = await applyIntent(services, dialect, body);
-  const call = dialect.parse(body?.json);
+  const call = dialect.parse(body?.json, target);
   const model = resolveModel(services.config.catalog, call.model, dialect.id);
   state.model = model.id;
   if (intent) reply.header('x-hypereal-intent', intent);

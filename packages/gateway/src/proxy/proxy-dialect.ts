@@ -16,6 +16,11 @@ export interface ParsedCall {
   choices: number;
 }
 
+export interface CallTarget {
+  model?: string;
+  stream?: boolean;
+}
+
 export interface UpstreamRequest {
   path: string;
   headers: Record<string, string>;
@@ -59,7 +64,8 @@ export interface ClientRequestContext {
  */
 export interface ProxyDialect {
   readonly id: WireDialect;
-  parse(json: unknown): ParsedCall;
+  /** `target` carries what some wire formats put in the URL (Gemini: the model and streaming). */
+  parse(json: unknown, target?: CallTarget): ParsedCall;
   buildUpstreamRequest(
     call: ParsedCall,
     route: ModelRoute,

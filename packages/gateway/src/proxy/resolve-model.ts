@@ -6,12 +6,14 @@ const endpointFor: Record<WireDialect, string> = {
   'openai-chat': '/v1/chat/completions',
   'openai-responses': '/v1/responses',
   anthropic: '/v1/messages',
+  gemini: '/v1beta/models/{model}:generateContent',
 };
 
 const formatName: Record<WireDialect, string> = {
   'openai-chat': 'OpenAI Chat Completions',
   'openai-responses': 'OpenAI Responses',
   anthropic: 'Anthropic Messages',
+  gemini: 'Gemini',
 };
 
 /** Which model families each client endpoint serves: /v1/responses also serves every chat model. */
@@ -20,6 +22,8 @@ const serves: Record<WireDialect, ReadonlySet<WireDialect>> = {
   'openai-responses': new Set(['openai-responses', 'openai-chat']),
   // Chat models are translated for Anthropic clients (Claude Code on DeepSeek, GPT…).
   anthropic: new Set(['anthropic', 'openai-chat']),
+  // Gemini models reach Google through its OpenAI-compatible endpoint; other chat models are translated too.
+  gemini: new Set(['gemini', 'openai-chat']),
 };
 
 /** Whether a client endpoint speaking `dialect` can serve `model`. */

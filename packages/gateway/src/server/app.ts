@@ -8,6 +8,7 @@ import './request-state.ts';
 import './route-dialect.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerChatRoutes } from './routes/chat-completions.ts';
+import { registerGeminiRoutes } from './routes/gemini.ts';
 import { registerMessagesRoutes } from './routes/messages.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
@@ -93,6 +94,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
     registerChatRoutes(v1, services);
     registerMessagesRoutes(v1, services);
     registerResponsesRoutes(v1, services);
+    registerGeminiRoutes(v1, services);
     registerModelRoutes(v1, services);
   });
   return app;

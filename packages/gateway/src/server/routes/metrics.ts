@@ -15,7 +15,7 @@ export function registerMetricsRoutes(
 ): void {
   app.addHook('onResponse', async (request, reply) => {
     const endpoint = request.hypereal?.endpoint ?? '';
-    if (endpoint.startsWith('/v1/')) {
+    if (endpoint.startsWith('/v1')) {
       services.metrics.requests.inc({
         endpoint: request.routeOptions.url ? endpoint : 'unknown',
         status: String(reply.statusCode),

@@ -1,0 +1,322 @@
+import type { TokenUsage } from '../../billing/index.ts';
+import type { GatewayError } from '../../errors/index.ts';
+import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
+import type { SseEvent } from '../../upstream/sse.ts';
+import { obj } from '../json-fields.ts';
+import { readChatUsage } from '../openai-chat/usage.ts';
+import { geminiErrorBody, renderGeminiStreamError } from './error.ts';
+import {
+  type ChatToGeminiOptions,
+  candidate,
+  chatToGemini,
+  functionCallPart,
+  geminiUsageOf,
+  newResponseId,
+  parseArguments,
+  type ToolCall,
+} from './from-chat-response.ts';
+import { showsThoughts } from './generation-config.ts';
+import { signatureField, signatureOf, thoughtSignaturePart } from './thought-signatures.ts';
+import { type ToolNames, toolNames } from './tool-names.ts';
+
+type Json = Record<string, unknown>;
+
+interface StreamCall extends ToolCall {
+  sent: boolean;
+}
+
+interface StreamChoice {
+  index: number;
+  text: string;
+  reasoning: string;
+  /** The text answer's thought signature, and whether a part has carried it yet. */
+  signature: string | undefined;
+  signatureSent: boolean;
+  readonly calls: Map<number, StreamCall>;
+  finishReason: unknown;
+}
+
+/** Chat error `code`/`type` → HTTP status, so the SDK's ApiError carries the matching one. */
+const errorStatuses: Record<string, number> = {
+  invalid_request_error: 400,
+  context_length_exceeded: 400,
+  authentication_error: 401,
+  invalid_api_key: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  rate_limit_error: 429,
+  rate_limit_exceeded: 429,
+  insufficient_quota: 429,
+  server_is_overloaded: 503,
+  slow_down: 503,
+};
+
+/** Arguments that parse to an object are finished: nothing valid can follow a closing brace. */
+const isComplete = (args: string): boolean =>
+  args.trimEnd().endsWith('}') && parseArguments(args) !== undefined;
+
+/**
+ * Chat Completions chunks → Gemini's SSE stream (`data: <GenerateContentResponse>`
+ * per event, no event names, no end sentinel: gemini.md §4).
+ *
+ * Text (and, if `includeThoughts`, reasoning as `thought: true` parts) goes out as it
+ * arrives. Gemini sends function calls whole, so each call's argument fragments are
+ * kept until they parse as an object (or the choice finishes) and then sent as one
+ * `functionCall` part with its thought signature. The finish reason waits for
+ * `[DONE]`, since chat's usage chunk follows the finish chunk: the last event carries
+ * `finishReason` and the whole `usageMetadata`, on an empty text part — never beside
+ * other parts, as gemini-cli drops a chunk holding an empty text part from history.
+ * A text answer's signature rides on the next text part, else on that last one.
+ * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
+ * @see https://platform.openai.com/docs/api-reference/chat-streaming
+ */
+export class ChatToGeminiStream implements StreamMeter {
+  usage: TokenUsage | null = null;
+  readonly promptUsage = null;
+  completed = false;
+  failed = false;
+  readonly #request: Json;
+  readonly #options: ChatToGeminiOptions;
+  readonly #names: ToolNames;
+  readonly #thoughts: boolean;
+  #id: string | undefined;
+  #model = '';
+  #rawUsage: unknown;
+  readonly #choices = new Map<number, StreamChoice>();
+  readonly #generated: string[] = [];
+  #reasoningReported = false;
+
+  constructor(request: Json, options: ChatToGeminiOptions = {}) {
+    this.#request = request;
+    this.#options = options;
+    this.#names = toolNames(request);
+    this.#thoughts = showsThoughts(request);
+  }
+
+  observe(event: SseEvent): string | null {
+    if (event.data === '[DONE]') {
+      this.completed = true;
+      return null;
+    }
+    let chunk: Json;
+    try {
+      chunk = JSON.parse(event.data) as Json;
+    } catch {
+      return null;
+    }
+    if (chunk['error'] !== undefined) {
+      this.failed = true;
+      return `data: ${JSON.stringify(upstreamError(obj(chunk['error'])))}\n\n`;
+    }
+    if (this.#id === undefined && typeof chunk['id'] === 'string') this.#id = chunk['id'];
+    if (typeof chunk['model'] === 'string') this.#model = chunk['model'];
+    const usage = readChatUsage(chunk['usage']);
+    if (usage) {
+      this.usage = usage;
+      this.#rawUsage = chunk['usage'];
+    }
+    const candidates = (Array.isArray(chunk['choices']) ? (chunk['choices'] as Json[]) : []).flatMap(
+      (choice) => {
+        const state = this.#choice(typeof choice['index'] === 'number' ? choice['index'] : 0);
+        const parts = this.#choiceDelta(state, choice);
+        return parts.length > 0 ? [{ content: { role: 'model', parts }, index: state.index }] : [];
+      },
+    );
+    return candidates.length > 0 ? this.#emit({ candidates }) : null;
+  }
+
+  /** Sends calls still held, then the last event: finish reasons and usage. */
+  finish(): string {
+    if (this.#choices.size === 0) this.#choice(0);
+    const held = [...this.#choices.values()].flatMap((state) => {
+      const parts = this.#flushCalls(state);
+      return parts.length > 0 ? [{ content: { role: 'model', parts }, index: state.index }] : [];
+    });
+    const last = [...this.#choices.values()].map((state) => {
+      const signature = state.signatureSent ? undefined : state.signature;
+      return candidate([{ text: '', ...thoughtSignaturePart(signature) }], state.finishReason, state.index);
+    });
+    this.#reportReasoning();
+    const out = held.length > 0 ? this.#emit({ candidates: held }) : '';
+    return (
+      out +
+      this.#emit(
+        this.usage ? { candidates: last, usageMetadata: geminiUsageOf(this.usage) } : { candidates: last },
+      )
+    );
+  }
+
+  /** The whole answer, built from what streamed as chatToGemini builds it from a completion. */
+  assembled(): Json {
+    this.#reportReasoning();
+    const choices = [...this.#choices.values()].map((state) => ({
+      index: state.index,
+      message: {
+        role: 'assistant',
+        content: state.text.length > 0 ? state.text : null,
+        reasoning_content: state.reasoning,
+        tool_calls: [...state.calls.values()].map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: call.arguments },
+          ...signatureField(call.signature),
+        })),
+        ...signatureField(state.signature),
+      },
+      finish_reason: state.finishReason,
+    }));
+    const chat: Json = { id: this.#responseId(), model: this.#model, choices };
+    if (this.#rawUsage !== undefined) chat['usage'] = this.#rawUsage;
+    return chatToGemini(chat, this.#request);
+  }
+
+  renderError(error: GatewayError): string {
+    return renderGeminiStreamError(error);
+  }
+
+  generatedText(): string {
+    return this.#generated.join('');
+  }
+
+  #responseId(): string {
+    this.#id ??= newResponseId();
+    return this.#id;
+  }
+
+  #emit(fields: Json): string {
+    return `data: ${JSON.stringify({ ...fields, modelVersion: this.#model, responseId: this.#responseId() })}\n\n`;
+  }
+
+  #choice(index: number): StreamChoice {
+    let state = this.#choices.get(index);
+    if (!state) {
+      state = {
+        index,
+        text: '',
+        reasoning: '',
+        signature: undefined,
+        signatureSent: false,
+        calls: new Map(),
+        finishReason: null,
+      };
+      this.#choices.set(index, state);
+    }
+    return state;
+  }
+
+  #choiceDelta(state: StreamChoice, choice: Json): Json[] {
+    const delta = obj(choice['delta']);
+    const parts: Json[] = [];
+    const reasoning = delta['reasoning_content'] ?? delta['reasoning'];
+    if (typeof reasoning === 'string' && reasoning.length > 0) {
+      this.#generated.push(reasoning);
+      state.reasoning += reasoning;
+      if (this.#thoughts) parts.push({ text: reasoning, thought: true });
+    }
+    const signature = signatureOf(delta);
+    if (signature !== undefined) {
+      state.signature = signature;
+      state.signatureSent = false;
+    }
+    for (const text of [delta['content'], delta['refusal']]) {
+      if (typeof text !== 'string' || text.length === 0) continue;
+      this.#generated.push(text);
+      state.text += text;
+      parts.push({ text });
+    }
+    const lastText = parts.findLast((part) => part['thought'] !== true);
+    if (lastText && state.signature !== undefined && !state.signatureSent) {
+      lastText['thoughtSignature'] = state.signature;
+      state.signatureSent = true;
+    }
+    const fragments = Array.isArray(delta['tool_calls']) ? (delta['tool_calls'] as Json[]) : [];
+    for (const fragment of fragments) {
+      const call = this.#callDelta(state, fragment);
+      if (call && !call.sent && call.name.length > 0 && isComplete(call.arguments)) {
+        call.sent = true;
+        parts.push(functionCallPart(call, this.#names));
+      }
+    }
+    if (choice['finish_reason']) {
+      state.finishReason = choice['finish_reason'];
+      parts.push(...this.#flushCalls(state));
+    }
+    return parts;
+  }
+
+  #callDelta(state: StreamChoice, fragment: Json): StreamCall {
+    const fn = obj(fragment['function']);
+    const index = slotOf(state, fragment, fn);
+    let call = state.calls.get(index);
+    if (!call) {
+      call = { id: `call_${newResponseId()}`, name: '', arguments: '', signature: undefined, sent: false };
+      state.calls.set(index, call);
+    }
+    if (typeof fragment['id'] === 'string' && fragment['id'].length > 0) call.id = fragment['id'];
+    if (typeof fn['name'] === 'string' && fn['name'].length > 0) call.name = fn['name'];
+    call.signature = signatureOf(fragment) ?? call.signature;
+    if (typeof fn['arguments'] === 'string' && fn['arguments'].length > 0) {
+      this.#generated.push(fn['arguments']);
+      call.arguments += fn['arguments'];
+    }
+    return call;
+  }
+
+  /** Every call not yet sent, whole, in index order (broken arguments become `{}`). */
+  #flushCalls(state: StreamChoice): Json[] {
+    const held = [...state.calls.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, call]) => call)
+      .filter((call) => !call.sent);
+    for (const call of held) call.sent = true;
+    return held.map((call) => functionCallPart(call, this.#names));
+  }
+
+  #reportReasoning(): void {
+    if (this.#reasoningReported) return;
+    this.#reasoningReported = true;
+    for (const state of this.#choices.values()) {
+      if (state.reasoning.length === 0 || state.calls.size === 0) continue;
+      this.#options.onReasoning?.(
+        [...state.calls.values()].map((call) => call.id),
+        state.reasoning,
+      );
+    }
+  }
+}
+
+/**
+ * A fragment's call: by `index`, as chat specifies. Google's OpenAI-compatible endpoint
+ * omits `index` and may split arguments across such deltas: there a known `id` finds
+ * its call, a new id or a `name` opens the next slot, and anything else continues the
+ * latest call.
+ */
+function slotOf(state: StreamChoice, fragment: Json, fn: Json): number {
+  if (typeof fragment['index'] === 'number') return fragment['index'];
+  const slots = [...state.calls.keys()];
+  const latest = slots.length > 0 ? Math.max(...slots) : -1;
+  const id = fragment['id'];
+  if (typeof id === 'string' && id.length > 0) {
+    const known = [...state.calls.entries()].find(([, call]) => call.id === id);
+    return known ? known[0] : latest + 1;
+  }
+  if (typeof fn['name'] === 'string' && fn['name'].length > 0) return latest + 1;
+  return Math.max(latest, 0);
+}
+
+/**
+ * An upstream's in-stream chat error in Google's envelope. Google's own
+ * OpenAI-compatible endpoint already sends `code` as the HTTP status and `status`.
+ */
+function upstreamError(error: Json): Json {
+  const code = error['code'];
+  const status =
+    typeof code === 'number' && code >= 400 && code < 600
+      ? code
+      : (errorStatuses[String(code)] ?? errorStatuses[String(error['type'])] ?? 500);
+  return geminiErrorBody({
+    status,
+    message: String(error['message'] ?? 'upstream error'),
+    type: typeof error['type'] === 'string' ? error['type'] : 'upstream_error',
+  });
+}

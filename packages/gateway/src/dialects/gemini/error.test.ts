@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../errors/index.ts';
+import { renderGeminiError, renderGeminiStreamError } from './error.ts';
+
+type Json = Record<string, unknown>;
+
+const errorInfo = (reason: string, metadata: Json = {}): Json => ({
+  '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+  reason,
+  domain: 'hypereal',
+  metadata,
+});
+
+// HTTP status ↔ google.rpc status names per the Gemini troubleshooting table
+// (https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes).
+const rows: Array<{ error: GatewayError; status: number; googleStatus: string }> = [
+  { error: new GatewayError('invalid_json'), status: 400, googleStatus: 'INVALID_ARGUMENT' },
+  { error: new GatewayError('invalid_api_key'), status: 401, googleStatus: 'UNAUTHENTICATED' },
+  { error: new GatewayError('insufficient_credits'), status: 402, googleStatus: 'RESOURCE_EXHAUSTED' },
+  { error: new GatewayError('forbidden'), status: 403, googleStatus: 'PERMISSION_DENIED' },
+  { error: new GatewayError('not_found'), status: 404, googleStatus: 'NOT_FOUND' },
+  { error: new GatewayError('payload_too_large'), status: 413, googleStatus: 'INVALID_ARGUMENT' },
+  { error: new GatewayError('rate_limited'), status: 429, googleStatus: 'RESOURCE_EXHAUSTED' },
+  { error: new GatewayError('internal_error'), status: 500, googleStatus: 'INTERNAL' },
+  { error: new GatewayError('upstream_error'), status: 502, googleStatus: 'UNAVAILABLE' },
+  { error: new GatewayError('upstream_unavailable'), status: 503, googleStatus: 'UNAVAILABLE' },
+  { error: new GatewayError('upstream_timeout'), status: 504, googleStatus: 'DEADLINE_EXCEEDED' },
+];
+
+describe('renderGeminiError', () => {
+  it.each(rows)('$error.code → $status $googleStatus', ({ error, status, googleStatus }) => {
+    expect(renderGeminiError(error)).toEqual({
+      status,
+      body: {
+        error: {
+          code: status,
+          message: error.message,
+          status: googleStatus,
+          type: error.type,
+          details: [errorInfo(error.code.toUpperCase())],
+        },
+      },
+    });
+  });
+
+  it('names the field of a 400 as Google does, and keeps our extra details', () => {
+    const error = new GatewayError('unknown_model', {
+      param: 'model',
+      message: 'Unknown model gemini-9.',
+      details: { available_models: ['gemini-3.1-pro'] },
+    });
+    expect(renderGeminiError(error).body).toEqual({
+      error: {
+        code: 400,
+        message: 'Unknown model gemini-9.',
+        status: 'INVALID_ARGUMENT',
+        type: 'invalid_request_error',
+        available_models: ['gemini-3.1-pro'],
+        details: [
+          errorInfo('UNKNOWN_MODEL', { param: 'model' }),
+          {
+            '@type': 'type.googleapis.com/google.rpc.BadRequest',
+            fieldViolations: [{ field: 'model', description: 'Unknown model gemini-9.' }],
+          },
+        ],
+      },
+    });
+  });
+
+  it("gives a 429's Retry-After as RetryInfo, which gemini-cli waits for", () => {
+    const error = new GatewayError('rate_limited', { headers: { 'retry-after': '12' } });
+    const details = (renderGeminiError(error).body as { error: { details: Json[] } }).error.details;
+    expect(details).toContainEqual({
+      '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+      retryDelay: '12s',
+    });
+  });
+
+  it('frames a mid-stream error as one SSE data event', () => {
+    const event = renderGeminiStreamError(new GatewayError('upstream_timeout'));
+    expect(event.endsWith('\n\n')).toBe(true);
+    expect(JSON.parse(event.slice('data: '.length))).toEqual(
+      renderGeminiError(new GatewayError('upstream_timeout')).body,
+    );
+  });
+});

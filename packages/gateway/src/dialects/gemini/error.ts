@@ -1,0 +1,94 @@
+import type { GatewayError } from '../../errors/index.ts';
+
+type Json = Record<string, unknown>;
+
+/** HTTP status → google.rpc code name, as the Gemini API pairs them (gemini.md §5, translation.md §11). */
+const statusNames: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  402: 'RESOURCE_EXHAUSTED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  413: 'INVALID_ARGUMENT',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  502: 'UNAVAILABLE',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+export const googleStatusOf = (status: number): string =>
+  statusNames[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT');
+
+/** Google's envelope, with our `type` kept beside `status` (api.md: keep `type` and `message`). */
+export function geminiErrorBody(fields: {
+  status: number;
+  message: string;
+  type: string;
+  extra?: Json;
+  details?: Json[];
+}): Json {
+  return {
+    error: {
+      code: fields.status,
+      message: fields.message,
+      status: googleStatusOf(fields.status),
+      type: fields.type,
+      ...fields.extra,
+      ...(fields.details && fields.details.length > 0 ? { details: fields.details } : {}),
+    },
+  };
+}
+
+/**
+ * google.rpc details Gemini clients read: gemini-cli waits a 429's RetryInfo delay
+ * before retrying, and BadRequest names the offending field like Google's own 400s.
+ * @see https://cloud.google.com/apis/design/errors#error_details
+ */
+function detailsOf(error: GatewayError): Json[] {
+  const details: Json[] = [
+    {
+      '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+      reason: error.code.toUpperCase(),
+      domain: 'hypereal',
+      metadata: error.param === null ? {} : { param: error.param },
+    },
+  ];
+  if (error.param !== null) {
+    details.push({
+      '@type': 'type.googleapis.com/google.rpc.BadRequest',
+      fieldViolations: [{ field: error.param, description: error.message }],
+    });
+  }
+  const seconds = Number(error.headers['retry-after']);
+  if (error.headers['retry-after'] !== undefined && Number.isFinite(seconds) && seconds >= 0) {
+    details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` });
+  }
+  return details;
+}
+
+/**
+ * Google's error envelope: `code` is the HTTP status, `status` its google.rpc name;
+ * our `type` and extra details (e.g. `available_models`) ride along inside `error`.
+ * @see https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes
+ */
+export function renderGeminiError(error: GatewayError): { status: number; body: unknown } {
+  return {
+    status: error.status,
+    body: geminiErrorBody({
+      status: error.status,
+      message: error.message,
+      type: error.type,
+      extra: error.details,
+      details: detailsOf(error),
+    }),
+  };
+}
+
+/**
+ * Mid-stream failure: `@google/genai` parses every `data:` payload and throws
+ * `ApiError` when it holds an `error` object whose `code` is 400–599 (gemini.md §4).
+ */
+export function renderGeminiStreamError(error: GatewayError): string {
+  return `data: ${JSON.stringify(renderGeminiError(error).body)}\n\n`;
+}
