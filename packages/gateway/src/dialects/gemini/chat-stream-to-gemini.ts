@@ -4,7 +4,7 @@ import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
 import { obj } from '../json-fields.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
-import { geminiErrorBody, renderGeminiStreamError } from './error.ts';
+import { chatErrorToGemini, renderGeminiStreamError } from './error.ts';
 import {
   type ChatToGeminiOptions,
   candidate,
@@ -35,21 +35,6 @@ interface StreamChoice {
   readonly calls: Map<number, StreamCall>;
   finishReason: unknown;
 }
-
-/** Chat error `code`/`type` → HTTP status, so the SDK's ApiError carries the matching one. */
-const errorStatuses: Record<string, number> = {
-  invalid_request_error: 400,
-  context_length_exceeded: 400,
-  authentication_error: 401,
-  invalid_api_key: 401,
-  permission_error: 403,
-  not_found_error: 404,
-  rate_limit_error: 429,
-  rate_limit_exceeded: 429,
-  insufficient_quota: 429,
-  server_is_overloaded: 503,
-  slow_down: 503,
-};
 
 /** Arguments that parse to an object are finished: nothing valid can follow a closing brace. */
 const isComplete = (args: string): boolean =>
@@ -106,7 +91,7 @@ export class ChatToGeminiStream implements StreamMeter {
     }
     if (chunk['error'] !== undefined) {
       this.failed = true;
-      return `data: ${JSON.stringify(upstreamError(obj(chunk['error'])))}\n\n`;
+      return `data: ${JSON.stringify(chatErrorToGemini(obj(chunk['error'])))}\n\n`;
     }
     if (this.#id === undefined && typeof chunk['id'] === 'string') this.#id = chunk['id'];
     if (typeof chunk['model'] === 'string') this.#model = chunk['model'];
@@ -302,21 +287,4 @@ function slotOf(state: StreamChoice, fragment: Json, fn: Json): number {
   }
   if (typeof fn['name'] === 'string' && fn['name'].length > 0) return latest + 1;
   return Math.max(latest, 0);
-}
-
-/**
- * An upstream's in-stream chat error in Google's envelope. Google's own
- * OpenAI-compatible endpoint already sends `code` as the HTTP status and `status`.
- */
-function upstreamError(error: Json): Json {
-  const code = error['code'];
-  const status =
-    typeof code === 'number' && code >= 400 && code < 600
-      ? code
-      : (errorStatuses[String(code)] ?? errorStatuses[String(error['type'])] ?? 500);
-  return geminiErrorBody({
-    status,
-    message: String(error['message'] ?? 'upstream error'),
-    type: typeof error['type'] === 'string' ? error['type'] : 'upstream_error',
-  });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../errors/index.ts';
-import { renderGeminiError, renderGeminiStreamError } from './error.ts';
+import { chatErrorToGemini, renderGeminiError, renderGeminiStreamError } from './error.ts';
 
 type Json = Record<string, unknown>;
 
@@ -82,5 +82,44 @@ describe('renderGeminiError', () => {
     expect(JSON.parse(event.slice('data: '.length))).toEqual(
       renderGeminiError(new GatewayError('upstream_timeout')).body,
     );
+  });
+});
+
+// In-stream error objects as chat upstreams send them: OpenAI's (openai-chat.md §5.1, §7)
+// and Google's OpenAI-compatible endpoint, which sends Google's own code and status.
+const chatErrors: Array<{ name: string; error: Json; code: number; status: string; type: string }> = [
+  {
+    name: 'OpenAI rate limit',
+    error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+    code: 429,
+    status: 'RESOURCE_EXHAUSTED',
+    type: 'requests',
+  },
+  {
+    name: 'OpenAI context length',
+    error: { message: 'Too long', type: 'invalid_request_error', code: 'context_length_exceeded' },
+    code: 400,
+    status: 'INVALID_ARGUMENT',
+    type: 'invalid_request_error',
+  },
+  {
+    name: "Google's own envelope",
+    error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' },
+    code: 503,
+    status: 'UNAVAILABLE',
+    type: 'upstream_error',
+  },
+  {
+    name: 'anything else',
+    error: { message: 'boom', type: 'server_error', code: null },
+    code: 500,
+    status: 'INTERNAL',
+    type: 'server_error',
+  },
+];
+
+describe('chatErrorToGemini', () => {
+  it.each(chatErrors)('$name → $code $status', ({ error, code, status, type }) => {
+    expect(chatErrorToGemini(error)).toEqual({ error: { code, message: error['message'], status, type } });
   });
 });

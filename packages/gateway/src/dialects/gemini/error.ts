@@ -92,3 +92,35 @@ export function renderGeminiError(error: GatewayError): { status: number; body: 
 export function renderGeminiStreamError(error: GatewayError): string {
   return `data: ${JSON.stringify(renderGeminiError(error).body)}\n\n`;
 }
+
+/** Chat error `code`/`type` → HTTP status, so the SDK's ApiError carries the matching one. */
+const chatErrorStatuses: Record<string, number> = {
+  invalid_request_error: 400,
+  context_length_exceeded: 400,
+  authentication_error: 401,
+  invalid_api_key: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  rate_limit_error: 429,
+  rate_limit_exceeded: 429,
+  insufficient_quota: 429,
+  server_is_overloaded: 503,
+  slow_down: 503,
+};
+
+/**
+ * A chat upstream's in-stream error object in Google's envelope. Google's own
+ * OpenAI-compatible endpoint already sends `code` as the HTTP status.
+ */
+export function chatErrorToGemini(error: Json): Json {
+  const code = error['code'];
+  const status =
+    typeof code === 'number' && code >= 400 && code < 600
+      ? code
+      : (chatErrorStatuses[String(code)] ?? chatErrorStatuses[String(error['type'])] ?? 500);
+  return geminiErrorBody({
+    status,
+    message: String(error['message'] ?? 'upstream error'),
+    type: typeof error['type'] === 'string' ? error['type'] : 'upstream_error',
+  });
+}

@@ -7,70 +7,13 @@ type Json = Record<string, unknown>;
 // Fixtures follow the examples of the Gemini API docs: text generation, system
 // instructions and multi-turn chat (https://ai.google.dev/gemini-api/docs/text-generation),
 // image/audio/document understanding (…/image-understanding, …/audio, …/document-processing),
-// function calling (…/function-calling), thought signatures (…/thought-signatures),
-// structured output (…/structured-output), thinking (…/thinking) and safety settings
-// (…/safety-settings); expected shapes those of the Chat Completions reference.
+// function calling (…/function-calling) and thought signatures (…/thought-signatures);
+// expected shapes those of the Chat Completions reference. Tool declarations and
+// generationConfig have their own tables (tools-to-chat.test.ts, generation-config.test.ts).
 const ask = (text: string): Json => ({ role: 'user', parts: [{ text }] });
 const request = (fields: Json): Json => ({ contents: [ask('How does AI work?')], ...fields });
 const hello = [{ role: 'user', content: 'How does AI work?' }];
 
-const scheduleMeeting = {
-  name: 'schedule_meeting',
-  description: 'Schedules a meeting with specified attendees at a given time and date.',
-  parameters: {
-    type: 'OBJECT',
-    properties: {
-      attendees: {
-        type: 'ARRAY',
-        items: { type: 'STRING' },
-        description: 'List of people attending the meeting.',
-      },
-      date: { type: 'STRING', description: 'Date of the meeting (e.g., "2024-07-29")' },
-      time: { type: 'STRING', description: 'Time of the meeting (e.g., "15:00")' },
-      topic: { type: 'STRING', description: 'The subject or topic of the meeting.' },
-    },
-    required: ['attendees', 'date', 'time', 'topic'],
-  },
-};
-const scheduleMeetingChat = {
-  type: 'function',
-  function: {
-    name: 'schedule_meeting',
-    parameters: {
-      type: 'object',
-      properties: {
-        attendees: {
-          type: 'array',
-          items: { type: 'string' },
-          description: 'List of people attending the meeting.',
-        },
-        date: { type: 'string', description: 'Date of the meeting (e.g., "2024-07-29")' },
-        time: { type: 'string', description: 'Time of the meeting (e.g., "15:00")' },
-        topic: { type: 'string', description: 'The subject or topic of the meeting.' },
-      },
-      required: ['attendees', 'date', 'time', 'topic'],
-    },
-    description: 'Schedules a meeting with specified attendees at a given time and date.',
-  },
-};
-const temperature = {
-  name: 'get_current_temperature',
-  description: 'Gets the current temperature for a given location.',
-  parametersJsonSchema: {
-    type: 'object',
-    properties: { location: { type: 'string', description: 'The city name, e.g. San Francisco' } },
-    required: ['location'],
-  },
-};
-const temperatureChat = {
-  type: 'function',
-  function: {
-    name: 'get_current_temperature',
-    parameters: temperature.parametersJsonSchema,
-    description: 'Gets the current temperature for a given location.',
-  },
-};
-const bothTools = { tools: [{ functionDeclarations: [scheduleMeeting, temperature] }] };
 const signatureA = 'CiQBcsjafKTPLLpbGPHD4WjvSsnnWKLgWtmFfTfH6BWx2+3rPW8=';
 const google = (signature: string): Json => ({ extra_content: { google: { thought_signature: signature } } });
 const temperatureCall = (id: string, location: string, extra: Json = {}): Json => ({
@@ -119,34 +62,6 @@ const rows: Array<{ name: string; body: Json; expected: Json }> = [
         { role: 'user', content: 'I have two dogs in my house. How many paws are in my house?' },
       ],
     },
-  },
-  {
-    name: 'generationConfig: stopSequences, temperature, maxOutputTokens, topP; topK dropped',
-    body: request({
-      generationConfig: {
-        stopSequences: ['Title'],
-        temperature: 1.0,
-        maxOutputTokens: 800,
-        topP: 0.8,
-        topK: 10,
-      },
-    }),
-    expected: { messages: hello, stop: ['Title'], temperature: 1.0, max_tokens: 800, top_p: 0.8 },
-  },
-  {
-    name: 'candidateCount → n; penalties and seed kept',
-    body: request({
-      generationConfig: { candidateCount: 2, presencePenalty: 0.5, frequencyPenalty: 0.2, seed: 7 },
-    }),
-    expected: { messages: hello, n: 2, presence_penalty: 0.5, frequency_penalty: 0.2, seed: 7 },
-  },
-  {
-    name: 'safetySettings and serviceTier dropped',
-    body: request({
-      safetySettings: [{ category: 'HARM_CATEGORY_HATE_SPEECH', threshold: 'BLOCK_LOW_AND_ABOVE' }],
-      serviceTier: 'standard',
-    }),
-    expected: { messages: hello },
   },
   {
     name: 'inline image → data URL image_url, part order kept',
@@ -246,105 +161,6 @@ const rows: Array<{ name: string; body: Json; expected: Json }> = [
         },
       ],
     },
-  },
-  {
-    name: 'OpenAPI-subset parameters → JSON Schema; parametersJsonSchema as is',
-    body: request(bothTools),
-    expected: { messages: hello, tools: [scheduleMeetingChat, temperatureChat] },
-  },
-  {
-    name: 'nullable, enum format and propertyOrdering converted; no parameters → empty object',
-    body: request({
-      tools: [
-        {
-          functionDeclarations: [
-            {
-              name: 'set_light',
-              parameters: {
-                type: 'OBJECT',
-                properties: {
-                  color: { type: 'STRING', format: 'enum', enum: ['daylight', 'warm'], nullable: true },
-                  brightness: { type: 'INTEGER', minimum: 0, maximum: 100 },
-                },
-                propertyOrdering: ['brightness', 'color'],
-              },
-            },
-            { name: 'turn_off' },
-          ],
-        },
-      ],
-    }),
-    expected: {
-      messages: hello,
-      tools: [
-        {
-          type: 'function',
-          function: {
-            name: 'set_light',
-            parameters: {
-              type: 'object',
-              properties: {
-                color: { type: ['string', 'null'], enum: ['daylight', 'warm', null] },
-                brightness: { type: 'integer', minimum: 0, maximum: 100 },
-              },
-            },
-          },
-        },
-        { type: 'function', function: { name: 'turn_off', parameters: { type: 'object', properties: {} } } },
-      ],
-    },
-  },
-  {
-    name: 'built-in tools (googleSearch, codeExecution, urlContext) are not offered',
-    body: request({
-      tools: [
-        { googleSearch: {} },
-        { codeExecution: {} },
-        { urlContext: {} },
-        { functionDeclarations: [temperature] },
-      ],
-    }),
-    expected: { messages: hello, tools: [temperatureChat] },
-  },
-  {
-    name: 'mode ANY + one allowed name → named tool_choice, tools narrowed',
-    body: request({
-      ...bothTools,
-      toolConfig: {
-        functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_current_temperature'] },
-      },
-    }),
-    expected: {
-      messages: hello,
-      tools: [temperatureChat],
-      tool_choice: { type: 'function', function: { name: 'get_current_temperature' } },
-    },
-  },
-  {
-    name: 'mode ANY → required',
-    body: request({ ...bothTools, toolConfig: { functionCallingConfig: { mode: 'ANY' } } }),
-    expected: { messages: hello, tools: [scheduleMeetingChat, temperatureChat], tool_choice: 'required' },
-  },
-  {
-    name: 'mode NONE → none (tools still offered: the history may use them)',
-    body: request({ ...bothTools, toolConfig: { functionCallingConfig: { mode: 'NONE' } } }),
-    expected: { messages: hello, tools: [scheduleMeetingChat, temperatureChat], tool_choice: 'none' },
-  },
-  {
-    name: 'mode AUTO → auto',
-    body: request({
-      tools: [{ functionDeclarations: [temperature] }],
-      toolConfig: { functionCallingConfig: { mode: 'AUTO' } },
-    }),
-    expected: { messages: hello, tools: [temperatureChat], tool_choice: 'auto' },
-  },
-  {
-    name: 'mode VALIDATED → auto',
-    body: request({
-      tools: [{ functionDeclarations: [temperature] }],
-      toolConfig: { functionCallingConfig: { mode: 'VALIDATED' } },
-    }),
-    expected: { messages: hello, tools: [temperatureChat], tool_choice: 'auto' },
   },
   {
     name: 'Gemini 3 sequential calls: ids and signatures kept, results paired by id',
@@ -567,106 +383,6 @@ const rows: Array<{ name: string; body: Json; expected: Json }> = [
       tool_choice: { type: 'function', function: { name: 'mcp_fs_list' } },
     },
   },
-  {
-    name: 'structured output: responseSchema (OpenAPI subset) → json_schema',
-    body: {
-      contents: [ask('List a few popular cookie recipes, and include the amounts of ingredients.')],
-      generationConfig: {
-        responseMimeType: 'application/json',
-        responseSchema: {
-          type: 'ARRAY',
-          items: {
-            type: 'OBJECT',
-            properties: {
-              recipeName: { type: 'STRING' },
-              ingredients: { type: 'ARRAY', items: { type: 'STRING' } },
-            },
-            propertyOrdering: ['recipeName', 'ingredients'],
-          },
-        },
-      },
-    },
-    expected: {
-      messages: [
-        {
-          role: 'user',
-          content: 'List a few popular cookie recipes, and include the amounts of ingredients.',
-        },
-      ],
-      response_format: {
-        type: 'json_schema',
-        json_schema: {
-          name: 'response',
-          schema: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                recipeName: { type: 'string' },
-                ingredients: { type: 'array', items: { type: 'string' } },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-  {
-    name: 'responseJsonSchema passes as is',
-    body: request({
-      generationConfig: {
-        responseMimeType: 'application/json',
-        responseJsonSchema: { type: 'object', additionalProperties: false },
-      },
-    }),
-    expected: {
-      messages: hello,
-      response_format: {
-        type: 'json_schema',
-        json_schema: { name: 'response', schema: { type: 'object', additionalProperties: false } },
-      },
-    },
-  },
-  {
-    name: 'application/json without a schema → json_object; text/plain → nothing',
-    body: request({ generationConfig: { responseMimeType: 'application/json' } }),
-    expected: { messages: hello, response_format: { type: 'json_object' } },
-  },
-  {
-    name: 'thinkingBudget 1024 → low (includeThoughts is for the answer)',
-    body: request({ generationConfig: { thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } } }),
-    expected: { messages: hello, reasoning_effort: 'low' },
-  },
-  {
-    name: 'thinkingBudget 8192 → medium',
-    body: request({ generationConfig: { thinkingConfig: { thinkingBudget: 8192 } } }),
-    expected: { messages: hello, reasoning_effort: 'medium' },
-  },
-  {
-    name: 'thinkingBudget 24576 → high',
-    body: request({ generationConfig: { thinkingConfig: { thinkingBudget: 24576 } } }),
-    expected: { messages: hello, reasoning_effort: 'high' },
-  },
-  {
-    name: 'thinkingBudget 0 turns thinking off → none',
-    body: request({ generationConfig: { thinkingConfig: { thinkingBudget: 0 } } }),
-    expected: { messages: hello, reasoning_effort: 'none' },
-  },
-  {
-    name: 'thinkingBudget -1 (automatic) → upstream default',
-    body: request({ generationConfig: { thinkingConfig: { thinkingBudget: -1 } } }),
-    expected: { messages: hello },
-  },
-  {
-    name: 'thinkingLevel "low" (REST spelling) → low',
-    body: request({ generationConfig: { thinkingConfig: { thinkingLevel: 'low' } } }),
-    expected: { messages: hello, reasoning_effort: 'low' },
-  },
-  {
-    name: 'thinkingLevel HIGH → high, enum to enum',
-    body: request({ generationConfig: { thinkingConfig: { thinkingLevel: 'HIGH', includeThoughts: true } } }),
-    expected: { messages: hello, reasoning_effort: 'high' },
-  },
 ];
 
 describe('geminiToChat', () => {
@@ -732,47 +448,6 @@ describe('geminiToChat', () => {
       name: 'an unknown role',
       body: { contents: [{ role: 'system', parts: [{ text: 'x' }] }] },
       param: 'contents.0.role',
-    },
-    {
-      name: 'mode ANY without a function declaration',
-      body: request({
-        tools: [{ googleSearch: {} }],
-        toolConfig: { functionCallingConfig: { mode: 'ANY' } },
-      }),
-      param: 'toolConfig.functionCallingConfig.mode',
-    },
-    {
-      name: 'an unknown function calling mode',
-      body: request({ ...bothTools, toolConfig: { functionCallingConfig: { mode: 'SOMETIMES' } } }),
-      param: 'toolConfig.functionCallingConfig.mode',
-    },
-    {
-      name: 'an allowed name that is not declared',
-      body: request({
-        ...bothTools,
-        toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['nope'] } },
-      }),
-      param: 'toolConfig.functionCallingConfig.allowedFunctionNames',
-    },
-    {
-      name: 'a declaration without a name',
-      body: request({ tools: [{ functionDeclarations: [{ description: 'x' }] }] }),
-      param: 'tools.0.functionDeclarations.0.name',
-    },
-    {
-      name: 'IMAGE output',
-      body: request({ generationConfig: { responseModalities: ['TEXT', 'IMAGE'] } }),
-      param: 'generationConfig.responseModalities',
-    },
-    {
-      name: 'enum MIME type',
-      body: request({ generationConfig: { responseMimeType: 'text/x.enum' } }),
-      param: 'generationConfig.responseMimeType',
-    },
-    {
-      name: 'an unknown thinking level',
-      body: request({ generationConfig: { thinkingConfig: { thinkingLevel: 'EXTREME' } } }),
-      param: 'generationConfig.thinkingConfig.thinkingLevel',
     },
   ];
 
