@@ -213,6 +213,10 @@ export class ChatToAnthropicStream implements StreamMeter {
     const args = typeof fn['arguments'] === 'string' ? fn['arguments'] : '';
     if (args.length > 0) this.#generated.push(args);
     const call = this.#calls.get(index);
+    const extra = fragment['extra_content'];
+    const id = call?.id ?? (typeof fragment['id'] === 'string' ? fragment['id'] : undefined);
+    if (extra && typeof extra === 'object' && id !== undefined)
+      this.#options.onToolCallExtra?.(id, extra as Json);
     if (!call) return this.#newCall(index, fragment, fn, args);
     call.arguments += args;
     if (call !== this.#liveCall()) return ''; // waiting (sent later) or already stopped (class comment)

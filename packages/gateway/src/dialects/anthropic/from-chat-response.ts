@@ -14,6 +14,8 @@ export interface ChatToAnthropicOptions {
    * hand it back through `anthropicToChat`'s `reasoningFor` (the client never sees it).
    */
   onReasoning?: (toolCallIds: readonly string[], reasoning: string) => void;
+  /** Receives a tool call's `extra_content`, which Anthropic blocks cannot carry (see `extraFor`). */
+  onToolCallExtra?: (toolCallId: string, extra: Record<string, unknown>) => void;
 }
 
 export interface ToolCall {
@@ -38,8 +40,12 @@ export function chatToAnthropic(chat: Json, request: Json, options: ChatToAnthro
   const text = [message['content'], message['refusal']].filter((part) => typeof part === 'string').join('');
   const calls = ((message['tool_calls'] as Json[] | undefined) ?? []).map((call): ToolCall => {
     const fn = obj(call['function']);
+    const id = typeof call['id'] === 'string' ? call['id'] : newAnthropicId('toolu');
+    if (call['extra_content'] && typeof call['extra_content'] === 'object') {
+      options.onToolCallExtra?.(id, call['extra_content'] as Json);
+    }
     return {
-      id: typeof call['id'] === 'string' ? call['id'] : newAnthropicId('toolu'),
+      id,
       name: String(fn['name'] ?? ''),
       arguments: typeof fn['arguments'] === 'string' ? fn['arguments'] : '',
     };

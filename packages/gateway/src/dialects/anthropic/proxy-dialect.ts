@@ -2,7 +2,7 @@ import { countTextTokens } from '../../billing/count-tokens.ts';
 import type { ProxyDialect } from '../../proxy/proxy-dialect.ts';
 import type { ModelRoute } from '../../routing/catalog.ts';
 import { chatUpstreamRequest } from '../openai-chat/upstream-request.ts';
-import { ReasoningStash } from '../reasoning-stash.ts';
+import { ToolCallStash } from '../tool-call-stash.ts';
 import { ChatToAnthropicStream } from './chat-stream-to-anthropic.ts';
 import { renderAnthropicError, renderAnthropicStreamError } from './error.ts';
 import { chatToAnthropic } from './from-chat-response.ts';
@@ -38,16 +38,22 @@ const speaksAnthropic = (route: ModelRoute): boolean => route.provider.adapter.d
 
 export function createAnthropicDialect(
   registry = new SignatureRegistry(),
-  reasoning = new ReasoningStash(),
+  stash = new ToolCallStash(),
 ): ProxyDialect {
-  const keepReasoning = { onReasoning: (ids: readonly string[], text: string) => reasoning.keep(ids, text) };
+  const keep = {
+    onReasoning: (ids: readonly string[], text: string) => stash.keepReasoning(ids, text),
+    onToolCallExtra: (id: string, extra: Record<string, unknown>) => stash.keepExtra(id, extra),
+  };
   return {
     id: 'anthropic',
     parse: parseMessagesRequest,
 
     buildUpstreamRequest(call, route, client, clampOutputTokens) {
       if (!speaksAnthropic(route)) {
-        const chat = anthropicToChat(call.body, route.model, { reasoningFor: (id) => reasoning.forCall(id) });
+        const chat = anthropicToChat(call.body, route.model, {
+          reasoningFor: (id) => stash.reasoningFor(id),
+          extraFor: (id) => stash.extraFor(id),
+        });
         return chatUpstreamRequest(chat, route, call.stream, clampOutputTokens);
       }
       const body: Json = { ...call.body, model: route.model };
@@ -83,10 +89,10 @@ export function createAnthropicDialect(
     newStreamMeter: (call, route) =>
       speaksAnthropic(route)
         ? new AnthropicStreamMeter((signature) => registry.remember(signature, signatureFamily(route)))
-        : new ChatToAnthropicStream(call.body, keepReasoning),
+        : new ChatToAnthropicStream(call.body, keep),
 
     onJsonAnswer(response, route, call) {
-      if (!speaksAnthropic(route)) return chatToAnthropic(response, call.body, keepReasoning);
+      if (!speaksAnthropic(route)) return chatToAnthropic(response, call.body, keep);
       for (const block of (response['content'] as Json[] | undefined) ?? []) {
         const signature =
           block['type'] === 'thinking'

@@ -10,6 +10,8 @@ export interface AnthropicToChatOptions {
    * back without it, and the Anthropic client never saw it (see chat-stream-to-anthropic).
    */
   reasoningFor?: (toolCallId: string) => string | undefined;
+  /** `extra_content` the upstream attached to this call (e.g. a Gemini thought signature), if kept. */
+  extraFor?: (toolCallId: string) => Record<string, unknown> | undefined;
 }
 
 /**
@@ -247,7 +249,13 @@ function appendAssistant(
   const joined = `${typeof chat['content'] === 'string' ? chat['content'] : ''}${text}`;
   chat['content'] = joined.length > 0 ? joined : null;
   if (turn.calls.length === 0) return;
-  chat['tool_calls'] = [...list(chat['tool_calls']), ...turn.calls];
+  chat['tool_calls'] = [
+    ...list(chat['tool_calls']),
+    ...turn.calls.map((call) => {
+      const extra = options.extraFor?.(String(call['id']));
+      return extra ? { ...call, extra_content: extra } : call;
+    }),
+  ];
   const reasoning = options.reasoningFor?.(String(turn.calls[0]?.['id']));
   if (reasoning !== undefined) chat['reasoning_content'] = reasoning;
 }

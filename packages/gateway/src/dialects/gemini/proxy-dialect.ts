@@ -1,7 +1,7 @@
 import { countTextTokens } from '../../billing/count-tokens.ts';
 import type { ProxyDialect } from '../../proxy/proxy-dialect.ts';
 import { chatUpstreamRequest } from '../openai-chat/upstream-request.ts';
-import { ReasoningStash } from '../reasoning-stash.ts';
+import { ToolCallStash } from '../tool-call-stash.ts';
 import { ChatToGeminiStream } from './chat-stream-to-gemini.ts';
 import { renderGeminiError, renderGeminiStreamError } from './error.ts';
 import { chatToGemini } from './from-chat-response.ts';
@@ -17,8 +17,10 @@ type Json = Record<string, unknown>;
  * so calls are translated Gemini ⇄ Chat both ways; the model and streaming come from
  * the URL (`models/{model}:streamGenerateContent`).
  */
-export function createGeminiDialect(reasoning = new ReasoningStash()): ProxyDialect {
-  const keepReasoning = { onReasoning: (ids: readonly string[], text: string) => reasoning.keep(ids, text) };
+export function createGeminiDialect(stash = new ToolCallStash()): ProxyDialect {
+  const keepReasoning = {
+    onReasoning: (ids: readonly string[], text: string) => stash.keepReasoning(ids, text),
+  };
   return {
     id: 'gemini',
     parse: (json, target) => parseGeminiRequest(json, target?.model ?? '', target?.stream === true),
@@ -27,7 +29,7 @@ export function createGeminiDialect(reasoning = new ReasoningStash()): ProxyDial
       chatUpstreamRequest(
         geminiToChat(call.body, route.model, {
           stream: call.stream,
-          reasoningFor: (id) => reasoning.forCall(id),
+          reasoningFor: (id) => stash.reasoningFor(id),
         }),
         route,
         call.stream,
