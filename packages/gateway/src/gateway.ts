@@ -8,7 +8,7 @@ import { createAnthropicDialect } from './dialects/anthropic/proxy-dialect.ts';
 import { createGeminiDialect } from './dialects/gemini/proxy-dialect.ts';
 import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
-import { MemoryRateLimiter } from './limits/rate-limiter.ts';
+import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
 import { UpstreamRouter } from './routing/upstream-router.ts';
@@ -40,7 +40,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     config,
     db: database,
     keys: new KeyAuthenticator(database),
-    rateLimiter: new MemoryRateLimiter(),
+    rateLimiter: redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),
     upstream,
     health,
     metrics,

@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis';
+
 export interface RateLimitDecision {
   allowed: boolean;
   limit: number;
@@ -52,4 +54,34 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
     'x-ratelimit-remaining': String(decision.remaining),
     'x-ratelimit-reset': String(decision.resetSeconds),
   };
+}
+
+/**
+ * The same fixed windows in Redis, so every replica counts against one quota per user:
+ * INCR on a per-window key, which expires with its window.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  readonly #redis: Redis;
+  readonly #windowMs: number;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, options: { windowMs?: number; prefix?: string } = {}) {
+    this.#redis = redis;
+    this.#windowMs = options.windowMs ?? 60_000;
+    this.#prefix = options.prefix ?? 'hypereal:rate:';
+  }
+
+  async hit(userId: string, limit: number): Promise<RateLimitDecision> {
+    const now = Date.now();
+    const windowStart = now - (now % this.#windowMs);
+    const key = `${this.#prefix}${userId}:${windowStart}`;
+    const [[, count]] = (await this.#redis
+      .multi()
+      .incr(key)
+      .pexpire(key, this.#windowMs * 2)
+      .exec()) as [[Error | null, number]];
+    const resetSeconds = Math.max(1, Math.ceil((windowStart + this.#windowMs - now) / 1000));
+    if (count > limit) return { allowed: false, limit, remaining: 0, resetSeconds };
+    return { allowed: true, limit, remaining: limit - count, resetSeconds };
+  }
 }

@@ -33,10 +33,11 @@ export interface Harness {
 let counter = 0;
 
 export async function startHarness(
-  options: { config?: ConfigFile; engine?: Engine; env?: Record<string, string> } = {},
+  options: { config?: ConfigFile; engine?: Engine; env?: Record<string, string>; db?: Database } = {},
 ): Promise<Harness> {
   const sim = await startUpstreamSim({ host: '127.0.0.1', port: 0, apiKeys: [simulatorKey] });
-  const db = await freshDatabase(options.engine ?? 'sqlite');
+  // A shared database makes two harnesses two replicas of one deployment.
+  const db = options.db ?? (await freshDatabase(options.engine ?? 'sqlite'));
   const config = loadConfig({
     inline: {
       ...options.config,
@@ -70,7 +71,7 @@ export async function startHarness(
     async close() {
       await gateway.close();
       await sim.close();
-      await db.close();
+      if (!options.db) await db.close();
     },
   };
 }
