@@ -64,8 +64,9 @@ describe('configuration', () => {
     expect(bad({ aliases: { a: 'no-such-model' } })).toThrow(ConfigError);
   });
 
-  it('lets the environment override provider keys and base URLs, and interpolates ${VAR}', () => {
+  it('lets the environment override provider keys and base URLs, and interpolates $VAR references', () => {
     const config = loadConfig({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${VAR} syntax
       inline: { providers: { openai: { apiKey: '${MY_OPENAI}' } } },
       env: { DEEPSEEK_API_KEY: 'sk-ds', DEEPSEEK_BASE_URL: 'http://127.0.0.1:9999/v1/', MY_OPENAI: 'sk-oa' },
     });

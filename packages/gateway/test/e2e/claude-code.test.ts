@@ -1,11 +1,8 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRequestLogs } from '../../src/usage/index.ts';
 import { tempDir } from '../helpers/databases.ts';
 import { type Harness, startHarness } from '../helpers/harness.ts';
-import { runCli } from '../helpers/run-cli.ts';
-
-const claude = join(import.meta.dirname, '../../../../node_modules/.bin/claude');
+import { runClaudeCode } from '../helpers/run-cli.ts';
 
 describe('Claude Code (claude -p) through the gateway', () => {
   let harness: Harness;
@@ -23,19 +20,12 @@ describe('Claude Code (claude -p) through the gateway', () => {
     async (_label, modelArgs) => {
       const user = await harness.newUser(1000);
       const home = tempDir('claude-home-');
-      const result = await runCli(claude, ['-p', 'Say hello to the gateway. [[sim:no_tool]]', ...modelArgs], {
-        cwd: home,
-        timeoutMs: 90_000,
-        env: {
-          HOME: home,
-          ANTHROPIC_BASE_URL: harness.gateway.url,
-          ANTHROPIC_API_KEY: user.key,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_TELEMETRY: '1',
-          DISABLE_AUTOUPDATER: '1',
-          DISABLE_ERROR_REPORTING: '1',
-        },
-      });
+      const result = await runClaudeCode(
+        harness.gateway.url,
+        user.key,
+        ['-p', 'Say hello to the gateway. [[sim:no_tool]]', ...modelArgs],
+        home,
+      );
       expect(result.code, result.stderr + result.stdout).toBe(0);
       expect(result.stdout.trim().length).toBeGreaterThan(10);
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRequestLogs } from '../../src/usage/index.ts';
 import { tempDir } from '../helpers/databases.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runClaudeCode } from '../helpers/run-cli.ts';
 
 const readFile: Anthropic.Tool = {
   name: 'read_file',
@@ -102,22 +102,11 @@ describe('a chat-only model on /v1/messages (Anthropic clients â†’ translated â†
 
   it('Claude Code works end to end on a chat-only model', async () => {
     const home = tempDir('claude-chat-');
-    const result = await runCli(
-      `${import.meta.dirname}/../../../../node_modules/.bin/claude`,
+    const result = await runClaudeCode(
+      harness.gateway.url,
+      user.key,
       ['-p', 'Say hello. [[sim:no_tool]]', '--model', 'deepseek-v3.2'],
-      {
-        cwd: home,
-        timeoutMs: 90_000,
-        env: {
-          HOME: home,
-          ANTHROPIC_BASE_URL: harness.gateway.url,
-          ANTHROPIC_API_KEY: user.key,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_TELEMETRY: '1',
-          DISABLE_AUTOUPDATER: '1',
-          DISABLE_ERROR_REPORTING: '1',
-        },
-      },
+      home,
     );
     expect(result.code, result.stderr + result.stdout).toBe(0);
     expect(result.stdout.trim().length).toBeGreaterThan(10);

@@ -34,3 +34,27 @@ export function runCli(
     });
   });
 }
+
+const claudeBinary = `${import.meta.dirname}/../../../../node_modules/.bin/claude`;
+
+/** `claude -p …` in a fresh HOME, pointed at the gateway, with every non-essential call off. */
+export function runClaudeCode(
+  gatewayUrl: string,
+  apiKey: string,
+  args: string[],
+  home: string,
+): Promise<CliResult> {
+  return runCli(claudeBinary, args, {
+    cwd: home,
+    timeoutMs: 90_000,
+    env: {
+      HOME: home,
+      ANTHROPIC_BASE_URL: gatewayUrl,
+      ANTHROPIC_API_KEY: apiKey,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_TELEMETRY: '1',
+      DISABLE_AUTOUPDATER: '1',
+      DISABLE_ERROR_REPORTING: '1',
+    },
+  });
+}
