@@ -3,6 +3,7 @@ import type { GatewayError } from '../../errors/index.ts';
 import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
 import { obj } from '../json-fields.ts';
+import { readChatChunk } from '../openai-chat/read-chunk.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { renderAnthropicStreamError } from './error.ts';
 import {
@@ -91,23 +92,15 @@ export class ChatToAnthropicStream implements StreamMeter {
   }
 
   observe(event: SseEvent): string | null {
-    if (event.data === '[DONE]') {
-      this.completed = true;
-      return null;
-    }
-    let chunk: Json;
-    try {
-      chunk = JSON.parse(event.data) as Json;
-    } catch {
-      return null;
-    }
-    if (chunk['error'] !== undefined) {
-      this.failed = true;
-      const error = obj(chunk['error']);
+    const read = readChatChunk(event, this);
+    if (!read) return null;
+    if ('error' in read) {
+      const { error } = read;
       const type = errorTypes[String(error['code'])] ?? errorTypes[String(error['type'])] ?? 'api_error';
       const message = String(error['message'] ?? 'upstream error');
       return this.#emit('error', { error: { type, message }, request_id: null });
     }
+    const { chunk } = read;
     let out = this.#start(chunk);
     const usage = readChatUsage(chunk['usage']);
     if (usage) this.usage = usage;

@@ -3,6 +3,7 @@ import type { GatewayError } from '../../errors/index.ts';
 import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
 import { obj } from '../json-fields.ts';
+import { readChatChunk } from '../openai-chat/read-chunk.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { chatErrorToGemini, renderGeminiStreamError } from './error.ts';
 import {
@@ -79,20 +80,13 @@ export class ChatToGeminiStream implements StreamMeter {
   }
 
   observe(event: SseEvent): string | null {
-    if (event.data === '[DONE]') {
-      this.completed = true;
-      return null;
+    const read = readChatChunk(event, this);
+    if (!read) return null;
+    if ('error' in read) {
+      const { error } = read;
+      return `data: ${JSON.stringify(chatErrorToGemini(error))}\n\n`;
     }
-    let chunk: Json;
-    try {
-      chunk = JSON.parse(event.data) as Json;
-    } catch {
-      return null;
-    }
-    if (chunk['error'] !== undefined) {
-      this.failed = true;
-      return `data: ${JSON.stringify(chatErrorToGemini(obj(chunk['error'])))}\n\n`;
-    }
+    const { chunk } = read;
     if (this.#id === undefined && typeof chunk['id'] === 'string') this.#id = chunk['id'];
     if (typeof chunk['model'] === 'string') this.#model = chunk['model'];
     const usage = readChatUsage(chunk['usage']);

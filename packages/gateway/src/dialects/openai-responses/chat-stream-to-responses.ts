@@ -2,6 +2,7 @@ import type { TokenUsage } from '../../billing/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
+import { readChatChunk } from '../openai-chat/read-chunk.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import {
   messageItem,
@@ -67,25 +68,17 @@ export class ChatToResponsesStream implements StreamMeter {
   }
 
   observe(event: SseEvent): string | null {
-    if (event.data === '[DONE]') {
-      this.completed = true;
-      return null;
-    }
-    let chunk: Json;
-    try {
-      chunk = JSON.parse(event.data) as Json;
-    } catch {
-      return null;
-    }
-    if (chunk['error'] !== undefined) {
-      this.failed = true;
-      const error = (chunk['error'] ?? {}) as Json;
+    const read = readChatChunk(event, this);
+    if (!read) return null;
+    if ('error' in read) {
+      const { error } = read;
       return this.#emit('error', {
         code: error['code'] ?? 'server_error',
         message: String(error['message'] ?? 'upstream error'),
         param: null,
       });
     }
+    const { chunk } = read;
     let out = this.#start(chunk);
     const usage = readChatUsage(chunk['usage']);
     if (usage) this.usage = usage;
