@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
-import { KeyAuthenticator } from './accounts/index.ts';
+import { AttemptThrottle, KeyAuthenticator } from './accounts/index.ts';
 import { warmTokenizer } from './billing/count-tokens.ts';
 import { releaseStaleHolds } from './billing/index.ts';
+import { SpendingAlerts } from './billing/spending-alerts.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { createAnthropicDialect } from './dialects/anthropic/proxy-dialect.ts';
@@ -9,11 +10,12 @@ import { createGeminiDialect } from './dialects/gemini/proxy-dialect.ts';
 import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
+import { logMailer, smtpMailer } from './notifications/mailer.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
 import { UpstreamRouter } from './routing/upstream-router.ts';
 import { buildApp } from './server/app.ts';
-import type { Services } from './server/services.ts';
+import type { ServiceLogger, Services } from './server/services.ts';
 import { UpstreamClient } from './upstream/http-client.ts';
 
 export interface RunningGateway {
@@ -24,6 +26,12 @@ export interface RunningGateway {
 
 /** A hold older than the longest possible request belongs to a crashed process. */
 const staleHoldMs = 60 * 60 * 1000;
+
+/** Until the HTTP app's logger replaces it: errors still reach stderr, routine events do not. */
+const quietLogger: ServiceLogger = {
+  info: () => undefined,
+  error: (object, message) => console.error(message, object),
+};
 
 export async function createServices(config: GatewayConfig, db?: Database): Promise<Services> {
   const database =
@@ -36,10 +44,20 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
   const health = redis
     ? new RedisHealthStore(redis, config.routing.breaker)
     : new MemoryHealthStore(config.routing.breaker);
-  return {
+  const keys = new KeyAuthenticator(database);
+  const services: Services = {
     config,
     db: database,
-    keys: new KeyAuthenticator(database),
+    keys,
+    logger: quietLogger,
+    // Spending alerts reach the log when no SMTP server is configured.
+    mailer: config.mail.smtpUrl
+      ? smtpMailer(config.mail.smtpUrl, config.mail.from)
+      : logMailer((mail) =>
+          services.logger.info({ to: mail.to, subject: mail.subject }, 'email (no SMTP configured)'),
+        ),
+    spendingAlerts: undefined as never,
+    throttle: new AttemptThrottle(database),
     rateLimiter: redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),
     upstream,
     health,
@@ -55,6 +73,14 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
       gemini: createGeminiDialect(),
     },
   };
+  services.spendingAlerts = new SpendingAlerts({
+    db: database,
+    mailer: services.mailer,
+    onKeyCapped: () => keys.invalidate(),
+    onError: (error) => services.logger.error({ err: error }, 'spending alert failed'),
+    publicUrl: config.publicUrl,
+  });
+  return services;
 }
 
 export async function startGateway(
@@ -64,6 +90,7 @@ export async function startGateway(
   const services = await createServices(config, options.db);
   await releaseStaleHolds(services.db, staleHoldMs);
   const app = buildApp(services, options.logger === undefined ? {} : { logger: options.logger });
+  if (options.logger !== false && config.server.logLevel !== 'silent') services.logger = app.log;
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   warmTokenizer();
   const sweep = setInterval(() => {
@@ -78,6 +105,8 @@ export async function startGateway(
     async close() {
       clearInterval(sweep);
       await app.close();
+      await services.spendingAlerts.settled();
+      services.mailer.close();
       await services.upstream.close();
       await services.closeShared();
       if (!options.db) await services.db.close();

@@ -15,6 +15,30 @@ export interface ApiKeyRecord {
   last_used_at: number | null;
   expires_at: number | null;
   revoked_at: number | null;
+  spending_limit_micro: number | null;
+  auto_disable: number;
+  disabled_at: number | null;
+  /** `manual`, or `spending_limit` (then only for `disabled_month`). */
+  disabled_reason: string | null;
+  disabled_month: string | null;
+}
+
+export type KeyState = 'active' | 'disabled' | 'capped' | 'revoked' | 'expired';
+
+/** Calendar month in UTC (`2026-11`): spending limits reset when it changes. */
+export function monthOf(at: number): string {
+  return new Date(at).toISOString().slice(0, 7);
+}
+
+export function keyState(
+  key: Pick<ApiKeyRecord, 'revoked_at' | 'expires_at' | 'disabled_reason' | 'disabled_month'>,
+  now = Date.now(),
+): KeyState {
+  if (key.revoked_at !== null) return 'revoked';
+  if (key.expires_at !== null && Number(key.expires_at) <= now) return 'expired';
+  if (key.disabled_reason === 'manual') return 'disabled';
+  if (key.disabled_reason === 'spending_limit' && key.disabled_month === monthOf(now)) return 'capped';
+  return 'active';
 }
 
 /** Keys carry 192 random bits, so a fast hash is safe; the secret itself is never stored. */
@@ -30,7 +54,13 @@ export function hashesEqual(a: string, b: string): boolean {
 
 export async function createApiKey(
   db: Database,
-  input: { userId: string; name: string; expiresAt?: number | null },
+  input: {
+    userId: string;
+    name: string;
+    expiresAt?: number | null;
+    spendingLimitMicro?: number | null;
+    autoDisable?: boolean;
+  },
 ): Promise<{ secret: string; record: ApiKeyRecord }> {
   const secret = keyPrefix + randomBytes(24).toString('base64url');
   const record: ApiKeyRecord = {
@@ -43,10 +73,15 @@ export async function createApiKey(
     last_used_at: null,
     expires_at: input.expiresAt ?? null,
     revoked_at: null,
+    spending_limit_micro: input.spendingLimitMicro ?? null,
+    auto_disable: input.autoDisable ? 1 : 0,
+    disabled_at: null,
+    disabled_reason: null,
+    disabled_month: null,
   };
   await db.run(
-    `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at, expires_at, spending_limit_micro, auto_disable)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       record.id,
       record.user_id,
@@ -55,6 +90,8 @@ export async function createApiKey(
       record.key_hash,
       record.created_at,
       record.expires_at,
+      record.spending_limit_micro,
+      record.auto_disable,
     ],
   );
   return { secret, record };
@@ -64,8 +101,8 @@ export function listApiKeys(db: Database, userId: string): Promise<ApiKeyRecord[
   return db.all<ApiKeyRecord>('SELECT * FROM api_keys WHERE user_id = ? ORDER BY created_at', [userId]);
 }
 
-/** Revokes a key of `userId` (another user's key is "not found", never "forbidden"). */
-export async function revokeApiKey(
+/** A key of `userId` by id or prefix; another user's key is "not found", never "forbidden". */
+export async function requireApiKey(
   db: Database,
   userId: string,
   keyIdOrPrefix: string,
@@ -75,11 +112,74 @@ export async function revokeApiKey(
     [userId, keyIdOrPrefix, keyIdOrPrefix],
   );
   if (!key) throw new GatewayError('not_found', { message: `No such API key: ${keyIdOrPrefix}` });
+  return key;
+}
+
+export async function revokeApiKey(
+  db: Database,
+  userId: string,
+  keyIdOrPrefix: string,
+): Promise<ApiKeyRecord> {
+  const key = await requireApiKey(db, userId, keyIdOrPrefix);
   await db.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [
     Date.now(),
     key.id,
   ]);
-  return key;
+  return requireApiKey(db, userId, key.id);
+}
+
+export interface ApiKeyChanges {
+  name?: string;
+  spendingLimitMicro?: number | null;
+  autoDisable?: boolean;
+  /** true disables by hand; false re-enables (also a key capped this month). */
+  disabled?: boolean;
+}
+
+export async function updateApiKey(
+  db: Database,
+  userId: string,
+  keyId: string,
+  changes: ApiKeyChanges,
+): Promise<ApiKeyRecord> {
+  const key = await requireApiKey(db, userId, keyId);
+  if (key.revoked_at !== null && changes.disabled === false) {
+    throw new GatewayError('invalid_request', {
+      message: 'A revoked key cannot be re-enabled; create a new one.',
+    });
+  }
+  const sets: string[] = [];
+  const params: (string | number | null)[] = [];
+  const set = (column: string, value: string | number | null) => {
+    sets.push(`${column} = ?`);
+    params.push(value);
+  };
+  if (changes.name !== undefined) set('name', changes.name);
+  if (changes.spendingLimitMicro !== undefined) set('spending_limit_micro', changes.spendingLimitMicro);
+  if (changes.autoDisable !== undefined) set('auto_disable', changes.autoDisable ? 1 : 0);
+  if (changes.disabled === true) {
+    set('disabled_at', Date.now());
+    set('disabled_reason', 'manual');
+    set('disabled_month', null);
+  } else if (changes.disabled === false) {
+    set('disabled_at', null);
+    set('disabled_reason', null);
+    set('disabled_month', null);
+  }
+  if (sets.length > 0)
+    await db.run(`UPDATE api_keys SET ${sets.join(', ')} WHERE id = ?`, [...params, key.id]);
+  return requireApiKey(db, userId, key.id);
+}
+
+/** At the hard cap with auto-disable on: the key stops until re-enabled or the month turns. */
+export async function capApiKey(db: Database, keyId: string, month: string): Promise<boolean> {
+  const { changes } = await db.run(
+    `UPDATE api_keys SET disabled_at = ?, disabled_reason = 'spending_limit', disabled_month = ?
+     WHERE id = ? AND auto_disable = 1 AND revoked_at IS NULL
+       AND (disabled_reason IS NULL OR (disabled_reason = 'spending_limit' AND disabled_month <> ?))`,
+    [Date.now(), month, keyId, month],
+  );
+  return changes > 0;
 }
 
 export function findApiKeyByHash(db: Database, keyHash: string): Promise<ApiKeyRecord | undefined> {

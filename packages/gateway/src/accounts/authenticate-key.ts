@@ -1,6 +1,6 @@
 import type { Database } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
-import { hashesEqual, hashKey, keyPrefix, touchApiKey } from './api-keys.ts';
+import { hashesEqual, hashKey, keyPrefix, keyState, touchApiKey } from './api-keys.ts';
 
 export interface AuthenticatedKey {
   keyId: string;
@@ -8,6 +8,8 @@ export interface AuthenticatedKey {
   userId: string;
   plan: string;
   rateLimitRpm: number | null;
+  /** Micro-credits per calendar month (UTC), or null for no cap. */
+  spendingLimitMicro: number | null;
 }
 
 interface KeyRow {
@@ -19,6 +21,9 @@ interface KeyRow {
   rate_limit_rpm: number | null;
   expires_at: number | null;
   revoked_at: number | null;
+  spending_limit_micro: number | null;
+  disabled_reason: string | null;
+  disabled_month: string | null;
 }
 
 interface CacheEntry {
@@ -63,10 +68,21 @@ export class KeyAuthenticator {
       throw new GatewayError('invalid_api_key', { message: 'Invalid API key.' });
     }
     const now = Date.now();
-    if (row.revoked_at !== null)
+    const state = keyState(row, now);
+    if (state === 'revoked')
       throw new GatewayError('invalid_api_key', { message: 'This API key has been revoked.' });
-    if (row.expires_at !== null && row.expires_at <= now) {
+    if (state === 'expired')
       throw new GatewayError('invalid_api_key', { message: 'This API key has expired.' });
+    if (state === 'disabled') {
+      throw new GatewayError('invalid_api_key', {
+        message: 'This API key is disabled. Re-enable it on /manage-api-keys.',
+      });
+    }
+    if (state === 'capped') {
+      throw new GatewayError('key_disabled', {
+        message:
+          'This API key was disabled on reaching its monthly spending limit. Re-enable it or raise the limit on /manage-api-keys; it resumes on the 1st of next month (UTC).',
+      });
     }
     this.#touch(row.id, now);
     return {
@@ -75,6 +91,7 @@ export class KeyAuthenticator {
       userId: row.user_id,
       plan: row.plan,
       rateLimitRpm: row.rate_limit_rpm,
+      spendingLimitMicro: row.spending_limit_micro === null ? null : Number(row.spending_limit_micro),
     };
   }
 
@@ -88,7 +105,8 @@ export class KeyAuthenticator {
     if (cached && Date.now() - cached.fetchedAt < this.#ttlMs) return cached.row;
     const row =
       (await this.#db.get<KeyRow>(
-        `SELECT k.id, k.name, k.key_hash, k.user_id, k.expires_at, k.revoked_at, u.plan, u.rate_limit_rpm
+        `SELECT k.id, k.name, k.key_hash, k.user_id, k.expires_at, k.revoked_at, k.spending_limit_micro,
+                k.disabled_reason, k.disabled_month, u.plan, u.rate_limit_rpm
          FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?`,
         [keyHash],
       )) ?? null;

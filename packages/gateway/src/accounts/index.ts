@@ -1,13 +1,37 @@
 export {
+  type ApiKeyChanges,
   type ApiKeyRecord,
+  capApiKey,
   createApiKey,
   findApiKeyByHash,
   hashKey,
+  type KeyState,
   keyPrefix,
+  keyState,
   listApiKeys,
+  monthOf,
+  requireApiKey,
   revokeApiKey,
+  updateApiKey,
 } from './api-keys.ts';
+export { AttemptThrottle, type ThrottleRule, throttleRules } from './attempt-throttle.ts';
 export { type AuthenticatedKey, KeyAuthenticator, type KeyAuthenticatorOptions } from './authenticate-key.ts';
+export {
+  checkCurrentPassword,
+  checkPasswordStrength,
+  hashPassword,
+  setPassword,
+  verifyLogin,
+  verifyPassword,
+} from './passwords.ts';
+export {
+  createSession,
+  deleteOtherSessions,
+  deleteSession,
+  findSession,
+  type Session,
+  sessionCookie,
+} from './sessions.ts';
 export {
   createUser,
   findUser,

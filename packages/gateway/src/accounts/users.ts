@@ -1,6 +1,7 @@
 import type { Database } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { newId } from '../ids.ts';
+import { checkPasswordStrength, hashPassword } from './passwords.ts';
 
 export interface User {
   id: string;
@@ -14,7 +15,11 @@ export interface User {
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export async function createUser(db: Database, input: { email: string; plan?: string }): Promise<User> {
+export async function createUser(
+  db: Database,
+  input: { email: string; plan?: string; password?: string },
+): Promise<User> {
+  if (input.password !== undefined) checkPasswordStrength(input.password);
   const email = input.email.trim().toLowerCase();
   if (!emailPattern.test(email)) {
     throw new GatewayError('invalid_request', { message: `Not a valid email address: ${input.email}` });
@@ -31,21 +36,25 @@ export async function createUser(db: Database, input: { email: string; plan?: st
     held_micro: 0,
     created_at: Date.now(),
   };
-  await db.run('INSERT INTO users (id, email, plan, created_at) VALUES (?, ?, ?, ?)', [
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  await db.run('INSERT INTO users (id, email, plan, created_at, password_hash) VALUES (?, ?, ?, ?, ?)', [
     user.id,
     user.email,
     user.plan,
     user.created_at,
+    passwordHash,
   ]);
   return user;
 }
 
+const userColumns = 'id, email, plan, rate_limit_rpm, balance_micro, held_micro, created_at';
+
 export function findUserByEmail(db: Database, email: string): Promise<User | undefined> {
-  return db.get<User>('SELECT * FROM users WHERE email = ?', [email.trim().toLowerCase()]);
+  return db.get<User>(`SELECT ${userColumns} FROM users WHERE email = ?`, [email.trim().toLowerCase()]);
 }
 
 export function findUser(db: Database, id: string): Promise<User | undefined> {
-  return db.get<User>('SELECT * FROM users WHERE id = ?', [id]);
+  return db.get<User>(`SELECT ${userColumns} FROM users WHERE id = ?`, [id]);
 }
 
 /** Accepts a user id or an email; throws a clear error when neither matches. */
@@ -64,5 +73,5 @@ export async function setUserPlan(db: Database, userId: string, plan: string): P
 }
 
 export function listUsers(db: Database): Promise<User[]> {
-  return db.all<User>('SELECT * FROM users ORDER BY created_at');
+  return db.all<User>(`SELECT ${userColumns} FROM users ORDER BY created_at`);
 }

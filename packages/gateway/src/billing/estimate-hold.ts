@@ -19,6 +19,8 @@ export interface HoldPlanInput {
   requestedOutputTokens: number | undefined;
   choices: number;
   availableMicro: number;
+  /** The error when the request does not fit (default: 402 insufficient credits), e.g. a key's cap. */
+  refusal?: () => GatewayError;
 }
 
 /**
@@ -45,6 +47,7 @@ export function planHold(input: HoldPlanInput): HoldPlan {
       ? perChoiceOutput
       : Math.floor(((input.availableMicro - inputMicro) * 1_000_000) / outputRate / choices);
   if (affordable < 1 || input.requestedOutputTokens !== undefined) {
+    if (input.refusal) throw input.refusal();
     throw new GatewayError('insufficient_credits', {
       message:
         affordable < 1

@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { newId } from '../ids.ts';
+import { type KeyBudgetRef, reserveKeyBudget, settleKeyBudget } from './key-budget.ts';
 import { formatCredits } from './money.ts';
 
 export type LedgerKind = 'grant' | 'charge' | 'redeem' | 'refund' | 'adjustment';
@@ -21,10 +22,12 @@ export interface Hold {
   id: string;
   userId: string;
   amountMicro: number;
+  /** Set when the hold also reserved a key's monthly budget. */
+  keyBudget?: { keyId: string; month: string } | undefined;
 }
 
 /** Every balance change is one ledger row written in the same transaction as the balance. */
-async function appendEntry(
+export async function appendEntry(
   tx: Queryable,
   entry: {
     userId: string;
@@ -92,6 +95,8 @@ export interface PlaceHoldInput {
   amountMicro: number;
   /** The endpoint's minimum balance: available credit must reach it before anything is held. */
   minimumMicro: number;
+  /** The key's monthly cap, reserved in the same transaction. */
+  keyBudget?: KeyBudgetRef | undefined;
 }
 
 /**
@@ -117,10 +122,17 @@ export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Ho
         message: `Insufficient credits: ${formatCredits(available)} available, this request needs at least ${formatCredits(required)}. Top up to continue.`,
       });
     }
-    const hold: Hold = { id: newId('hld'), userId: input.userId, amountMicro: amount };
+    const budget = input.keyBudget;
+    if (budget) await reserveKeyBudget(tx, budget, amount);
+    const hold: Hold = {
+      id: newId('hld'),
+      userId: input.userId,
+      amountMicro: amount,
+      keyBudget: budget && { keyId: budget.keyId, month: budget.month },
+    };
     await tx.run(
-      "INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",
-      [hold.id, input.userId, input.keyId, input.requestId, amount, Date.now()],
+      "INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at, key_month) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
+      [hold.id, input.userId, input.keyId, input.requestId, amount, Date.now(), budget?.month ?? null],
     );
     return hold;
   });
@@ -134,18 +146,28 @@ export interface Settlement {
   alsoWrite?: (tx: Queryable) => Promise<void>;
 }
 
+export interface SettleOutcome {
+  chargedMicro: number;
+  /** The key's month-to-date spend after this charge, when the hold reserved its budget. */
+  keySpentMicro: number | null;
+}
+
 /**
  * Closes a hold exactly once: charges the metered cost (0 for a failed call) and
- * releases the rest. A second settle of the same hold is a no-op returning false.
+ * releases the rest. A second settle of the same hold is a no-op returning null.
  */
-export async function settleHold(db: Database, hold: Hold, settlement: Settlement): Promise<boolean> {
+export async function settleHold(
+  db: Database,
+  hold: Hold,
+  settlement: Settlement,
+): Promise<SettleOutcome | null> {
   const charge = Math.max(0, Math.ceil(settlement.chargeMicro));
   return db.transaction(async (tx) => {
     const { changes } = await tx.run(
       "UPDATE holds SET status = ?, charged_micro = ?, closed_at = ? WHERE id = ? AND status = 'open'",
       [charge > 0 ? 'settled' : 'released', charge, Date.now(), hold.id],
     );
-    if (changes === 0) return false;
+    if (changes === 0) return null;
     if (charge > 0) {
       await appendEntry(
         tx,
@@ -165,23 +187,38 @@ export async function settleHold(db: Database, hold: Hold, settlement: Settlemen
         hold.userId,
       ]);
     }
+    const budget = hold.keyBudget;
+    const keySpentMicro = budget
+      ? await settleKeyBudget(tx, budget.keyId, budget.month, hold.amountMicro, charge)
+      : null;
     await settlement.alsoWrite?.(tx);
-    return true;
+    return { chargedMicro: charge, keySpentMicro };
   });
 }
 
 /** After a crash, holds of requests that can no longer finish are released (never charged twice). */
 export async function releaseStaleHolds(db: Database, olderThanMs: number): Promise<number> {
   const cutoff = Date.now() - olderThanMs;
-  const stale = await db.all<{ id: string; user_id: string; amount_micro: number }>(
-    "SELECT id, user_id, amount_micro FROM holds WHERE status = 'open' AND created_at < ?",
+  const stale = await db.all<{
+    id: string;
+    user_id: string;
+    key_id: string | null;
+    key_month: string | null;
+    amount_micro: number;
+  }>(
+    "SELECT id, user_id, key_id, key_month, amount_micro FROM holds WHERE status = 'open' AND created_at < ?",
     [cutoff],
   );
   let released = 0;
   for (const row of stale) {
     const closed = await settleHold(
       db,
-      { id: row.id, userId: row.user_id, amountMicro: Number(row.amount_micro) },
+      {
+        id: row.id,
+        userId: row.user_id,
+        amountMicro: Number(row.amount_micro),
+        keyBudget: row.key_id && row.key_month ? { keyId: row.key_id, month: row.key_month } : undefined,
+      },
       { chargeMicro: 0, description: 'stale hold released', requestId: '' },
     );
     if (closed) released++;

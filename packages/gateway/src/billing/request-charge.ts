@@ -1,6 +1,8 @@
 import type { Database } from '../db/index.ts';
 import { insertAttempts, insertRequestLog, type RequestLogEntry } from '../usage/index.ts';
+import type { KeyBudgetRef } from './key-budget.ts';
 import { type Hold, placeHold, settleHold } from './ledger.ts';
+import type { SpendingAlerts } from './spending-alerts.ts';
 import { type TokenPrice, type TokenUsage, tokenCost } from './token-cost.ts';
 
 export interface ChargeContext {
@@ -9,6 +11,12 @@ export interface ChargeContext {
   keyId: string;
   endpoint: string;
   startedAt: number;
+}
+
+/** A capped key's budget for this request, and who to tell when it runs low. */
+export interface KeyBudget {
+  ref: KeyBudgetRef;
+  alerts: SpendingAlerts;
 }
 
 export type ChargeOutcome = Omit<
@@ -24,28 +32,38 @@ export class RequestCharge {
   readonly #db: Database;
   readonly #hold: Hold;
   readonly #context: ChargeContext;
+  readonly #budget: KeyBudget | undefined;
   #settled = false;
 
-  private constructor(db: Database, hold: Hold, context: ChargeContext) {
+  private constructor(db: Database, hold: Hold, context: ChargeContext, budget: KeyBudget | undefined) {
     this.#db = db;
     this.#hold = hold;
     this.#context = context;
+    this.#budget = budget;
   }
 
+  /** Holds `amountMicro` of the user's credit and, when the key has a cap, of its month's budget. */
   static async hold(
     db: Database,
     context: ChargeContext,
-    amountMicro: number,
-    minimumMicro: number,
+    amounts: { amountMicro: number; minimumMicro: number },
+    budget?: KeyBudget,
   ): Promise<RequestCharge> {
-    const hold = await placeHold(db, {
-      userId: context.userId,
-      keyId: context.keyId,
-      requestId: context.requestId,
-      amountMicro,
-      minimumMicro,
-    });
-    return new RequestCharge(db, hold, context);
+    try {
+      const hold = await placeHold(db, {
+        userId: context.userId,
+        keyId: context.keyId,
+        requestId: context.requestId,
+        ...amounts,
+        keyBudget: budget?.ref,
+      });
+      return new RequestCharge(db, hold, context, budget);
+    } catch (error) {
+      if (budget && (error as { code?: string }).code === 'spending_limit_exceeded') {
+        budget.alerts.refused(budget.ref.keyId, budget.ref.month, budget.ref.limitMicro);
+      }
+      throw error;
+    }
   }
 
   get context(): Readonly<ChargeContext> {
@@ -67,7 +85,7 @@ export class RequestCharge {
     this.#settled = true;
     const costMicro = usage ? tokenCost(price, usage) : 0;
     const { requestId, userId, keyId, endpoint, startedAt } = this.#context;
-    await settleHold(this.#db, this.#hold, {
+    const settled = await settleHold(this.#db, this.#hold, {
       chargeMicro: costMicro,
       requestId,
       description: `${endpoint} ${outcome.model ?? ''}`.trim(),
@@ -84,6 +102,15 @@ export class RequestCharge {
         await insertAttempts(tx, requestId, attempts);
       },
     });
+    const budget = this.#budget;
+    if (budget && settled?.keySpentMicro != null && settled.chargedMicro > 0) {
+      budget.alerts.afterCharge(
+        budget.ref.keyId,
+        budget.ref.month,
+        settled.keySpentMicro,
+        budget.ref.limitMicro,
+      );
+    }
     return costMicro;
   }
 }

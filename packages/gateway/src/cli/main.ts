@@ -2,14 +2,17 @@ import { parseArgs } from 'node:util';
 import {
   createApiKey,
   createUser,
+  keyState,
   listApiKeys,
   listUsers,
   requireUser,
   revokeApiKey,
+  setPassword,
   setUserPlan,
   setUserRateLimit,
 } from '../accounts/index.ts';
 import { creditsToMicro, formatCredits, getBalance, grantCredits, listLedger } from '../billing/index.ts';
+import { createRedeemCodes } from '../billing/redeem-codes.ts';
 import { ConfigError, type GatewayConfig, loadConfig } from '../config/index.ts';
 import { type Database, openDatabase } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
@@ -20,14 +23,17 @@ import { printTable } from './print-table.ts';
 const usage = `hypereal — self-hosted AI API gateway
 
   hypereal serve [--config FILE]                       start the gateway (default :8080, SQLite under ./data)
-  hypereal users create --email E [--plan P]           create a user
+  hypereal users create --email E [--plan P] [--password P]   create a user (dashboard sign-in with a password)
+  hypereal users set-password --user U --password P    (or $HYPEREAL_PASSWORD instead of --password)
   hypereal users list
   hypereal users set-limit --user U --rpm N            per-user requests/minute (--rpm 0 clears it)
   hypereal users set-plan --user U --plan P
   hypereal credits grant --user U --credits N [--note T]
   hypereal credits balance --user U
   hypereal credits ledger --user U [--limit N]
-  hypereal keys create --user U [--name N]             prints the ck_ key once
+  hypereal keys create --user U [--name N] [--spending-limit CREDITS] [--auto-disable]
+                                                       prints the ck_ key once; limit is per calendar month
+  hypereal codes create --credits N [--count M] [--note T]   redeemable top-up codes (≥ 200 credits), printed once
   hypereal keys list --user U
   hypereal keys revoke --user U --key ID|PREFIX
   hypereal logs --user U [--limit N]                   recent requests
@@ -49,6 +55,10 @@ const { values, positionals } = parseArgs({
     name: { type: 'string' },
     key: { type: 'string' },
     limit: { type: 'string' },
+    password: { type: 'string' },
+    count: { type: 'string' },
+    'spending-limit': { type: 'string' },
+    'auto-disable': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -122,9 +132,11 @@ async function run(): Promise<void> {
   await withDb(config, async (db) => {
     switch (route) {
       case 'users create': {
+        const password = values.password ?? process.env['HYPEREAL_PASSWORD'];
         const user = await createUser(db, {
           email: required('email'),
           ...(values.plan ? { plan: values.plan } : {}),
+          ...(password ? { password } : {}),
         });
         console.log(`created user ${user.email} (${user.id})`);
         return;
@@ -146,6 +158,26 @@ async function run(): Promise<void> {
         await setUserRateLimit(db, user.id, rpm > 0 ? Math.floor(rpm) : null);
         console.log(
           rpm > 0 ? `${user.email}: ${Math.floor(rpm)} requests/minute` : `${user.email}: plan default`,
+        );
+        return;
+      }
+      case 'users set-password': {
+        const user = await requireUser(db, required('user'));
+        const password = values.password ?? process.env['HYPEREAL_PASSWORD'];
+        if (!password) throw new UsageError('missing --password (or $HYPEREAL_PASSWORD)');
+        await setPassword(db, user.id, password);
+        console.log(`${user.email}: password set`);
+        return;
+      }
+      case 'codes create': {
+        const codes = await createRedeemCodes(db, {
+          amountMicro: creditsToMicro(numberOption('credits')),
+          count: Math.floor(numberOption('count', 1)),
+          ...(values.note ? { note: values.note } : {}),
+        });
+        for (const code of codes) console.log(code);
+        console.error(
+          `${codes.length} code(s) worth ${values.credits} credits each: hand them out now, they are not shown again`,
         );
         return;
       }
@@ -191,9 +223,12 @@ async function run(): Promise<void> {
       }
       case 'keys create': {
         const user = await requireUser(db, required('user'));
+        const limit = values['spending-limit'];
         const { secret, record } = await createApiKey(db, {
           userId: user.id,
           name: values.name ?? 'default',
+          spendingLimitMicro: limit === undefined ? null : creditsToMicro(numberOption('spending-limit')),
+          autoDisable: values['auto-disable'] ?? false,
         });
         console.log(secret);
         console.error(
@@ -210,7 +245,8 @@ async function run(): Promise<void> {
             prefix: `${k.prefix}…`,
             created: new Date(Number(k.created_at)).toISOString(),
             last_used: k.last_used_at ? new Date(Number(k.last_used_at)).toISOString() : '',
-            state: k.revoked_at ? 'revoked' : 'active',
+            limit: k.spending_limit_micro === null ? '' : formatCredits(Number(k.spending_limit_micro)),
+            state: keyState(k),
           })),
         );
         return;

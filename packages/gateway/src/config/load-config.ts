@@ -28,6 +28,9 @@ export interface GatewayConfig {
   metricsToken: string | undefined;
   /** redis://… shares breaker state (and, later, limits) across replicas; unset keeps it in memory. */
   redisUrl: string | undefined;
+  /** Spending alerts go out through this SMTP server; unset logs them instead. */
+  mail: { smtpUrl: string | undefined; from: string };
+  publicUrl: string | undefined;
   providers: ReadonlyMap<string, Provider>;
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
@@ -115,6 +118,11 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     },
     redisUrl: env['REDIS_URL'] || file.redis?.url || undefined,
     metricsToken: env['HYPEREAL_METRICS_TOKEN'] || file.metrics?.token || undefined,
+    mail: {
+      smtpUrl: env['SMTP_URL'] || interpolate(file.mail?.smtpUrl, env) || undefined,
+      from: env['HYPEREAL_MAIL_FROM'] || file.mail?.from || 'Hypereal <no-reply@hypereal.localhost>',
+    },
+    publicUrl: env['HYPEREAL_PUBLIC_URL'] || file.publicUrl || undefined,
     providers,
     catalog: new Catalog(
       models,

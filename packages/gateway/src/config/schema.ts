@@ -130,6 +130,13 @@ export const configSchema = z
       .object({ token: z.string().min(16).optional() })
       .strict()
       .optional(),
+    /** Outgoing mail (spending alerts): an SMTP URL such as smtp://user:pass@host:587. */
+    mail: z
+      .object({ smtpUrl: z.string().optional(), from: z.string().min(3).optional() })
+      .strict()
+      .optional(),
+    /** Where users reach the gateway, for links in emails and Secure cookies behind HTTPS. */
+    publicUrl: z.url().optional(),
   })
   .strict();
 

@@ -110,6 +110,57 @@ CREATE TABLE request_attempts (
     name: 'request log: which catalog rule resolved the model',
     sql: `ALTER TABLE request_logs ADD COLUMN model_rule TEXT`,
   },
+  {
+    version: 5,
+    name: 'passwords, sessions, sign-in throttle, key spending limits, redeem codes, usage indexes',
+    sql: `
+ALTER TABLE users ADD COLUMN password_hash TEXT;
+ALTER TABLE api_keys ADD COLUMN spending_limit_micro BIGINT;
+ALTER TABLE api_keys ADD COLUMN auto_disable INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN disabled_at BIGINT;
+ALTER TABLE api_keys ADD COLUMN disabled_reason TEXT;
+ALTER TABLE api_keys ADD COLUMN disabled_month TEXT;
+ALTER TABLE holds ADD COLUMN key_month TEXT;
+CREATE TABLE key_budgets (
+  key_id TEXT NOT NULL,
+  month TEXT NOT NULL,
+  spent_micro BIGINT NOT NULL DEFAULT 0,
+  held_micro BIGINT NOT NULL DEFAULT 0,
+  alerted_80 INTEGER NOT NULL DEFAULT 0,
+  alerted_100 INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (key_id, month),
+  CHECK (held_micro >= 0)
+);
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  csrf_token TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE TABLE auth_failures (
+  id TEXT PRIMARY KEY,
+  scope TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX auth_failures_subject ON auth_failures (scope, subject, created_at);
+CREATE TABLE redeem_codes (
+  id TEXT PRIMARY KEY,
+  code_hash TEXT NOT NULL UNIQUE,
+  amount_micro BIGINT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT,
+  redeemed_by TEXT,
+  redeemed_at BIGINT
+);
+CREATE INDEX request_logs_user_cost ON request_logs (user_id, cost_micro);
+CREATE INDEX request_logs_user_time_model_cost ON request_logs (user_id, created_at, model, cost_micro)
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

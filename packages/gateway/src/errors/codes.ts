@@ -15,10 +15,28 @@ export const errorCodes = {
   missing_api_key: { status: 401, type: 'authentication_error', message: 'Missing API key.' },
   invalid_api_key: { status: 401, type: 'authentication_error', message: 'Invalid API key.' },
   insufficient_credits: { status: 402, type: 'insufficient_credits', message: 'Insufficient credits.' },
+  not_signed_in: { status: 401, type: 'authentication_error', message: 'Sign in first.' },
+  invalid_credentials: { status: 401, type: 'authentication_error', message: 'Wrong email or password.' },
   forbidden: { status: 403, type: 'permission_error', message: 'Forbidden.' },
+  csrf_failed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'Missing or wrong x-csrf-token header for this session.',
+  },
+  key_disabled: { status: 403, type: 'permission_error', message: 'This API key is disabled.' },
+  spending_limit_exceeded: {
+    status: 403,
+    type: 'permission_error',
+    message: "This request would exceed the API key's monthly spending limit.",
+  },
   not_found: { status: 404, type: 'not_found_error', message: 'Not found.' },
   payload_too_large: { status: 413, type: 'invalid_request_error', message: 'Request body is too large.' },
   rate_limited: { status: 429, type: 'rate_limit_error', message: 'Rate limit exceeded.' },
+  too_many_attempts: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Too many failed attempts; try again later.',
+  },
   upstream_rate_limited: {
     status: 429,
     type: 'rate_limit_error',

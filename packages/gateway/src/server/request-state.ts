@@ -1,4 +1,4 @@
-import type { AuthenticatedKey } from '../accounts/index.ts';
+import type { AuthenticatedKey, Session } from '../accounts/index.ts';
 
 /** The little a request carries between hooks: who called, and whether it is already logged. */
 export interface RequestState {
@@ -6,6 +6,8 @@ export interface RequestState {
   startedAt: number;
   endpoint: string;
   principal: AuthenticatedKey | null;
+  /** The signed-in dashboard user (account API only). */
+  session: Session | null;
   model: string | null;
   /** Set once a hold exists: from then on the charge path writes the log row. */
   logged: boolean;

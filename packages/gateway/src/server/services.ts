@@ -1,7 +1,9 @@
-import type { KeyAuthenticator } from '../accounts/index.ts';
+import type { AttemptThrottle, KeyAuthenticator } from '../accounts/index.ts';
+import type { SpendingAlerts } from '../billing/spending-alerts.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { Mailer } from '../notifications/mailer.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { WireDialect } from '../providers/index.ts';
 import type { ProxyDialect } from '../proxy/proxy-dialect.ts';
@@ -10,6 +12,12 @@ import type { UpstreamRouter } from '../routing/upstream-router.ts';
 import type { UpstreamClient } from '../upstream/http-client.ts';
 
 /** What the routes need, built once at startup and passed explicitly. */
+/** The slice of the app logger that background work (alerts, sweeps) writes to. */
+export interface ServiceLogger {
+  info(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
 export interface Services {
   config: GatewayConfig;
   db: Database;
@@ -19,6 +27,11 @@ export interface Services {
   router: UpstreamRouter;
   health: HealthStore;
   metrics: GatewayMetrics;
+  spendingAlerts: SpendingAlerts;
+  mailer: Mailer;
+  throttle: AttemptThrottle;
+  /** Replaced by the HTTP app's logger once it exists. */
+  logger: ServiceLogger;
   /** Closes connections shared with other replicas (Redis). */
   closeShared(): Promise<void>;
   /** One codec per client wire format (the Anthropic one remembers thinking signers). */

@@ -91,10 +91,10 @@ describe.each(engines)('store on %s', (engine) => {
           createdAt: Date.now(),
         }),
     });
-    expect(settled).toBe(true);
+    expect(settled).toEqual({ chargedMicro: 1_234_567, keySpentMicro: null });
     expect(
       await settleHold(db, hold, { chargeMicro: 1_234_567, requestId: 'r1', description: 'again' }),
-    ).toBe(false);
+    ).toBeNull();
     expect(await balanced(user.id)).toBe(500_000_000 - 1_234_567);
     expect((await getBalance(db, user.id)).heldMicro).toBe(0);
     const logs = await listRequestLogs(db, user.id);

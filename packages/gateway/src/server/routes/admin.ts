@@ -7,32 +7,38 @@ import {
   listApiKeys,
   requireUser,
   revokeApiKey,
+  setPassword,
   setUserRateLimit,
 } from '../../accounts/index.ts';
 import { creditsToMicro, formatCredits, getBalance, grantCredits } from '../../billing/index.ts';
+import { createRedeemCodes } from '../../billing/redeem-codes.ts';
 import { GatewayError } from '../../errors/index.ts';
 import type { Services } from '../services.ts';
+import { validateBody } from '../validate-body.ts';
 
-const createUserSchema = z.object({ email: z.string().min(3), plan: z.string().min(1).optional() }).strict();
+const createUserSchema = z
+  .object({ email: z.string().min(3), plan: z.string().min(1).optional(), password: z.string().optional() })
+  .strict();
+const passwordSchema = z.object({ password: z.string() }).strict();
+const codesSchema = z
+  .object({
+    credits: z.number().positive(),
+    count: z.number().int().min(1).max(1000).default(1),
+    note: z.string().max(200).optional(),
+    expiresAt: z.number().int().positive().nullable().optional(),
+  })
+  .strict();
 const grantSchema = z
   .object({ credits: z.number().refine((value) => value !== 0), note: z.string().optional() })
   .strict();
-const createKeySchema = z.object({ name: z.string().min(1).max(100).default('default') }).strict();
+const createKeySchema = z
+  .object({
+    name: z.string().min(1).max(100).default('default'),
+    spendingLimit: z.number().positive().nullable().optional(),
+    autoDisable: z.boolean().optional(),
+  })
+  .strict();
 const rateLimitSchema = z.object({ rpm: z.number().int().positive().nullable() }).strict();
-
-function parse<T>(schema: z.ZodType<T>, request: FastifyRequest): T {
-  const body = (request.body as { json?: unknown } | undefined)?.json ?? {};
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const param = issue.path.map(String).join('.') || null;
-    throw new GatewayError('invalid_request', {
-      param,
-      message: `Invalid field ${param ?? 'body'}: ${issue.message}`,
-    });
-  }
-  return result.data;
-}
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -74,14 +80,18 @@ export function registerAdminRoutes(
       decodeURIComponent((request.params as { user: string }).user);
 
     admin.post('/admin/users', async (request, reply) => {
-      const input = parse(createUserSchema, request);
-      const user = await createUser(db, { email: input.email, ...(input.plan ? { plan: input.plan } : {}) });
+      const input = validateBody(createUserSchema, request);
+      const user = await createUser(db, {
+        email: input.email,
+        ...(input.plan ? { plan: input.plan } : {}),
+        ...(input.password !== undefined ? { password: input.password } : {}),
+      });
       reply.code(201);
       return userView(user.id);
     });
     admin.get('/admin/users/:user', async (request) => userView(userParam(request)));
     admin.post('/admin/users/:user/credits', async (request) => {
-      const input = parse(grantSchema, request);
+      const input = validateBody(grantSchema, request);
       const user = await requireUser(db, userParam(request));
       const entry = await grantCredits(
         db,
@@ -91,17 +101,39 @@ export function registerAdminRoutes(
       );
       return { ledgerEntryId: entry.id, balanceCredits: formatCredits(entry.balance_after_micro) };
     });
+    admin.put('/admin/users/:user/password', async (request, reply) => {
+      const input = validateBody(passwordSchema, request);
+      const user = await requireUser(db, userParam(request));
+      await setPassword(db, user.id, input.password);
+      reply.code(204).send();
+    });
+    admin.post('/admin/redeem-codes', async (request, reply) => {
+      const input = validateBody(codesSchema, request);
+      const codes = await createRedeemCodes(db, {
+        amountMicro: creditsToMicro(input.credits),
+        count: input.count,
+        ...(input.note ? { note: input.note } : {}),
+        expiresAt: input.expiresAt ?? null,
+      });
+      reply.code(201).header('cache-control', 'no-store');
+      return { credits: input.credits, codes };
+    });
     admin.put('/admin/users/:user/rate-limit', async (request) => {
-      const input = parse(rateLimitSchema, request);
+      const input = validateBody(rateLimitSchema, request);
       const user = await requireUser(db, userParam(request));
       await setUserRateLimit(db, user.id, input.rpm);
       keys.invalidate();
       return userView(user.id);
     });
     admin.post('/admin/users/:user/keys', async (request, reply) => {
-      const input = parse(createKeySchema, request);
+      const input = validateBody(createKeySchema, request);
       const user = await requireUser(db, userParam(request));
-      const { secret, record } = await createApiKey(db, { userId: user.id, name: input.name });
+      const { secret, record } = await createApiKey(db, {
+        userId: user.id,
+        name: input.name,
+        spendingLimitMicro: input.spendingLimit ? creditsToMicro(input.spendingLimit) : null,
+        autoDisable: input.autoDisable ?? false,
+      });
       reply.code(201);
       return { id: record.id, name: record.name, prefix: record.prefix, key: secret };
     });

@@ -1,0 +1,86 @@
+import type { Queryable } from '../db/index.ts';
+import { GatewayError } from '../errors/index.ts';
+import { formatCredits } from './money.ts';
+
+/** A key's monthly cap, as the hold sees it. */
+export interface KeyBudgetRef {
+  keyId: string;
+  /** `YYYY-MM` (UTC) the spend counts toward. */
+  month: string;
+  limitMicro: number;
+}
+
+export interface KeyMonthSpend {
+  spentMicro: number;
+  heldMicro: number;
+}
+
+export async function keyMonthSpend(db: Queryable, keyId: string, month: string): Promise<KeyMonthSpend> {
+  const row = await db.get<{ spent_micro: number; held_micro: number }>(
+    'SELECT spent_micro, held_micro FROM key_budgets WHERE key_id = ? AND month = ?',
+    [keyId, month],
+  );
+  return { spentMicro: Number(row?.spent_micro ?? 0), heldMicro: Number(row?.held_micro ?? 0) };
+}
+
+/** Month-to-date spend of many keys at once (the key list). */
+export async function keysMonthSpend(
+  db: Queryable,
+  keyIds: readonly string[],
+  month: string,
+): Promise<Map<string, number>> {
+  if (keyIds.length === 0) return new Map();
+  const rows = await db.all<{ key_id: string; spent_micro: number }>(
+    `SELECT key_id, spent_micro FROM key_budgets WHERE month = ? AND key_id IN (${keyIds.map(() => '?').join(', ')})`,
+    [month, ...keyIds],
+  );
+  return new Map(rows.map((row) => [row.key_id, Number(row.spent_micro)]));
+}
+
+export function capExceeded(limitMicro: number, remainingMicro: number, heldMicro: number): GatewayError {
+  const inFlight = heldMicro > 0 ? `, ${formatCredits(heldMicro)} more held by requests in flight` : '';
+  return new GatewayError('spending_limit_exceeded', {
+    message: `This request would exceed the API key's monthly spending limit of ${formatCredits(limitMicro)} credits (${formatCredits(Math.max(0, remainingMicro))} left this month${inFlight}). Raise the limit on /manage-api-keys or wait for the 1st of next month (UTC).`,
+  });
+}
+
+/**
+ * Reserves `amountMicro` of the key's month, in the caller's transaction. Like the
+ * balance hold, the conditional UPDATE is what makes the cap hard under concurrency.
+ */
+export async function reserveKeyBudget(
+  tx: Queryable,
+  budget: KeyBudgetRef,
+  amountMicro: number,
+): Promise<void> {
+  await tx.run('INSERT INTO key_budgets (key_id, month) VALUES (?, ?) ON CONFLICT DO NOTHING', [
+    budget.keyId,
+    budget.month,
+  ]);
+  const { changes } = await tx.run(
+    'UPDATE key_budgets SET held_micro = held_micro + ? WHERE key_id = ? AND month = ? AND spent_micro + held_micro + ? <= ?',
+    [amountMicro, budget.keyId, budget.month, amountMicro, budget.limitMicro],
+  );
+  if (changes > 0) return;
+  const spend = await keyMonthSpend(tx, budget.keyId, budget.month);
+  throw capExceeded(
+    budget.limitMicro,
+    budget.limitMicro - spend.spentMicro - spend.heldMicro,
+    spend.heldMicro,
+  );
+}
+
+/** Moves a settled hold from held to spent; returns the key's month-to-date spend. */
+export async function settleKeyBudget(
+  tx: Queryable,
+  keyId: string,
+  month: string,
+  heldMicro: number,
+  chargedMicro: number,
+): Promise<number> {
+  const row = await tx.get<{ spent_micro: number }>(
+    'UPDATE key_budgets SET held_micro = held_micro - ?, spent_micro = spent_micro + ? WHERE key_id = ? AND month = ? RETURNING spent_micro',
+    [heldMicro, chargedMicro, keyId, month],
+  );
+  return Number(row?.spent_micro ?? 0);
+}

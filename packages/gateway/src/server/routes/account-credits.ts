@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { throttleRules } from '../../accounts/index.ts';
+import { getBalance, microToCredits } from '../../billing/index.ts';
+import { redeemCode } from '../../billing/redeem-codes.ts';
+import type { Services } from '../services.ts';
+import { validate, validateBody } from '../validate-body.ts';
+
+const ledgerQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.string().max(64).optional(),
+});
+const redeemSchema = z.object({ code: z.string().trim().min(4).max(64) }).strict();
+
+interface LedgerRow {
+  id: string;
+  amount_micro: number;
+  balance_after_micro: number;
+  kind: string;
+  description: string;
+  request_id: string | null;
+  created_at: number;
+}
+
+/** Balance, ledger history and code redemption of the signed-in user. */
+export function registerCreditRoutes(app: FastifyInstance, services: Services): void {
+  const { db, throttle } = services;
+  const userOf = (request: FastifyRequest) => request.hypereal.session!.userId;
+
+  app.get('/api/credits', async (request) => {
+    const balance = await getBalance(db, userOf(request));
+    return {
+      balance: microToCredits(balance.balanceMicro),
+      held: microToCredits(balance.heldMicro),
+      available: microToCredits(balance.availableMicro),
+    };
+  });
+  app.get('/api/credits/ledger', async (request) => {
+    const query = validate(ledgerQuery, request.query);
+    // Ledger ids are time-ordered, so "before <id>" pages backwards without an offset.
+    const rows = await db.all<LedgerRow>(
+      `SELECT id, amount_micro, balance_after_micro, kind, description, request_id, created_at FROM ledger_entries
+       WHERE user_id = ?${query.before ? ' AND id < ?' : ''} ORDER BY id DESC LIMIT ?`,
+      [userOf(request), ...(query.before ? [query.before] : []), query.limit + 1],
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      data: page.map((row) => ({
+        id: row.id,
+        amount: microToCredits(Number(row.amount_micro)),
+        balanceAfter: microToCredits(Number(row.balance_after_micro)),
+        kind: row.kind,
+        description: row.description,
+        requestId: row.request_id,
+        createdAt: Number(row.created_at),
+      })),
+      nextBefore: rows.length > query.limit ? page[page.length - 1]!.id : null,
+    };
+  });
+  app.post('/api/credits/redeem', async (request) => {
+    const input = validateBody(redeemSchema, request);
+    const subjects = [{ rule: throttleRules.redeemPerUser, subject: userOf(request) }];
+    await throttle.check(subjects);
+    try {
+      const entry = await redeemCode(db, userOf(request), input.code);
+      return {
+        credits: microToCredits(entry.amount_micro),
+        balance: microToCredits(entry.balance_after_micro),
+      };
+    } catch (error) {
+      await throttle.fail(subjects);
+      throw error;
+    }
+  });
+}

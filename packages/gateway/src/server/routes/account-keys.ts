@@ -1,0 +1,108 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  type ApiKeyChanges,
+  type ApiKeyRecord,
+  createApiKey,
+  keyState,
+  listApiKeys,
+  monthOf,
+  requireApiKey,
+  revokeApiKey,
+  updateApiKey,
+} from '../../accounts/index.ts';
+import { creditsToMicro, microToCredits } from '../../billing/index.ts';
+import { keysMonthSpend } from '../../billing/key-budget.ts';
+import type { Services } from '../services.ts';
+import { validateBody } from '../validate-body.ts';
+
+/** Credits per calendar month; 50 000 = $500 (api.md §11). */
+const spendingLimit = z.number().positive().max(1e9).nullable();
+const createSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    spendingLimit: spendingLimit.optional(),
+    autoDisable: z.boolean().optional(),
+  })
+  .strict();
+const updateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    spendingLimit: spendingLimit.optional(),
+    autoDisable: z.boolean().optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();
+
+const toMicro = (limit: number | null | undefined) =>
+  limit === undefined ? undefined : limit === null ? null : creditsToMicro(limit);
+
+function keyView(key: ApiKeyRecord, spentMicro: number) {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    createdAt: Number(key.created_at),
+    lastUsedAt: key.last_used_at === null ? null : Number(key.last_used_at),
+    expiresAt: key.expires_at === null ? null : Number(key.expires_at),
+    spendingLimit:
+      key.spending_limit_micro === null ? null : microToCredits(Number(key.spending_limit_micro)),
+    autoDisable: Boolean(key.auto_disable),
+    monthToDateSpend: microToCredits(spentMicro),
+    state: keyState(key),
+  };
+}
+
+/** /api/api-keys: the signed-in user's keys only; anyone else's key id is a 404. */
+export function registerKeyRoutes(app: FastifyInstance, services: Services): void {
+  const { db, keys } = services;
+  const userOf = (request: FastifyRequest) => request.hypereal.session!.userId;
+  const keyParam = (request: FastifyRequest) => (request.params as { id: string }).id;
+  const view = async (key: ApiKeyRecord) => {
+    const spent = await keysMonthSpend(db, [key.id], monthOf(Date.now()));
+    return keyView(key, spent.get(key.id) ?? 0);
+  };
+  const changed = async (key: ApiKeyRecord) => {
+    keys.invalidate();
+    return view(key);
+  };
+
+  app.get('/api/api-keys', async (request) => {
+    const list = await listApiKeys(db, userOf(request));
+    const spent = await keysMonthSpend(
+      db,
+      list.map((key) => key.id),
+      monthOf(Date.now()),
+    );
+    return { data: list.map((key) => keyView(key, spent.get(key.id) ?? 0)) };
+  });
+  app.post('/api/api-keys', async (request, reply) => {
+    const input = validateBody(createSchema, request);
+    const { secret, record } = await createApiKey(db, {
+      userId: userOf(request),
+      name: input.name,
+      spendingLimitMicro: toMicro(input.spendingLimit) ?? null,
+      autoDisable: input.autoDisable ?? false,
+    });
+    reply.code(201).header('cache-control', 'no-store');
+    return { ...keyView(record, 0), key: secret };
+  });
+  app.get('/api/api-keys/:id', async (request) =>
+    view(await requireApiKey(db, userOf(request), keyParam(request))),
+  );
+  app.patch('/api/api-keys/:id', async (request) => {
+    const input = validateBody(updateSchema, request);
+    const changes: ApiKeyChanges = {};
+    if (input.name !== undefined) changes.name = input.name;
+    if (input.spendingLimit !== undefined) changes.spendingLimitMicro = toMicro(input.spendingLimit)!;
+    if (input.autoDisable !== undefined) changes.autoDisable = input.autoDisable;
+    if (input.disabled !== undefined) changes.disabled = input.disabled;
+    return changed(await updateApiKey(db, userOf(request), keyParam(request), changes));
+  });
+  app.delete('/api/api-keys/:id', async (request) =>
+    changed(await revokeApiKey(db, userOf(request), keyParam(request))),
+  );
+  app.post('/api/api-keys/:id/enable', async (request) =>
+    changed(await updateApiKey(db, userOf(request), keyParam(request), { disabled: false })),
+  );
+}

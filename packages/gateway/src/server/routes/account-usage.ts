@@ -1,0 +1,152 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { microToCredits } from '../../billing/index.ts';
+import {
+  costByModel,
+  dailyCost,
+  streamUsageLogs,
+  topExpensive,
+  type UsageFilter,
+  type UsageLogRow,
+  usageCount,
+  usageLogs,
+} from '../../usage/analytics.ts';
+import { csvRow } from '../../usage/csv.ts';
+import type { Services } from '../services.ts';
+import { validate } from '../validate-body.ts';
+
+const filterQuery = z.object({
+  days: z.coerce.number().int().min(1).max(365).default(30),
+  endpoint: z.string().max(200).optional(),
+  model: z.string().max(200).optional(),
+  status: z
+    .string()
+    .regex(/^([1-5]xx|[1-5]\d\d)$/i, 'expected a status code such as 429, or a class such as 4xx')
+    .optional(),
+  keyId: z.string().max(64).optional(),
+  q: z.string().max(200).optional(),
+});
+const pageQuery = filterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+});
+
+function filterOf(request: FastifyRequest, query: z.infer<typeof filterQuery>): UsageFilter {
+  const now = Date.now();
+  return {
+    userId: request.hypereal.session!.userId,
+    sinceMs: now - query.days * 86_400_000,
+    endpoint: query.endpoint || undefined,
+    model: query.model || undefined,
+    status: query.status || undefined,
+    keyId: query.keyId || undefined,
+    q: query.q?.trim() || undefined,
+  };
+}
+
+const logView = (row: UsageLogRow) => ({
+  id: row.id,
+  createdAt: Number(row.created_at),
+  endpoint: row.endpoint,
+  model: row.model,
+  provider: row.provider,
+  status: Number(row.status),
+  stream: Boolean(Number(row.stream)),
+  latencyMs: Number(row.latency_ms),
+  promptTokens: Number(row.prompt_tokens),
+  completionTokens: Number(row.completion_tokens),
+  cachedTokens: Number(row.cached_tokens),
+  reasoningTokens: Number(row.reasoning_tokens),
+  cost: microToCredits(Number(row.cost_micro)),
+  keyId: row.key_id,
+  keyName: row.key_name,
+  errorMessage: row.error_message,
+});
+
+const csvHeader = [
+  'time_utc',
+  'request_id',
+  'endpoint',
+  'model',
+  'provider',
+  'status',
+  'stream',
+  'latency_ms',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'cost_credits',
+  'key_id',
+  'key_name',
+  'error',
+];
+
+function csvLine(row: UsageLogRow): string {
+  return csvRow([
+    new Date(Number(row.created_at)).toISOString(),
+    row.id,
+    row.endpoint,
+    row.model,
+    row.provider,
+    Number(row.status),
+    Number(row.stream) ? 'true' : 'false',
+    Number(row.latency_ms),
+    Number(row.prompt_tokens),
+    Number(row.completion_tokens),
+    Number(row.cached_tokens),
+    Number(row.reasoning_tokens),
+    microToCredits(Number(row.cost_micro)),
+    row.key_id,
+    row.key_name,
+    row.error_message,
+  ]);
+}
+
+/** The signed-in user's request log: analytics JSON and a streamed CSV export. */
+export function registerUsageRoutes(app: FastifyInstance, services: Services): void {
+  const { db } = services;
+  app.get('/api/api-usage', async (request) => {
+    const query = validate(pageQuery, request.query);
+    const filter = filterOf(request, query);
+    const [logs, total, byModel, top, daily] = await Promise.all([
+      usageLogs(db, filter, { limit: query.limit, offset: query.offset }),
+      usageCount(db, filter),
+      costByModel(db, filter),
+      topExpensive(db, filter, 10),
+      dailyCost(db, filter, Date.now()),
+    ]);
+    return {
+      logs: logs.map(logView),
+      total,
+      limit: query.limit,
+      offset: query.offset,
+      costByModel: byModel.map((entry) => ({
+        model: entry.model,
+        cost: microToCredits(entry.costMicro),
+        requests: entry.requests,
+      })),
+      topExpensiveRequests: top.map(logView),
+      dailyCost: daily.map((day) => ({
+        date: day.date,
+        cost: microToCredits(day.costMicro),
+        requests: day.requests,
+      })),
+    };
+  });
+
+  app.get('/api/api-usage/export', async (request, reply) => {
+    const filter = filterOf(request, validate(filterQuery, request.query));
+    const filename = `hypereal-usage-${new Date().toISOString().slice(0, 10)}.csv`;
+    async function* lines() {
+      yield `\uFEFF${csvRow(csvHeader)}`;
+      for await (const row of streamUsageLogs(db, filter)) yield csvLine(row);
+    }
+    reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${filename}"`)
+      .header('cache-control', 'no-store');
+    return reply.send(Readable.from(lines()));
+  });
+}

@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.ts';
+import { sessionAuth } from '../session-auth.ts';
+import { registerLoginRoute, registerSessionRoutes } from './account-auth.ts';
+import { registerCreditRoutes } from './account-credits.ts';
+import { registerKeyRoutes } from './account-keys.ts';
+import { registerUsageRoutes } from './account-usage.ts';
+
+/** The dashboard's JSON API under /api (docs/account-api.md): session cookie, CSRF token. */
+export function registerAccountRoutes(app: FastifyInstance, services: Services): void {
+  registerLoginRoute(app, services);
+  app.register(async (account) => {
+    account.addHook('onRequest', sessionAuth(services));
+    registerSessionRoutes(account, services);
+    registerKeyRoutes(account, services);
+    registerUsageRoutes(account, services);
+    registerCreditRoutes(account, services);
+  });
+}

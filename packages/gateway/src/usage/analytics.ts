@@ -1,0 +1,167 @@
+import type { Queryable, SqlParam } from '../db/index.ts';
+
+export interface UsageFilter {
+  userId: string;
+  sinceMs: number;
+  endpoint?: string | undefined;
+  model?: string | undefined;
+  /** An exact code (`429`) or a class (`4xx`). */
+  status?: string | undefined;
+  keyId?: string | undefined;
+  /** Free text over model, endpoint, request id and error message. */
+  q?: string | undefined;
+}
+
+export interface UsageLogRow {
+  id: string;
+  created_at: number;
+  endpoint: string;
+  model: string | null;
+  provider: string | null;
+  status: number;
+  stream: number;
+  latency_ms: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  cost_micro: number;
+  key_id: string | null;
+  key_name: string | null;
+  error_message: string | null;
+}
+
+const logColumns = `l.id, l.created_at, l.endpoint, l.model, l.provider, l.status, l.stream, l.latency_ms,
+  l.prompt_tokens, l.completion_tokens, l.cached_tokens, l.reasoning_tokens, l.cost_micro, l.key_id,
+  k.name AS key_name, l.error_message`;
+const dayMs = 86_400_000;
+
+/** Every query starts from (user_id, created_at), the index every usage query uses. */
+function where(filter: UsageFilter): { sql: string; params: SqlParam[] } {
+  const clauses = ['l.user_id = ?', 'l.created_at >= ?'];
+  const params: SqlParam[] = [filter.userId, filter.sinceMs];
+  if (filter.endpoint) {
+    clauses.push('l.endpoint = ?');
+    params.push(filter.endpoint);
+  }
+  if (filter.model) {
+    clauses.push('l.model = ?');
+    params.push(filter.model);
+  }
+  if (filter.keyId) {
+    clauses.push('l.key_id = ?');
+    params.push(filter.keyId);
+  }
+  const statusClass = filter.status ? /^([1-5])xx$/i.exec(filter.status) : null;
+  if (statusClass) {
+    clauses.push('l.status >= ? AND l.status < ?');
+    params.push(Number(statusClass[1]) * 100, Number(statusClass[1]) * 100 + 100);
+  } else if (filter.status) {
+    clauses.push('l.status = ?');
+    params.push(Number(filter.status));
+  }
+  if (filter.q) {
+    const pattern = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+    clauses.push(
+      "(LOWER(COALESCE(l.model, '')) LIKE ? ESCAPE '\\' OR LOWER(l.endpoint) LIKE ? ESCAPE '\\' OR LOWER(l.id) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(l.error_message, '')) LIKE ? ESCAPE '\\')",
+    );
+    params.push(pattern, pattern, pattern, pattern);
+  }
+  return { sql: clauses.join(' AND '), params };
+}
+
+export function usageLogs(
+  db: Queryable,
+  filter: UsageFilter,
+  page: { limit: number; offset: number },
+): Promise<UsageLogRow[]> {
+  const { sql, params } = where(filter);
+  return db.all<UsageLogRow>(
+    `SELECT ${logColumns} FROM request_logs l LEFT JOIN api_keys k ON k.id = l.key_id
+     WHERE ${sql} ORDER BY l.created_at DESC, l.id DESC LIMIT ? OFFSET ?`,
+    [...params, page.limit, page.offset],
+  );
+}
+
+export async function usageCount(db: Queryable, filter: UsageFilter): Promise<number> {
+  const { sql, params } = where(filter);
+  const row = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM request_logs l WHERE ${sql}`, params);
+  return Number(row?.n ?? 0);
+}
+
+export async function costByModel(
+  db: Queryable,
+  filter: UsageFilter,
+): Promise<Array<{ model: string; costMicro: number; requests: number }>> {
+  const { sql, params } = where(filter);
+  const rows = await db.all<{ model: string | null; cost: number; requests: number }>(
+    `SELECT l.model AS model, SUM(l.cost_micro) AS cost, COUNT(*) AS requests FROM request_logs l
+     WHERE ${sql} GROUP BY l.model ORDER BY cost DESC`,
+    params,
+  );
+  return rows.map((row) => ({
+    model: row.model ?? '(none)',
+    costMicro: Number(row.cost),
+    requests: Number(row.requests),
+  }));
+}
+
+export function topExpensive(db: Queryable, filter: UsageFilter, limit = 10): Promise<UsageLogRow[]> {
+  const { sql, params } = where(filter);
+  return db.all<UsageLogRow>(
+    `SELECT ${logColumns} FROM request_logs l LEFT JOIN api_keys k ON k.id = l.key_id
+     WHERE ${sql} AND l.cost_micro > 0 ORDER BY l.cost_micro DESC, l.id DESC LIMIT ?`,
+    [...params, limit],
+  );
+}
+
+/** One entry per UTC day of the window, zero-filled, oldest first. */
+export async function dailyCost(
+  db: Queryable,
+  filter: UsageFilter,
+  untilMs: number,
+): Promise<Array<{ date: string; costMicro: number; requests: number }>> {
+  const { sql, params } = where(filter);
+  const rows = await db.all<{ day: number; cost: number; requests: number }>(
+    `SELECT l.created_at / ${dayMs} AS day, SUM(l.cost_micro) AS cost, COUNT(*) AS requests FROM request_logs l
+     WHERE ${sql} GROUP BY l.created_at / ${dayMs}`,
+    params,
+  );
+  const byDay = new Map(rows.map((row) => [Number(row.day), row]));
+  const series = [];
+  for (let day = Math.floor(filter.sinceMs / dayMs); day <= Math.floor(untilMs / dayMs); day++) {
+    const row = byDay.get(day);
+    series.push({
+      date: new Date(day * dayMs).toISOString().slice(0, 10),
+      costMicro: Number(row?.cost ?? 0),
+      requests: Number(row?.requests ?? 0),
+    });
+  }
+  return series;
+}
+
+/**
+ * Every matching row, newest first, in pages walked by (created_at, id) so memory
+ * stays flat however many rows there are.
+ */
+export async function* streamUsageLogs(
+  db: Queryable,
+  filter: UsageFilter,
+  pageSize = 1000,
+): AsyncGenerator<UsageLogRow> {
+  const { sql, params } = where(filter);
+  let after: { createdAt: number; id: string } | null = null;
+  for (;;) {
+    const cursor: string = after ? ' AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?))' : '';
+    const cursorParams: SqlParam[] = after ? [after.createdAt, after.createdAt, after.id] : [];
+    const rows: UsageLogRow[] = await db.all<UsageLogRow>(
+      `SELECT ${logColumns} FROM request_logs l LEFT JOIN api_keys k ON k.id = l.key_id
+       WHERE ${sql}${cursor} ORDER BY l.created_at DESC, l.id DESC LIMIT ?`,
+      [...params, ...cursorParams, pageSize],
+    );
+    yield* rows;
+    if (rows.length < pageSize) return;
+    const last = rows[rows.length - 1]!;
+    after = { createdAt: Number(last.created_at), id: last.id };
+  }
+}
