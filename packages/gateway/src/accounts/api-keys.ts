@@ -18,7 +18,10 @@ export interface ApiKeyRecord {
   spending_limit_micro: number | null;
   auto_disable: number;
   disabled_at: number | null;
-  /** `manual`, or `spending_limit` (then only for `disabled_month`). */
+  /**
+   * `manual`, or `spending_limit` (then only during `disabled_month`). With no reason,
+   * `disabled_month` marks a month in which the owner re-enabled the key by hand.
+   */
   disabled_reason: string | null;
   disabled_month: string | null;
 }
@@ -161,10 +164,14 @@ export async function updateApiKey(
     set('disabled_at', Date.now());
     set('disabled_reason', 'manual');
     set('disabled_month', null);
-  } else if (changes.disabled === false) {
+  } else if (
+    changes.disabled === false ||
+    (changes.spendingLimitMicro !== undefined && keyState(key) === 'capped')
+  ) {
+    // Re-enabled by hand (or given a new limit) this month: auto-disable does not strike again until next month.
     set('disabled_at', null);
     set('disabled_reason', null);
-    set('disabled_month', null);
+    set('disabled_month', monthOf(Date.now()));
   }
   if (sets.length > 0)
     await db.run(`UPDATE api_keys SET ${sets.join(', ')} WHERE id = ?`, [...params, key.id]);
@@ -176,8 +183,9 @@ export async function capApiKey(db: Database, keyId: string, month: string): Pro
   const { changes } = await db.run(
     `UPDATE api_keys SET disabled_at = ?, disabled_reason = 'spending_limit', disabled_month = ?
      WHERE id = ? AND auto_disable = 1 AND revoked_at IS NULL
-       AND (disabled_reason IS NULL OR (disabled_reason = 'spending_limit' AND disabled_month <> ?))`,
-    [Date.now(), month, keyId, month],
+       AND ((disabled_reason IS NULL AND (disabled_month IS NULL OR disabled_month <> ?))
+         OR (disabled_reason = 'spending_limit' AND disabled_month <> ?))`,
+    [Date.now(), month, keyId, month, month],
   );
   return changes > 0;
 }

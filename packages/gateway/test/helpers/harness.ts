@@ -24,7 +24,7 @@ export interface Harness {
   db: Database;
   /** OpenAI-style base URL (`…/v1`). */
   baseUrl: string;
-  newUser(credits: number, options?: { email?: string }): Promise<TestUser>;
+  newUser(credits: number, options?: { email?: string; password?: string }): Promise<TestUser>;
   /** Asserts the money invariant and returns the balance in micro-credits. */
   balancedBalance(userId: string): Promise<number>;
   close(): Promise<void>;
@@ -57,6 +57,7 @@ export async function startHarness(
     async newUser(credits, userOptions = {}) {
       const user = await createUser(db, {
         email: userOptions.email ?? `user${++counter}-${Date.now()}@example.com`,
+        ...(userOptions.password ? { password: userOptions.password } : {}),
       });
       if (credits > 0) await grantCredits(db, user.id, creditsToMicro(credits));
       const { secret } = await createApiKey(db, { userId: user.id, name: 'test' });
