@@ -1,0 +1,225 @@
+import { APIError } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/ids.ts';
+import { insertRequestLog } from '../../src/usage/index.ts';
+import { AccountClient, signedIn } from '../helpers/account-client.ts';
+import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
+
+const password = 'correct horse battery';
+
+interface Log {
+  id: string;
+  createdAt: number;
+  endpoint: string;
+  model: string | null;
+  status: number;
+  cost: number;
+  keyId: string | null;
+  keyName: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  errorMessage: string | null;
+}
+interface Usage {
+  logs: Log[];
+  total: number;
+  costByModel: Array<{ model: string; cost: number; requests: number }>;
+  topExpensiveRequests: Log[];
+  dailyCost: Array<{ date: string; cost: number; requests: number }>;
+}
+
+/** Parses RFC 4180 (quoted fields, doubled quotes, CRLF inside quotes). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let at = 0; at < text.length; at++) {
+    const char = text[at]!;
+    if (quoted) {
+      if (char === '"' && text[at + 1] === '"') {
+        field += '"';
+        at++;
+      } else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ',') {
+      row.push(field);
+      field = '';
+    } else if (char === '\r' && text[at + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      at++;
+    } else field += char;
+  }
+  return rows;
+}
+
+describe('usage analytics and CSV export of the signed-in user', () => {
+  let harness: Harness;
+  let alice: TestUser;
+  let account: AccountClient;
+  let bob: AccountClient;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    alice = await harness.newUser(500, { email: 'alice@example.com', password });
+    await harness.newUser(500, { email: 'bob@example.com', password });
+    account = await signedIn(harness.gateway.url, 'alice@example.com', password);
+    bob = await signedIn(harness.gateway.url, 'bob@example.com', password);
+
+    for (const reply of [20, 200, 60]) {
+      await alice.client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: `[[sim:reply_tokens=${reply}]] hello` }],
+      });
+    }
+    await alice.client.chat.completions.create({
+      model: 'deepseek-v3.2',
+      messages: [{ role: 'user', content: '[[sim:reply_tokens=100]] hello' }],
+    });
+    await alice.client.chat.completions
+      .create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((error: unknown) => expect(error).toBeInstanceOf(APIError));
+    // A logged error message that a spreadsheet would run as a formula, with a comma and quotes.
+    await insertRequestLog(harness.db, {
+      id: newId('req'),
+      userId: alice.user.id,
+      keyId: null,
+      endpoint: '/v1/chat/completions',
+      model: 'gpt-4o-mini',
+      provider: null,
+      upstreamModel: null,
+      status: 502,
+      stream: false,
+      latencyMs: 3,
+      promptTokens: 0,
+      completionTokens: 0,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+      usageSource: null,
+      costMicro: 0,
+      errorCode: 'upstream_error',
+      errorMessage: '=HYPERLINK("http://evil.example","click"), then more',
+      createdAt: Date.now() - 2 * 86_400_000,
+    });
+  });
+  afterAll(() => harness.close());
+
+  const usage = async (query = '', days = 30) => {
+    const response = await account.call('GET', `/api/api-usage?days=${days}${query}`);
+    expect(response.status).toBe(200);
+    return response.body as unknown as Usage;
+  };
+
+  it('returns logs, cost by model, the most expensive requests and a daily series that agree with each other', async () => {
+    const result = await usage('&limit=1000');
+    expect(result.total).toBe(6);
+    expect(result.logs).toHaveLength(6);
+    expect(result.logs.map((log) => log.createdAt)).toEqual(
+      [...result.logs.map((log) => log.createdAt)].sort((a, b) => b - a),
+    );
+
+    const dbCost = await harness.db.get<{ total: number }>(
+      'SELECT SUM(cost_micro) AS total FROM request_logs WHERE user_id = ?',
+      [alice.user.id],
+    );
+    const sum = (values: number[]) => Math.round(values.reduce((total, value) => total + value, 0) * 1e6);
+    expect(sum(result.logs.map((log) => log.cost))).toBe(Number(dbCost!.total));
+    expect(sum(result.costByModel.map((entry) => entry.cost))).toBe(Number(dbCost!.total));
+    expect(sum(result.dailyCost.map((day) => day.cost))).toBe(Number(dbCost!.total));
+    expect(result.costByModel.find((entry) => entry.model === 'gpt-4o-mini')?.requests).toBe(4);
+    expect(result.costByModel.map((entry) => entry.cost)).toEqual(
+      [...result.costByModel.map((entry) => entry.cost)].sort((a, b) => b - a),
+    );
+
+    const top = result.topExpensiveRequests;
+    expect(top.length).toBe(4);
+    expect(top.map((log) => log.cost)).toEqual([...top.map((log) => log.cost)].sort((a, b) => b - a));
+    expect(top[0]!.completionTokens).toBeGreaterThanOrEqual(200);
+    expect(top.every((log) => log.keyName === 'test')).toBe(true);
+
+    expect(result.dailyCost).toHaveLength(31);
+    expect(result.dailyCost.at(-1)!.date).toBe(new Date().toISOString().slice(0, 10));
+    expect(result.dailyCost.reduce((total, day) => total + day.requests, 0)).toBe(6);
+  });
+
+  it('filters by model, status class or code, key, endpoint and free text, and pages', async () => {
+    expect((await usage('&model=deepseek-v3.2')).total).toBe(1);
+    expect((await usage('&status=4xx')).logs.map((log) => log.status)).toEqual([400]);
+    expect((await usage('&status=502')).total).toBe(1);
+    expect((await usage('&status=2xx')).total).toBe(4);
+    expect((await usage('&q=HYPERLINK')).total).toBe(1);
+    expect((await usage('&q=no-such')).total).toBe(1);
+    expect((await usage('&q=100%25')).total).toBe(0);
+    expect((await usage('&endpoint=/v1/chat/completions')).total).toBe(6);
+    const keyId = (await usage()).logs.find((log) => log.keyId)!.keyId!;
+    expect((await usage(`&keyId=${keyId}`)).total).toBe(5);
+    expect((await usage('', 1)).total).toBe(5);
+
+    const first = await usage('&limit=2&offset=0');
+    const second = await usage('&limit=2&offset=2');
+    expect(first.logs).toHaveLength(2);
+    expect(first.total).toBe(6);
+    expect(second.logs[0]!.id).not.toBe(first.logs[1]!.id);
+
+    const bad = await account.call('GET', '/api/api-usage?days=0&limit=5000');
+    expect(bad.status).toBe(400);
+    expect((await account.call('GET', '/api/api-usage?status=abc')).status).toBe(400);
+  });
+
+  it("shows nothing of another user's calls, even when asked for their key", async () => {
+    const keyId = (await usage()).logs.find((log) => log.keyId)!.keyId!;
+    const theirs = (await bob.call('GET', `/api/api-usage?days=30&keyId=${keyId}`)).body as unknown as Usage;
+    expect(theirs.total).toBe(0);
+    expect(theirs.costByModel).toEqual([]);
+    const all = (await bob.call('GET', '/api/api-usage?days=30')).body as unknown as Usage;
+    expect(all.total).toBe(0);
+    const csv = await bob.call('GET', '/api/api-usage/export?days=30');
+    expect(parseCsv(csv.text.replace(/^\uFEFF/, ''))).toHaveLength(1);
+  });
+
+  it('exports the same rows as a safe RFC 4180 CSV download', async () => {
+    const response = await account.call('GET', '/api/api-usage/export?days=30');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="hypereal-usage-${new Date().toISOString().slice(0, 10)}.csv"`,
+    );
+    const rows = parseCsv(response.text.replace(/^\uFEFF/, ''));
+    const [header, ...data] = rows;
+    expect(header).toEqual([
+      'time_utc',
+      'request_id',
+      'endpoint',
+      'model',
+      'provider',
+      'status',
+      'stream',
+      'latency_ms',
+      'prompt_tokens',
+      'completion_tokens',
+      'cached_tokens',
+      'reasoning_tokens',
+      'cost_credits',
+      'key_id',
+      'key_name',
+      'error',
+    ]);
+    const json = await usage('&limit=1000');
+    expect(data.map((row) => row[1])).toEqual(json.logs.map((log) => log.id));
+    expect(data.map((row) => Number(row[12]))).toEqual(json.logs.map((log) => log.cost));
+    const injected = data.find((row) => row[5] === '502')!;
+    expect(injected[15]).toBe('\'=HYPERLINK("http://evil.example","click"), then more');
+
+    const filtered = parseCsv(
+      (await account.call('GET', '/api/api-usage/export?days=30&model=deepseek-v3.2')).text,
+    );
+    expect(filtered).toHaveLength(2);
+    expect((await new AccountClient(harness.gateway.url).call('GET', '/api/api-usage/export')).status).toBe(
+      401,
+    );
+  });
+});
