@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatorEnv } from '../../src/cli/simulator-env.ts';
 import { AccountClient, signedIn } from '../helpers/account-client.ts';
-import { tempDir } from '../helpers/databases.ts';
+import { engines, tempDir } from '../helpers/databases.ts';
 import { type Harness, startHarness } from '../helpers/harness.ts';
 
 const password = 'correct horse battery';
@@ -22,12 +22,12 @@ const admin = async (root: string, method: string, path: string, body?: unknown)
   };
 };
 
-describe('credits: balance, ledger history, redeem codes', () => {
+describe.each(engines)('credits: balance, ledger history, redeem codes (%s)', (engine) => {
   let harness: Harness;
   let root: string;
 
   beforeAll(async () => {
-    harness = await startHarness({ env: { HYPEREAL_ADMIN_TOKEN: adminToken } });
+    harness = await startHarness({ engine, env: { HYPEREAL_ADMIN_TOKEN: adminToken } });
     root = harness.gateway.url;
   });
   afterAll(() => harness.close());

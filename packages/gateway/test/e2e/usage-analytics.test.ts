@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.ts';
 import { insertRequestLog } from '../../src/usage/index.ts';
 import { AccountClient, signedIn } from '../helpers/account-client.ts';
+import { engines } from '../helpers/databases.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
 
 const password = 'correct horse battery';
@@ -57,14 +58,14 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-describe('usage analytics and CSV export of the signed-in user', () => {
+describe.each(engines)('usage analytics and CSV export of the signed-in user (%s)', (engine) => {
   let harness: Harness;
   let alice: TestUser;
   let account: AccountClient;
   let bob: AccountClient;
 
   beforeAll(async () => {
-    harness = await startHarness();
+    harness = await startHarness({ engine });
     alice = await harness.newUser(500, { email: 'alice@example.com', password });
     await harness.newUser(500, { email: 'bob@example.com', password });
     account = await signedIn(harness.gateway.url, 'alice@example.com', password);
