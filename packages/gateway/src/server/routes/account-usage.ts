@@ -12,7 +12,7 @@ import {
   usageCount,
   usageLogs,
 } from '../../usage/analytics.ts';
-import { csvRow } from '../../usage/csv.ts';
+import { csvRow, usageCsvHeader, usageCsvLine } from '../../usage/csv.ts';
 import type { Services } from '../services.ts';
 import { validate } from '../validate-body.ts';
 
@@ -64,46 +64,6 @@ const logView = (row: UsageLogRow) => ({
   errorMessage: row.error_message,
 });
 
-const csvHeader = [
-  'time_utc',
-  'request_id',
-  'endpoint',
-  'model',
-  'provider',
-  'status',
-  'stream',
-  'latency_ms',
-  'prompt_tokens',
-  'completion_tokens',
-  'cached_tokens',
-  'reasoning_tokens',
-  'cost_credits',
-  'key_id',
-  'key_name',
-  'error',
-];
-
-function csvLine(row: UsageLogRow): string {
-  return csvRow([
-    new Date(Number(row.created_at)).toISOString(),
-    row.id,
-    row.endpoint,
-    row.model,
-    row.provider,
-    Number(row.status),
-    Number(row.stream) ? 'true' : 'false',
-    Number(row.latency_ms),
-    Number(row.prompt_tokens),
-    Number(row.completion_tokens),
-    Number(row.cached_tokens),
-    Number(row.reasoning_tokens),
-    microToCredits(Number(row.cost_micro)),
-    row.key_id,
-    row.key_name,
-    row.error_message,
-  ]);
-}
-
 /** The signed-in user's request log: analytics JSON and a streamed CSV export. */
 export function registerUsageRoutes(app: FastifyInstance, services: Services): void {
   const { db } = services;
@@ -140,8 +100,8 @@ export function registerUsageRoutes(app: FastifyInstance, services: Services): v
     const filter = filterOf(request, validate(filterQuery, request.query));
     const filename = `hypereal-usage-${new Date().toISOString().slice(0, 10)}.csv`;
     async function* lines() {
-      yield `\uFEFF${csvRow(csvHeader)}`;
-      for await (const row of streamUsageLogs(db, filter)) yield csvLine(row);
+      yield `\uFEFF${csvRow(usageCsvHeader)}`;
+      for await (const row of streamUsageLogs(db, filter)) yield usageCsvLine(row);
     }
     reply
       .header('content-type', 'text/csv; charset=utf-8')
