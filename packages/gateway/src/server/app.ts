@@ -6,8 +6,10 @@ import { errorHandler } from './error-handler.ts';
 import { redactUrl } from './extract-key.ts';
 import './request-state.ts';
 import './route-dialect.ts';
+import { registerAccountRoutes } from './routes/account.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerChatRoutes } from './routes/chat-completions.ts';
+import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
 import { registerMessagesRoutes } from './routes/messages.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
@@ -47,6 +49,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
       startedAt: Date.now(),
       endpoint: path.startsWith('/api/v1/') ? path.slice(4) : path,
       principal: null,
+      session: null,
       model: null,
       logged: false,
     };
@@ -86,7 +89,9 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   app.get('/health', async () => ({ status: 'ok' }));
 
   registerAdminRoutes(app, services, services.config.admin.token);
+  registerDashboardRoutes(app);
   registerMetricsRoutes(app, services, services.config.metricsToken);
+  registerAccountRoutes(app, services);
 
   const admit = admission(services);
   app.register(async (v1) => {

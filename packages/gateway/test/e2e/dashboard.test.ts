@@ -65,6 +65,7 @@ describe.skipIf(!chromiumAvailable)('dashboard in headless Chromium', () => {
     const root = await fetch(`${origin}/`, { redirect: 'manual' });
     expect(root.status).toBe(302);
     expect(root.headers.get('location')).toBe('/usage');
+    await root.arrayBuffer();
 
     for (const path of ['/login', ...pages]) {
       const response = await fetch(`${origin}${path}`);
@@ -92,12 +93,17 @@ describe.skipIf(!chromiumAvailable)('dashboard in headless Chromium', () => {
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe(type);
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      // Read every body: an unread one keeps its connection busy and the gateway from closing.
+      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0);
       const etag = response.headers.get('etag')!;
       const again = await fetch(`${origin}${path}`, { headers: { 'if-none-match': etag } });
       expect(again.status).toBe(304);
+      await again.arrayBuffer();
     }
     for (const path of ['/dashboard/../package.json', '/dashboard/login.html', '/dashboard/js/nope.js']) {
-      expect((await fetch(`${origin}${path}`)).status).toBe(404);
+      const missing = await fetch(`${origin}${path}`);
+      expect(missing.status).toBe(404);
+      await missing.arrayBuffer();
     }
   });
 
@@ -245,6 +251,9 @@ describe.skipIf(!chromiumAvailable)('dashboard in headless Chromium', () => {
     });
     const phone = await mobile.newPage();
     const phoneProblems = watch(phone);
+    await phone.goto(`${origin}/login`);
+    await noHorizontalOverflow(phone);
+    await phone.screenshot({ path: `${artifacts}login-mobile.png`, fullPage: true });
     for (const path of pages) {
       await phone.goto(`${origin}${path}`);
       await expect.poll(() => phone.locator('#nav-balance').textContent()).toMatch(/credits$/);
@@ -287,6 +296,13 @@ describe.skipIf(!chromiumAvailable)('dashboard in headless Chromium', () => {
     await page.waitForURL(`${origin}/login`);
     await page.goto(`${origin}/credits`);
     await page.waitForURL(`${origin}/login?next=%2Fcredits`);
+
+    // `next` only ever leads to a page of this site.
+    await page.goto(`${origin}/login?next=${encodeURIComponent('//evil.example/')}`);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${origin}/usage?days=30`);
     await desktop.close();
   });
 });

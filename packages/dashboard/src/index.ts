@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** One file the gateway serves, read once at startup. */
+export interface DashboardAsset {
+  contentType: string;
+  body: Buffer;
+  /** Strong validator: a quoted SHA-256 prefix of the body. */
+  etag: string;
+  /** HTML pages get the page security headers and are never cached. */
+  page: boolean;
+}
+
+/** Page routes and the HTML file each one serves. */
+export const dashboardPages: Readonly<Record<string, string>> = {
+  '/login': 'login.html',
+  '/manage-api-keys': 'manage-api-keys.html',
+  '/usage': 'usage.html',
+  '/credits': 'credits.html',
+};
+
+/** Everything else lives under this prefix: /dashboard/css/…, /dashboard/js/…, /dashboard/vendor/…. */
+export const assetPrefix = '/dashboard';
+
+const contentTypes: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.png': 'image/png',
+};
+
+export const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
+
+/** chart.js's `exports` map hides dist/, so find dist/ from the entry point it does expose. */
+function chartJsUmd(): string {
+  const entry = createRequire(import.meta.url).resolve('chart.js');
+  return join(dirname(entry), 'chart.umd.min.js');
+}
+
+function asset(file: string, page = false): DashboardAsset {
+  const body = readFileSync(file);
+  const contentType = contentTypes[extname(file)];
+  if (!contentType) throw new Error(`Dashboard: no content type for ${file}`);
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  return { contentType, body, etag, page };
+}
+
+function walk(dir: string, prefix: string, into: Map<string, DashboardAsset>): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) walk(path, `${prefix}/${entry.name}`, into);
+    else if (extname(entry.name) !== '.html' && contentTypes[extname(entry.name)]) {
+      into.set(`${prefix}/${entry.name}`, asset(path));
+    }
+  }
+}
+
+/**
+ * Every URL path the dashboard answers, mapped to its file: the four pages, the
+ * stylesheet and scripts under /dashboard/…, and Chart.js at /dashboard/vendor/chart.umd.min.js.
+ * Read once; nothing is resolved from the request path, so nothing outside public/ is reachable.
+ */
+export function loadDashboardAssets(): Map<string, DashboardAsset> {
+  const assets = new Map<string, DashboardAsset>();
+  for (const [route, file] of Object.entries(dashboardPages)) {
+    assets.set(route, asset(join(publicDir, file), true));
+  }
+  walk(publicDir, assetPrefix, assets);
+  assets.set(`${assetPrefix}/vendor/chart.umd.min.js`, asset(chartJsUmd()));
+  return assets;
+}
