@@ -12,6 +12,18 @@ export {
   settleHold,
 } from './ledger.ts';
 export {
+  type AudioPrice,
+  type GpuPrice,
+  type ImagePrice,
+  type MediaPrice,
+  type MediaPriceCredits,
+  type MediaUsage,
+  type MediaUsageByKind,
+  mediaCost,
+  mediaPriceInCredits,
+  type VideoPrice,
+} from './media-cost.ts';
+export {
   creditsToMicro,
   formatCredits,
   microPerCredit,

@@ -11,12 +11,21 @@ import {
   setUserPlan,
   setUserRateLimit,
 } from '../accounts/index.ts';
-import { creditsToMicro, formatCredits, getBalance, grantCredits, listLedger } from '../billing/index.ts';
+import {
+  creditsToMicro,
+  formatCredits,
+  getBalance,
+  grantCredits,
+  listLedger,
+  type MediaPrice,
+  mediaPriceInCredits,
+} from '../billing/index.ts';
 import { createRedeemCodes } from '../billing/redeem-codes.ts';
 import { ConfigError, type GatewayConfig, loadConfig } from '../config/index.ts';
 import { type Database, openDatabase } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { startGateway } from '../gateway.ts';
+import { mediaKinds } from '../routing/media-models.ts';
 import { listRequestLogs } from '../usage/index.ts';
 import { printTable } from './print-table.ts';
 
@@ -37,7 +46,8 @@ const usage = `hypereal — self-hosted AI API gateway
   hypereal keys list --user U
   hypereal keys revoke --user U --key ID|PREFIX
   hypereal logs --user U [--limit N]                   recent requests
-  hypereal models                                      catalog with prices (USD per 1M tokens)
+  hypereal models                                      catalog with prices (chat: USD per 1M tokens;
+                                                       image/video/audio/gpu: credits per unit)
 
   U is a user id or email. Global: --config FILE (else $HYPEREAL_CONFIG or ./hypereal.yaml);
   DATABASE_URL=postgres://… selects PostgreSQL.`;
@@ -108,7 +118,7 @@ async function run(): Promise<void> {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       console.log(
-        `Hypereal gateway on ${gateway.url} (config: ${config.source}, ${config.catalog.size} models)`,
+        `Hypereal gateway on ${gateway.url} (config: ${config.source}, ${config.catalog.size} chat and ${config.catalog.mediaSize} media models)`,
       );
       return;
     }
@@ -126,6 +136,21 @@ async function run(): Promise<void> {
             output: usd(model.price.output),
           };
         }),
+      );
+      console.log('\nMedia models (credits per unit; 100 credits = $1):');
+      printTable(
+        mediaKinds
+          .flatMap((kind) => config.catalog.mediaIds(kind))
+          .map((id) => {
+            const model = config.catalog.media(id)!;
+            return {
+              model: id,
+              kind: model.kind,
+              route: model.routes.map((r) => `${r.provider.name}/${r.model}`).join(' → '),
+              price: describeMediaPrice(model.price),
+              modalities: model.modalities.join(', '),
+            };
+          }),
       );
       return;
   }
@@ -287,3 +312,19 @@ run().catch((error: unknown) => {
   else console.error(error);
   process.exit(1);
 });
+
+/** `3.9/image (0.5K 4.5, 2K 10.1)`, `2/second (max 600 s)`, `120/clip`… */
+function describeMediaPrice(price: MediaPrice): string {
+  const { tiers, maxSeconds, perImage, perSecond, perClip, perRequest, perCall } = mediaPriceInCredits(price);
+  const perUnit = { image: perImage, second: perSecond, clip: perClip, request: perRequest, call: perCall };
+  let text = Object.entries(perUnit)
+    .filter(([, credits]) => credits !== undefined)
+    .map(([unit, credits]) => `${credits}/${unit}`)
+    .join(' + ');
+  if (tiers)
+    text += ` (${Object.entries(tiers)
+      .map(([tier, credits]) => `${tier} ${credits}`)
+      .join(', ')})`;
+  if (maxSeconds !== undefined) text += ` (max ${maxSeconds} s)`;
+  return text;
+}

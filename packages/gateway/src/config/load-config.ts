@@ -3,17 +3,23 @@ import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
 import { adapters, type Provider } from '../providers/index.ts';
-import { Catalog, type ModelEntry, type ModelPattern, type ModelRoute } from '../routing/catalog.ts';
+import { Catalog, type ModelEntry, type ModelPattern } from '../routing/catalog.ts';
 import type { BreakerPolicy } from '../routing/health.ts';
+import { isMediaKind, type MediaModelEntry } from '../routing/media-models.ts';
 import { defaultRoutingPolicy, type RoutingPolicy } from '../routing/retry-policy.ts';
+import { ConfigError } from './config-error.ts';
 import { formatIssues } from './format-issues.ts';
+import { buildMediaModel, buildRoutes, checkIntentKinds } from './media-models.ts';
 import {
   type ConfigFile,
   configSchema,
   type ModelConfig,
   type PatternConfig,
   type ProviderConfig,
+  priceSchema,
 } from './schema.ts';
+
+export { ConfigError };
 
 export interface GatewayConfig {
   server: { host: string; port: number; bodyLimitBytes: number; logLevel: string; keepaliveMs: number };
@@ -35,10 +41,6 @@ export interface GatewayConfig {
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
   source: string;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
 }
 
 const catalogDir = resolve(import.meta.dirname, '../../catalog');
@@ -75,10 +77,13 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     }
   }
   const models: ModelEntry[] = [];
+  const media: MediaModelEntry[] = [];
   for (const [id, model] of Object.entries(modelConfigs)) {
     if (model.disabled) continue;
-    models.push(buildModel(id, model, builtin.defaults, providers, source));
+    if (isMediaKind(model.kind)) media.push(buildMediaModel(id, model, providers, source));
+    else models.push(buildModel(id, model, builtin.defaults, providers, source));
   }
+  checkIntentKinds([...models, ...media], source);
   const aliases = { ...builtin.aliases, ...(file.aliases ?? {}) };
   for (const [alias, target] of Object.entries(aliases)) {
     if (!modelConfigs[target])
@@ -133,6 +138,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       Object.entries(modelConfigs)
         .filter(([, model]) => model.disabled)
         .map(([id]) => id),
+      media,
     ),
     source,
   };
@@ -183,13 +189,38 @@ function readBuiltinCatalog(): BuiltinCatalog {
     patterns: modelsDoc.patterns,
   });
   if (!parsed.success) throw new ConfigError(formatIssues('built-in catalog', parsed.error.issues));
+  const media = readMediaCatalog(parsed.data.models ?? {});
   return {
     patterns: parsed.data.patterns ?? [],
-    providers: parsed.data.providers ?? {},
-    models: parsed.data.models ?? {},
-    aliases: parsed.data.aliases ?? {},
+    // providers.yaml wins over a media provider of the same name.
+    providers: { ...media.providers, ...parsed.data.providers },
+    models: { ...parsed.data.models, ...media.models },
+    aliases: { ...media.aliases, ...parsed.data.aliases },
     defaults: modelsDoc.defaults,
   };
+}
+
+/** catalog/media-models.yaml: image, video, audio and GPU models, and the providers only they use. */
+function readMediaCatalog(chatModels: Record<string, ModelConfig>): {
+  providers: Record<string, ProviderConfig>;
+  models: Record<string, ModelConfig>;
+  aliases: Record<string, string>;
+} {
+  const source = 'built-in catalog (media-models.yaml)';
+  const doc = YAML.parse(readFileSync(join(catalogDir, 'media-models.yaml'), 'utf8'));
+  const parsed = configSchema.safeParse({
+    providers: doc.providers,
+    models: doc.models,
+    aliases: doc.aliases,
+  });
+  if (!parsed.success) throw new ConfigError(formatIssues(source, parsed.error.issues));
+  const models = parsed.data.models ?? {};
+  for (const [id, model] of Object.entries(models)) {
+    if (!isMediaKind(model.kind))
+      throw new ConfigError(`${source}: models.${id}.kind: expected image, video, audio or gpu`);
+    if (chatModels[id]) throw new ConfigError(`${source}: models.${id}: also listed in models.yaml`);
+  }
+  return { providers: parsed.data.providers ?? {}, models, aliases: parsed.data.aliases ?? {} };
 }
 
 function mergeProviders(
@@ -246,33 +277,40 @@ function buildModel(
   source: string,
 ): ModelEntry {
   const field = `models.${id}`;
-  const routeConfigs = config.routes ?? (config.route ? [config.route] : []);
-  if (routeConfigs.length === 0)
-    throw new ConfigError(`${source}: ${field}.route: required (e.g. "openai/gpt-5")`);
-  const routes: ModelRoute[] = routeConfigs.map((route, index) => {
-    const [providerName, model] =
-      typeof route === 'string'
-        ? [route.slice(0, route.indexOf('/')), route.slice(route.indexOf('/') + 1)]
-        : [route.provider, route.model];
-    const provider = providers.get(providerName);
-    if (!provider) {
-      throw new ConfigError(`${source}: ${field}.routes[${index}]: unknown provider "${providerName}"`);
-    }
-    return typeof route === 'string' || route.weight === undefined
-      ? { provider, model }
-      : { provider, model, weight: route.weight };
-  });
+  const routes = buildRoutes(field, config, providers, source);
   if (!config.price) throw new ConfigError(`${source}: ${field}.price: required (USD per million tokens)`);
+  for (const mediaField of ['modalities', 'maxSeconds'] as const) {
+    if (config[mediaField] !== undefined)
+      throw new ConfigError(
+        `${source}: ${field}.${mediaField}: only for media models (kind: image, video, audio or gpu)`,
+      );
+  }
+  const mediaPriceField = ['perImage', 'perSecond', 'perClip', 'perRequest', 'perCall'].find(
+    (key) => key in config.price!,
+  );
+  if (mediaPriceField) {
+    throw new ConfigError(
+      `${source}: ${field}.price.${mediaPriceField}: a media price; set kind (image, video, audio or gpu), or give a chat price in USD per million tokens (input, output)`,
+    );
+  }
+  const chatPrice = priceSchema.safeParse(config.price);
+  if (!chatPrice.success) {
+    const issues = chatPrice.error.issues.map((issue) => ({
+      ...issue,
+      path: ['models', id, 'price', ...issue.path],
+    }));
+    throw new ConfigError(formatIssues(source, issues));
+  }
   const price: TokenPrice = {
-    input: usdPerMillionToMicro(config.price.input),
-    output: usdPerMillionToMicro(config.price.output),
-    cachedInput: optionalPrice(config.price.cachedInput),
-    cacheWrite: optionalPrice(config.price.cacheWrite),
-    reasoning: optionalPrice(config.price.reasoning),
+    input: usdPerMillionToMicro(chatPrice.data.input),
+    output: usdPerMillionToMicro(chatPrice.data.output),
+    cachedInput: optionalPrice(chatPrice.data.cachedInput),
+    cacheWrite: optionalPrice(chatPrice.data.cacheWrite),
+    reasoning: optionalPrice(chatPrice.data.reasoning),
   };
   return {
     id,
-    kind: config.kind ?? 'chat',
+    kind: 'chat',
     dialect: config.dialect ?? routes[0]!.provider.adapter.dialect,
     routes,
     price,

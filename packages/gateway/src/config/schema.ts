@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { mediaKinds, mediaModalities } from '../routing/media-models.ts';
 
 /** USD per million tokens, as operators read price lists. */
-const priceSchema = z
+export const priceSchema = z
   .object({
     input: z.number().nonnegative(),
     output: z.number().nonnegative(),
@@ -11,7 +12,26 @@ const priceSchema = z
   })
   .strict();
 
-const routeSchema = z.union([
+const credits = z.number().nonnegative();
+
+/**
+ * One `price` field for every kind, checked against the model's kind once the config
+ * file is merged over the catalog (an override need not repeat `kind`): chat prices
+ * are USD per million tokens, media prices are credits (100 = $1) per unit.
+ */
+const modelPriceSchema = z
+  .object({
+    ...priceSchema.partial().shape,
+    perImage: credits.optional(),
+    tiers: z.record(z.string().min(1), credits).optional(),
+    perSecond: credits.optional(),
+    perClip: credits.optional(),
+    perRequest: credits.optional(),
+    perCall: credits.optional(),
+  })
+  .strict();
+
+export const routeSchema = z.union([
   z.string().regex(/^[A-Za-z0-9_-]+\/.+$/, 'expected "<provider>/<upstream model id>"'),
   z
     .object({
@@ -24,11 +44,11 @@ const routeSchema = z.union([
 
 export const modelSchema = z
   .object({
-    kind: z.enum(['chat']).optional(),
+    kind: z.enum(['chat', ...mediaKinds]).optional(),
     dialect: z.enum(['openai-chat', 'openai-responses', 'anthropic']).optional(),
     route: routeSchema.optional(),
     routes: z.array(routeSchema).min(1).optional(),
-    price: priceSchema.optional(),
+    price: modelPriceSchema.optional(),
     maxOutputTokens: z.number().int().positive().optional(),
     contextWindow: z.number().int().positive().optional(),
     disabled: z.boolean().optional(),
@@ -36,6 +56,10 @@ export const modelSchema = z
     intents: z.array(z.string().min(1)).optional(),
     tools: z.boolean().optional(),
     vision: z.boolean().optional(),
+    /** Media models: what they turn into what (text-to-image, image-to-video…). */
+    modalities: z.array(z.enum(mediaModalities)).min(1).optional(),
+    /** GPU models: maximum execution time per call, in seconds. */
+    maxSeconds: z.number().positive().optional(),
   })
   .strict();
 

@@ -1,3 +1,7 @@
+import type { TokenUsage } from '../billing/index.ts';
+import type { UpstreamRequest } from '../proxy/proxy-dialect.ts';
+import type { SseEvent } from '../upstream/sse.ts';
+
 /** A client-facing wire format (and the family of models each serves). */
 export type WireDialect = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini';
 
@@ -24,6 +28,31 @@ export interface ProviderAdapter {
   readonly responsesPath?: string;
   /** A named quirk applied to the outgoing body (mutates a copy owned by the caller). */
   adjustRequest?: (body: Record<string, unknown>) => void;
+  /** Set when `dialect` is not Chat Completions but chat calls can be translated to it. */
+  readonly chatCodec?: ChatCodec;
+}
+
+/** Reads an upstream's stream as Chat Completions chunks, event by event. */
+export interface ChatStreamTranslator {
+  observe(event: SseEvent): SseEvent[];
+  /** Closing chunks once the upstream ended cleanly (usage, `[DONE]`). */
+  finish(): SseEvent[];
+  /** The upstream's latest usage report, even if the stream is cut later. */
+  readonly usage: TokenUsage | null;
+  readonly completed: boolean;
+  readonly failed: boolean;
+}
+
+/**
+ * How an upstream with its own wire format is reached from Chat Completions, the one
+ * canonical shape every client dialect translates through: N dialects + M upstream
+ * formats, not N × M translators.
+ */
+export interface ChatCodec {
+  /** A finished chat request (model, caps and quirks applied) as this upstream's call. */
+  request(chat: Record<string, unknown>, upstreamModel: string, stream: boolean): UpstreamRequest;
+  responseToChat(response: Record<string, unknown>, upstreamModel: string): Record<string, unknown>;
+  streamToChat(upstreamModel: string): ChatStreamTranslator;
 }
 
 /** A configured provider: an adapter bound to a base URL and key. */

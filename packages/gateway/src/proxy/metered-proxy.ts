@@ -16,6 +16,7 @@ import type { CallTarget, ParsedCall, ProxyDialect, StreamMeter } from './proxy-
 import { relayStream } from './relay-stream.ts';
 import { resolveModel, servedOn } from './resolve-model.ts';
 import { SseResponse } from './sse-response.ts';
+import { streamMeterFor, upstreamCodec } from './upstream-codec.ts';
 
 class ClientGone extends Error {}
 
@@ -146,7 +147,7 @@ export async function proxyMeteredCall(
       return;
     }
     if (isSse) {
-      const meter = dialect.newStreamMeter(call, attempt.route);
+      const meter = streamMeterFor(dialect, call, attempt.route);
       const interruption = await relayStream(attempt.response, sse, meter, abort.signal);
       const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
       const source = meter.usage ? 'upstream' : 'counted';
@@ -230,6 +231,11 @@ async function relayJson(
       message: 'The upstream provider returned a malformed response.',
     });
   }
+  const codec = upstreamCodec(dialect, route);
+  if (codec) {
+    parsed = codec.responseToChat(parsed, route.model);
+    text = JSON.stringify(parsed);
+  }
   const translated = dialect.onJsonAnswer?.(parsed, route, call);
   const reported = dialect.readUsage(translated ?? parsed);
   const usage =
@@ -295,7 +301,7 @@ async function assembleStream({
   signal,
   finish,
 }: Answer): Promise<void> {
-  const meter = dialect.newStreamMeter(call, route);
+  const meter = streamMeterFor(dialect, call, route);
   try {
     for await (const event of splitSse(response.body)) meter.observe(event);
   } catch (error) {

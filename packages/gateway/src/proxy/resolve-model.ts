@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/index.ts';
 import type { WireDialect } from '../providers/index.ts';
 import type { Catalog, ModelEntry } from '../routing/catalog.ts';
+import { describeKind, mediaEndpoint } from '../routing/media-models.ts';
 
 const endpointFor: Record<WireDialect, string> = {
   'openai-chat': '/v1/chat/completions',
@@ -18,11 +19,12 @@ const formatName: Record<WireDialect, string> = {
 
 /** Which model families each client endpoint serves: /v1/responses also serves every chat model. */
 const serves: Record<WireDialect, ReadonlySet<WireDialect>> = {
-  'openai-chat': new Set(['openai-chat']),
-  'openai-responses': new Set(['openai-responses', 'openai-chat']),
-  // Chat models are translated for Anthropic clients (Claude Code on DeepSeek, GPT…).
-  anthropic: new Set(['anthropic', 'openai-chat']),
-  // Gemini models reach Google through its OpenAI-compatible endpoint; other chat models are translated too.
+  // Gemini models are reached through chat and the Gemini adapter's codec.
+  'openai-chat': new Set(['openai-chat', 'gemini']),
+  'openai-responses': new Set(['openai-responses', 'openai-chat', 'gemini']),
+  // Chat models are translated for Anthropic clients (Claude Code on DeepSeek, GPT, Gemini…).
+  anthropic: new Set(['anthropic', 'openai-chat', 'gemini']),
+  // Gemini clients pass straight through to Gemini models; other chat models are translated.
   gemini: new Set(['gemini', 'openai-chat']),
 };
 
@@ -34,6 +36,13 @@ export function servedOn(dialect: WireDialect, model: ModelEntry): boolean {
 /** Catalog lookup with the errors api.md asks for: unknown → list; wrong format → where to go. */
 export function resolveModel(catalog: Catalog, id: string, dialect: WireDialect): ModelEntry {
   const model = catalog.resolve(id);
+  const media = model ? undefined : catalog.media(id);
+  if (media) {
+    throw new GatewayError('wrong_endpoint', {
+      param: 'model',
+      message: `${media.id} is ${describeKind(media.kind)}; use ${mediaEndpoint(media)}.`,
+    });
+  }
   if (!model) {
     throw new GatewayError('unknown_model', {
       param: 'model',

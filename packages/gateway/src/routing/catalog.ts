@@ -1,5 +1,6 @@
 import type { TokenPrice } from '../billing/index.ts';
 import type { Provider, WireDialect } from '../providers/index.ts';
+import type { MediaKind, MediaModelEntry } from './media-models.ts';
 
 export interface ModelRoute {
   provider: Provider;
@@ -34,9 +35,14 @@ export interface ModelPattern {
 /** How an id was found: listed, via an alias, or by a family pattern (kept in the request log). */
 export type ResolutionRule = 'catalog' | `alias:${string}` | `pattern:${string}`;
 
-/** Models, aliases and family patterns after config merging; aliases resolve before pricing. */
+/**
+ * Models, aliases and family patterns after config merging; aliases resolve before pricing.
+ * Chat models (`resolve`, `lookup`, `ids`, `intentMembers`) and media models (`media`,
+ * `mediaIds`, `mediaIntentMembers`) are kept apart: a chat lookup never returns a media model.
+ */
 export class Catalog {
   readonly #models: ReadonlyMap<string, ModelEntry>;
+  readonly #media: ReadonlyMap<string, MediaModelEntry>;
   readonly #aliases: ReadonlyMap<string, string>;
   readonly #patterns: readonly ModelPattern[];
   readonly #patterned = new Map<string, { model: ModelEntry; rule: ResolutionRule }>();
@@ -47,8 +53,10 @@ export class Catalog {
     aliases: Iterable<[string, string]>,
     patterns: readonly ModelPattern[] = [],
     disabled: Iterable<string> = [],
+    media: Iterable<MediaModelEntry> = [],
   ) {
     this.#models = new Map([...models].map((model) => [model.id, model]));
+    this.#media = new Map([...media].map((model) => [model.id, model]));
     this.#aliases = new Map(aliases);
     this.#patterns = patterns;
     this.#disabled = new Set(disabled);
@@ -64,8 +72,9 @@ export class Catalog {
     const target = this.#aliases.get(id);
     const aliased = target === undefined ? undefined : this.#models.get(target);
     if (aliased) return { model: aliased, rule: `alias:${id}` };
-    // A model the operator disabled stays off: no family pattern brings it back.
-    if (this.#disabled.has(id)) return undefined;
+    // A model the operator disabled stays off, and a media id is no chat model: no family
+    // pattern (`gpt-*`, `gemini-*`) brings either back.
+    if (this.#disabled.has(id) || this.media(id)) return undefined;
     const known = this.#patterned.get(id);
     if (known) return known;
     const pattern = this.#patterns.find((candidate) => candidate.regex.test(id));
@@ -73,6 +82,36 @@ export class Catalog {
     const found = { model: pattern.entryFor(id), rule: `pattern:${pattern.glob}` as const };
     if (this.#patterned.size < 10_000) this.#patterned.set(id, found);
     return found;
+  }
+
+  /** An image, video, audio or GPU model by id or alias. */
+  media(id: string): MediaModelEntry | undefined {
+    return this.#media.get(id) ?? this.#media.get(this.#aliases.get(id) ?? '');
+  }
+
+  mediaIds(kind?: MediaKind): string[] {
+    return [...this.#media.values()]
+      .filter((model) => kind === undefined || model.kind === kind)
+      .map((model) => model.id)
+      .sort();
+  }
+
+  mediaIntentMembers(intent: string): MediaModelEntry[] {
+    return [...this.#media.values()].filter((model) => model.intents.includes(intent));
+  }
+
+  /** Which kind of model an intent bucket picks (buckets never mix kinds). */
+  intentKind(intent: string): 'chat' | MediaKind | undefined {
+    if (this.intentMembers(intent).length > 0) return 'chat';
+    return this.mediaIntentMembers(intent)[0]?.kind;
+  }
+
+  mediaIntentNames(kind: MediaKind): string[] {
+    return [
+      ...new Set(
+        [...this.#media.values()].filter((model) => model.kind === kind).flatMap((model) => model.intents),
+      ),
+    ].sort();
   }
 
   get patterns(): readonly string[] {
@@ -96,7 +135,12 @@ export class Catalog {
     return [...new Set([...this.#models.values()].flatMap((model) => model.intents))].sort();
   }
 
+  /** Chat models listed (patterns aside). */
   get size(): number {
     return this.#models.size;
+  }
+
+  get mediaSize(): number {
+    return this.#media.size;
   }
 }

@@ -122,12 +122,15 @@ describe('secrets never reach the logs', () => {
     };
     gateway.stdout!.on('data', append);
     gateway.stderr!.on('data', append);
-    const deadline = Date.now() + 20_000;
-    while (!/gateway on (http:\/\/\S+)/.test(output) && Date.now() < deadline) {
+    // Generous: a cold start on a busy CI machine (2 cores, tests in parallel) can take a while.
+    const deadline = Date.now() + 90_000;
+    while (!/gateway on (http:\/\/\S+)/.test(output) && gateway.exitCode === null && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    root = /gateway on (http:\/\/\S+)/.exec(output)![1]!;
-  });
+    const started = /gateway on (http:\/\/\S+)/.exec(output);
+    if (!started) throw new Error(`gateway did not start (exit ${gateway.exitCode}):\n${output}`);
+    root = started[1]!;
+  }, 120_000);
   afterAll(async () => {
     gateway.kill('SIGTERM');
     await sim.close();

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRequestLogs } from '../../src/usage/index.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
 
-interface ChatBody {
-  model: string;
-  messages: Array<Record<string, unknown>>;
-  tools?: unknown[];
+interface GeminiBody {
+  contents: Array<{ role: string; parts: Array<Record<string, unknown>> }>;
+  systemInstruction?: { parts: Array<{ text: string }> };
+  tools?: Array<{ functionDeclarations: Array<Record<string, unknown>> }>;
 }
 
 describe('Gemini API layout (@google/genai → gateway → simulator)', () => {
@@ -33,10 +33,12 @@ describe('Gemini API layout (@google/genai → gateway → simulator)', () => {
     expect(usage.totalTokenCount).toBe(
       (usage.promptTokenCount ?? 0) + (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0),
     );
+    // Passed straight through to the Gemini API, under the operator's key, never the client's.
     const upstream = harness.sim.requests.at(-1)!;
-    expect(upstream.path).toBe('/v1/chat/completions');
-    expect((upstream.body as ChatBody).model).toBe('gemini-3.5-flash-preview');
-    expect((upstream.body as ChatBody).messages[0]).toEqual({ role: 'system', content: 'Be brief.' });
+    expect(upstream.path).toBe('/v1beta/models/gemini-3.5-flash-preview:generateContent');
+    expect(upstream.headers['x-goog-api-key']).toBe('sim-test-key');
+    expect(JSON.stringify(upstream.headers)).not.toContain(user.key);
+    expect((upstream.body as GeminiBody).systemInstruction?.parts[0]?.text).toBe('Be brief.');
     const [log] = await listRequestLogs(harness.db, user.user.id, 1);
     expect(log).toMatchObject({ model: 'gemini-3.5-fast', status: 200 });
     expect(before - (await harness.balancedBalance(user.user.id))).toBe(Number(log!.cost_micro));
@@ -79,29 +81,22 @@ describe('Gemini API layout (@google/genai → gateway → simulator)', () => {
     const call = first.functionCalls?.[0];
     expect(call?.name).toBe('get_weather');
     expect(call?.args).toHaveProperty('city');
-    const forwardedTools = (harness.sim.requests.at(-1)!.body as ChatBody).tools as Array<{
-      function: { parameters: unknown };
-    }>;
-    expect(forwardedTools[0]!.function.parameters).toEqual({
-      type: 'object',
-      properties: { city: { type: 'string' } },
+    const forwardedTools = (harness.sim.requests.at(-1)!.body as GeminiBody).tools!;
+    expect(forwardedTools[0]!.functionDeclarations[0]!['parameters']).toEqual({
+      type: 'OBJECT',
+      properties: { city: { type: 'STRING' } },
       required: ['city'],
     });
+    const modelTurn = first.candidates![0]!.content!;
+    const signature = modelTurn.parts!.find((part) => part.functionCall)?.thoughtSignature;
+    expect(signature).toMatch(/^[A-Za-z0-9+/=_-]{16,}$/);
 
     const second = await genai.models.generateContent({
       model: 'gemini-3.5-fast',
       config: { tools },
       contents: [
         { role: 'user', parts: [{ text: 'Weather in Oslo?' }] },
-        {
-          role: 'model',
-          parts: [
-            {
-              functionCall: { name: 'get_weather', args: call!.args ?? {} },
-              thoughtSignature: 'c2lnbmVkLWJ5LWdlbWluaQ==',
-            },
-          ],
-        },
+        modelTurn,
         {
           role: 'user',
           parts: [{ functionResponse: { name: 'get_weather', response: { temperature: 7 } } }],
@@ -109,9 +104,9 @@ describe('Gemini API layout (@google/genai → gateway → simulator)', () => {
       ],
     });
     expect(second.text).toContain('7');
-    const replayed = (harness.sim.requests.at(-1)!.body as ChatBody).messages;
-    expect(replayed.map((message) => message['role'])).toEqual(['user', 'assistant', 'tool']);
-    expect(JSON.stringify(replayed[1])).toContain('c2lnbmVkLWJ5LWdlbWluaQ==');
+    const replayed = (harness.sim.requests.at(-1)!.body as GeminiBody).contents;
+    expect(replayed.map((content) => content.role)).toEqual(['user', 'model', 'user']);
+    expect(replayed[1]!.parts.find((part) => part['functionCall'])?.['thoughtSignature']).toBe(signature);
     await harness.balancedBalance(user.user.id);
   });
 
@@ -158,7 +153,7 @@ describe('Gemini API layout (@google/genai → gateway → simulator)', () => {
       body: JSON.stringify({
         model: 'gemini-3.5-thinking',
         contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
-        generationConfig: { maxOutputTokens: 64, temperature: 0.2 },
+        generationConfig: { maxOutputTokens: 2048, temperature: 0.2 },
       }),
     });
     expect(native.status).toBe(200);
@@ -182,6 +177,6 @@ describe('Gemini API layout (@google/genai → gateway → simulator)', () => {
       messages: [{ role: 'user', content: 'hi' }],
     });
     expect(completion.choices[0]?.message.content?.length).toBeGreaterThan(0);
-    expect((harness.sim.requests.at(-1)!.body as ChatBody).model).toBe('gemini-2.5-flash');
+    expect(harness.sim.requests.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
   });
 });

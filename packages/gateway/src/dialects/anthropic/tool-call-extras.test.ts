@@ -11,7 +11,21 @@ import { createAnthropicDialect } from './proxy-dialect.ts';
 const signature = { google: { thought_signature: 'c2lnbmF0dXJlLWZyb20tZ2VtaW5p' } };
 
 describe('tool-call extras across the Anthropic ⇄ Chat translation', () => {
-  const route = loadConfig({ inline: {}, env: {} }).catalog.resolve('gemini-3.1-pro')!.routes[0]!;
+  // An operator's Gemini route through Google's OpenAI-compatible endpoint (the built-in one is native).
+  const route = loadConfig({
+    inline: {
+      providers: {
+        'google-compat': {
+          adapter: 'google-openai',
+          baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
+        },
+      },
+      models: {
+        'gemini-3.1-pro': { route: 'google-compat/gemini-3.1-pro-preview', price: { input: 2, output: 12 } },
+      },
+    },
+    env: {},
+  }).catalog.resolve('gemini-3.1-pro')!.routes[0]!;
   const client = { headers: {}, query: {} };
 
   it('keeps a JSON answer’s extra_content and hands it back when the client replays the call', () => {

@@ -2,9 +2,10 @@ import type { UpstreamRequest } from '../../proxy/proxy-dialect.ts';
 import type { ModelRoute } from '../../routing/catalog.ts';
 
 /**
- * A Chat Completions call to an OpenAI-compatible upstream, whichever client dialect it
- * came from: billing needs the stream's usage chunk, a balance cap goes in the field
- * the provider reads, and the provider's named quirks apply last.
+ * A Chat Completions call to an upstream, whichever client dialect it came from:
+ * billing needs the stream's usage chunk, a balance cap goes in the field the provider
+ * reads, the provider's named quirks apply, and an upstream with its own wire format
+ * (Gemini) gets the call through its codec.
  */
 export function chatUpstreamRequest(
   body: Record<string, unknown>,
@@ -24,5 +25,6 @@ export function chatUpstreamRequest(
     chat[adapter.capabilities.maxTokensField] = clampOutputTokens;
   }
   adapter.adjustRequest?.(chat);
+  if (adapter.chatCodec) return adapter.chatCodec.request(chat, route.model, stream);
   return { path: adapter.chatPath, headers: {}, body: JSON.stringify(chat) };
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { mediaPriceInCredits } from '../../billing/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { servedOn } from '../../proxy/resolve-model.ts';
 import type { ModelEntry } from '../../routing/catalog.ts';
+import { type MediaModelEntry, mediaEndpoint } from '../../routing/media-models.ts';
 import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
 
@@ -20,6 +22,18 @@ const shapes = {
       object: 'model',
       created: createdAt,
       owned_by: model.routes[0]?.provider.name ?? 'hypereal',
+      kind: model.kind,
+    }),
+    /** Media models, only in OpenAI's list: their kind, endpoint and price per unit in credits. */
+    media: (model: MediaModelEntry) => ({
+      id: model.id,
+      object: 'model',
+      created: createdAt,
+      owned_by: model.routes[0]?.provider.name ?? 'hypereal',
+      kind: model.kind,
+      endpoint: mediaEndpoint(model),
+      modalities: model.modalities,
+      pricing: { currency: 'credits', ...mediaPriceInCredits(model.price) },
     }),
     list: (items: unknown[]) => ({ object: 'list', data: items }),
   },
@@ -57,9 +71,11 @@ const wantsAnthropic = (request: FastifyRequest): boolean =>
 export function registerModelRoutes(app: FastifyInstance, services: Services): void {
   const { catalog } = services.config;
   const all = () => catalog.ids().map((id) => catalog.resolve(id)!);
+  const media = () => catalog.mediaIds().map((id) => catalog.media(id)!);
+  const notFound = (id: string) => new GatewayError('not_found', { message: `No such model: ${id}` });
   const find = (id: string) => {
     const model = catalog.resolve(decodeURIComponent(id).replace(/^models\//, ''));
-    if (!model) throw new GatewayError('not_found', { message: `No such model: ${id}` });
+    if (!model) throw notFound(id);
     return model;
   };
   for (const path of v1Paths('/models')) {
@@ -70,15 +86,18 @@ export function registerModelRoutes(app: FastifyInstance, services: Services): v
               .filter((model) => servedOn('anthropic', model))
               .map(shapes.anthropic.item),
           )
-        : shapes.openai.list(all().map(shapes.openai.item)),
+        : shapes.openai.list([...all().map(shapes.openai.item), ...media().map(shapes.openai.media)]),
     );
     app.get(`${path}/:id`, async (request) => {
-      const model = find((request.params as { id: string }).id);
+      const { id } = request.params as { id: string };
+      // Media models are listed for OpenAI-style callers only: Anthropic clients cannot call them.
+      const mediaModel = wantsAnthropic(request) ? undefined : catalog.media(decodeURIComponent(id));
+      if (mediaModel) return shapes.openai.media(mediaModel);
+      const model = find(id);
       return wantsAnthropic(request) ? shapes.anthropic.item(model) : shapes.openai.item(model);
     });
   }
-  const isGemini = (model: ModelEntry) =>
-    model.routes.some((route) => route.provider.adapter.id === 'google');
+  const isGemini = (model: ModelEntry) => model.dialect === 'gemini';
   app.get('/v1beta/models', async () => ({ models: all().filter(isGemini).map(shapes.google.item) }));
   app.get('/v1beta/models/:id', async (request) =>
     shapes.google.item(find((request.params as { id: string }).id)),

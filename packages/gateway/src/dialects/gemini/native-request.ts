@@ -1,0 +1,27 @@
+import type { UpstreamRequest } from '../../proxy/proxy-dialect.ts';
+import { obj } from '../json-fields.ts';
+
+type Json = Record<string, unknown>;
+
+/**
+ * A call to the Gemini API itself: the model and streaming live in the path, the body
+ * is a `generateContent` body. A balance cap overrides `maxOutputTokens`.
+ * @see https://ai.google.dev/api/generate-content
+ */
+export function geminiNativeRequest(
+  body: Json,
+  upstreamModel: string,
+  stream: boolean,
+  clampOutputTokens: number | undefined,
+): UpstreamRequest {
+  const { model: _model, ...rest } = body;
+  if (clampOutputTokens !== undefined) {
+    rest['generationConfig'] = { ...obj(rest['generationConfig']), maxOutputTokens: clampOutputTokens };
+  }
+  const method = stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
+  return {
+    path: `/models/${encodeURIComponent(upstreamModel)}:${method}`,
+    headers: {},
+    body: JSON.stringify(rest),
+  };
+}

@@ -1,0 +1,60 @@
+import type { MediaPrice } from '../billing/index.ts';
+import type { ModelRoute } from './catalog.ts';
+
+/** The catalog's non-chat kinds (api.md §4, §6, §7, §10). */
+export const mediaKinds = ['image', 'video', 'audio', 'gpu'] as const;
+export type MediaKind = (typeof mediaKinds)[number];
+
+/** What a media model turns into what; gpu models may declare any of them. */
+export const modalitiesByKind = {
+  image: ['text-to-image', 'image-to-image'],
+  video: ['text-to-video', 'image-to-video'],
+  audio: ['text-to-speech', 'voice-clone', 'speech-to-text'],
+} as const satisfies Record<Exclude<MediaKind, 'gpu'>, readonly string[]>;
+export const mediaModalities = Object.values(modalitiesByKind).flat();
+export type MediaModality = (typeof mediaModalities)[number];
+
+/** The modalities a model of `kind` has when its entry names none. */
+export const defaultModalities: Record<MediaKind, readonly MediaModality[]> = {
+  image: ['text-to-image'],
+  video: ['text-to-video'],
+  audio: ['text-to-speech'],
+  gpu: [],
+};
+
+export function isMediaKind(kind: string | undefined): kind is MediaKind {
+  return (mediaKinds as readonly string[]).includes(kind ?? '');
+}
+
+/** An image, video, audio or GPU model: its own endpoint, its own price unit. */
+export interface MediaModelEntry {
+  id: string;
+  kind: MediaKind;
+  routes: readonly ModelRoute[];
+  /** Integer micro-credits per unit of the kind (`price.kind === kind`). */
+  price: MediaPrice;
+  modalities: readonly MediaModality[];
+  /** Intent buckets the model is in (a bucket never mixes kinds). */
+  intents: readonly string[];
+}
+
+/** Where a model of each kind is called (api.md §4, §6, §7, §10). */
+export function mediaEndpoint(model: Pick<MediaModelEntry, 'id' | 'kind'>): string {
+  switch (model.kind) {
+    case 'image':
+      return 'POST /v1/images/generations';
+    case 'video':
+      return 'POST /v1/videos/generate';
+    case 'audio':
+      return 'POST /v1/audio/generations';
+    case 'gpu':
+      return `POST /v1/gpu/${model.id}`;
+  }
+}
+
+/** `an image model`, `a GPU model`, for error messages. */
+export function describeKind(kind: MediaKind): string {
+  return kind === 'image' || kind === 'audio'
+    ? `an ${kind} model`
+    : `a ${kind === 'gpu' ? 'GPU' : kind} model`;
+}
