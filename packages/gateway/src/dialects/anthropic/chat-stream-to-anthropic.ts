@@ -2,9 +2,7 @@ import type { TokenUsage } from '../../billing/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
-import { obj } from '../json-fields.ts';
-import { readChatChunk } from '../openai-chat/read-chunk.ts';
-import { readChatUsage } from '../openai-chat/usage.ts';
+import { readChatEvent, type ToolCallFragment } from '../openai-chat/stream-events.ts';
 import { renderAnthropicStreamError } from './error.ts';
 import {
   anthropicMessage,
@@ -92,32 +90,28 @@ export class ChatToAnthropicStream implements StreamMeter {
   }
 
   observe(event: SseEvent): string | null {
-    const read = readChatChunk(event, this);
+    const read = readChatEvent(event, this);
     if (!read) return null;
-    if ('error' in read) {
+    if (read.type === 'error') {
       const { error } = read;
       const type = errorTypes[String(error['code'])] ?? errorTypes[String(error['type'])] ?? 'api_error';
       const message = String(error['message'] ?? 'upstream error');
       return this.#emit('error', { error: { type, message }, request_id: null });
     }
-    const { chunk } = read;
-    let out = this.#start(chunk);
-    const usage = readChatUsage(chunk['usage']);
-    if (usage) this.usage = usage;
-    const choice = ((chunk['choices'] as Json[] | undefined) ?? [])[0];
-    const delta = obj(choice?.['delta']);
-    const reasoning = delta['reasoning_content'] ?? delta['reasoning'];
-    if (typeof reasoning === 'string' && reasoning.length > 0) {
-      this.#generated.push(reasoning);
-      this.#reasoning += reasoning;
+    let out = this.#start(read.model);
+    if (read.usage) this.usage = read.usage;
+    // Anthropic messages have one answer: the first choice.
+    const delta = read.choices[0];
+    if (!delta) return out || null;
+    if (delta.reasoning !== undefined) {
+      this.#generated.push(delta.reasoning);
+      this.#reasoning += delta.reasoning;
     }
-    for (const text of [delta['content'], delta['refusal']]) {
-      if (typeof text === 'string' && text.length > 0) out += this.#textDelta(text);
-    }
-    for (const call of (delta['tool_calls'] as Json[] | undefined) ?? []) out += this.#toolCallDelta(call);
-    if (choice?.['finish_reason']) {
-      this.#finishReason = choice['finish_reason'];
-      this.#matchedStop = choice['stop_reason'];
+    for (const text of delta.texts) out += this.#textDelta(text);
+    for (const fragment of delta.toolCalls) out += this.#toolCallDelta(fragment);
+    if (delta.finishReason !== undefined) {
+      this.#finishReason = delta.finishReason;
+      this.#matchedStop = delta.matchedStop;
       out += this.#flush();
     }
     return out || null;
@@ -125,7 +119,7 @@ export class ChatToAnthropicStream implements StreamMeter {
 
   /** Closes what is open; message_delta carries what the usage chunk said. */
   finish(): string {
-    const out = this.#start({}) + this.#flush();
+    const out = this.#start(undefined) + this.#flush();
     const message = this.assembled();
     return (
       out +
@@ -169,10 +163,10 @@ export class ChatToAnthropicStream implements StreamMeter {
     return `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
   }
 
-  #start(chunk: Json): string {
+  #start(model: string | undefined): string {
     if (this.#started) return '';
     this.#started = true;
-    if (typeof chunk['model'] === 'string') this.#model = chunk['model'];
+    if (model !== undefined) this.#model = model;
     const message = {
       id: this.#id,
       type: 'message',
@@ -200,17 +194,14 @@ export class ChatToAnthropicStream implements StreamMeter {
     return out + this.#delta({ type: 'text_delta', text });
   }
 
-  #toolCallDelta(fragment: Json): string {
-    const index = typeof fragment['index'] === 'number' ? fragment['index'] : 0;
-    const fn = obj(fragment['function']);
-    const args = typeof fn['arguments'] === 'string' ? fn['arguments'] : '';
+  #toolCallDelta(fragment: ToolCallFragment): string {
+    const index = fragment.index ?? 0;
+    const args = fragment.arguments ?? '';
     if (args.length > 0) this.#generated.push(args);
     const call = this.#calls.get(index);
-    const extra = fragment['extra_content'];
-    const id = call?.id ?? (typeof fragment['id'] === 'string' ? fragment['id'] : undefined);
-    if (extra && typeof extra === 'object' && id !== undefined)
-      this.#options.onToolCallExtra?.(id, extra as Json);
-    if (!call) return this.#newCall(index, fragment, fn, args);
+    const id = call?.id ?? fragment.id;
+    if (fragment.extra && id !== undefined) this.#options.onToolCallExtra?.(id, fragment.extra);
+    if (!call) return this.#newCall(index, fragment, args);
     call.arguments += args;
     if (call !== this.#liveCall()) return ''; // waiting (sent later) or already stopped (class comment)
     let out = args.length > 0 ? this.#delta({ type: 'input_json_delta', partial_json: args }) : '';
@@ -220,10 +211,10 @@ export class ChatToAnthropicStream implements StreamMeter {
     return out;
   }
 
-  #newCall(index: number, fragment: Json, fn: Json, args: string): string {
+  #newCall(index: number, fragment: ToolCallFragment, args: string): string {
     const call: ToolCall = {
-      id: typeof fragment['id'] === 'string' ? fragment['id'] : newAnthropicId('toolu'),
-      name: String(fn['name'] ?? ''),
+      id: fragment.id ?? newAnthropicId('toolu'),
+      name: fragment.name ?? '',
       arguments: args,
     };
     this.#calls.set(index, call);

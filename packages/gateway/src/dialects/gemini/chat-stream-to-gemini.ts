@@ -2,9 +2,7 @@ import type { TokenUsage } from '../../billing/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
-import { obj } from '../json-fields.ts';
-import { readChatChunk } from '../openai-chat/read-chunk.ts';
-import { readChatUsage } from '../openai-chat/usage.ts';
+import { type ChoiceDelta, readChatEvent, type ToolCallFragment } from '../openai-chat/stream-events.ts';
 import { chatErrorToGemini, renderGeminiStreamError } from './error.ts';
 import {
   type ChatToGeminiOptions,
@@ -17,7 +15,7 @@ import {
   type ToolCall,
 } from './from-chat-response.ts';
 import { showsThoughts } from './generation-config.ts';
-import { signatureField, signatureOf, thoughtSignaturePart } from './thought-signatures.ts';
+import { signatureField, thoughtSignaturePart } from './thought-signatures.ts';
 import { type ToolNames, toolNames } from './tool-names.ts';
 
 type Json = Record<string, unknown>;
@@ -80,27 +78,20 @@ export class ChatToGeminiStream implements StreamMeter {
   }
 
   observe(event: SseEvent): string | null {
-    const read = readChatChunk(event, this);
+    const read = readChatEvent(event, this);
     if (!read) return null;
-    if ('error' in read) {
-      const { error } = read;
-      return `data: ${JSON.stringify(chatErrorToGemini(error))}\n\n`;
+    if (read.type === 'error') return `data: ${JSON.stringify(chatErrorToGemini(read.error))}\n\n`;
+    if (this.#id === undefined && read.id !== undefined) this.#id = read.id;
+    if (read.model !== undefined) this.#model = read.model;
+    if (read.usage) {
+      this.usage = read.usage;
+      this.#rawUsage = read.rawUsage;
     }
-    const { chunk } = read;
-    if (this.#id === undefined && typeof chunk['id'] === 'string') this.#id = chunk['id'];
-    if (typeof chunk['model'] === 'string') this.#model = chunk['model'];
-    const usage = readChatUsage(chunk['usage']);
-    if (usage) {
-      this.usage = usage;
-      this.#rawUsage = chunk['usage'];
-    }
-    const candidates = (Array.isArray(chunk['choices']) ? (chunk['choices'] as Json[]) : []).flatMap(
-      (choice) => {
-        const state = this.#choice(typeof choice['index'] === 'number' ? choice['index'] : 0);
-        const parts = this.#choiceDelta(state, choice);
-        return parts.length > 0 ? [{ content: { role: 'model', parts }, index: state.index }] : [];
-      },
-    );
+    const candidates = read.choices.flatMap((delta) => {
+      const state = this.#choice(delta.choice);
+      const parts = this.#choiceDelta(state, delta);
+      return parts.length > 0 ? [{ content: { role: 'model', parts }, index: state.index }] : [];
+    });
     return candidates.length > 0 ? this.#emit({ candidates }) : null;
   }
 
@@ -183,22 +174,18 @@ export class ChatToGeminiStream implements StreamMeter {
     return state;
   }
 
-  #choiceDelta(state: StreamChoice, choice: Json): Json[] {
-    const delta = obj(choice['delta']);
+  #choiceDelta(state: StreamChoice, delta: ChoiceDelta): Json[] {
     const parts: Json[] = [];
-    const reasoning = delta['reasoning_content'] ?? delta['reasoning'];
-    if (typeof reasoning === 'string' && reasoning.length > 0) {
-      this.#generated.push(reasoning);
-      state.reasoning += reasoning;
-      if (this.#thoughts) parts.push({ text: reasoning, thought: true });
+    if (delta.reasoning !== undefined) {
+      this.#generated.push(delta.reasoning);
+      state.reasoning += delta.reasoning;
+      if (this.#thoughts) parts.push({ text: delta.reasoning, thought: true });
     }
-    const signature = signatureOf(delta);
-    if (signature !== undefined) {
-      state.signature = signature;
+    if (delta.signature !== undefined) {
+      state.signature = delta.signature;
       state.signatureSent = false;
     }
-    for (const text of [delta['content'], delta['refusal']]) {
-      if (typeof text !== 'string' || text.length === 0) continue;
+    for (const text of delta.texts) {
       this.#generated.push(text);
       state.text += text;
       parts.push({ text });
@@ -208,35 +195,33 @@ export class ChatToGeminiStream implements StreamMeter {
       lastText['thoughtSignature'] = state.signature;
       state.signatureSent = true;
     }
-    const fragments = Array.isArray(delta['tool_calls']) ? (delta['tool_calls'] as Json[]) : [];
-    for (const fragment of fragments) {
+    for (const fragment of delta.toolCalls) {
       const call = this.#callDelta(state, fragment);
-      if (call && !call.sent && call.name.length > 0 && isComplete(call.arguments)) {
+      if (!call.sent && call.name.length > 0 && isComplete(call.arguments)) {
         call.sent = true;
         parts.push(functionCallPart(call, this.#names));
       }
     }
-    if (choice['finish_reason']) {
-      state.finishReason = choice['finish_reason'];
+    if (delta.finishReason !== undefined) {
+      state.finishReason = delta.finishReason;
       parts.push(...this.#flushCalls(state));
     }
     return parts;
   }
 
-  #callDelta(state: StreamChoice, fragment: Json): StreamCall {
-    const fn = obj(fragment['function']);
-    const index = slotOf(state, fragment, fn);
+  #callDelta(state: StreamChoice, fragment: ToolCallFragment): StreamCall {
+    const index = slotOf(state, fragment);
     let call = state.calls.get(index);
     if (!call) {
       call = { id: `call_${newResponseId()}`, name: '', arguments: '', signature: undefined, sent: false };
       state.calls.set(index, call);
     }
-    if (typeof fragment['id'] === 'string' && fragment['id'].length > 0) call.id = fragment['id'];
-    if (typeof fn['name'] === 'string' && fn['name'].length > 0) call.name = fn['name'];
-    call.signature = signatureOf(fragment) ?? call.signature;
-    if (typeof fn['arguments'] === 'string' && fn['arguments'].length > 0) {
-      this.#generated.push(fn['arguments']);
-      call.arguments += fn['arguments'];
+    if (fragment.id !== undefined) call.id = fragment.id;
+    if (fragment.name !== undefined) call.name = fragment.name;
+    call.signature = fragment.signature ?? call.signature;
+    if (fragment.arguments !== undefined) {
+      this.#generated.push(fragment.arguments);
+      call.arguments += fragment.arguments;
     }
     return call;
   }
@@ -270,15 +255,14 @@ export class ChatToGeminiStream implements StreamMeter {
  * its call, a new id or a `name` opens the next slot, and anything else continues the
  * latest call.
  */
-function slotOf(state: StreamChoice, fragment: Json, fn: Json): number {
-  if (typeof fragment['index'] === 'number') return fragment['index'];
+function slotOf(state: StreamChoice, fragment: ToolCallFragment): number {
+  if (fragment.index !== undefined) return fragment.index;
   const slots = [...state.calls.keys()];
   const latest = slots.length > 0 ? Math.max(...slots) : -1;
-  const id = fragment['id'];
-  if (typeof id === 'string' && id.length > 0) {
-    const known = [...state.calls.entries()].find(([, call]) => call.id === id);
+  if (fragment.id !== undefined) {
+    const known = [...state.calls.entries()].find(([, call]) => call.id === fragment.id);
     return known ? known[0] : latest + 1;
   }
-  if (typeof fn['name'] === 'string' && fn['name'].length > 0) return latest + 1;
+  if (fragment.name !== undefined) return latest + 1;
   return Math.max(latest, 0);
 }

@@ -2,8 +2,7 @@ import type { TokenUsage } from '../../billing/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
-import { readChatChunk } from '../openai-chat/read-chunk.ts';
-import { readChatUsage } from '../openai-chat/usage.ts';
+import { readChatEvent, type ToolCallFragment } from '../openai-chat/stream-events.ts';
 import {
   messageItem,
   newItemId,
@@ -68,9 +67,9 @@ export class ChatToResponsesStream implements StreamMeter {
   }
 
   observe(event: SseEvent): string | null {
-    const read = readChatChunk(event, this);
+    const read = readChatEvent(event, this);
     if (!read) return null;
-    if ('error' in read) {
+    if (read.type === 'error') {
       const { error } = read;
       return this.#emit('error', {
         code: error['code'] ?? 'server_error',
@@ -78,26 +77,21 @@ export class ChatToResponsesStream implements StreamMeter {
         param: null,
       });
     }
-    const { chunk } = read;
-    let out = this.#start(chunk);
-    const usage = readChatUsage(chunk['usage']);
-    if (usage) this.usage = usage;
-    const choice = ((chunk['choices'] as Json[] | undefined) ?? [])[0];
-    const delta = (choice?.['delta'] ?? {}) as Json;
-    const reasoning = delta['reasoning_content'] ?? delta['reasoning'];
-    if (typeof reasoning === 'string' && reasoning.length > 0) out += this.#reasoningDelta(reasoning);
-    if (typeof delta['content'] === 'string' && delta['content'].length > 0)
-      out += this.#textDelta(delta['content']);
-    if (typeof delta['refusal'] === 'string' && delta['refusal'].length > 0)
-      out += this.#textDelta(delta['refusal']);
-    for (const call of (delta['tool_calls'] as Json[] | undefined) ?? []) out += this.#toolCallDelta(call);
-    if (choice?.['finish_reason']) this.#finishReason = choice['finish_reason'];
+    let out = this.#start(read.model);
+    if (read.usage) this.usage = read.usage;
+    // A response has one answer: the first choice.
+    const delta = read.choices[0];
+    if (!delta) return out || null;
+    if (delta.reasoning !== undefined) out += this.#reasoningDelta(delta.reasoning);
+    for (const text of delta.texts) out += this.#textDelta(text);
+    for (const fragment of delta.toolCalls) out += this.#toolCallDelta(fragment);
+    if (delta.finishReason !== undefined) this.#finishReason = delta.finishReason;
     return out || null;
   }
 
   /** Closes what is open and ends with the terminal event. */
   finish(): string {
-    let out = this.#start({});
+    let out = this.#start(undefined);
     out += this.#closeText() + this.#closeCalls();
     const response = this.assembled();
     return (
@@ -134,10 +128,10 @@ export class ChatToResponsesStream implements StreamMeter {
     return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
   }
 
-  #start(chunk: Json): string {
+  #start(model: string | undefined): string {
     if (this.#started) return '';
     this.#started = true;
-    if (typeof chunk['model'] === 'string') this.#model = chunk['model'];
+    if (model !== undefined) this.#model = model;
     const response = responseEnvelope(this.#request, {
       id: this.#id,
       model: this.#model,
@@ -210,19 +204,18 @@ export class ChatToResponsesStream implements StreamMeter {
     );
   }
 
-  #toolCallDelta(fragment: Json): string {
-    const index = typeof fragment['index'] === 'number' ? fragment['index'] : 0;
-    const fn = (fragment['function'] ?? {}) as Json;
+  #toolCallDelta(fragment: ToolCallFragment): string {
+    const index = fragment.index ?? 0;
     let out = '';
     let call = this.#calls.get(index);
     if (!call) {
       out += this.#closeText();
-      const name = String(fn['name'] ?? '');
+      const name = fragment.name ?? '';
       const custom = this.#custom.has(name);
       call = {
         outputIndex: this.#output.length,
         id: newItemId(custom ? 'ctc' : 'fc'),
-        callId: typeof fragment['id'] === 'string' ? fragment['id'] : newItemId('call'),
+        callId: fragment.id ?? newItemId('call'),
         name,
         arguments: '',
         custom,
@@ -230,8 +223,8 @@ export class ChatToResponsesStream implements StreamMeter {
       this.#calls.set(index, call);
       out += this.#addItem(toolCallItem(call, 'in_progress'));
     }
-    const args = fn['arguments'];
-    if (typeof args !== 'string' || args.length === 0) return out;
+    const args = fragment.arguments;
+    if (args === undefined) return out;
     this.#generated.push(args);
     call.arguments += args;
     // A custom tool's input is one JSON string field: it is sent whole when the call is done.

@@ -1,0 +1,125 @@
+import type { TokenUsage } from '../../billing/index.ts';
+import type { SseEvent } from '../../upstream/sse.ts';
+import { signatureOf } from '../gemini/thought-signatures.ts';
+import { obj } from '../json-fields.ts';
+import { readChatUsage } from './usage.ts';
+
+type Json = Record<string, unknown>;
+
+/** One fragment of a streamed tool call, as chat sends it (every field may be missing). */
+export interface ToolCallFragment {
+  /** Chat's slot for the call; Google's OpenAI-compatible endpoint omits it. */
+  index: number | undefined;
+  id: string | undefined;
+  name: string | undefined;
+  arguments: string | undefined;
+  /** Gemini 3's `thoughtSignature`, carried in `extra_content`. */
+  signature: string | undefined;
+  /** The whole `extra_content`, for translators that keep it until the call is replayed. */
+  extra: Json | undefined;
+}
+
+/** What one chunk said about one choice, in the order a translator must apply it. */
+export interface ChoiceDelta {
+  choice: number;
+  /** `reasoning_content` (DeepSeek, Gemini thoughts) or `reasoning` (OpenRouter, vLLM). */
+  reasoning: string | undefined;
+  /** Visible text: `content`, then `refusal` (each present only when non-empty). */
+  texts: string[];
+  /** A signature for the text answer (`extra_content` on the delta). */
+  signature: string | undefined;
+  toolCalls: ToolCallFragment[];
+  finishReason: string | undefined;
+  /** vLLM's `stop_reason`: the stop string that ended the choice. */
+  matchedStop: unknown;
+}
+
+/**
+ * The canonical stream, typed: what every translator of a Chat Completions stream
+ * (to Anthropic, Responses, Gemini) reads instead of digging through chunk JSON.
+ */
+export type ChatStreamEvent =
+  | {
+      type: 'chunk';
+      id: string | undefined;
+      model: string | undefined;
+      usage: TokenUsage | null;
+      /** The usage object as sent, for translators that echo cached/reasoning details. */
+      rawUsage: unknown;
+      choices: ChoiceDelta[];
+    }
+  | { type: 'error'; error: Json }
+  | { type: 'done' };
+
+const nonEmpty = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
+
+function toolCallFragment(fragment: Json): ToolCallFragment {
+  const fn = obj(fragment['function']);
+  return {
+    index: typeof fragment['index'] === 'number' ? fragment['index'] : undefined,
+    id: nonEmpty(fragment['id']),
+    name: nonEmpty(fn['name']),
+    arguments: nonEmpty(fn['arguments']),
+    signature: signatureOf(fragment),
+    extra:
+      fragment['extra_content'] && typeof fragment['extra_content'] === 'object'
+        ? (fragment['extra_content'] as Json)
+        : undefined,
+  };
+}
+
+function choiceDelta(choice: Json, position: number): ChoiceDelta {
+  const delta = obj(choice['delta']);
+  return {
+    choice: typeof choice['index'] === 'number' ? choice['index'] : position,
+    reasoning: nonEmpty(delta['reasoning_content'] ?? delta['reasoning']),
+    texts: [delta['content'], delta['refusal']].flatMap((text) => nonEmpty(text) ?? []),
+    signature: signatureOf(delta),
+    toolCalls: (Array.isArray(delta['tool_calls']) ? (delta['tool_calls'] as Json[]) : []).map((fragment) =>
+      toolCallFragment(obj(fragment)),
+    ),
+    finishReason: nonEmpty(choice['finish_reason']),
+    matchedStop: choice['stop_reason'],
+  };
+}
+
+/**
+ * Decodes one Chat Completions SSE event: `[DONE]` ends the stream, an `error` object
+ * fails it (openai-node raises on one), anything unparseable is skipped (undefined),
+ * and every other chunk is typed.
+ * @see https://platform.openai.com/docs/api-reference/chat-streaming
+ */
+export function decodeChatEvent(event: SseEvent): ChatStreamEvent | undefined {
+  if (event.data === '[DONE]') return { type: 'done' };
+  let chunk: Json;
+  try {
+    chunk = JSON.parse(event.data) as Json;
+  } catch {
+    return undefined;
+  }
+  if (chunk['error'] !== undefined) return { type: 'error', error: obj(chunk['error']) };
+  const choices = Array.isArray(chunk['choices']) ? (chunk['choices'] as Json[]) : [];
+  return {
+    type: 'chunk',
+    id: nonEmpty(chunk['id']),
+    model: nonEmpty(chunk['model']),
+    usage: readChatUsage(chunk['usage']),
+    rawUsage: chunk['usage'],
+    choices: choices.map((choice, position) => choiceDelta(obj(choice), position)),
+  };
+}
+
+/** Decodes and keeps a translator's end-of-stream state, so each one reads alike. */
+export function readChatEvent(
+  event: SseEvent,
+  state: { completed: boolean; failed: boolean },
+): Exclude<ChatStreamEvent, { type: 'done' }> | undefined {
+  const decoded = decodeChatEvent(event);
+  if (decoded?.type === 'done') {
+    state.completed = true;
+    return undefined;
+  }
+  if (decoded?.type === 'error') state.failed = true;
+  return decoded;
+}
