@@ -158,7 +158,8 @@ CREATE TABLE redeem_codes (
   redeemed_at BIGINT
 );
 CREATE INDEX request_logs_user_cost ON request_logs (user_id, cost_micro);
-CREATE INDEX request_logs_user_time_model_cost ON request_logs (user_id, created_at, model, cost_micro)
+CREATE INDEX request_logs_user_time_cover ON request_logs (user_id, created_at, model, cost_micro, status, key_id);
+DROP INDEX request_logs_user_time
 `,
   },
 ];
