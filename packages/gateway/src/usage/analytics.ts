@@ -1,4 +1,5 @@
 import type { Queryable, SqlParam } from '../db/index.ts';
+import type { RequestLogRow } from './request-log.ts';
 
 export interface UsageFilter {
   userId: string;
@@ -12,24 +13,25 @@ export interface UsageFilter {
   q?: string | undefined;
 }
 
-export interface UsageLogRow {
-  id: string;
-  created_at: number;
-  endpoint: string;
-  model: string | null;
-  provider: string | null;
-  status: number;
-  stream: number;
-  latency_ms: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cached_tokens: number;
-  reasoning_tokens: number;
-  cost_micro: number;
-  key_id: string | null;
-  key_name: string | null;
-  error_message: string | null;
-}
+/** A request-log row as the dashboard lists it, with its key's name. */
+export type UsageLogRow = Pick<
+  RequestLogRow,
+  | 'id'
+  | 'created_at'
+  | 'endpoint'
+  | 'model'
+  | 'provider'
+  | 'status'
+  | 'stream'
+  | 'latency_ms'
+  | 'prompt_tokens'
+  | 'completion_tokens'
+  | 'cached_tokens'
+  | 'reasoning_tokens'
+  | 'cost_micro'
+  | 'key_id'
+  | 'error_message'
+> & { key_name: string | null };
 
 const logColumns = `l.id, l.created_at, l.endpoint, l.model, l.provider, l.status, l.stream, l.latency_ms,
   l.prompt_tokens, l.completion_tokens, l.cached_tokens, l.reasoning_tokens, l.cost_micro, l.key_id,
