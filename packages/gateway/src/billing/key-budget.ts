@@ -1,6 +1,8 @@
+import { monthOf } from '../accounts/api-keys.ts';
 import type { Queryable } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { formatCredits } from './money.ts';
+import type { SpendingAlerts } from './spending-alerts.ts';
 
 /** A key's monthly cap, as the hold sees it. */
 export interface KeyBudgetRef {
@@ -83,4 +85,30 @@ export async function settleKeyBudget(
     [heldMicro, chargedMicro, keyId, month],
   );
   return Number(row?.spent_micro ?? 0);
+}
+
+/**
+ * A capped key's budget as this request sees it: what is left of the month, and the
+ * refusal to raise (which also tells the alerts) when the request does not fit. A key
+ * already at its cap is refused here, before any hold.
+ */
+export async function loadKeyBudget(
+  db: Queryable,
+  alerts: SpendingAlerts,
+  key: { keyId: string; spendingLimitMicro: number | null },
+): Promise<
+  | { ref: KeyBudgetRef; alerts: SpendingAlerts; remainingMicro: number; refusal: () => GatewayError }
+  | undefined
+> {
+  const limitMicro = key.spendingLimitMicro;
+  if (limitMicro === null) return undefined;
+  const ref = { keyId: key.keyId, month: monthOf(Date.now()), limitMicro };
+  const spend = await keyMonthSpend(db, ref.keyId, ref.month);
+  const remainingMicro = limitMicro - spend.spentMicro - spend.heldMicro;
+  const refusal = () => {
+    alerts.refused(ref.keyId, ref.month, limitMicro);
+    return capExceeded(limitMicro, remainingMicro, spend.heldMicro);
+  };
+  if (remainingMicro <= 0) throw refusal();
+  return { ref, alerts, remainingMicro, refusal };
 }

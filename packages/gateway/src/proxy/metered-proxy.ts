@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type AuthenticatedKey, monthOf } from '../accounts/index.ts';
+import type { AuthenticatedKey } from '../accounts/index.ts';
 import { countTextTokens } from '../billing/count-tokens.ts';
 import { planHold } from '../billing/estimate-hold.ts';
 import { formatCredits, getBalance, type TokenUsage } from '../billing/index.ts';
-import { capExceeded, keyMonthSpend } from '../billing/key-budget.ts';
+import { loadKeyBudget } from '../billing/key-budget.ts';
 import { type ChargeOutcome, RequestCharge } from '../billing/request-charge.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import type { ModelEntry, ModelRoute } from '../routing/catalog.ts';
@@ -19,21 +19,6 @@ import { SseResponse } from './sse-response.ts';
 import { streamMeterFor, upstreamCodec } from './upstream-codec.ts';
 
 class ClientGone extends Error {}
-
-/** The key's monthly cap as this request sees it; a key already at its cap is refused here. */
-async function keyBudgetOf(services: Services, principal: AuthenticatedKey) {
-  const limitMicro = principal.spendingLimitMicro;
-  if (limitMicro === null) return undefined;
-  const ref = { keyId: principal.keyId, month: monthOf(Date.now()), limitMicro };
-  const spend = await keyMonthSpend(services.db, ref.keyId, ref.month);
-  const remainingMicro = limitMicro - spend.spentMicro - spend.heldMicro;
-  const refusal = () => {
-    services.spendingAlerts.refused(ref.keyId, ref.month, limitMicro);
-    return capExceeded(limitMicro, remainingMicro, spend.heldMicro);
-  };
-  if (remainingMicro <= 0) throw refusal();
-  return { ref, alerts: services.spendingAlerts, remainingMicro, refusal };
-}
 
 /**
  * One metered call in any dialect: admit (model, minimum balance, hold), forward,
@@ -63,7 +48,7 @@ export async function proxyMeteredCall(
       message: `Insufficient credits: a balance of at least ${formatCredits(minimumMicro)} credits is required to call this endpoint (available: ${formatCredits(availableMicro)}).`,
     });
   }
-  const budget = await keyBudgetOf(services, principal);
+  const budget = await loadKeyBudget(services.db, services.spendingAlerts, principal);
   const plan = planHold({
     model,
     rawBody: body?.text ?? '',
