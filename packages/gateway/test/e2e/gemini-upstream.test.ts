@@ -4,7 +4,9 @@ import { BadRequestError } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRequestLogs } from '../../src/usage/index.ts';
+import { tempDir } from '../helpers/databases.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
+import { runClaudeCode } from '../helpers/run-cli.ts';
 
 interface GeminiBody {
   contents: Array<{ role: string; parts: Array<Record<string, unknown>> }>;
@@ -243,4 +245,34 @@ describe('a native Gemini upstream behind Chat Completions, Responses and Messag
     expect(replayed[1]!.parts.find((part) => part['functionCall'])?.['thoughtSignature']).toBeTruthy();
     await harness.balancedBalance(user.user.id);
   });
+
+  it('Claude Code runs an agent turn with tools on a Gemini 3 model (signatures kept across turns)', async () => {
+    const before = harness.sim.requests.length;
+    const home = tempDir('claude-gemini-');
+    const result = await runClaudeCode(
+      harness.gateway.url,
+      user.key,
+      ['-p', 'What files are here? Then answer in one line.', '--model', 'gemini-3.5-fast'],
+      home,
+    );
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    expect(result.stdout.trim().length).toBeGreaterThan(5);
+    const calls = harness.sim.requests
+      .slice(before)
+      .filter((request) => request.path.startsWith('/v1beta/models/gemini-3.5-flash-preview:'));
+    // A tool call, then the turn carrying its result back, which Gemini 3 accepts only signed.
+    const replay = calls
+      .map((request) => (request.body as GeminiBody).contents)
+      .find((contents) => contents.some((content) => content.parts.some((part) => part['functionResponse'])));
+    expect(replay, 'Claude Code sent a tool result back').toBeDefined();
+    const call = replay!.flatMap((content) => content.parts).find((part) => part['functionCall']);
+    expect(call?.['thoughtSignature']).toBeTruthy();
+    const logs = await listRequestLogs(harness.db, user.user.id, 20);
+    expect(
+      logs
+        .filter((log) => log.endpoint === '/v1/messages' && log.model === 'gemini-3.5-fast')
+        .every((log) => log.status === 200),
+    ).toBe(true);
+    await harness.balancedBalance(user.user.id);
+  }, 120_000);
 });
