@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { startUpstreamSim } from '@hypereal/upstream-sim';
-import { createApiKey, createUser, findUserByEmail } from '../accounts/index.ts';
+import { createApiKey, createUser, findUserByEmail, setPassword } from '../accounts/index.ts';
 import { creditsToMicro, formatCredits, getBalance, grantCredits } from '../billing/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { startGateway } from '../gateway.ts';
@@ -26,7 +26,9 @@ const gateway = await startGateway(config);
 const { db } = gateway.services;
 
 const email = 'demo@hypereal.local';
+const password = 'hypereal-demo';
 const user = (await findUserByEmail(db, email)) ?? (await createUser(db, { email }));
+await setPassword(db, user.id, password);
 if ((await getBalance(db, user.id)).availableMicro < creditsToMicro(500)) {
   await grantCredits(db, user.id, creditsToMicro(1000), 'demo credits');
 }
@@ -46,6 +48,8 @@ Stream an answer:
     -d '{"model":"deepseek-v3.2","stream":true,"messages":[{"role":"user","content":"Hello!"}]}'
 
 Or with the OpenAI SDK: new OpenAI({ baseURL: '${gateway.url}/api/v1', apiKey: process.env.HYPEREAL_API_KEY })
+
+Dashboard: ${gateway.url}/ — sign in as ${email} / ${password} to see keys, usage and credits.
 Ctrl-C stops the demo.`);
 
 const stop = () => {
