@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../billing/index.ts';
+import type { ChatStreamEvent } from '../dialects/openai-chat/stream-events.ts';
 import type { UpstreamRequest } from '../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../upstream/sse.ts';
 
@@ -32,11 +33,11 @@ export interface ProviderAdapter {
   readonly chatCodec?: ChatCodec;
 }
 
-/** Reads an upstream's stream as Chat Completions chunks, event by event. */
+/** Reads an upstream's stream as the canonical typed stream, event by event. */
 export interface ChatStreamTranslator {
-  observe(event: SseEvent): SseEvent[];
-  /** Closing chunks once the upstream ended cleanly (usage, `[DONE]`). */
-  finish(): SseEvent[];
+  observe(event: SseEvent): ChatStreamEvent[];
+  /** Closing events once the upstream ended cleanly (usage, `done`). */
+  finish(): ChatStreamEvent[];
   /** The upstream's latest usage report, even if the stream is cut later. */
   readonly usage: TokenUsage | null;
   readonly completed: boolean;

@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../billing/index.ts';
+import type { ChatStreamEvent } from '../dialects/openai-chat/stream-events.ts';
 import type { GatewayError } from '../errors/index.ts';
 import type { WireDialect } from '../providers/index.ts';
 import type { ModelRoute } from '../routing/catalog.ts';
@@ -34,6 +35,11 @@ export interface UpstreamRequest {
 export interface StreamMeter {
   /** Bytes to send the client for this upstream event; null sends nothing. */
   observe(event: SseEvent): string | null;
+  /**
+   * The same for one typed event of the canonical (Chat) stream, for meters that
+   * translate it: an upstream with its own format feeds them typed events directly.
+   */
+  consume?(event: ChatStreamEvent | undefined): string | null;
   /** Bytes to send once the upstream stream ended cleanly (a translator's closing events). */
   finish?(): string | null;
   /** The whole answer as one JSON object, for a client that did not ask to stream (always-SSE upstreams). */

@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../billing/index.ts';
+import { type ChatStreamEvent, encodeChatEvent } from '../dialects/openai-chat/stream-events.ts';
 import type { GatewayError } from '../errors/index.ts';
 import type { ChatCodec, ChatStreamTranslator } from '../providers/index.ts';
 import type { ModelRoute } from '../routing/catalog.ts';
@@ -16,9 +17,9 @@ export function upstreamCodec(dialect: ProxyDialect, route: ModelRoute): ChatCod
 }
 
 /**
- * The client dialect's meter fed with the upstream stream read as chat chunks: every
- * upstream event becomes zero or more chat events, each metered and translated by
- * the dialect as if a chat upstream had sent it.
+ * The client dialect's meter fed with the upstream stream read as the canonical typed
+ * stream: every upstream event becomes zero or more typed events, each metered and
+ * translated by the dialect as if a chat upstream had sent it.
  */
 export class TranslatedStreamMeter implements StreamMeter {
   readonly #inner: StreamMeter;
@@ -71,10 +72,13 @@ export class TranslatedStreamMeter implements StreamMeter {
     return this.#inner.generatedText();
   }
 
-  #feed(events: SseEvent[]): string | null {
+  /** Typed events go straight to a translating meter; a chat client's gets them as chat chunks. */
+  #feed(events: ChatStreamEvent[]): string | null {
     const out: string[] = [];
     for (const event of events) {
-      const piece = this.#inner.observe(event);
+      const piece = this.#inner.consume
+        ? this.#inner.consume(event)
+        : this.#inner.observe(encodeChatEvent(event));
       if (piece !== null) out.push(piece);
     }
     return out.length > 0 ? out.join('') : null;

@@ -246,6 +246,37 @@ describe('a native Gemini upstream behind Chat Completions, Responses and Messag
     await harness.balancedBalance(user.user.id);
   });
 
+  it('streams a Gemini answer to Responses and Anthropic clients as their own events', async () => {
+    const events: string[] = [];
+    let text = '';
+    for await (const event of await client.responses.create({
+      model: 'gemini-2.5-flash-official',
+      input: 'Stream a story. [[sim:reply_tokens=40]]',
+      stream: true,
+    })) {
+      events.push(event.type);
+      if (event.type === 'response.output_text.delta') text += event.delta;
+    }
+    expect(events[0]).toBe('response.created');
+    expect(events.at(-1)).toBe('response.completed');
+    expect(text.length).toBeGreaterThan(20);
+    expect(lastUpstream().path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent');
+
+    const anthropic = new Anthropic({ baseURL: harness.gateway.url, apiKey: user.key, maxRetries: 0 });
+    const stream = anthropic.messages.stream({
+      model: 'gemini-2.5-flash-official',
+      max_tokens: 512,
+      messages: [{ role: 'user', content: 'Stream a story. [[sim:reply_tokens=40]]' }],
+    });
+    const message = await stream.finalMessage();
+    expect(message.stop_reason).toBe('end_turn');
+    expect(message.content[0]?.type === 'text' && message.content[0].text.length).toBeGreaterThan(20);
+    expect(message.usage.output_tokens).toBeGreaterThan(0);
+    const [log] = await listRequestLogs(harness.db, user.user.id, 1);
+    expect(log).toMatchObject({ endpoint: '/v1/messages', status: 200, stream: 1, usage_source: 'upstream' });
+    await harness.balancedBalance(user.user.id);
+  });
+
   it('Claude Code runs an agent turn with tools on a Gemini 3 model (signatures kept across turns)', async () => {
     const before = harness.sim.requests.length;
     const home = tempDir('claude-gemini-');

@@ -2,7 +2,13 @@ import type { TokenUsage } from '../../billing/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
-import { type ChoiceDelta, readChatEvent, type ToolCallFragment } from '../openai-chat/stream-events.ts';
+import {
+  type ChatStreamEvent,
+  type ChoiceDelta,
+  decodeChatEvent,
+  settleChatEvent,
+  type ToolCallFragment,
+} from '../openai-chat/stream-events.ts';
 import { chatErrorToGemini, renderGeminiStreamError } from './error.ts';
 import {
   type ChatToGeminiOptions,
@@ -78,7 +84,12 @@ export class ChatToGeminiStream implements StreamMeter {
   }
 
   observe(event: SseEvent): string | null {
-    const read = readChatEvent(event, this);
+    return this.consume(decodeChatEvent(event));
+  }
+
+  /** One event of the canonical stream, typed (a codec upstream's, or a decoded chat chunk). */
+  consume(event: ChatStreamEvent | undefined): string | null {
+    const read = settleChatEvent(event, this);
     if (!read) return null;
     if (read.type === 'error') return `data: ${JSON.stringify(chatErrorToGemini(read.error))}\n\n`;
     if (this.#id === undefined && read.id !== undefined) this.#id = read.id;

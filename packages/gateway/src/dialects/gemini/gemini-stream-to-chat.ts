@@ -2,20 +2,30 @@ import { randomUUID } from 'node:crypto';
 import type { TokenUsage } from '../../billing/index.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
 import { obj } from '../json-fields.ts';
+import type { ChatStreamEvent, ChoiceDelta } from '../openai-chat/stream-events.ts';
 import { chatFinishReason, chatPieceOf, chatUsageOf } from './gemini-to-chat-response.ts';
-import { signatureField } from './thought-signatures.ts';
+import { signatureOf } from './thought-signatures.ts';
 import { readGeminiUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;
 
-const event = (data: string): SseEvent => ({ raw: `data: ${data}\n\n`, event: undefined, data });
+const emptyDelta = (choice: number): ChoiceDelta => ({
+  choice,
+  role: undefined,
+  reasoning: undefined,
+  texts: [],
+  signature: undefined,
+  toolCalls: [],
+  finishReason: undefined,
+  matchedStop: undefined,
+});
 
 /**
- * A Gemini `streamGenerateContent?alt=sse` stream → Chat Completions chunks
- * (translation.md §10.3): text parts → content deltas, thought parts →
- * `reasoning_content` deltas, each `functionCall` part → one complete tool call delta,
- * `finishReason` → the finish chunk. Gemini repeats cumulative `usageMetadata` on its
- * chunks; the last one becomes the usage chunk, then `[DONE]`.
+ * A Gemini `streamGenerateContent?alt=sse` stream → the canonical typed stream
+ * (translation.md §10.3): text parts → text, thought parts → reasoning, each
+ * `functionCall` part → one complete tool call, `finishReason` → the choice's finish.
+ * Gemini repeats cumulative `usageMetadata` on its chunks; the last one closes the
+ * stream as the usage event, then `done`.
  * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  */
 export class GeminiStreamToChat {
@@ -24,15 +34,15 @@ export class GeminiStreamToChat {
   completed = false;
   failed = false;
   readonly #upstreamModel: string;
-  #id: string | null = null;
-  #model: string | null = null;
+  #id: string | undefined;
+  #model: string | undefined;
   readonly #candidates = new Map<number, { calls: number; finished: boolean }>();
 
   constructor(upstreamModel: string) {
     this.#upstreamModel = upstreamModel;
   }
 
-  observe(input: SseEvent): SseEvent[] {
+  observe(input: SseEvent): ChatStreamEvent[] {
     let chunk: Json;
     try {
       chunk = JSON.parse(input.data) as Json;
@@ -43,15 +53,14 @@ export class GeminiStreamToChat {
       this.failed = true;
       const error = obj(chunk['error']);
       return [
-        event(
-          JSON.stringify({
-            error: {
-              message: String(error['message'] ?? 'upstream error'),
-              type: 'upstream_error',
-              code: error['status'] ?? null,
-            },
-          }),
-        ),
+        {
+          type: 'error',
+          error: {
+            message: String(error['message'] ?? 'upstream error'),
+            type: 'upstream_error',
+            code: error['status'] ?? null,
+          },
+        },
       ];
     }
     this.#id ??= `chatcmpl-${typeof chunk['responseId'] === 'string' ? chunk['responseId'] : randomUUID()}`;
@@ -59,71 +68,68 @@ export class GeminiStreamToChat {
     const usage = readGeminiUsage(chunk['usageMetadata']);
     if (usage) this.usage = usage;
 
-    const out: SseEvent[] = [];
+    const choices: ChoiceDelta[] = [];
     const candidates = Array.isArray(chunk['candidates']) ? (chunk['candidates'] as Json[]) : [];
     for (const [position, candidate] of candidates.entries()) {
       const index = typeof candidate['index'] === 'number' ? candidate['index'] : position;
+      const delta = emptyDelta(index);
       let state = this.#candidates.get(index);
       if (!state) {
         state = { calls: 0, finished: false };
         this.#candidates.set(index, state);
-        out.push(this.#chunk(index, { role: 'assistant', content: '' }, null));
+        delta.role = 'assistant';
       }
       for (const part of (obj(candidate['content'])['parts'] as Json[] | undefined) ?? []) {
         const piece = chatPieceOf(obj(part));
         if (piece?.kind === 'text') {
-          out.push(this.#chunk(index, { content: piece.text, ...signatureField(piece.signature) }, null));
+          if (piece.text.length > 0) delta.texts.push(piece.text);
+          if (typeof piece.signature === 'string' && piece.signature.length > 0)
+            delta.signature = piece.signature;
         } else if (piece?.kind === 'thought') {
-          out.push(this.#chunk(index, { reasoning_content: piece.text }, null));
+          delta.reasoning = (delta.reasoning ?? '') + piece.text;
         } else if (piece?.kind === 'call') {
-          out.push(this.#chunk(index, { tool_calls: [{ index: state.calls++, ...piece.call }] }, null));
+          const fn = obj(piece.call['function']);
+          delta.toolCalls.push({
+            index: state.calls++,
+            id: String(piece.call['id']),
+            name: String(fn['name'] ?? ''),
+            arguments: String(fn['arguments'] ?? '{}'),
+            signature: signatureOf(piece.call),
+            extra: piece.call['extra_content'] as Json | undefined,
+          });
         }
       }
       const finish = chatFinishReason(candidate['finishReason'], state.calls > 0);
       if (finish) {
         state.finished = true;
-        out.push(this.#chunk(index, {}, finish));
+        delta.finishReason = finish;
       }
+      choices.push(delta);
     }
     if (candidates.length === 0 && obj(chunk['promptFeedback'])['blockReason']) {
       this.#candidates.set(0, { calls: 0, finished: true });
-      out.push(this.#chunk(0, { role: 'assistant', content: '' }, 'content_filter'));
+      choices.push({ ...emptyDelta(0), role: 'assistant', finishReason: 'content_filter' });
     }
     this.completed =
       this.#candidates.size > 0 && [...this.#candidates.values()].every((state) => state.finished);
+    return choices.length > 0 ? [this.#chunk(choices, null)] : [];
+  }
+
+  /** After a clean end: the usage event (a chat client gets it only if it asked) and `done`. */
+  finish(): ChatStreamEvent[] {
+    const out: ChatStreamEvent[] = this.usage ? [this.#chunk([], this.usage)] : [];
+    out.push({ type: 'done' });
     return out;
   }
 
-  /** After a clean end: the usage chunk (the chat meter forwards it only if the client asked) and `[DONE]`. */
-  finish(): SseEvent[] {
-    const out: SseEvent[] = [];
-    if (this.usage) {
-      out.push(
-        event(
-          JSON.stringify({
-            id: this.#id,
-            object: 'chat.completion.chunk',
-            created: Math.floor(Date.now() / 1000),
-            model: this.#model,
-            choices: [],
-            usage: chatUsageOf(this.usage),
-          }),
-        ),
-      );
-    }
-    out.push(event('[DONE]'));
-    return out;
-  }
-
-  #chunk(index: number, delta: Json, finishReason: string | null): SseEvent {
-    return event(
-      JSON.stringify({
-        id: this.#id,
-        object: 'chat.completion.chunk',
-        created: Math.floor(Date.now() / 1000),
-        model: this.#model,
-        choices: [{ index, delta, finish_reason: finishReason, logprobs: null }],
-      }),
-    );
+  #chunk(choices: ChoiceDelta[], usage: TokenUsage | null): ChatStreamEvent {
+    return {
+      type: 'chunk',
+      id: this.#id,
+      model: this.#model,
+      usage,
+      rawUsage: usage ? chatUsageOf(usage) : undefined,
+      choices,
+    };
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SseEvent } from '../../upstream/sse.ts';
+import { type ChatStreamEvent, encodeChatEvent } from '../openai-chat/stream-events.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { GeminiStreamToChat } from './gemini-stream-to-chat.ts';
 import { geminiToChatResponse } from './gemini-to-chat-response.ts';
@@ -133,8 +134,11 @@ const sse = (data: Json): SseEvent => ({
   event: undefined,
   data: JSON.stringify(data),
 });
-const parse = (events: SseEvent[]): Json[] =>
-  events.map((event) => (event.data === '[DONE]' ? { done: true } : JSON.parse(event.data)));
+// What a chat client receives: the typed events encoded as chunks.
+const parse = (events: ChatStreamEvent[]): Json[] =>
+  events
+    .map(encodeChatEvent)
+    .map((event) => (event.data === '[DONE]' ? { done: true } : JSON.parse(event.data)));
 
 describe('Gemini stream → Chat Completions chunks', () => {
   it('text and a call become deltas, finishReason the finish chunk, the last usageMetadata the usage chunk', () => {
@@ -171,8 +175,7 @@ describe('Gemini stream → Chat Completions chunks', () => {
     const parsed = parse(chunks);
     const deltas = parsed.slice(0, -2).map((chunk) => (chunk['choices'] as Json[])[0]);
     expect(deltas.map((choice) => choice!['delta'])).toEqual([
-      { role: 'assistant', content: '' },
-      { content: 'Hel' },
+      { role: 'assistant', content: 'Hel' },
       { content: 'lo' },
       {
         tool_calls: [
@@ -185,9 +188,8 @@ describe('Gemini stream → Chat Completions chunks', () => {
           },
         ],
       },
-      {},
     ]);
-    expect(deltas.at(-1)!['finish_reason']).toBe('tool_calls');
+    expect(deltas.map((choice) => choice!['finish_reason'])).toEqual([null, null, 'tool_calls']);
     expect(parsed.at(-2)).toMatchObject({
       id: 'chatcmpl-r1',
       choices: [],

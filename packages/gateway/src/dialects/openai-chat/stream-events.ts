@@ -22,6 +22,8 @@ export interface ToolCallFragment {
 /** What one chunk said about one choice, in the order a translator must apply it. */
 export interface ChoiceDelta {
   choice: number;
+  /** `assistant` on a choice's first delta. */
+  role: string | undefined;
   /** `reasoning_content` (DeepSeek, Gemini thoughts) or `reasoning` (OpenRouter, vLLM). */
   reasoning: string | undefined;
   /** Visible text: `content`, then `refusal` (each present only when non-empty). */
@@ -73,6 +75,7 @@ function choiceDelta(choice: Json, position: number): ChoiceDelta {
   const delta = obj(choice['delta']);
   return {
     choice: typeof choice['index'] === 'number' ? choice['index'] : position,
+    role: nonEmpty(delta['role']),
     reasoning: nonEmpty(delta['reasoning_content'] ?? delta['reasoning']),
     texts: [delta['content'], delta['refusal']].flatMap((text) => nonEmpty(text) ?? []),
     signature: signatureOf(delta),
@@ -110,16 +113,75 @@ export function decodeChatEvent(event: SseEvent): ChatStreamEvent | undefined {
   };
 }
 
+/** A translator's end-of-stream state from one typed event: `done` completes, `error` fails. */
+export function settleChatEvent(
+  event: ChatStreamEvent | undefined,
+  state: { completed: boolean; failed: boolean },
+): Exclude<ChatStreamEvent, { type: 'done' }> | undefined {
+  if (event?.type === 'done') {
+    state.completed = true;
+    return undefined;
+  }
+  if (event?.type === 'error') state.failed = true;
+  return event;
+}
+
 /** Decodes and keeps a translator's end-of-stream state, so each one reads alike. */
 export function readChatEvent(
   event: SseEvent,
   state: { completed: boolean; failed: boolean },
 ): Exclude<ChatStreamEvent, { type: 'done' }> | undefined {
-  const decoded = decodeChatEvent(event);
-  if (decoded?.type === 'done') {
-    state.completed = true;
-    return undefined;
+  return settleChatEvent(decodeChatEvent(event), state);
+}
+
+/** Reads the canonical stream as typed events (translators to other dialects). */
+export interface ChatEventConsumer {
+  consume(event: ChatStreamEvent | undefined): string | null;
+}
+
+const sse = (data: string): SseEvent => ({ raw: `data: ${data}\n\n`, event: undefined, data });
+
+function encodeDelta(delta: ChoiceDelta): Json {
+  const fields: Json = {};
+  if (delta.role !== undefined) fields['role'] = delta.role;
+  if (delta.texts.length > 0 || delta.role !== undefined) fields['content'] = delta.texts.join('');
+  if (delta.reasoning !== undefined) fields['reasoning_content'] = delta.reasoning;
+  if (delta.signature !== undefined)
+    fields['extra_content'] = { google: { thought_signature: delta.signature } };
+  if (delta.toolCalls.length > 0) {
+    fields['tool_calls'] = delta.toolCalls.map((call) => ({
+      ...(call.index !== undefined ? { index: call.index } : {}),
+      ...(call.id !== undefined ? { id: call.id, type: 'function' } : {}),
+      function: {
+        ...(call.name !== undefined ? { name: call.name } : {}),
+        arguments: call.arguments ?? '',
+      },
+      ...(call.extra !== undefined ? { extra_content: call.extra } : {}),
+    }));
   }
-  if (decoded?.type === 'error') state.failed = true;
-  return decoded;
+  return fields;
+}
+
+/**
+ * A typed event back on the wire as a Chat Completions chunk, for a chat client of an
+ * upstream with its own format (its usage-only chunk as chat sends it: `choices: []`).
+ */
+export function encodeChatEvent(event: ChatStreamEvent): SseEvent {
+  if (event.type === 'done') return sse('[DONE]');
+  if (event.type === 'error') return sse(JSON.stringify({ error: event.error }));
+  return sse(
+    JSON.stringify({
+      id: event.id,
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: event.model,
+      choices: event.choices.map((delta) => ({
+        index: delta.choice,
+        delta: encodeDelta(delta),
+        finish_reason: delta.finishReason ?? null,
+        logprobs: null,
+      })),
+      ...(event.rawUsage !== undefined ? { usage: event.rawUsage } : {}),
+    }),
+  );
 }

@@ -2,7 +2,12 @@ import type { TokenUsage } from '../../billing/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
-import { readChatEvent, type ToolCallFragment } from '../openai-chat/stream-events.ts';
+import {
+  type ChatStreamEvent,
+  decodeChatEvent,
+  settleChatEvent,
+  type ToolCallFragment,
+} from '../openai-chat/stream-events.ts';
 import {
   messageItem,
   newItemId,
@@ -67,7 +72,12 @@ export class ChatToResponsesStream implements StreamMeter {
   }
 
   observe(event: SseEvent): string | null {
-    const read = readChatEvent(event, this);
+    return this.consume(decodeChatEvent(event));
+  }
+
+  /** One event of the canonical stream, typed (a codec upstream's, or a decoded chat chunk). */
+  consume(event: ChatStreamEvent | undefined): string | null {
+    const read = settleChatEvent(event, this);
     if (!read) return null;
     if (read.type === 'error') {
       const { error } = read;
