@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../billing/index.ts';
 import type { ChatStreamEvent } from '../dialects/openai-chat/stream-events.ts';
+import type { ChatCompletion, ChatRequest } from '../dialects/openai-chat/types.ts';
 import type { UpstreamRequest } from '../proxy/proxy-dialect.ts';
 import type { SseEvent } from '../upstream/sse.ts';
 
@@ -51,8 +52,8 @@ export interface ChatStreamTranslator {
  */
 export interface ChatCodec {
   /** A finished chat request (model, caps and quirks applied) as this upstream's call. */
-  request(chat: Record<string, unknown>, upstreamModel: string, stream: boolean): UpstreamRequest;
-  responseToChat(response: Record<string, unknown>, upstreamModel: string): Record<string, unknown>;
+  request(chat: ChatRequest, upstreamModel: string, stream: boolean): UpstreamRequest;
+  responseToChat(response: Record<string, unknown>, upstreamModel: string): ChatCompletion;
   streamToChat(upstreamModel: string): ChatStreamTranslator;
 }
 

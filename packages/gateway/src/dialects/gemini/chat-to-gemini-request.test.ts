@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ChatRequest } from '../openai-chat/types.ts';
 import { chatToGeminiRequest } from './chat-to-gemini-request.ts';
 
 type Json = Record<string, unknown>;
@@ -248,11 +249,13 @@ function refusalBody(row: (typeof refusals)[number]): Json {
 
 describe('Chat Completions request → Gemini generateContent body', () => {
   it.each(rows)('$name', ({ chat, model, expected }) => {
-    expect(chatToGeminiRequest(chat, model ?? 'gemini-3-flash-preview')).toEqual(expected);
+    expect(
+      chatToGeminiRequest({ model: 'm', ...chat } as ChatRequest, model ?? 'gemini-3-flash-preview'),
+    ).toEqual(expected);
   });
 
   it.each(refusals)('refuses $name with a 400 naming the field', (row) => {
-    expect(() => chatToGeminiRequest(refusalBody(row), 'gemini-3-flash-preview')).toThrow(
+    expect(() => chatToGeminiRequest(refusalBody(row) as ChatRequest, 'gemini-3-flash-preview')).toThrow(
       expect.objectContaining({ status: 400, param: row.param }),
     );
   });

@@ -1,5 +1,6 @@
 import { GatewayError } from '../../errors/index.ts';
 import { obj } from '../json-fields.ts';
+import type { ChatRequest } from '../openai-chat/types.ts';
 import { signatureOf, thoughtSignaturePart } from './thought-signatures.ts';
 
 type Json = Record<string, unknown>;
@@ -19,7 +20,7 @@ const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[
  * results of a turn in one `user` content. What Gemini cannot express is refused.
  * @see https://ai.google.dev/api/generate-content#request-body
  */
-export function chatToGeminiRequest(chat: Json, upstreamModel: string): Json {
+export function chatToGeminiRequest(chat: ChatRequest, upstreamModel: string): Json {
   refuseUnsupported(chat);
   const system: Json[] = [];
   const contents: Json[] = [];

@@ -88,14 +88,14 @@ export class GeminiStreamToChat {
         } else if (piece?.kind === 'thought') {
           delta.reasoning = (delta.reasoning ?? '') + piece.text;
         } else if (piece?.kind === 'call') {
-          const fn = obj(piece.call['function']);
+          const { id, function: fn, extra_content: extra } = piece.call;
           delta.toolCalls.push({
             index: state.calls++,
-            id: String(piece.call['id']),
-            name: String(fn['name'] ?? ''),
-            arguments: String(fn['arguments'] ?? '{}'),
+            id,
+            name: fn.name,
+            arguments: fn.arguments,
             signature: signatureOf(piece.call),
-            extra: piece.call['extra_content'] as Json | undefined,
+            extra,
           });
         }
       }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenUsage } from '../../billing/index.ts';
 import { obj } from '../json-fields.ts';
+import type { ChatCompletion, ChatFinishReason, ChatToolCall, ChatUsage } from '../openai-chat/types.ts';
 import { signatureField } from './thought-signatures.ts';
 import { readGeminiUsage } from './usage.ts';
 
@@ -18,7 +19,7 @@ const filtered = new Set([
 ]);
 
 /** translation.md §5.1, Gem → Chat; null while a stream's candidate is still going. */
-export function chatFinishReason(reason: unknown, calledTools: boolean): string | null {
+export function chatFinishReason(reason: unknown, calledTools: boolean): ChatFinishReason | null {
   if (typeof reason !== 'string' || reason === '' || reason === 'FINISH_REASON_UNSPECIFIED') return null;
   if (reason === 'MAX_TOKENS') return 'length';
   if (filtered.has(reason)) return 'content_filter';
@@ -26,7 +27,7 @@ export function chatFinishReason(reason: unknown, calledTools: boolean): string 
 }
 
 /** Gemini usage in chat's shape: prompt includes cached tokens, completion includes thoughts (§6). */
-export function chatUsageOf(usage: TokenUsage): Json {
+export function chatUsageOf(usage: TokenUsage): ChatUsage {
   return {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,
@@ -44,7 +45,7 @@ export function chatPieceOf(
 ):
   | { kind: 'text'; text: string; signature: unknown }
   | { kind: 'thought'; text: string }
-  | { kind: 'call'; call: Json }
+  | { kind: 'call'; call: ChatToolCall }
   | null {
   const call = part['functionCall'];
   if (call && typeof call === 'object') {
@@ -73,12 +74,12 @@ export function chatPieceOf(
  * prompt blocked before any candidate as an empty `content_filter` answer.
  * @see https://ai.google.dev/api/generate-content#generatecontentresponse
  */
-export function geminiToChatResponse(native: Json, upstreamModel: string): Json {
+export function geminiToChatResponse(native: Json, upstreamModel: string): ChatCompletion {
   const candidates = Array.isArray(native['candidates']) ? (native['candidates'] as Json[]) : [];
   const choices = candidates.map((candidate, position) => {
     const texts: string[] = [];
     const thoughts: string[] = [];
-    const calls: Json[] = [];
+    const calls: ChatToolCall[] = [];
     let signature: unknown;
     for (const part of (obj(candidate['content'])['parts'] as Json[] | undefined) ?? []) {
       const piece = chatPieceOf(obj(part));
@@ -88,7 +89,7 @@ export function geminiToChatResponse(native: Json, upstreamModel: string): Json 
       } else if (piece?.kind === 'thought') thoughts.push(piece.text);
       else if (piece?.kind === 'call') calls.push(piece.call);
     }
-    const message: Json = {
+    const message: ChatCompletion['choices'][number]['message'] = {
       role: 'assistant',
       content: texts.length > 0 || calls.length === 0 ? texts.join('') : null,
       ...(thoughts.length > 0 ? { reasoning_content: thoughts.join('') } : {}),

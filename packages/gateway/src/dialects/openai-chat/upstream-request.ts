@@ -1,11 +1,13 @@
 import type { UpstreamRequest } from '../../proxy/proxy-dialect.ts';
 import type { ModelRoute } from '../../routing/catalog.ts';
+import type { ChatRequest } from './types.ts';
 
 /**
  * A Chat Completions call to an upstream, whichever client dialect it came from:
  * billing needs the stream's usage chunk, a balance cap goes in the field the provider
  * reads, the provider's named quirks apply, and an upstream with its own wire format
- * (Gemini) gets the call through its codec.
+ * (Gemini) gets the call through its codec. `body` is the canonical request: a chat
+ * client's own (checked by its parser) or what a client dialect's codec produced.
  */
 export function chatUpstreamRequest(
   body: Record<string, unknown>,
@@ -14,7 +16,7 @@ export function chatUpstreamRequest(
   clampOutputTokens: number | undefined,
 ): UpstreamRequest {
   const { adapter } = route.provider;
-  const chat: Record<string, unknown> = { ...body, model: route.model };
+  const chat: ChatRequest = { ...(body as ChatRequest), model: route.model };
   if (stream && adapter.capabilities.streamUsage) {
     const options = (body['stream_options'] ?? {}) as Record<string, unknown>;
     chat['stream_options'] = { ...options, include_usage: true };
