@@ -42,8 +42,15 @@ function chartJsUmd(): string {
   return join(dirname(entry), 'chart.umd.min.js');
 }
 
+/** `<!-- include: name -->` in a page stands for public/partials/name.html (the shared top bar). */
+function withIncludes(html: string): string {
+  return html.replace(/^[ \t]*<!-- include: ([a-z-]+) -->\n/gm, (_line, name: string) =>
+    readFileSync(join(publicDir, 'partials', `${name}.html`), 'utf8'),
+  );
+}
+
 function asset(file: string, page = false): DashboardAsset {
-  const body = readFileSync(file);
+  const body = page ? Buffer.from(withIncludes(readFileSync(file, 'utf8'))) : readFileSync(file);
   const contentType = contentTypes[extname(file)];
   if (!contentType) throw new Error(`Dashboard: no content type for ${file}`);
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
