@@ -240,10 +240,16 @@ export async function getBalance(
   return { balanceMicro, heldMicro, availableMicro: balanceMicro - heldMicro };
 }
 
-export function listLedger(db: Queryable, userId: string, limit = 100): Promise<LedgerEntry[]> {
+/** Newest first; ids are time-ordered, so `before` (an entry id) pages back without an offset. */
+export function listLedger(
+  db: Queryable,
+  userId: string,
+  limit = 100,
+  before?: string,
+): Promise<LedgerEntry[]> {
   return db.all<LedgerEntry>(
-    'SELECT * FROM ledger_entries WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
-    [userId, limit],
+    `SELECT * FROM ledger_entries WHERE user_id = ?${before ? ' AND id < ?' : ''} ORDER BY id DESC LIMIT ?`,
+    [userId, ...(before ? [before] : []), limit],
   );
 }
 

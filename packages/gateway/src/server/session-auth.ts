@@ -1,12 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { findSession, sessionCookie } from '../accounts/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { readCookie } from './cookies.ts';
+import { sameSecret } from './same-secret.ts';
 import type { Services } from './services.ts';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
  * onRequest for the account API: a valid session cookie, and on every state-changing
@@ -22,7 +21,7 @@ export function sessionAuth(services: Services) {
       throw new GatewayError('not_signed_in', { message: 'Not signed in (or the session expired).' });
     if (!safeMethods.has(request.method)) {
       const token = request.headers['x-csrf-token'];
-      if (typeof token !== 'string' || !timingSafeEqual(digest(token), digest(session.csrfToken))) {
+      if (typeof token !== 'string' || !sameSecret(token, session.csrfToken)) {
         throw new GatewayError('csrf_failed');
       }
       assertSameOrigin(request);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { throttleRules } from '../../accounts/index.ts';
-import { getBalance, microToCredits } from '../../billing/index.ts';
+import { getBalance, listLedger, microToCredits } from '../../billing/index.ts';
 import { redeemCode } from '../../billing/redeem-codes.ts';
 import type { Services } from '../services.ts';
 import { validate, validateBody } from '../validate-body.ts';
@@ -11,16 +11,6 @@ const ledgerQuery = z.object({
   before: z.string().max(64).optional(),
 });
 const redeemSchema = z.object({ code: z.string().trim().min(4).max(64) }).strict();
-
-interface LedgerRow {
-  id: string;
-  amount_micro: number;
-  balance_after_micro: number;
-  kind: string;
-  description: string;
-  request_id: string | null;
-  created_at: number;
-}
 
 /** Balance, ledger history and code redemption of the signed-in user. */
 export function registerCreditRoutes(app: FastifyInstance, services: Services): void {
@@ -37,12 +27,7 @@ export function registerCreditRoutes(app: FastifyInstance, services: Services): 
   });
   app.get('/api/credits/ledger', async (request) => {
     const query = validate(ledgerQuery, request.query);
-    // Ledger ids are time-ordered, so "before <id>" pages backwards without an offset.
-    const rows = await db.all<LedgerRow>(
-      `SELECT id, amount_micro, balance_after_micro, kind, description, request_id, created_at FROM ledger_entries
-       WHERE user_id = ?${query.before ? ' AND id < ?' : ''} ORDER BY id DESC LIMIT ?`,
-      [userOf(request), ...(query.before ? [query.before] : []), query.limit + 1],
-    );
+    const rows = await listLedger(db, userOf(request), query.limit + 1, query.before);
     const page = rows.slice(0, query.limit);
     return {
       data: page.map((row) => ({

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
@@ -13,6 +12,7 @@ import {
 import { creditsToMicro, formatCredits, getBalance, grantCredits } from '../../billing/index.ts';
 import { createRedeemCodes } from '../../billing/redeem-codes.ts';
 import { GatewayError } from '../../errors/index.ts';
+import { sameSecret } from '../same-secret.ts';
 import type { Services } from '../services.ts';
 import { validateBody } from '../validate-body.ts';
 
@@ -40,8 +40,6 @@ const createKeySchema = z
   .strict();
 const rateLimitSchema = z.object({ rpm: z.number().int().positive().nullable() }).strict();
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
 /**
  * Operator API (`Authorization: Bearer $HYPEREAL_ADMIN_TOKEN`): users, credits, keys.
  * Without a configured token the routes do not exist (404). Revoking here evicts the
@@ -53,11 +51,10 @@ export function registerAdminRoutes(
   adminToken: string | undefined,
 ): void {
   if (!adminToken) return;
-  const expected = digest(adminToken);
   app.register(async (admin) => {
     admin.addHook('onRequest', async (request) => {
       const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
-      if (!match || !timingSafeEqual(digest(match[1]!.trim()), expected)) {
+      if (!sameSecret(match?.[1]?.trim(), adminToken)) {
         throw new GatewayError('invalid_api_key', {
           message: 'Admin routes need Authorization: Bearer <admin token>.',
         });

@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors/index.ts';
+import { sameSecret } from '../same-secret.ts';
 import type { Services } from '../services.ts';
 
 /**
@@ -24,9 +24,7 @@ export function registerMetricsRoutes(
   });
   app.get('/metrics', async (request, reply) => {
     if (token) {
-      const given = Buffer.from(request.headers.authorization ?? '');
-      const expected = Buffer.from(`Bearer ${token}`);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      if (!sameSecret(request.headers.authorization, `Bearer ${token}`)) {
         throw new GatewayError('invalid_api_key', {
           message: 'The metrics endpoint needs its bearer token.',
         });
