@@ -75,15 +75,23 @@ export class RequestCharge {
   }
 
   /** Charges `usage` at `price` (nothing when usage is null) and logs the outcome and its attempts. Returns the cost. */
-  async settle(
+  settle(
     price: TokenPrice,
     usage: TokenUsage | null,
     outcome: ChargeOutcome,
     attempts: Parameters<typeof insertAttempts>[2] = [],
   ): Promise<number> {
+    return this.settleCost(usage ? tokenCost(price, usage) : 0, outcome, attempts);
+  }
+
+  /** Charges `costMicro` (any unit, priced by the caller) and logs the outcome and its attempts, once. */
+  async settleCost(
+    costMicro: number,
+    outcome: ChargeOutcome,
+    attempts: Parameters<typeof insertAttempts>[2] = [],
+  ): Promise<number> {
     if (this.#settled) return 0;
     this.#settled = true;
-    const costMicro = usage ? tokenCost(price, usage) : 0;
     const { requestId, userId, keyId, endpoint, startedAt } = this.#context;
     const settled = await settleHold(this.#db, this.#hold, {
       chargeMicro: costMicro,
