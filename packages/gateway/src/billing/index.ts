@@ -30,4 +30,4 @@ export {
   microToCredits,
   usdPerMillionToMicro,
 } from './money.ts';
-export { emptyUsage, type TokenPrice, type TokenUsage, tokenCost } from './token-cost.ts';
+export { type TokenPrice, tokenCost } from './token-cost.ts';

@@ -1,9 +1,10 @@
+import type { TokenUsage } from '../contracts/index.ts';
 import type { Database } from '../db/index.ts';
 import { insertAttempts, insertRequestLog, type RequestLogEntry } from '../usage/index.ts';
 import type { KeyBudgetRef } from './key-budget.ts';
 import { type Hold, placeHold, settleHold } from './ledger.ts';
 import type { SpendingAlerts } from './spending-alerts.ts';
-import { type TokenPrice, type TokenUsage, tokenCost } from './token-cost.ts';
+import { type TokenPrice, tokenCost } from './token-cost.ts';
 
 export interface ChargeContext {
   requestId: string;

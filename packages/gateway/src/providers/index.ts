@@ -17,7 +17,6 @@ export type {
   Provider,
   ProviderAdapter,
   ProviderCapabilities,
-  WireDialect,
 } from './types.ts';
 
 /** The only list of adapters; config files refer to them by id. */

@@ -1,11 +1,12 @@
-import type { TokenUsage } from '../billing/index.ts';
-import type { ChatStreamEvent } from '../dialects/openai-chat/stream-events.ts';
-import type { ChatCompletion, ChatRequest } from '../dialects/openai-chat/types.ts';
-import type { UpstreamRequest } from '../proxy/proxy-dialect.ts';
-import type { SseEvent } from '../upstream/sse.ts';
-
-/** A client-facing wire format (and the family of models each serves). */
-export type WireDialect = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini';
+import type {
+  ChatCompletion,
+  ChatRequest,
+  ChatStreamEvent,
+  SseEvent,
+  TokenUsage,
+  UpstreamRequest,
+  WireDialect,
+} from '../contracts/index.ts';
 
 export interface ProviderCapabilities {
   /** Honours `stream_options.include_usage` (usage chunk at the end of a stream). */

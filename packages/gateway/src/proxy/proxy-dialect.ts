@@ -1,9 +1,12 @@
-import type { TokenUsage } from '../billing/index.ts';
-import type { ChatStreamEvent } from '../dialects/openai-chat/stream-events.ts';
+import type {
+  ChatStreamEvent,
+  SseEvent,
+  TokenUsage,
+  UpstreamRequest,
+  WireDialect,
+} from '../contracts/index.ts';
 import type { GatewayError } from '../errors/index.ts';
-import type { WireDialect } from '../providers/index.ts';
-import type { ModelRoute } from '../routing/catalog.ts';
-import type { SseEvent } from '../upstream/sse.ts';
+import type { ModelRoute } from '../routing/model-route.ts';
 
 /** What the proxy needs to know of one client call, whatever its wire format. */
 export interface ParsedCall {
@@ -20,12 +23,6 @@ export interface ParsedCall {
 export interface CallTarget {
   model?: string;
   stream?: boolean;
-}
-
-export interface UpstreamRequest {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
 }
 
 /**

@@ -1,5 +1,5 @@
+import type { WireDialect } from '../contracts/index.ts';
 import { GatewayError } from '../errors/index.ts';
-import type { WireDialect } from '../providers/index.ts';
 import type { Catalog, ModelEntry } from '../routing/catalog.ts';
 import { describeKind, mediaEndpoint } from '../routing/media-models.ts';
 

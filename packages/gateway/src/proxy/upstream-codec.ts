@@ -1,9 +1,8 @@
-import type { TokenUsage } from '../billing/index.ts';
-import { type ChatStreamEvent, encodeChatEvent } from '../dialects/openai-chat/stream-events.ts';
+import type { ChatStreamEvent, SseEvent, TokenUsage } from '../contracts/index.ts';
+import { encodeChatEvent } from '../dialects/openai-chat/stream-events.ts';
 import type { GatewayError } from '../errors/index.ts';
 import type { ChatCodec, ChatStreamTranslator } from '../providers/index.ts';
-import type { ModelRoute } from '../routing/catalog.ts';
-import type { SseEvent } from '../upstream/sse.ts';
+import type { ModelRoute } from '../routing/model-route.ts';
 import type { ProxyDialect, StreamMeter } from './proxy-dialect.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { MediaPrice } from '../billing/index.ts';
-import type { ModelRoute } from './catalog.ts';
+import type { ModelRoute } from './model-route.ts';
 
 /** The catalog's non-chat kinds (api.md §4, §6, §7, §10). */
 export const mediaKinds = ['image', 'video', 'audio', 'gpu'] as const;

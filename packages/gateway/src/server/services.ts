@@ -1,11 +1,11 @@
 import type { AttemptThrottle, KeyAuthenticator } from '../accounts/index.ts';
 import type { SpendingAlerts } from '../billing/spending-alerts.ts';
 import type { GatewayConfig } from '../config/index.ts';
+import type { WireDialect } from '../contracts/index.ts';
 import type { Database } from '../db/index.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Mailer } from '../notifications/mailer.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import type { WireDialect } from '../providers/index.ts';
 import type { ProxyDialect } from '../proxy/proxy-dialect.ts';
 import type { HealthStore } from '../routing/health.ts';
 import type { UpstreamRouter } from '../routing/upstream-router.ts';

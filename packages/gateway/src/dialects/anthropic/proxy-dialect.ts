@@ -1,6 +1,6 @@
 import { countTextTokens } from '../../billing/count-tokens.ts';
 import type { ProxyDialect } from '../../proxy/proxy-dialect.ts';
-import type { ModelRoute } from '../../routing/catalog.ts';
+import type { ModelRoute } from '../../routing/model-route.ts';
 import { chatUpstreamRequest } from '../openai-chat/upstream-request.ts';
 import { ToolCallStash } from '../tool-call-stash.ts';
 import { ChatToAnthropicStream } from './chat-stream-to-anthropic.ts';

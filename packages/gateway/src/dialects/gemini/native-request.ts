@@ -1,4 +1,4 @@
-import type { UpstreamRequest } from '../../proxy/proxy-dialect.ts';
+import type { UpstreamRequest } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { GatewayError } from '../../errors/index.ts';
 import { obj } from '../json-fields.ts';
+import { signatureField } from '../openai-chat/extra-content.ts';
 import { applyGenerationConfig } from './generation-config.ts';
-import { signatureField } from './thought-signatures.ts';
 import { type ToolNames, toolNames } from './tool-names.ts';
 import { applyTools } from './tools-to-chat.ts';
 

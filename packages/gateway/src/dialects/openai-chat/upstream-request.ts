@@ -1,6 +1,5 @@
-import type { UpstreamRequest } from '../../proxy/proxy-dialect.ts';
-import type { ModelRoute } from '../../routing/catalog.ts';
-import type { ChatRequest } from './types.ts';
+import type { ChatRequest, UpstreamRequest } from '../../contracts/index.ts';
+import type { ModelRoute } from '../../routing/model-route.ts';
 
 /**
  * A Chat Completions call to an upstream, whichever client dialect it came from:

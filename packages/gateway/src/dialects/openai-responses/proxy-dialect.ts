@@ -1,7 +1,7 @@
 import { countTextTokens } from '../../billing/count-tokens.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { ProxyDialect } from '../../proxy/proxy-dialect.ts';
-import type { ModelRoute } from '../../routing/catalog.ts';
+import type { ModelRoute } from '../../routing/model-route.ts';
 import { renderOpenAiError } from '../openai-chat/error.ts';
 import { chatUpstreamRequest } from '../openai-chat/upstream-request.ts';
 import { ChatToResponsesStream } from './chat-stream-to-responses.ts';

@@ -5,8 +5,8 @@ import { GatewayError } from '../../errors/index.ts';
 import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
 import { resolveModel } from '../../proxy/resolve-model.ts';
 import { insertRequestLog } from '../../usage/index.ts';
-import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
+import { v1Paths } from '../v1-paths.ts';
 
 /** Anthropic Messages: `/v1/messages` (Claude Code, the Anthropic SDK) and `count_tokens`. */
 export function registerMessagesRoutes(app: FastifyInstance, services: Services): void {

@@ -4,8 +4,8 @@ import { GatewayError } from '../../errors/index.ts';
 import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
 import { upstreamFailure } from '../../proxy/upstream-errors.ts';
 import { findAnswerOwner } from '../../usage/index.ts';
-import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
+import { v1Paths } from '../v1-paths.ts';
 
 /**
  * OpenAI Responses: `POST /v1/responses` (Codex CLI, the Agents SDK), plus the
