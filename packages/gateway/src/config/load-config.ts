@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
-import { adapters, type Provider } from '../providers/index.ts';
+import { adapters, nativeWire, type Provider } from '../providers/index.ts';
 import { Catalog, type ModelEntry, type ModelPattern } from '../routing/catalog.ts';
 import type { BreakerPolicy } from '../routing/health.ts';
 import { isMediaKind, type MediaModelEntry } from '../routing/media-models.ts';
@@ -311,7 +311,7 @@ function buildModel(
   return {
     id,
     kind: 'chat',
-    dialect: config.dialect ?? routes[0]!.provider.adapter.dialect,
+    dialect: config.dialect ?? nativeWire(routes[0]!.provider.adapter),
     routes,
     price,
     maxOutputTokens: config.maxOutputTokens ?? defaults.maxOutputTokens,

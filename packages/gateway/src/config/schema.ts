@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wireDialects } from '../contracts/index.ts';
 import { mediaKinds, mediaModalities } from '../routing/media-models.ts';
 
 /** USD per million tokens, as operators read price lists. */
@@ -45,7 +46,7 @@ export const routeSchema = z.union([
 export const modelSchema = z
   .object({
     kind: z.enum(['chat', ...mediaKinds]).optional(),
-    dialect: z.enum(['openai-chat', 'openai-responses', 'anthropic']).optional(),
+    dialect: z.enum(wireDialects).optional(),
     route: routeSchema.optional(),
     routes: z.array(routeSchema).min(1).optional(),
     price: modelPriceSchema.optional(),
@@ -68,7 +69,7 @@ export const patternSchema = z
   .object({
     match: z.string().min(1),
     route: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a provider name'),
-    dialect: z.enum(['openai-chat', 'openai-responses', 'anthropic']).optional(),
+    dialect: z.enum(wireDialects).optional(),
     price: priceSchema,
     maxOutputTokens: z.number().int().positive().optional(),
     contextWindow: z.number().int().positive().optional(),

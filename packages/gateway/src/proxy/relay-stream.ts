@@ -1,6 +1,6 @@
+import type { StreamMeter } from '../dialects/dialect.ts';
 import type { UpstreamResponse } from '../upstream/http-client.ts';
 import { splitSse } from '../upstream/sse.ts';
-import type { StreamMeter } from './proxy-dialect.ts';
 import type { SseResponse } from './sse-response.ts';
 
 export type Interruption = 'client' | 'upstream' | null;

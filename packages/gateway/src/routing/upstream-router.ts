@@ -1,8 +1,8 @@
 import type { UpstreamRequest } from '../contracts/index.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { upstreamFailure } from '../proxy/upstream-errors.ts';
 import { toUpstreamError, type UpstreamClient, type UpstreamResponse } from '../upstream/http-client.ts';
+import { upstreamFailure } from '../upstream/upstream-failure.ts';
 import type { ModelEntry } from './catalog.ts';
 import type { HealthStore } from './health.ts';
 import type { ModelRoute } from './model-route.ts';

@@ -6,7 +6,7 @@ import type {
   ToolCallFragment,
 } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
-import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
+import type { StreamMeter } from '../dialect.ts';
 import { signatureField } from '../openai-chat/extra-content.ts';
 import { decodeChatEvent, settleChatEvent } from '../openai-chat/stream-events.ts';
 import { chatErrorToGemini, renderGeminiStreamError } from './error.ts';

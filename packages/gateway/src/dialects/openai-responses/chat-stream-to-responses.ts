@@ -1,6 +1,6 @@
 import type { ChatStreamEvent, SseEvent, TokenUsage, ToolCallFragment } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
-import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
+import type { StreamMeter } from '../dialect.ts';
 import { decodeChatEvent, settleChatEvent } from '../openai-chat/stream-events.ts';
 import {
   messageItem,

@@ -1,5 +1,5 @@
 import type { SseEvent, TokenUsage } from '../../contracts/index.ts';
-import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
+import type { StreamMeter } from '../dialect.ts';
 import { readResponsesUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;

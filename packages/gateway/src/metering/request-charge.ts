@@ -1,29 +1,21 @@
-import type { TokenUsage } from '../contracts/index.ts';
+import type { MeteredUsage } from '../contracts/index.ts';
 import type { Database } from '../db/index.ts';
-import { insertAttempts, insertRequestLog, type RequestLogEntry } from '../usage/index.ts';
-import type { KeyBudgetRef } from './key-budget.ts';
-import { type Hold, placeHold, settleHold } from './ledger.ts';
-import type { SpendingAlerts } from './spending-alerts.ts';
-import { type TokenPrice, tokenCost } from './token-cost.ts';
+import { insertAttempts, insertRequestLog } from '../usage/index.ts';
+import { type CallContext, type CallOutcome, requestLogRow } from './log-row.ts';
 
-export interface ChargeContext {
-  requestId: string;
-  userId: string;
-  keyId: string;
-  endpoint: string;
-  startedAt: number;
-}
+/** The context of a call that holds money: always a user's key. */
+export type ChargedContext = CallContext & { userId: string; keyId: string };
+
+import { type Hold, placeHold, settleHold } from '../billing/index.ts';
+import type { KeyBudgetRef } from '../billing/key-budget.ts';
+import type { SpendingAlerts } from '../billing/spending-alerts.ts';
+import { type ModelPrice, priceOf } from './pricing.ts';
 
 /** A capped key's budget for this request, and who to tell when it runs low. */
 export interface KeyBudget {
   ref: KeyBudgetRef;
   alerts: SpendingAlerts;
 }
-
-export type ChargeOutcome = Omit<
-  RequestLogEntry,
-  'costMicro' | 'id' | 'createdAt' | 'userId' | 'keyId' | 'endpoint'
->;
 
 /**
  * One request's money: its hold, and the settlement that charges the metered cost
@@ -32,11 +24,11 @@ export type ChargeOutcome = Omit<
 export class RequestCharge {
   readonly #db: Database;
   readonly #hold: Hold;
-  readonly #context: ChargeContext;
+  readonly #context: ChargedContext;
   readonly #budget: KeyBudget | undefined;
   #settled = false;
 
-  private constructor(db: Database, hold: Hold, context: ChargeContext, budget: KeyBudget | undefined) {
+  private constructor(db: Database, hold: Hold, context: ChargedContext, budget: KeyBudget | undefined) {
     this.#db = db;
     this.#hold = hold;
     this.#context = context;
@@ -46,7 +38,7 @@ export class RequestCharge {
   /** Holds `amountMicro` of the user's credit and, when the key has a cap, of its month's budget. */
   static async hold(
     db: Database,
-    context: ChargeContext,
+    context: ChargedContext,
     amounts: { amountMicro: number; minimumMicro: number },
     budget?: KeyBudget,
   ): Promise<RequestCharge> {
@@ -67,7 +59,7 @@ export class RequestCharge {
     }
   }
 
-  get context(): Readonly<ChargeContext> {
+  get context(): Readonly<ChargedContext> {
     return this.#context;
   }
 
@@ -75,40 +67,26 @@ export class RequestCharge {
     return this.#hold.amountMicro;
   }
 
-  /** Charges `usage` at `price` (nothing when usage is null) and logs the outcome and its attempts. Returns the cost. */
-  settle(
-    price: TokenPrice,
-    usage: TokenUsage | null,
-    outcome: ChargeOutcome,
-    attempts: Parameters<typeof insertAttempts>[2] = [],
-  ): Promise<number> {
-    return this.settleCost(usage ? tokenCost(price, usage) : 0, outcome, attempts);
-  }
-
-  /** Charges `costMicro` (any unit, priced by the caller) and logs the outcome and its attempts, once. */
-  async settleCost(
-    costMicro: number,
-    outcome: ChargeOutcome,
+  /**
+   * Charges `usage` at `price` (nothing when usage is null), and writes the call's log row and
+   * attempts in the same transaction — once, whatever path calls it first. Returns the cost.
+   */
+  async settle(
+    price: ModelPrice,
+    usage: MeteredUsage | null,
+    outcome: CallOutcome,
     attempts: Parameters<typeof insertAttempts>[2] = [],
   ): Promise<number> {
     if (this.#settled) return 0;
     this.#settled = true;
-    const { requestId, userId, keyId, endpoint, startedAt } = this.#context;
+    const costMicro = usage ? priceOf(price, usage) : 0;
     const settled = await settleHold(this.#db, this.#hold, {
       chargeMicro: costMicro,
-      requestId,
-      description: `${endpoint} ${outcome.model ?? ''}`.trim(),
+      requestId: this.#context.requestId,
+      description: `${this.#context.endpoint} ${outcome.model ?? ''}`.trim(),
       alsoWrite: async (tx) => {
-        await insertRequestLog(tx, {
-          ...outcome,
-          id: requestId,
-          userId,
-          keyId,
-          endpoint,
-          costMicro,
-          createdAt: startedAt,
-        });
-        await insertAttempts(tx, requestId, attempts);
+        await insertRequestLog(tx, requestLogRow(this.#context, outcome, usage, costMicro));
+        await insertAttempts(tx, this.#context.requestId, attempts);
       },
     });
     const budget = this.#budget;
