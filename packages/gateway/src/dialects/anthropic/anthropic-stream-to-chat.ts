@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import type { TokenUsage } from '../../billing/index.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
 import type { ChatStreamEvent, ChoiceDelta, ToolCallFragment } from '../openai-chat/stream-events.ts';
@@ -87,16 +88,22 @@ type Handler = (state: StreamState, data: unknown) => ChatStreamEvent[];
 
 const none: ChatStreamEvent[] = [];
 
+/** A handler for events that parse with `schema`; one without the fields its type needs is skipped. */
+const on =
+  <T>(schema: z.ZodType<T>, handle: (state: StreamState, event: T) => ChatStreamEvent[]): Handler =>
+  (state, data) => {
+    const parsed = schema.safeParse(data);
+    return parsed.success ? handle(state, parsed.data) : none;
+  };
+
 const handlers: Record<string, Handler> = {
-  message_start: (state, data) => {
-    const { message } = messageStartSchema.parse(data);
+  message_start: on(messageStartSchema, (state, { message }) => {
     state.id = `chatcmpl-${message.id ?? randomUUID()}`;
     state.model = message.model ?? state.upstreamModel;
     state.usage = readAnthropicUsage(message.usage, state.usage) ?? state.usage;
     return state.chunk({ role: 'assistant' });
-  },
-  content_block_start: (state, data) => {
-    const { index, content_block: block } = blockStartSchema.parse(data);
+  }),
+  content_block_start: on(blockStartSchema, (state, { index, content_block: block }) => {
     if (block.type === 'text') {
       state.blocks.set(index, { kind: 'text' });
       return block.text ? state.chunk({ texts: [block.text] }) : none;
@@ -127,9 +134,8 @@ const handlers: Record<string, Handler> = {
         }),
       ],
     });
-  },
-  content_block_delta: (state, data) => {
-    const { index, delta } = blockDeltaSchema.parse(data);
+  }),
+  content_block_delta: on(blockDeltaSchema, (state, { index, delta }) => {
     const open = state.blocks.get(index);
     if (delta.type === 'text_delta' && open?.kind === 'text' && delta.text) {
       return state.chunk({ texts: [delta.text] });
@@ -144,15 +150,13 @@ const handlers: Record<string, Handler> = {
     }
     if (delta.type === 'signature_delta' && delta.signature) open.block.signature += delta.signature;
     return none;
-  },
-  content_block_stop: (state, data) => {
-    const { index } = blockStopSchema.parse(data);
+  }),
+  content_block_stop: on(blockStopSchema, (state, { index }) => {
     const open = state.blocks.get(index);
     if (open?.kind === 'thinking') state.pending.push(open.block);
     return none;
-  },
-  message_delta: (state, data) => {
-    const { delta, usage } = messageDeltaSchema.parse(data);
+  }),
+  message_delta: on(messageDeltaSchema, (state, { delta, usage }) => {
     state.usage = readAnthropicUsage(usage, state.usage) ?? state.usage;
     const stopReason = delta?.stop_reason;
     if (typeof stopReason !== 'string') return none;
@@ -160,15 +164,14 @@ const handlers: Record<string, Handler> = {
       finishReason: chatFinishReason(stopReason, state.calls > 0),
       matchedStop: delta?.stop_sequence ?? undefined,
     });
-  },
+  }),
   message_stop: (state) => {
     state.completed = true;
     return none;
   },
   ping: () => none,
-  error: (state, data) => {
+  error: on(errorEventSchema, (state, { error }) => {
     state.failed = true;
-    const error = errorEventSchema.parse(data).error;
     const type = error?.type ?? 'api_error';
     return [
       {
@@ -181,7 +184,7 @@ const handlers: Record<string, Handler> = {
         },
       },
     ];
-  },
+  }),
 };
 
 /**
@@ -220,12 +223,7 @@ export class AnthropicStreamToChat {
     const data = parseEventData(event.data);
     const type = (data && typeof data === 'object' && 'type' in data ? data.type : undefined) ?? event.event;
     const handler = typeof type === 'string' && Object.hasOwn(handlers, type) ? handlers[type] : undefined;
-    if (!handler) return none;
-    try {
-      return handler(this.#state, data);
-    } catch {
-      return none; // an event without the fields its type needs: skipped, like an unknown one
-    }
+    return handler ? handler(this.#state, data) : none;
   }
 
   /** After a clean end: the usage event (a chat client gets it only if it asked) and `done`. */

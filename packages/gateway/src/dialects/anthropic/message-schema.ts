@@ -18,7 +18,7 @@ export const contentBlockSchema = z.looseObject({
   data: text,
   id: text,
   name: text,
-  input: z.unknown(),
+  input: z.unknown().optional(),
 });
 export type ContentBlock = z.infer<typeof contentBlockSchema>;
 
@@ -28,14 +28,14 @@ export const messageSchema = z.looseObject({
   content: z.array(z.unknown()).nullish(),
   stop_reason: text,
   stop_sequence: text,
-  usage: z.unknown(),
+  usage: z.unknown().optional(),
 });
 export type AnthropicMessage = z.infer<typeof messageSchema>;
 
 /** A Message as far as it parses; nothing readable is an empty one. */
 export function readMessage(value: unknown): AnthropicMessage {
   const parsed = messageSchema.safeParse(value);
-  return parsed.success ? parsed.data : { usage: undefined };
+  return parsed.success ? parsed.data : {};
 }
 
 export const errorEventSchema = z.looseObject({
@@ -64,7 +64,7 @@ export const blockStopSchema = z.looseObject({ index: z.number().int() });
 
 export const messageDeltaSchema = z.looseObject({
   delta: z.looseObject({ stop_reason: text, stop_sequence: text }).nullish(),
-  usage: z.unknown(),
+  usage: z.unknown().optional(),
 });
 
 /** A JSON value from an SSE `data:` line, or undefined when it is not JSON. */
