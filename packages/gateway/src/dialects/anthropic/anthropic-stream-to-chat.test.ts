@@ -260,6 +260,24 @@ describe('Anthropic stream: details', () => {
     expect(stream.completed).toBe(true);
   });
 
+  it('a call without arguments gets {} when its block stops (chat clients parse the arguments)', () => {
+    const stream = new AnthropicStreamToChat('m');
+    stream.observe(sse('message_start', { message: { id: 'msg_1', content: [] } }));
+    stream.observe(
+      sse('content_block_start', {
+        index: 0,
+        content_block: { type: 'tool_use', id: 'toolu_n', name: 'now', input: {} },
+      }),
+    );
+    stream.observe(
+      sse('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
+    );
+    const [closing] = stream.observe(sse('content_block_stop', { index: 0 }));
+    expect(closing?.type === 'chunk' ? closing.choices[0]?.toolCalls : undefined).toEqual([
+      { index: 0, id: undefined, name: undefined, arguments: '{}', signature: undefined, extra: undefined },
+    ]);
+  });
+
   it('ping, unknown events, server-tool blocks and broken data send nothing', () => {
     const stream = new AnthropicStreamToChat('m');
     stream.observe(sse('message_start', { message: { id: 'msg_1', content: [] } }));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { TokenUsage } from '../../billing/index.ts';
+import type { ChatStreamTranslator } from '../../providers/types.ts';
 import type { SseEvent } from '../../upstream/sse.ts';
 import type { ChatStreamEvent, ChoiceDelta, ToolCallFragment } from '../openai-chat/stream-events.ts';
 import { chatFinishReason, chatUsageOf, thinkingBlockOf } from './anthropic-to-chat-response.ts';
@@ -19,7 +20,7 @@ import { readAnthropicUsage } from './usage.ts';
 /** What the translator knows of one content block while it streams, by its `index`. */
 type OpenBlock =
   | { kind: 'text' }
-  | { kind: 'tool'; call: number }
+  | { kind: 'tool'; call: number; sentArguments: boolean }
   | { kind: 'thinking'; block: ThinkingBlock }
   | { kind: 'other' };
 
@@ -118,8 +119,9 @@ const handlers: Record<string, Handler> = {
       return none;
     }
     const call = state.calls++;
-    state.blocks.set(index, { kind: 'tool', call });
     const input = block.input && typeof block.input === 'object' ? block.input : {};
+    const whole = Object.keys(input).length > 0;
+    state.blocks.set(index, { kind: 'tool', call, sentArguments: whole });
     const extra = thinkingExtra(state.pending);
     state.pending = [];
     return state.chunk({
@@ -129,7 +131,7 @@ const handlers: Record<string, Handler> = {
           id: block.id ?? `toolu_${randomUUID().replaceAll('-', '')}`,
           name: block.name ?? '',
           // The API starts a call with `input: {}` and streams it; a proxy may send it whole.
-          arguments: Object.keys(input).length > 0 ? JSON.stringify(input) : undefined,
+          arguments: whole ? JSON.stringify(input) : undefined,
           extra,
         }),
       ],
@@ -141,6 +143,7 @@ const handlers: Record<string, Handler> = {
       return state.chunk({ texts: [delta.text] });
     }
     if (delta.type === 'input_json_delta' && open?.kind === 'tool' && delta.partial_json) {
+      open.sentArguments = true;
       return state.chunk({ toolCalls: [fragment({ index: open.call, arguments: delta.partial_json })] });
     }
     if (open?.kind !== 'thinking' || open.block.type !== 'thinking') return none;
@@ -154,6 +157,11 @@ const handlers: Record<string, Handler> = {
   content_block_stop: on(blockStopSchema, (state, { index }) => {
     const open = state.blocks.get(index);
     if (open?.kind === 'thinking') state.pending.push(open.block);
+    // A call without arguments streams none; chat clients parse what they got, so it gets `{}`.
+    if (open?.kind === 'tool' && !open.sentArguments) {
+      open.sentArguments = true;
+      return state.chunk({ toolCalls: [fragment({ index: open.call, arguments: '{}' })] });
+    }
     return none;
   }),
   message_delta: on(messageDeltaSchema, (state, { delta, usage }) => {
@@ -200,7 +208,7 @@ const handlers: Record<string, Handler> = {
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  * @see https://platform.openai.com/docs/api-reference/chat-streaming
  */
-export class AnthropicStreamToChat {
+export class AnthropicStreamToChat implements ChatStreamTranslator {
   readonly #state: StreamState;
 
   constructor(upstreamModel: string) {

@@ -12,6 +12,8 @@ type ChatChoice = ChatCompletion['choices'][number];
  * `stop_reason` → `finish_reason` (a gateway table: no vendor publishes one). `pause_turn`
  * only follows server tools, which the chat codec never offers; an unknown or missing
  * reason ended normally.
+ * @see https://docs.anthropic.com/en/api/messages#response-stop-reason
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
  */
 const finishReasons: Record<string, ChatFinishReason> = {
   end_turn: 'stop',
@@ -48,7 +50,11 @@ export function chatUsageOf(usage: TokenUsage): ChatUsage {
   };
 }
 
-/** A `tool_use` block as a chat tool call: `input` as a JSON string, carried thinking in `extra_content`. */
+/**
+ * A `tool_use` block as a chat tool call: `input` as a JSON string, carried thinking in `extra_content`.
+ * @see https://docs.anthropic.com/en/api/messages#response-content
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices-message-tool_calls
+ */
 export function chatToolCall(block: ContentBlock, thinking: readonly ThinkingBlock[]): ChatToolCall {
   const extra = thinkingExtra(thinking);
   return {
@@ -59,7 +65,10 @@ export function chatToolCall(block: ContentBlock, thinking: readonly ThinkingBlo
   };
 }
 
-/** A finished `thinking` / `redacted_thinking` block, as it must be replayed. */
+/**
+ * A finished `thinking` / `redacted_thinking` block, as it must be replayed.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking
+ */
 export function thinkingBlockOf(block: ContentBlock): ThinkingBlock | undefined {
   if (block.type === 'thinking') {
     return { type: 'thinking', thinking: block.thinking ?? '', signature: block.signature ?? '' };

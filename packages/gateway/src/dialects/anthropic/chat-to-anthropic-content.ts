@@ -64,7 +64,11 @@ function imageSource(part: Json, param: string): Json {
   throw refuse(`${param}.image_url.url`, 'Image URLs must be http(s) or base64 data URLs.');
 }
 
-/** A message's content (string or parts) as Anthropic blocks. */
+/**
+ * A message's content (string or parts) as Anthropic blocks.
+ * @see https://docs.anthropic.com/en/api/messages#body-messages-content
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-messages
+ */
 export function contentBlocks(content: unknown, param: string): Json[] {
   if (typeof content === 'string') return content.length > 0 ? [{ type: 'text', text: content }] : [];
   return list(content).flatMap((part, index): Json[] => {
@@ -81,7 +85,10 @@ export function contentBlocks(content: unknown, param: string): Json[] {
   });
 }
 
-/** Text of a system message: a string, or its text parts joined. */
+/**
+ * Text of a system message: a string, or its text parts joined.
+ * @see https://docs.anthropic.com/en/api/messages#body-system
+ */
 export function plainText(content: unknown, param: string): string {
   if (typeof content === 'string') return content;
   return list(content)
@@ -98,6 +105,8 @@ export function plainText(content: unknown, param: string): string {
  * blocks with `input` parsed from the JSON string (broken JSON from a cut-off call
  * becomes `{}`, as in `chatToAnthropic`, rather than failing the whole conversation).
  * Unsigned `reasoning_content` is dropped: the API accepts only thinking it signed.
+ * @see https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-messages
  */
 export function assistantBlocks(message: Json, param: string): Json[] {
   const calls = list(message['tool_calls']);
@@ -131,7 +140,10 @@ export function assistantBlocks(message: Json, param: string): Json[] {
   return blocks;
 }
 
-/** A `tool` message → one `tool_result` block (its text, or text and image blocks). */
+/**
+ * A `tool` message → one `tool_result` block (its text, or text and image blocks).
+ * @see https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#handling-tool-use-and-tool-result-content-blocks
+ */
 export function toolResultBlock(message: Json, param: string): Json {
   const content = message['content'];
   return {

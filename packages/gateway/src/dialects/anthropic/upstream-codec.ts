@@ -8,8 +8,10 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 
 /**
  * When the chat request sets no cap: the Messages API requires `max_tokens`, and 8192 is an
- * output every current Claude model allows. A caller that knows the model's own limit
- * passes it to `createAnthropicUpstreamCodec`.
+ * output every Claude model since the 3.5 generation allows (Claude 3 Opus and Haiku stop
+ * at 4096). A caller that knows the model's own limit passes it to
+ * `createAnthropicUpstreamCodec`.
+ * @see https://docs.anthropic.com/en/docs/about-claude/models/overview
  */
 export const DEFAULT_MAX_TOKENS = 8192;
 
