@@ -388,6 +388,15 @@ const refusals: Array<{ name: string; chat: Json; param: string }> = [
     param: 'tool_choice',
   },
   {
+    name: 'thinking with allowed_tools required',
+    chat: {
+      reasoning_effort: 'low',
+      tools: [weather],
+      tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [weather] } },
+    },
+    param: 'tool_choice',
+  },
+  {
     name: 'thinking with temperature 0.5',
     chat: { reasoning_effort: 'low', temperature: 0.5 },
     param: 'temperature',

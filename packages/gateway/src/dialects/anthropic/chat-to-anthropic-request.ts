@@ -84,7 +84,13 @@ export function chatToAnthropicRequest(
   if (system.length > 0) body['system'] = system;
   Object.assign(body, toolFields(chat));
   Object.assign(body, samplingFields(chat));
-  const { thinking, effort } = thinkingOf(chat, maxTokens, options.adaptiveThinking === true, messages);
+  const forcedTool = ['any', 'tool'].includes(String(obj(body['tool_choice'])['type']));
+  const { thinking, effort } = thinkingOf(chat, {
+    maxTokens,
+    adaptive: options.adaptiveThinking === true,
+    messages,
+    forcedTool,
+  });
   if (thinking) body['thinking'] = thinking;
   const format = outputFormat(chat['response_format']);
   if (effort !== undefined || format !== undefined) {
@@ -108,12 +114,11 @@ function refuseUnsupported(chat: Json): void {
 function conversation(input: unknown): { system: Json[]; messages: Json[] } {
   const system: Json[] = [];
   const messages: Json[] = [];
-  const push = (role: 'user' | 'assistant', blocks: Json[], first = false) => {
+  const push = (role: 'user' | 'assistant', blocks: Json[]) => {
     if (blocks.length === 0) return;
     const last = messages.at(-1);
-    if (last?.['role'] !== role) messages.push({ role, content: blocks });
-    else if (first) (last['content'] as Json[]).unshift(...blocks);
-    else (last['content'] as Json[]).push(...blocks);
+    if (last?.['role'] === role) (last['content'] as Json[]).push(...blocks);
+    else messages.push({ role, content: blocks });
   };
   for (const [index, message] of list(input).entries()) {
     const at = `messages[${index}]`;

@@ -29,6 +29,16 @@ const efforts: Record<string, string> = {
   max: 'max',
 };
 
+/** What the rest of the Anthropic body says, as far as thinking depends on it. */
+export interface ThinkingContext {
+  maxTokens: number;
+  adaptive: boolean;
+  /** The Anthropic turns built from the chat messages. */
+  messages: Json[];
+  /** `tool_choice` is `any` or `tool`. */
+  forcedTool: boolean;
+}
+
 export interface ThinkingFields {
   thinking?: Json;
   effort?: string;
@@ -51,17 +61,11 @@ export interface ThinkingFields {
  * @see https://docs.anthropic.com/en/docs/build-with-claude/effort
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-reasoning_effort
  */
-export function thinkingOf(
-  chat: Json,
-  maxTokens: number,
-  adaptive: boolean,
-  messages: Json[],
-): ThinkingFields {
-  const fields = requestedThinking(chat, maxTokens, adaptive);
+export function thinkingOf(chat: Json, request: ThinkingContext): ThinkingFields {
+  const fields = requestedThinking(chat, request.maxTokens, request.adaptive);
   if (!fields.thinking || fields.thinking['type'] === 'disabled') return fields;
-  if (!continuationKeepsThinking(messages)) return {};
-  const choice = chat['tool_choice'];
-  if (choice === 'required' || obj(choice)['type'] === 'function') {
+  if (!continuationKeepsThinking(request.messages)) return {};
+  if (request.forcedTool) {
     throw refuse('tool_choice', 'Claude cannot think when tool_choice forces a tool call; use "auto".');
   }
   const temperature = chat['temperature'];
