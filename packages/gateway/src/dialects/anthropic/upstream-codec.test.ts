@@ -140,6 +140,64 @@ describe('the Anthropic upstream codec against the simulator', () => {
     expect(third.choices[0]?.finish_reason).toBe('stop');
   });
 
+  it('streamed thinking with tools: the assistant message a chat client assembles replays as is', async () => {
+    const question: ChatMessage = { role: 'user', content: 'What is the weather in Paris?' };
+    const base = {
+      model: 'gateway-name',
+      tools: [weather],
+      reasoning_effort: 'low',
+      max_completion_tokens: 4096,
+    };
+    const { chunks } = await streamed({ ...base, stream: true, messages: [question] });
+    // Assembled the way openai-node's ChatCompletionStream does: fields of each delta merged per index.
+    let reasoning = '';
+    const call = {
+      id: '',
+      type: 'function' as const,
+      function: { name: '', arguments: '' },
+      extra_content: {},
+    };
+    for (const data of chunks.slice(0, -1)) {
+      const delta = (((JSON.parse(data) as Json)['choices'] as Json[])[0]?.['delta'] ?? {}) as Json;
+      reasoning += String(delta['reasoning_content'] ?? '');
+      for (const fragment of (delta['tool_calls'] as Json[] | undefined) ?? []) {
+        if (typeof fragment['id'] === 'string') call.id = fragment['id'];
+        if (fragment['extra_content']) call.extra_content = fragment['extra_content'] as Json;
+        const fn = fragment['function'] as Json;
+        call.function.name += String(fn['name'] ?? '');
+        call.function.arguments += String(fn['arguments'] ?? '');
+      }
+    }
+    expect(reasoning.length).toBeGreaterThan(0);
+    const answer: ChatMessage = {
+      role: 'assistant',
+      content: null,
+      reasoning_content: reasoning,
+      tool_calls: [call],
+    };
+    const result: ChatMessage = { role: 'tool', tool_call_id: call.id, content: '15 degrees, sunny' };
+    const next = await complete({ ...base, messages: [question, answer, result] });
+    expect(sim.requests.at(-1)?.body).toMatchObject({ thinking: { type: 'enabled' } });
+    expect(next.choices[0]?.message.content).toContain('15 degrees');
+  });
+
+  it('response_format json_schema: the answer is JSON of that schema (structured outputs)', async () => {
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string' }, celsius: { type: 'integer' } },
+      required: ['city', 'celsius'],
+      additionalProperties: false,
+    };
+    const chat = await complete({
+      model: 'gateway-name',
+      messages: [{ role: 'user', content: 'Weather in Oslo as JSON.' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'weather', strict: true, schema } },
+    });
+    const answer = JSON.parse(String(chat.choices[0]?.message.content)) as Json;
+    expect(Object.keys(answer).sort()).toEqual(['celsius', 'city']);
+    expect(Number.isInteger(answer['celsius'])).toBe(true);
+  });
+
   it('no cap in the chat request: max_tokens is the default the caller configured', async () => {
     const codec = createAnthropicUpstreamCodec({ defaultMaxTokens: 321 });
     await complete({ model: 'gateway-name', messages: [{ role: 'user', content: 'Hi' }] }, codec);
