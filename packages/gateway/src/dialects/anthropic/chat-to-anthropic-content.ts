@@ -108,18 +108,18 @@ export function plainText(content: unknown, param: string): string {
  * @see https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-messages
  */
-export function assistantBlocks(message: Json, param: string): Json[] {
+export function assistantBlocks(message: Json, param: string, replayThinking = true): Json[] {
   const calls = list(message['tool_calls']);
-  const blocks: Json[] = [...thinkingBlocksOf(message['extra_content'])];
-  const first = calls[0];
-  if (first) blocks.push(...thinkingBlocksOf(first['extra_content']));
+  const carried = (carrier: Json | undefined) =>
+    replayThinking ? thinkingBlocksOf(carrier?.['extra_content']) : [];
+  const blocks: Json[] = [...carried(message), ...carried(calls[0])];
   const content = message['content'];
   const text =
     typeof content === 'string' ? content : list(content).filter((part) => part?.['type'] === 'text');
   blocks.push(...contentBlocks(text, `${param}.content`));
   calls.forEach((call, index) => {
     const at = `${param}.tool_calls[${index}]`;
-    if (index > 0) blocks.push(...thinkingBlocksOf(call['extra_content']));
+    if (index > 0) blocks.push(...carried(call));
     if (call?.['type'] !== undefined && call['type'] !== 'function') {
       throw refuse(
         `${at}.type`,

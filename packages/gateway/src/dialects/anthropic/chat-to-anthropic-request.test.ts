@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../errors/index.ts';
 import type { ChatRequest } from '../openai-chat/types.ts';
 import { chatToAnthropicRequest } from './chat-to-anthropic-request.ts';
+import { carriedSignatures } from './thinking-carrier.ts';
 import { anthropicToChat } from './to-chat-request.ts';
 
 type Json = Record<string, unknown>;
@@ -346,6 +347,38 @@ describe('chat request → Anthropic Messages body', () => {
       options,
     );
     expect(body['thinking']).toBeUndefined();
+  });
+
+  it('replayThinking false (another signature family): no carried blocks, so no thinking on the continued turn', () => {
+    const messages = [
+      { role: 'user', content: 'Paris?' },
+      { role: 'assistant', content: null, tool_calls: [call('toolu_01', '{}', carried(signed, redacted))] },
+      { role: 'tool', tool_call_id: 'toolu_01', content: '15 degrees' },
+    ];
+    expect(carriedSignatures(messages)).toEqual([signed.signature, redacted.data]);
+    const body = chatToAnthropicRequest(
+      request({ reasoning_effort: 'low', tools: [weather], messages }),
+      model,
+      {
+        ...options,
+        replayThinking: false,
+      },
+    );
+    expect(body['thinking']).toBeUndefined();
+    expect((body['messages'] as Json[])[1]).toEqual({
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: {} }],
+    });
+  });
+
+  it('top_p 1 (the default) is not sent: newer models refuse top_p next to temperature', () => {
+    const body = chatToAnthropicRequest(
+      request({ temperature: 0.7, top_p: 1, messages: [{ role: 'user', content: 'Hi' }] }),
+      model,
+      options,
+    );
+    expect(body).toMatchObject({ temperature: 0.7 });
+    expect(body).not.toHaveProperty('top_p');
   });
 
   it('reasoning_effort none sends no thinking', () => {

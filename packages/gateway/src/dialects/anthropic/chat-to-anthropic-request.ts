@@ -17,6 +17,12 @@ export interface ChatToAnthropicRequestOptions {
   defaultMaxTokens: number;
   /** Think adaptively (`thinking: {type: "adaptive"}` + `output_config.effort`) instead of by budget. */
   adaptiveThinking?: boolean;
+  /**
+   * Replay the thinking blocks tool calls carry (default true). False for an upstream of
+   * another signature family than the one that signed them (see `carriedSignatures`):
+   * it would refuse them; without them, a continued tool turn is answered without thinking.
+   */
+  replayThinking?: boolean;
 }
 
 /**
@@ -77,7 +83,7 @@ export function chatToAnthropicRequest(
   options: ChatToAnthropicRequestOptions,
 ): Json {
   refuseUnsupported(chat);
-  const { system, messages } = conversation(chat['messages']);
+  const { system, messages } = conversation(chat['messages'], options.replayThinking !== false);
   const cap = chat['max_completion_tokens'] ?? chat['max_tokens'];
   const maxTokens = typeof cap === 'number' ? cap : options.defaultMaxTokens;
   const body: Json = { model: upstreamModel, max_tokens: maxTokens, messages };
@@ -111,7 +117,7 @@ function refuseUnsupported(chat: Json): void {
 }
 
 /** Leading system text, then alternating turns (see the function comment above). */
-function conversation(input: unknown): { system: Json[]; messages: Json[] } {
+function conversation(input: unknown, replayThinking: boolean): { system: Json[]; messages: Json[] } {
   const system: Json[] = [];
   const messages: Json[] = [];
   const push = (role: 'user' | 'assistant', blocks: Json[]) => {
@@ -129,7 +135,7 @@ function conversation(input: unknown): { system: Json[]; messages: Json[] } {
       if (messages.length === 0) system.push({ type: 'text', text });
       else push('user', [{ type: 'text', text }]);
     } else if (role === 'user') push('user', contentBlocks(message['content'], `${at}.content`));
-    else if (role === 'assistant') push('assistant', assistantBlocks(message, at));
+    else if (role === 'assistant') push('assistant', assistantBlocks(message, at, replayThinking));
     else if (role === 'tool') pushToolResult(messages, toolResultBlock(message, at));
     else throw refuse(`${at}.role`, `Message role "${String(role)}" cannot be sent to a Claude model.`);
   }
@@ -212,7 +218,8 @@ function samplingFields(chat: Json): Json {
     if (temperature > 1) throw refuse('temperature', 'Claude accepts a temperature between 0 and 1.');
     fields['temperature'] = temperature;
   }
-  if (typeof chat['top_p'] === 'number') fields['top_p'] = chat['top_p'];
+  // top_p 1 is the default and changes nothing; newer Claude models refuse it next to a temperature.
+  if (typeof chat['top_p'] === 'number' && chat['top_p'] !== 1) fields['top_p'] = chat['top_p'];
   if (typeof chat['top_k'] === 'number') fields['top_k'] = chat['top_k'];
   const stop = chat['stop'];
   const sequences = (typeof stop === 'string' ? [stop] : list(stop)).filter(

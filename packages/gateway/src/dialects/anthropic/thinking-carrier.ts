@@ -35,3 +35,27 @@ export function thinkingBlocksOf(extra: unknown): ThinkingBlock[] {
   const parsed = carrierSchema.safeParse(extra);
   return parsed.success ? parsed.data.anthropic.thinking_blocks : [];
 }
+
+/**
+ * The signatures (and redacted payloads) a chat conversation carries, oldest first: a
+ * signature verifies only with the API family that issued it (Anthropic, Bedrock,
+ * Vertex), so a caller can look up who signed them (`SignatureRegistry.familyOf`) before
+ * choosing a route, or turn replay off (`replayThinking: false`) for another family.
+ */
+export function carriedSignatures(messages: unknown): string[] {
+  const signatures: string[] = [];
+  for (const message of Array.isArray(messages) ? (messages as unknown[]) : []) {
+    const record = message && typeof message === 'object' ? (message as Record<string, unknown>) : {};
+    if (record['role'] !== 'assistant') continue;
+    const calls = Array.isArray(record['tool_calls']) ? (record['tool_calls'] as unknown[]) : [];
+    const carriers = [record, ...calls].map((carrier) =>
+      carrier && typeof carrier === 'object'
+        ? (carrier as Record<string, unknown>)['extra_content']
+        : undefined,
+    );
+    for (const block of carriers.flatMap(thinkingBlocksOf)) {
+      signatures.push(block.type === 'thinking' ? block.signature : block.data);
+    }
+  }
+  return signatures;
+}

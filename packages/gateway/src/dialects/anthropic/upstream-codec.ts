@@ -29,6 +29,7 @@ export function createAnthropicUpstreamCodec(
   const requestOptions: ChatToAnthropicRequestOptions = {
     defaultMaxTokens: options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
     ...(options.adaptiveThinking !== undefined ? { adaptiveThinking: options.adaptiveThinking } : {}),
+    ...(options.replayThinking !== undefined ? { replayThinking: options.replayThinking } : {}),
   };
   return {
     request: (chat, upstreamModel, stream) => {
