@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type SseEvent, splitSse } from '../../upstream/sse.ts';
-import { type ChatStreamEvent, encodeChatEvent } from '../openai-chat/stream-events.ts';
+import type { ChatStreamEvent, SseEvent } from '../../contracts/index.ts';
+import { splitSse } from '../../upstream/sse.ts';
+import { encodeChatEvent } from '../openai-chat/stream-events.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { AnthropicStreamToChat } from './anthropic-stream-to-chat.ts';
 import { ChatToAnthropicStream } from './chat-stream-to-anthropic.ts';

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type { TokenUsage } from '../../billing/index.ts';
-import type { ChatStreamTranslator } from '../../providers/types.ts';
-import type { SseEvent } from '../../upstream/sse.ts';
-import type { ChatStreamEvent, ChoiceDelta, ToolCallFragment } from '../openai-chat/stream-events.ts';
+import type {
+  ChatStreamEvent,
+  ChoiceDelta,
+  SseEvent,
+  TokenUsage,
+  ToolCallFragment,
+} from '../../contracts/index.ts';
+import type { ChatStreamTranslator } from '../upstream-codec.ts';
 import { chatFinishReason, chatUsageOf, thinkingBlockOf } from './anthropic-to-chat-response.ts';
 import {
   blockDeltaSchema,

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { TokenUsage } from '../../billing/index.ts';
-import type { ChatCompletion, ChatFinishReason, ChatToolCall, ChatUsage } from '../openai-chat/types.ts';
+import type {
+  ChatCompletion,
+  ChatFinishReason,
+  ChatToolCall,
+  ChatUsage,
+  TokenUsage,
+} from '../../contracts/index.ts';
 import { type ContentBlock, contentBlockSchema, readMessage } from './message-schema.ts';
 import { type ThinkingBlock, thinkingExtra } from './thinking-carrier.ts';
 import { readAnthropicUsage } from './usage.ts';

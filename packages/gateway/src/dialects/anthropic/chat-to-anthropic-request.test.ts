@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ChatRequest } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
-import type { ChatRequest } from '../openai-chat/types.ts';
 import { chatToAnthropicRequest } from './chat-to-anthropic-request.ts';
 import { carriedSignatures } from './thinking-carrier.ts';
 import { anthropicToChat } from './to-chat-request.ts';

@@ -1,5 +1,5 @@
+import type { ChatRequest } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
-import type { ChatRequest } from '../openai-chat/types.ts';
 import {
   assistantBlocks,
   contentBlocks,

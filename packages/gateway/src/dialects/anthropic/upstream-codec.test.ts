@@ -1,8 +1,8 @@
 import { startUpstreamSim, type UpstreamSim } from '@hypereal/upstream-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatCompletion, ChatMessage, ChatRequest, ChatStreamEvent } from '../../contracts/index.ts';
 import { splitSse } from '../../upstream/sse.ts';
-import { type ChatStreamEvent, encodeChatEvent } from '../openai-chat/stream-events.ts';
-import type { ChatCompletion, ChatMessage, ChatRequest } from '../openai-chat/types.ts';
+import { encodeChatEvent } from '../openai-chat/stream-events.ts';
 import { anthropicUpstreamCodec, createAnthropicUpstreamCodec } from './upstream-codec.ts';
 
 type Json = Record<string, unknown>;
@@ -28,7 +28,7 @@ const weather = {
 };
 
 async function post(chat: ChatRequest, stream: boolean, codec = anthropicUpstreamCodec): Promise<Response> {
-  const call = codec.request(chat, model, stream);
+  const call = codec.request(chat, model, stream, '/v1/messages');
   const response = await fetch(`${sim.url}${call.path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test', ...call.headers },

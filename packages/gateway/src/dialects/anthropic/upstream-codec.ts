@@ -1,4 +1,4 @@
-import type { ChatCodec } from '../../providers/types.ts';
+import type { UpstreamCodec } from '../upstream-codec.ts';
 import { AnthropicStreamToChat } from './anthropic-stream-to-chat.ts';
 import { anthropicToChatResponse } from './anthropic-to-chat-response.ts';
 import { type ChatToAnthropicRequestOptions, chatToAnthropicRequest } from './chat-to-anthropic-request.ts';
@@ -18,26 +18,26 @@ export const DEFAULT_MAX_TOKENS = 8192;
 /**
  * How Chat Completions reaches an Anthropic Messages upstream (Claude API; Bedrock and
  * Vertex take the same body at their own paths): `POST /v1/messages` with the version
- * header (the adapter's `authHeaders` adds the key), the answer and the stream read back
+ * header at the provider's Messages path (the adapter's `authHeaders` adds the key), the answer and the stream read back
  * as chat.
  * @see https://docs.anthropic.com/en/api/messages
  * @see https://docs.anthropic.com/en/api/versioning
  */
 export function createAnthropicUpstreamCodec(
   options: Partial<ChatToAnthropicRequestOptions> = {},
-): ChatCodec {
+): UpstreamCodec {
   const requestOptions: ChatToAnthropicRequestOptions = {
     defaultMaxTokens: options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
     ...(options.adaptiveThinking !== undefined ? { adaptiveThinking: options.adaptiveThinking } : {}),
     ...(options.replayThinking !== undefined ? { replayThinking: options.replayThinking } : {}),
   };
   return {
-    request: (chat, upstreamModel, stream) => {
+    request: (chat, upstreamModel, stream, path) => {
       const body = chatToAnthropicRequest(chat, upstreamModel, requestOptions);
       if (stream) body['stream'] = true;
       else delete body['stream'];
       return {
-        path: '/v1/messages',
+        path,
         headers: { 'anthropic-version': ANTHROPIC_VERSION },
         body: JSON.stringify(body),
       };
@@ -47,4 +47,4 @@ export function createAnthropicUpstreamCodec(
   };
 }
 
-export const anthropicUpstreamCodec: ChatCodec = createAnthropicUpstreamCodec();
+export const anthropicUpstreamCodec: UpstreamCodec = createAnthropicUpstreamCodec();
