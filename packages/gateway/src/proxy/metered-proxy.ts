@@ -120,20 +120,12 @@ export async function proxyMeteredCall(
     }
     if (isSse) {
       const meter = streamMeterFor(dialect, call, attempt.route);
-      const interruption = await relayStream(attempt.response, sse, meter, abort.signal);
+      const { interruption, tail } = await relayStream(attempt.response, sse, meter, abort.signal);
       const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
       const source = meter.usage ? 'upstream' : 'counted';
-      if (interruption === 'upstream') {
-        attempt.response.body.destroy();
-        const error = new UpstreamError('upstream_error', attempt.route.provider.name, null, '', {
-          message: 'The upstream stream was interrupted before it finished.',
-        });
-        // An error the upstream sent itself has already been relayed.
-        sse.end(meter.failed ? undefined : (meter.renderError ?? dialect.renderStreamError)(error));
-      } else {
-        sse.end();
-      }
       const status = interruption === 'client' ? 499 : interruption === 'upstream' ? 502 : 200;
+      // Charged and logged before the client sees the end of the stream: a crash can lose
+      // the end of an answer, never the charge of one the client received whole.
       await finish(usage, {
         usageSource: source,
         responseId: meter.answerId ?? null,
@@ -142,6 +134,16 @@ export async function proxyMeteredCall(
         errorMessage:
           status === 200 ? null : status === 499 ? 'client closed the stream' : 'upstream stream interrupted',
       });
+      if (interruption === 'upstream') {
+        attempt.response.body.destroy();
+        const error = new UpstreamError('upstream_error', attempt.route.provider.name, null, '', {
+          message: 'The upstream stream was interrupted before it finished.',
+        });
+        // An error the upstream sent itself has already been relayed.
+        sse.end(tail + (meter.failed ? '' : (meter.renderError ?? dialect.renderStreamError)(error)));
+      } else {
+        sse.end(tail);
+      }
       return;
     }
     sse.stopKeepalive();
