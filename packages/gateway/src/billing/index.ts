@@ -1,4 +1,6 @@
 export {
+  type ExpiredHold,
+  expiredHolds,
   getBalance,
   grantCredits,
   type Hold,
@@ -7,7 +9,7 @@ export {
   ledgerSum,
   listLedger,
   placeHold,
-  releaseStaleHolds,
+  renewHold,
   type Settlement,
   settleHold,
 } from './ledger.ts';

@@ -24,7 +24,7 @@ export { ConfigError };
 export interface GatewayConfig {
   server: { host: string; port: number; bodyLimitBytes: number; logLevel: string; keepaliveMs: number };
   database: { url: string | undefined; sqlitePath: string };
-  billing: { minimumBalanceMicro: number };
+  billing: { minimumBalanceMicro: number; holdLeaseMs: number };
   /** Bearer token of the operator API (/admin/…); unset disables it. */
   admin: { token: string | undefined };
   rateLimits: { defaultRpm: number; plans: Readonly<Record<string, number>> };
@@ -103,7 +103,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       url: env['DATABASE_URL'] || file.database?.url || undefined,
       sqlitePath: resolve(cwd, file.database?.sqlitePath ?? join(dataDir, 'hypereal.db')),
     },
-    billing: { minimumBalanceMicro: creditsToMicro(file.billing?.minimumBalanceCredits ?? 200) },
+    billing: {
+      minimumBalanceMicro: creditsToMicro(file.billing?.minimumBalanceCredits ?? 200),
+      holdLeaseMs: (file.billing?.holdLeaseSeconds ?? 60) * 1000,
+    },
     admin: { token: env['HYPEREAL_ADMIN_TOKEN'] || interpolate(file.admin?.token, env) || undefined },
     rateLimits: { defaultRpm: file.rateLimits?.defaultRpm ?? 600, plans: file.rateLimits?.plans ?? {} },
     upstream: {

@@ -103,7 +103,14 @@ export const configSchema = z
       .strict()
       .optional(),
     database: z.object({ url: z.string().optional(), sqlitePath: z.string().optional() }).strict().optional(),
-    billing: z.object({ minimumBalanceCredits: z.number().nonnegative().optional() }).strict().optional(),
+    billing: z
+      .object({
+        minimumBalanceCredits: z.number().nonnegative().optional(),
+        /** A running request renews its hold; one not renewed for this long is released. */
+        holdLeaseSeconds: z.number().min(1).max(3600).optional(),
+      })
+      .strict()
+      .optional(),
     admin: z
       .object({ token: z.string().min(16, 'use at least 16 characters').optional() })
       .strict()

@@ -162,6 +162,15 @@ CREATE INDEX request_logs_user_time_cover ON request_logs (user_id, created_at, 
 DROP INDEX request_logs_user_time
 `,
   },
+  {
+    version: 9,
+    name: 'hold leases: a live request renews its hold, the sweep releases only expired ones',
+    sql: `
+ALTER TABLE holds ADD COLUMN lease_until BIGINT;
+ALTER TABLE holds ADD COLUMN endpoint TEXT;
+CREATE INDEX holds_lease ON holds (status, lease_until)
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

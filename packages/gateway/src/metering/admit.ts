@@ -10,7 +10,7 @@ import { type ChargedContext, RequestCharge } from './request-charge.ts';
 export interface MeteringServices {
   db: Database;
   spendingAlerts: SpendingAlerts;
-  config: { billing: { minimumBalanceMicro: number } };
+  config: { billing: { minimumBalanceMicro: number; holdLeaseMs: number } };
 }
 
 /** How much of the user's credit (and the key's month budget) the call may hold. */
@@ -48,7 +48,7 @@ export async function admitCall<P extends { holdMicro: number }>(
   const charge = await RequestCharge.hold(
     services.db,
     { ...context, userId: principal.userId, keyId: principal.keyId },
-    { amountMicro: planned.holdMicro, minimumMicro },
+    { amountMicro: planned.holdMicro, minimumMicro, leaseMs: services.config.billing.holdLeaseMs },
     budget,
   );
   return { charge, plan: planned };

@@ -6,7 +6,7 @@ import { type CallContext, type CallOutcome, requestLogRow } from './log-row.ts'
 /** The context of a call that holds money: always a user's key. */
 export type ChargedContext = CallContext & { userId: string; keyId: string };
 
-import { type Hold, placeHold, settleHold } from '../billing/index.ts';
+import { type Hold, placeHold, renewHold, settleHold } from '../billing/index.ts';
 import type { KeyBudgetRef } from '../billing/key-budget.ts';
 import type { SpendingAlerts } from '../billing/spending-alerts.ts';
 import { type ModelPrice, priceOf } from './pricing.ts';
@@ -26,20 +26,34 @@ export class RequestCharge {
   readonly #hold: Hold;
   readonly #context: ChargedContext;
   readonly #budget: KeyBudget | undefined;
+  readonly #lease: NodeJS.Timeout;
   #settled = false;
 
-  private constructor(db: Database, hold: Hold, context: ChargedContext, budget: KeyBudget | undefined) {
+  private constructor(
+    db: Database,
+    hold: Hold,
+    context: ChargedContext,
+    budget: KeyBudget | undefined,
+    leaseMs: number,
+  ) {
     this.#db = db;
     this.#hold = hold;
     this.#context = context;
     this.#budget = budget;
+    // Renewed well before it runs out, while the request lives: only a dead process's holds expire.
+    this.#lease = setInterval(() => {
+      renewHold(db, hold.id, leaseMs).catch(() => {
+        // The next renewal tries again; a lost lease only releases the hold early, uncharged.
+      });
+    }, leaseMs / 3);
+    this.#lease.unref();
   }
 
   /** Holds `amountMicro` of the user's credit and, when the key has a cap, of its month's budget. */
   static async hold(
     db: Database,
     context: ChargedContext,
-    amounts: { amountMicro: number; minimumMicro: number },
+    amounts: { amountMicro: number; minimumMicro: number; leaseMs: number },
     budget?: KeyBudget,
   ): Promise<RequestCharge> {
     try {
@@ -47,10 +61,11 @@ export class RequestCharge {
         userId: context.userId,
         keyId: context.keyId,
         requestId: context.requestId,
+        endpoint: context.endpoint,
         ...amounts,
         keyBudget: budget?.ref,
       });
-      return new RequestCharge(db, hold, context, budget);
+      return new RequestCharge(db, hold, context, budget, amounts.leaseMs);
     } catch (error) {
       if (budget && (error as { code?: string }).code === 'spending_limit_exceeded') {
         budget.alerts.refused(budget.ref.keyId, budget.ref.month, budget.ref.limitMicro);
@@ -68,8 +83,11 @@ export class RequestCharge {
   }
 
   /**
-   * Charges `usage` at `price` (nothing when usage is null), and writes the call's log row and
-   * attempts in the same transaction — once, whatever path calls it first. Returns the cost.
+   * Charges `usage` at `price` (nothing when usage is null), never more than the hold — the
+   * worst case the call was admitted for, so a key's cap and the balance stay hard even when an
+   * upstream ignores the output cap (the operator absorbs the difference) — and writes the
+   * call's log row and attempts in the same transaction, once, whatever path calls it first.
+   * Returns the cost.
    */
   async settle(
     price: ModelPrice,
@@ -79,7 +97,8 @@ export class RequestCharge {
   ): Promise<number> {
     if (this.#settled) return 0;
     this.#settled = true;
-    const costMicro = usage ? priceOf(price, usage) : 0;
+    clearInterval(this.#lease);
+    const costMicro = usage ? Math.min(priceOf(price, usage), this.#hold.amountMicro) : 0;
     const settled = await settleHold(this.#db, this.#hold, {
       chargeMicro: costMicro,
       requestId: this.#context.requestId,

@@ -13,6 +13,7 @@ import type { ModelRoute } from '../routing/model-route.ts';
 import type { AttemptRecord } from '../routing/upstream-router.ts';
 import { toUpstreamError, type UpstreamResponse } from '../upstream/http-client.ts';
 import { splitSse } from '../upstream/sse.ts';
+import { headerValue } from './header-value.ts';
 import type { ProxyServices } from './proxy-services.ts';
 import { relayStream } from './relay-stream.ts';
 import { resolveModel, servedOn } from './resolve-model.ts';
@@ -40,7 +41,10 @@ export async function proxyMeteredCall(
   const call = dialect.parse(body?.json, target);
   const model = resolveModel(services.config.catalog, call.model, dialect.id);
   state.model = model.id;
-  if (intent) reply.header('x-hypereal-intent', intent);
+  if (intent) reply.header('x-hypereal-intent', headerValue(intent));
+  // Known before any upstream call, so nothing about the answer can fail on a header.
+  reply.header('x-hypereal-model', headerValue(model.id));
+  reply.header('x-request-id', state.requestId);
 
   const { charge, plan } = await admitCall(
     services,
@@ -97,10 +101,8 @@ export async function proxyMeteredCall(
       });
     outcome.provider = attempt.route.provider.name;
     outcome.upstreamModel = attempt.route.model;
-    reply.header('x-hypereal-provider', attempt.route.provider.name);
-    reply.header('x-hypereal-model', model.id);
+    reply.header('x-hypereal-provider', headerValue(attempt.route.provider.name));
     reply.header('x-hypereal-attempts', String(attempts.length));
-    reply.header('x-request-id', state.requestId);
 
     const answer: Answer = {
       dialect,

@@ -4,6 +4,7 @@ import { emptyUsage } from '../../contracts/index.ts';
 import { anthropicHeaders, betaQuery } from '../../dialects/anthropic/proxy-dialect.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { requestLogRow } from '../../metering/log-row.ts';
+import { headerValue } from '../../proxy/header-value.ts';
 import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
 import { resolveModel } from '../../proxy/resolve-model.ts';
 import { insertRequestLog } from '../../usage/index.ts';
@@ -66,7 +67,7 @@ export function registerMessagesRoutes(app: FastifyInstance, services: Services)
         ),
       );
       reply
-        .header('x-hypereal-provider', attempt.route.provider.name)
+        .header('x-hypereal-provider', headerValue(attempt.route.provider.name))
         .header('content-type', 'application/json');
       return reply.send(text);
     });
