@@ -162,6 +162,14 @@ CREATE INDEX request_logs_user_time_cover ON request_logs (user_id, created_at, 
 DROP INDEX request_logs_user_time
 `,
   },
+  {
+    version: 6,
+    name: "request log: a key's month-to-date spend read from an index",
+    sql: `
+CREATE INDEX request_logs_key_spend ON request_logs (key_id, created_at, cost_micro);
+DROP INDEX request_logs_key_time
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {
