@@ -46,17 +46,28 @@ export function errorHandler(services: Services) {
         usageSource: null,
         costMicro: 0,
         errorCode: failure.code,
-        errorMessage: failure.message,
+        // Bounded: a message may quote what the client sent (a megabyte model name).
+        errorMessage: failure.message.slice(0, 1000),
         createdAt: state.startedAt,
       }).catch((logError: unknown) => request.log.error({ err: logError }, 'request log write failed'));
     }
     if (reply.sent || reply.raw.headersSent) return;
-    const { status, body } = services.dialects[routeDialect(request)].renderError(failure);
-    reply
-      .code(status)
-      .headers(failure.headers)
-      .header('x-request-id', request.id)
-      .header('content-type', 'application/json')
-      .send(body);
+    renderedError(services, request, reply, failure);
   };
+}
+
+/** Sends `failure` in the envelope of the dialect the route (or, unrouted, the path) speaks. */
+export function renderedError(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  failure: GatewayError,
+): void {
+  const { status, body } = services.dialects[routeDialect(request)].renderError(failure);
+  reply
+    .code(status)
+    .headers(failure.headers)
+    .header('x-request-id', request.id)
+    .header('content-type', 'application/json')
+    .send(body);
 }

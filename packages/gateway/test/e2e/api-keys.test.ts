@@ -92,7 +92,7 @@ describe('/api/api-keys: create, list, update, revoke, re-enable — the signed-
     expect(mine.monthToDateSpend).toBeGreaterThan(0);
   });
 
-  it("shows the real month-to-date spend of a key without a spending limit", async () => {
+  it('shows the real month-to-date spend of a key without a spending limit', async () => {
     const created = (await alice.call('POST', '/api/api-keys', { name: 'unlimited' }))
       .body as unknown as KeyView;
     expect(created.spendingLimit).toBeNull();

@@ -74,7 +74,8 @@ export function registerAdminRoutes(
       };
     };
     const userParam = (request: FastifyRequest) =>
-      decodeURIComponent((request.params as { user: string }).user);
+      // Fastify has already decoded the path parameter; decoding twice breaks on `%25`.
+      (request.params as { user: string }).user;
 
     admin.post('/admin/users', async (request, reply) => {
       const input = validateBody(createUserSchema, request);
