@@ -6,6 +6,7 @@ import { upstreamFailure } from '../../proxy/upstream-errors.ts';
 import { findAnswerOwner } from '../../usage/index.ts';
 import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
+import { refuseForeignReferences } from '../stored-references.ts';
 
 /**
  * OpenAI Responses: `POST /v1/responses` (Codex CLI, the Agents SDK), plus the
@@ -15,9 +16,11 @@ import type { Services } from '../services.ts';
 export function registerResponsesRoutes(app: FastifyInstance, services: Services): void {
   const config = { dialect: 'openai-responses' as const };
   for (const path of v1Paths('/responses')) {
-    app.post(path, { config }, (request, reply) =>
-      proxyMeteredCall(services, services.dialects['openai-responses'], request, reply),
-    );
+    app.post(path, { config }, async (request, reply) => {
+      // Another user's stored response (or any stored object not the caller's) is a 404.
+      await refuseForeignReferences(services.db, request);
+      return proxyMeteredCall(services, services.dialects['openai-responses'], request, reply);
+    });
     const forward =
       (method: 'GET' | 'POST' | 'DELETE', suffix: string) => async (request: FastifyRequest) => {
         const { id } = request.params as { id: string };
