@@ -28,6 +28,8 @@ export {
   formatCredits,
   microPerCredit,
   microToCredits,
+  minimumTopUpMicro,
   usdPerMillionToMicro,
 } from './money.ts';
+export { adjustCredits, grantTopUp } from './operator-credits.ts';
 export { emptyUsage, type TokenPrice, type TokenUsage, tokenCost } from './token-cost.ts';
