@@ -239,6 +239,28 @@ describe('hostile input: every client mistake is a 4xx in the route’s own enve
     await harness.balancedBalance(user.user.id);
   });
 
+  it('item 12: a stream honours the client’s Connection: close', async () => {
+    const body = JSON.stringify({
+      model: 'deepseek-v3.2',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi [[sim:reply_tokens=5]]' }],
+    });
+    const request = (connection: string) =>
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${user.key}\r\n` +
+      `Connection: ${connection}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const closed = await trickle(port, request('close'), 60_000, 5_000);
+    expect(closed.data).toMatch(/^HTTP\/1\.1 200 /);
+    expect(closed.data.toLowerCase()).toContain('connection: close');
+    expect(closed.data).toContain('[DONE]');
+    expect(closed.closedAfterMs).toBeLessThan(4_000);
+    // Without it the connection stays open for the next request (the test gives up on it).
+    const kept = await trickle(port, request('keep-alive'), 60_000, 1_500);
+    expect(kept.data).toContain('[DONE]');
+    expect(kept.data.toLowerCase()).toContain('connection: keep-alive');
+    expect(kept.closedAfterMs).toBeGreaterThanOrEqual(1_400);
+    await harness.balancedBalance(user.user.id);
+  }, 15_000);
+
   it('item 3: counting 150 KB of random letters neither freezes the gateway nor takes seconds', async () => {
     const text = randomLetters(150_000);
     const started = Date.now();
