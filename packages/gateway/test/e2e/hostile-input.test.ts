@@ -299,6 +299,19 @@ describe('hostile input: every client mistake is a 4xx in the route’s own enve
     expect(outcome.closedAfterMs).toBeLessThan(1_500);
   });
 
+  it('item 4: a request whose body was read keeps its keep-alive connection', async () => {
+    const body = JSON.stringify({ model: 'deepseek-v3.2', messages: [{ role: 'user', content: 'hi' }] });
+    const one =
+      'POST /v1/messages/count_tokens HTTP/1.1\r\nHost: x\r\n' +
+      `x-api-key: ${user.key}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const unauthenticated = 'GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n';
+    // Three requests on one connection: all answered, the socket still open afterwards.
+    const outcome = await trickle(port, one + unauthenticated + one, 60_000, 1_000);
+    expect(outcome.data.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 401', 'HTTP/1.1 200']);
+    expect(outcome.data.toLowerCase()).not.toContain('connection: close');
+    expect(outcome.closedAfterMs).toBeGreaterThanOrEqual(900);
+  });
+
   it('item 4: an authenticated body trickled slower than server.requestTimeoutMs is cut with a 408', async () => {
     const head =
       `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${user.key}\r\n` +
