@@ -26,7 +26,9 @@ export function errorHandler(services: Services) {
     const failure = error instanceof GatewayError ? error : fromFastify(error as FastifyError);
     if (failure.status >= 500) request.log.error({ err: error }, 'request failed');
     const state = request.hypereal;
-    if (state && !state.logged && state.endpoint.startsWith('/v1')) {
+    // A caller without a valid key is counted in the metrics, never written to the request
+    // log: rows no user owns, with whatever path was sent, would grow without bound.
+    if (state && !state.logged && state.principal && state.endpoint.startsWith('/v1')) {
       state.logged = true;
       await insertRequestLog(services.db, {
         id: state.requestId,

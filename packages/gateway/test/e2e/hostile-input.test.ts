@@ -341,6 +341,11 @@ describe('hostile input: every client mistake is a 4xx in the route’s own enve
     expect(after.some((line) => line.includes('endpoint="/v1/responses/:id"'))).toBe(true);
     expect(after.some((line) => line.includes('endpoint="unknown"'))).toBe(true);
     expect(after.join('\n')).not.toContain('resp_1_');
+    // Nor does a caller without a key leave request log rows behind.
+    const anonymous = await harness.db.get<{ count: number }>(
+      'SELECT COUNT(*) AS count FROM request_logs WHERE user_id IS NULL',
+    );
+    expect(Number(anonymous?.count)).toBe(0);
   });
 
   it('item 5: refused requests with megabyte model names leave nothing in memory', async () => {
