@@ -37,7 +37,7 @@ describe('countTextTokens: bounded in time and size, never freezing the event lo
       count = await countTextTokens(text);
     });
     expect(performance.now() - started).toBeLessThan(3_000);
-    expect(stall).toBeLessThan(150);
+    expect(stall).toBeLessThan(250);
     // Random letters are about half a token per letter.
     expect(count).toBeGreaterThan(text.length * 0.35);
     expect(count).toBeLessThan(text.length * 0.7);
@@ -51,7 +51,7 @@ describe('countTextTokens: bounded in time and size, never freezing the event lo
       count = await countTextTokens(text);
     });
     expect(performance.now() - started).toBeLessThan(2_000);
-    expect(stall).toBeLessThan(150);
+    expect(stall).toBeLessThan(250);
     expect(count).toBeGreaterThan(0);
     expect(count).toBeLessThanOrEqual(text.length);
     // o200k packs runs of one letter at ~8 letters a token.
@@ -72,6 +72,6 @@ describe('countTextTokens: bounded in time and size, never freezing the event lo
     expect(await countMessageTokens([{ role: 'user', content: 'hi' }])).toBe(3 + 3 + countTokens('user\nhi'));
     const huge = [{ role: 'user', content: randomLetters(200_000) }];
     const stall = await longestStall(() => countMessageTokens(huge));
-    expect(stall).toBeLessThan(150);
+    expect(stall).toBeLessThan(250);
   });
 });
