@@ -26,8 +26,23 @@ const usage = {
 const rawUsage = { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 };
 
 describe('ChatChunkEncoder', () => {
-  it("one upstream event's parts become one chunk: start is the role, a call's start and first arguments one fragment", () => {
+  it('without the usage chunk, the finish chunk waits for the usage and carries it', () => {
     const encoder = new ChatChunkEncoder(false);
+    const text = encoder.encode([
+      { type: 'start', choice: 0, id: 'chatcmpl-u', model: 'gemini-3' },
+      { type: 'text-delta', choice: 0, text: 'Hi' },
+    ]);
+    expect(records(text)).toHaveLength(1);
+    expect(
+      encoder.encode([{ type: 'finish', choice: 0, reason: 'stop', matchedStop: undefined }]),
+    ).toBeNull();
+    const last = records(encoder.encode([{ type: 'usage', usage, raw: rawUsage }, { type: 'done' }]));
+    expect(last).toEqual([expect.objectContaining({ usage: rawUsage }), { done: true }]);
+    expect(last[0]).toMatchObject({ choices: [{ finish_reason: 'stop' }] });
+  });
+
+  it("one upstream event's parts become one chunk: start is the role, a call's start and first arguments one fragment", () => {
+    const encoder = new ChatChunkEncoder(true);
     const [chunk] = records(
       encoder.encode([
         { type: 'start', choice: 0, id: 'chatcmpl-x', model: 'gemini-3' },

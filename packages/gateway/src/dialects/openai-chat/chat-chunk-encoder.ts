@@ -48,13 +48,16 @@ function encodeDelta(delta: Delta): Json {
  * The canonical lifecycle back on the wire as Chat Completions chunks, for a chat client of
  * an upstream with its own format: the parts of one upstream event become one chunk (a
  * choice's start is its `role` delta; block starts and ends send nothing), usage rides as
- * chat sends it (`choices: []`, withheld unless the client asked for it), then `[DONE]`.
+ * chat sends it (`choices: []`) when the client asked for it and on the finish chunk
+ * otherwise, then `[DONE]`.
  * @see https://platform.openai.com/docs/api-reference/chat-streaming
  */
 export class ChatChunkEncoder implements StreamEncoder {
   readonly #forwardUsage: boolean;
   #id: string | undefined;
   #model: string | undefined;
+  #held: Delta[] | null = null;
+  #usage: unknown;
 
   constructor(forwardUsage: boolean) {
     this.#forwardUsage = forwardUsage;
@@ -65,7 +68,7 @@ export class ChatChunkEncoder implements StreamEncoder {
     let deltas: Delta[] = [];
     let usage: unknown;
     const flush = (): void => {
-      if (deltas.length > 0 || (usage !== undefined && this.#forwardUsage)) out += this.#chunk(deltas, usage);
+      out += this.#forwardUsage ? this.#standard(deltas, usage) : this.#usageOnFinish(deltas, usage);
       deltas = [];
       usage = undefined;
     };
@@ -138,7 +141,7 @@ export class ChatChunkEncoder implements StreamEncoder {
           break;
         case 'done':
           flush();
-          out += sse('[DONE]');
+          out += this.#releaseHeld() + sse('[DONE]');
           break;
         default:
           break; // block starts and ends: chat has no such events
@@ -146,6 +149,34 @@ export class ChatChunkEncoder implements StreamEncoder {
     }
     flush();
     return out.length > 0 ? out : null;
+  }
+
+  /** As chat sends it: usage in a `choices: []` chunk of its own. */
+  #standard(deltas: Delta[], usage: unknown): string {
+    return deltas.length > 0 || usage !== undefined ? this.#chunk(deltas, usage) : '';
+  }
+
+  /**
+   * For a client that did not ask for the usage chunk: the finish chunk waits for the usage
+   * and carries it, so every client gets usage in its last chunk without a `choices: []` one.
+   */
+  #usageOnFinish(deltas: Delta[], usage: unknown): string {
+    if (usage !== undefined) this.#usage = usage;
+    let out = this.#held && (usage !== undefined || deltas.length > 0) ? this.#releaseHeld() : '';
+    if (deltas.length === 0) return out;
+    if (deltas.some((delta) => delta.finishReason !== undefined) && usage === undefined) this.#held = deltas;
+    else out += this.#chunk(deltas, usage);
+    return out;
+  }
+
+  #releaseHeld(): string {
+    const held = this.#held;
+    this.#held = null;
+    return held ? this.#chunk(held, this.#usage) : '';
+  }
+
+  finish(): string | null {
+    return this.#releaseHeld() || null;
   }
 
   #chunk(deltas: Delta[], usage: unknown): string {
