@@ -10,6 +10,7 @@ import { defaultRoutingPolicy, type RoutingPolicy } from '../routing/retry-polic
 import { ConfigError } from './config-error.ts';
 import { formatIssues } from './format-issues.ts';
 import { buildMediaModel, buildRoutes, checkIntentKinds } from './media-models.ts';
+import { buildPaymentsConfig, type PaymentsConfig } from './payments-config.ts';
 import {
   type ConfigFile,
   configSchema,
@@ -46,6 +47,8 @@ export interface GatewayConfig {
   /** Spending alerts go out through this SMTP server; unset logs them instead. */
   mail: { smtpUrl: string | undefined; from: string };
   publicUrl: string | undefined;
+  /** Stripe Checkout top-ups; `payments.stripe` unset = off. */
+  payments: PaymentsConfig;
   providers: ReadonlyMap<string, Provider>;
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
@@ -146,6 +149,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       from: env['HYPEREAL_MAIL_FROM'] || file.mail?.from || 'Hypereal <no-reply@hypereal.localhost>',
     },
     publicUrl: env['HYPEREAL_PUBLIC_URL'] || file.publicUrl || undefined,
+    payments: buildPaymentsConfig(file.payments, env, source, interpolate),
     providers,
     catalog: new Catalog(
       models,

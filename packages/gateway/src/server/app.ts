@@ -17,6 +17,7 @@ import { registerMessagesRoutes } from './routes/messages.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerResponsesRoutes } from './routes/responses.ts';
+import { registerStripeWebhookRoute } from './routes/stripe-webhook.ts';
 import type { Services } from './services.ts';
 
 export interface BuildAppOptions {
@@ -117,6 +118,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   registerDashboardRoutes(app);
   registerMetricsRoutes(app, services, services.config.metricsToken);
   registerAccountRoutes(app, services);
+  registerStripeWebhookRoute(app, services);
 
   const admit = admission(services);
   app.register(async (v1) => {

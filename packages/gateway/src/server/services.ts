@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import type { AttemptThrottle, KeyAuthenticator } from '../accounts/index.ts';
 import type { SpendingAlerts } from '../billing/spending-alerts.ts';
 import type { GatewayConfig } from '../config/index.ts';
@@ -31,6 +32,8 @@ export interface Services extends ProxyServices {
   spendingAlerts: SpendingAlerts;
   mailer: Mailer;
   throttle: AttemptThrottle;
+  /** The Stripe SDK when top-ups are configured (`payments.stripe`), else null. */
+  stripe: Stripe | null;
   /** Replaced by the HTTP app's logger once it exists. */
   logger: ServiceLogger;
   /** Closes connections shared with other replicas (Redis). */
