@@ -61,9 +61,7 @@ function ledgerRow(entry) {
       'td',
       { dataset: { label: 'Description' } },
       entry.description || (entry.requestId ? `Request ${entry.requestId}` : '—'),
-      ...(entry.paymentId
-        ? [' · ', h('a', { href: `#payment-${entry.paymentId}` }, `Receipt ${entry.paymentId}`)]
-        : []),
+      ...(entry.paymentId ? [' · ', h('a', { href: `#payment-${entry.paymentId}` }, 'Receipt')] : []),
     ),
     h(
       'td',

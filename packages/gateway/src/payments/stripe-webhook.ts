@@ -218,7 +218,7 @@ async function applySessionEvent(
       tx,
       payment,
       paidIntent,
-      `Top-up ${money(payment.amount_minor, payment.currency)} (Stripe ${fresh.id})`,
+      `Top-up ${money(payment.amount_minor, payment.currency)} by card (Stripe)`,
     );
     if (!entryId) return outcomeOf('already_granted');
     // A refund that arrived before this grant (out of order) is applied now.

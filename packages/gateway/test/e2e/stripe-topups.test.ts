@@ -148,7 +148,7 @@ describe.each(engines)('Stripe Checkout top-ups (%s)', (engine) => {
     const ledger = await account.call('GET', '/api/credits/ledger');
     const [line] = ledger.body['data'] as Array<Record<string, unknown>>;
     expect(line).toMatchObject({ kind: 'topup', amount: 2500, paymentId: started.paymentId });
-    expect(line!['description']).toContain(started.sessionId);
+    expect(line!['description']).toBe('Top-up 25.00 USD by card (Stripe)');
     const [payment] = await payments(account);
     expect(payment).toMatchObject({ status: 'paid', ledgerEntryId: line!['id'], credits: 2500 });
     expect(payment!['paymentIntentId']).toMatch(/^pi_test_/);

@@ -325,7 +325,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       return;
     }
     const amount = (found.amount_total / 100).toFixed(2);
-    const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake Stripe Checkout</title></head>
+    const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Fake Stripe Checkout</title></head>
 <body><main><h1>Pay ${found.currency.toUpperCase()} ${amount}</h1>
 <p id="session">${found.id}</p><p id="status">${found.status}</p>
 <form method="post"><button id="pay" type="submit">Pay</button></form>
