@@ -13,7 +13,7 @@ const layers = [
   ['providers'],
   ['routing'],
   ['config', 'dialects'],
-  ['metering'],
+  ['metering', 'payments'],
   ['proxy'],
   ['server'],
   ['gateway\\.ts', 'index\\.ts', 'cli'],
