@@ -2,7 +2,7 @@ import type { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditsToMicro, listLedger, placeHold, settleHold } from '../../src/billing/index.ts';
 import { type AccountClient, signedIn } from '../helpers/account-client.ts';
-import { engines } from '../helpers/databases.ts';
+import { engines, sharedDatabase } from '../helpers/databases.ts';
 import { startHarness } from '../helpers/harness.ts';
 import { type StripeHarness, signStripePayload, startStripeHarness } from '../helpers/stripe.ts';
 
@@ -218,6 +218,35 @@ describe.each(engines)('Stripe Checkout top-ups (%s)', (engine) => {
     expect(await harness.balancedBalance(user.id)).toBe(creditsToMicro(2200));
     const topups = (await listLedger(harness.db, user.id)).filter((entry) => entry.kind === 'topup');
     expect(topups).toHaveLength(2);
+  });
+
+  it('two replicas, each with its own connection to one database: 50 deliveries split between them grant once', async () => {
+    const [dbA, dbB] = await sharedDatabase(engine);
+    const replicaA = await startStripeHarness({ db: dbA });
+    const replicaB = await startStripeHarness({ db: dbB, sameStripeAs: replicaA });
+    try {
+      const { user } = await replicaA.newUser(0, { password });
+      const account = await signedIn(replicaB.gateway.url, user.email, password);
+      const response = await account.call('POST', '/api/credits/checkout', { amount: 3000 });
+      const sessionId = (response.body['url'] as string).split('/').pop()!;
+      const event = replicaA.fake.complete(sessionId);
+      const payload = JSON.stringify(event);
+      const signature = signStripePayload(payload, replicaA.webhookSecret);
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, index) =>
+          (index % 2 === 0 ? replicaA : replicaB).deliver(payload, { signature }),
+        ),
+      );
+      expect(results.every((result) => result.status === 200)).toBe(true);
+      expect(results.filter((result) => result.body['outcome'] === 'granted')).toHaveLength(1);
+      expect(await replicaA.balancedBalance(user.id)).toBe(creditsToMicro(3000));
+      expect(await replicaB.balancedBalance(user.id)).toBe(creditsToMicro(3000));
+    } finally {
+      await replicaB.close();
+      await replicaA.close();
+      await dbA.close();
+      await dbB.close();
+    }
   });
 
   it('delayed methods: credits on async_payment_succeeded, none on async_payment_failed, in any order', async () => {

@@ -34,11 +34,19 @@ export function signStripePayload(payload: string, secret: string, timestamp?: n
 
 /** A gateway with Stripe top-ups on, its SDK pointed at a fake Stripe on 127.0.0.1. */
 export async function startStripeHarness(
-  options: { engine?: Engine; db?: Database; env?: Record<string, string> } = {},
+  options: {
+    engine?: Engine;
+    db?: Database;
+    env?: Record<string, string>;
+    /** Another replica of the same deployment: the same Stripe account and webhook secret. */
+    sameStripeAs?: StripeHarness;
+  } = {},
 ): Promise<StripeHarness> {
-  const secretKey = `sk_test_${randomBytes(12).toString('hex')}`;
-  const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
-  const fake = await startFakeStripe({ secretKey });
+  const shared = options.sameStripeAs;
+  const webhookSecret = shared?.webhookSecret ?? `whsec_${randomBytes(24).toString('base64url')}`;
+  const fake =
+    shared?.fake ?? (await startFakeStripe({ secretKey: `sk_test_${randomBytes(12).toString('hex')}` }));
+  const secretKey = fake.secretKey;
   const harness = await startHarness({
     ...(options.engine ? { engine: options.engine } : {}),
     ...(options.db ? { db: options.db } : {}),
@@ -50,7 +58,8 @@ export async function startStripeHarness(
     },
   });
   const webhookUrl = `${harness.gateway.url}/webhooks/stripe`;
-  fake.setWebhook({ url: webhookUrl, sign: (payload) => signStripePayload(payload, webhookSecret) });
+  if (!shared)
+    fake.setWebhook({ url: webhookUrl, sign: (payload) => signStripePayload(payload, webhookSecret) });
   return {
     ...harness,
     fake,
@@ -76,7 +85,7 @@ export async function startStripeHarness(
     },
     async close() {
       await harness.close();
-      await fake.close();
+      if (!shared) await fake.close();
     },
   };
 }

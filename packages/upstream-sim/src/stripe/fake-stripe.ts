@@ -71,6 +71,8 @@ export interface FakeStripeRequest {
 
 export interface FakeStripe {
   readonly url: string;
+  /** The secret key it accepts. */
+  readonly secretKey: string;
   readonly sessions: ReadonlyMap<string, FakeCheckoutSession>;
   readonly requests: FakeStripeRequest[];
   /** The payer finished checkout: `paid` now, or `unpaid` for a delayed method (ACH, SEPA). */
@@ -350,6 +352,7 @@ ${found.cancel_url ? `<a id="cancel" href="${escapeHtml(found.cancel_url)}">Back
 
   const fake: FakeStripe = {
     url: base,
+    secretKey: options.secretKey,
     sessions,
     requests,
     complete(sessionId, completeOptions = {}) {
