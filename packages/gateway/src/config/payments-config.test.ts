@@ -15,10 +15,11 @@ describe('payments config', () => {
     });
   });
 
-  it('takes the secrets from the environment over the file, and ${VAR} in the file', () => {
+  it('takes the secrets from the environment over the file, and env references in the file', () => {
     const file = {
       payments: {
         stripe: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${VAR} syntax
           secretKey: '${MY_STRIPE_KEY}',
           webhookSecret: 'whsec_file',
           apiBase: 'http://127.0.0.1:12111/',
