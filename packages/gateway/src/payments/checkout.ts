@@ -61,7 +61,8 @@ export async function startCheckout(
         client_reference_id: input.userId,
         customer_email: input.email,
         metadata,
-        payment_intent_data: { metadata },
+        // Stripe emails its own receipt when receipts are on in the account's settings.
+        payment_intent_data: { metadata, receipt_email: input.email },
         line_items: [
           {
             quantity: 1,

@@ -205,7 +205,7 @@ export async function grantPayment(
   const now = Date.now();
   const { changes } = await tx.run(
     `UPDATE payments SET status = 'paid', paid_at = ?, updated_at = ?, payment_intent_id = COALESCE(?, payment_intent_id)
-     WHERE id = ? AND paid_at IS NULL AND status IN ('created', 'open', 'processing', 'expired', 'failed')`,
+     WHERE id = ? AND paid_at IS NULL AND status IN ('created', 'open', 'processing', 'expired', 'failed', 'error')`,
     [now, now, paymentIntentId, payment.id],
   );
   if (changes === 0) return null;

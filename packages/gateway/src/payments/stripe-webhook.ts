@@ -203,10 +203,19 @@ async function applySessionEvent(
     };
     const payment = await getPayment(tx, paymentId);
     if (!payment) return outcomeOf('ignored');
+    if (payment.paid_at !== null) return outcomeOf('already_granted');
+    if (payment.status === 'mismatch') return outcomeOf('mismatch');
     if (fresh.payment_status !== 'paid') return outcomeOf('not_paid');
     const problem = mismatch(payment, fresh);
     if (problem) {
-      await setStatus(tx, payment.id, 'mismatch', ['created', 'open', 'processing', 'expired', 'failed']);
+      await setStatus(tx, payment.id, 'mismatch', [
+        'created',
+        'open',
+        'processing',
+        'expired',
+        'failed',
+        'error',
+      ]);
       deps.logger.error(
         { paymentId: payment.id, sessionId: fresh.id, problem },
         'paid Stripe session does not match its payment; no credits granted',
