@@ -21,6 +21,7 @@ export interface StartedCheckout {
 /** Metadata keys on the Session (and its PaymentIntent) that tie a payment back to us. */
 export const paymentIdKey = 'hypereal_payment_id';
 export const userIdKey = 'hypereal_user_id';
+export const checkoutsPerHour = 20;
 
 /**
  * Opens a Checkout Session in payment mode for `credits` credits
@@ -44,6 +45,17 @@ export async function startCheckout(
     throw new GatewayError('invalid_request', {
       message: `A top-up is at most ${config.maximumCredits} credits (${money(config.maximumCredits, config.currency)}).`,
       param: 'amount',
+    });
+  }
+  // Each checkout is a Stripe API call and a row: bound how fast one user can open them.
+  const recent = await deps.db.get<{ count: number }>(
+    'SELECT COUNT(*) AS count FROM payments WHERE user_id = ? AND created_at > ?',
+    [input.userId, Date.now() - 3600_000],
+  );
+  if (Number(recent?.count ?? 0) >= checkoutsPerHour) {
+    throw new GatewayError('rate_limited', {
+      message: `At most ${checkoutsPerHour} checkouts an hour; finish or wait for an open one.`,
+      headers: { 'retry-after': '600' },
     });
   }
   const payment = await createPayment(deps.db, {

@@ -125,6 +125,15 @@ describe.each(engines)('Stripe Checkout top-ups (%s)', (engine) => {
     ).toEqual([]);
   });
 
+  it('opens at most 20 checkouts an hour per user', async () => {
+    const { account } = await customer();
+    for (let i = 0; i < 20; i++) await checkout(account, 200 + i);
+    const refused = await account.call('POST', '/api/credits/checkout', { amount: 500 });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('600');
+    expect(await payments(account)).toHaveLength(20);
+  });
+
   it('a refused session is a 502 naming Stripe, and nothing is left open', async () => {
     const { account } = await customer();
     harness.fake.failNext(401, {
