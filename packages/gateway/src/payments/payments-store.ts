@@ -221,47 +221,51 @@ export async function grantPayment(
 }
 
 /**
- * Applies a refund total (cumulative, as Stripe reports `amount_refunded`): only a total
- * above the recorded one moves anything, so replays and out-of-order partial refunds
- * claw back each refunded cent once. The clawback is pro rata of the credits granted and
- * may take the balance below zero.
+ * Records a refund total (cumulative, as Stripe reports `amount_refunded`): only a total
+ * above the recorded one counts, so replays and out-of-order partial refunds are no-ops.
+ * Returns whether it moved.
  */
-export async function applyRefundTotal(
+export async function recordRefundTotal(
   tx: Queryable,
   paymentId: string,
   refundedMinor: number,
-  fully: boolean,
-): Promise<{ clawedBackMicro: number } | null> {
-  const row = await tx.get<{
-    user_id: string;
-    credits_micro: number;
-    amount_minor: number;
-    clawed_back_micro: number;
-    paid_at: number | null;
-  }>(
-    `UPDATE payments SET refunded_minor = ?, updated_at = ?,
-       status = CASE WHEN paid_at IS NULL THEN status WHEN ? = 1 THEN 'refunded' ELSE 'partially_refunded' END
-     WHERE id = ? AND refunded_minor < ?
-     RETURNING user_id, credits_micro, amount_minor, clawed_back_micro, paid_at`,
-    [refundedMinor, Date.now(), fully ? 1 : 0, paymentId, refundedMinor],
+): Promise<boolean> {
+  const { changes } = await tx.run(
+    'UPDATE payments SET refunded_minor = ?, updated_at = ? WHERE id = ? AND refunded_minor < ?',
+    [refundedMinor, Date.now(), paymentId, refundedMinor],
   );
-  if (!row) return null;
-  if (row.paid_at === null) return { clawedBackMicro: 0 };
-  const credits = Number(row.credits_micro);
-  const amount = Number(row.amount_minor);
-  const target = fully ? credits : Math.min(credits, Math.floor((credits * refundedMinor) / amount));
-  const delta = target - Number(row.clawed_back_micro);
-  if (delta <= 0) return { clawedBackMicro: 0 };
-  await tx.run('UPDATE payments SET clawed_back_micro = clawed_back_micro + ? WHERE id = ?', [
-    delta,
+  return changes > 0;
+}
+
+/**
+ * Brings the credits clawed back in line with the refunded share of a granted payment:
+ * pro rata of the credits granted (all of them once fully refunded), each micro-credit
+ * once, as one `topup_refund` ledger entry. May take the balance below zero. A payment
+ * never granted has nothing to claw back (it is granted net of the refund, if ever).
+ */
+export async function settleClawback(tx: Queryable, paymentId: string): Promise<number> {
+  const row = await tx.get<PaymentRow>('SELECT * FROM payments WHERE id = ?', [paymentId]);
+  if (!row) return 0;
+  const payment = normalise(row);
+  if (payment.paid_at === null || payment.refunded_minor === 0) return 0;
+  const fully = payment.refunded_minor >= payment.amount_minor;
+  const target = fully
+    ? payment.credits_micro
+    : Math.floor((payment.credits_micro * payment.refunded_minor) / payment.amount_minor);
+  const delta = target - payment.clawed_back_micro;
+  const status = fully ? 'refunded' : 'partially_refunded';
+  await tx.run('UPDATE payments SET status = ?, clawed_back_micro = clawed_back_micro + ? WHERE id = ?', [
+    status,
+    Math.max(0, delta),
     paymentId,
   ]);
+  if (delta <= 0) return 0;
   await appendEntry(tx, {
-    userId: row.user_id,
+    userId: payment.user_id,
     amountMicro: -delta,
     kind: 'topup_refund',
     paymentId,
     description: `Refund of top-up ${paymentId}`,
   });
-  return { clawedBackMicro: delta };
+  return delta;
 }

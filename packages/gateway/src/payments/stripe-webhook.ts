@@ -4,14 +4,15 @@ import type { Database, Queryable } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { money, paymentIdKey } from './checkout.ts';
 import {
-  applyRefundTotal,
   claimEvent,
   eventSeen,
   getPayment,
   grantPayment,
   type PaymentRow,
+  recordRefundTotal,
   setEventOutcome,
   setStatus,
+  settleClawback,
 } from './payments-store.ts';
 
 export interface WebhookDeps {
@@ -67,7 +68,6 @@ const chargeSchema = z.looseObject({
   id: z.string().min(1),
   object: z.literal('charge'),
   amount_refunded: z.number().int().nonnegative(),
-  refunded: z.boolean(),
   payment_intent: expandable,
 });
 
@@ -143,7 +143,9 @@ export async function handleStripeWebhook(
           return claimed ? 'unmatched_refund' : 'duplicate';
         }
         if (!(await record(tx, 'refunded', { paymentId: payment.id }))) return 'duplicate';
-        await applyRefundTotal(tx, payment.id, charge.data.amount_refunded, charge.data.refunded);
+        if (await recordRefundTotal(tx, payment.id, charge.data.amount_refunded)) {
+          await settleClawback(tx, payment.id);
+        }
         return 'refunded';
       });
       return result(outcome);
@@ -230,15 +232,16 @@ async function applySessionEvent(
       `Top-up ${money(payment.amount_minor, payment.currency)} by card (Stripe)`,
     );
     if (!entryId) return outcomeOf('already_granted');
-    // A refund that arrived before this grant (out of order) is applied now.
+    // A refund that arrived before this grant (out of order, or while a delayed method
+    // was settling) is clawed back now.
     if (paidIntent) {
       const early = await tx.get<{ amount: number | null }>(
         "SELECT MAX(amount_minor) AS amount FROM payment_events WHERE provider = 'stripe' AND outcome = 'unmatched_refund' AND object_id = ?",
         [paidIntent],
       );
-      const amount = early?.amount == null ? 0 : Number(early.amount);
-      if (amount > 0) await applyRefundTotal(tx, payment.id, amount, amount >= payment.amount_minor);
+      if (early?.amount != null) await recordRefundTotal(tx, payment.id, Number(early.amount));
     }
+    await settleClawback(tx, payment.id);
     return 'granted';
   });
 }

@@ -370,6 +370,20 @@ describe.each(engines)('Stripe Checkout top-ups (%s)', (engine) => {
     const more = harness.fake.refund(started.sessionId, 250);
     expect((await harness.deliver(more)).body['outcome']).toBe('refunded');
     expect(await harness.balancedBalance(user.id)).toBe(creditsToMicro(500));
+
+    // A refund recorded while the payment was still settling is clawed back when it is granted.
+    const delayed = await checkout(account, 1000);
+    await harness.deliver(harness.fake.complete(delayed.sessionId, { paymentStatus: 'unpaid' }));
+    const settled = harness.fake.asyncPaymentSucceeded(delayed.sessionId);
+    const early = harness.fake.refund(delayed.sessionId, 300);
+    expect((await harness.deliver(early)).body['outcome']).toBe('refunded');
+    expect(await harness.balancedBalance(user.id)).toBe(creditsToMicro(500));
+    expect((await harness.deliver(settled)).body['outcome']).toBe('granted');
+    expect(await harness.balancedBalance(user.id)).toBe(creditsToMicro(1200));
+    expect((await payments(account))[0]).toMatchObject({
+      status: 'partially_refunded',
+      creditsClawedBack: 300,
+    });
   });
 
   it('ignores events that are not ours, and a paid session that does not match its payment grants nothing', async () => {
