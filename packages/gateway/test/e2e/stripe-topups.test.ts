@@ -318,6 +318,8 @@ describe.each(engines)('Stripe Checkout top-ups (%s)', (engine) => {
       requestId: 'req_refund_test',
       amountMicro: creditsToMicro(900),
       minimumMicro: 0,
+      leaseMs: 60_000,
+      endpoint: '/v1/chat/completions',
     });
     await settleHold(harness.db, hold, {
       chargeMicro: creditsToMicro(900),
