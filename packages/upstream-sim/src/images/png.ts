@@ -1,4 +1,4 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
 
 /** An sRGB colour, 0–255 per channel. */
 export interface Rgb {
@@ -77,39 +77,76 @@ export interface PngInfo {
   height: number;
   bitDepth: number;
   colorType: number;
+  /** Palette entries (indexed colour), each `[r, g, b]`. */
+  palette: Array<[number, number, number]>;
+  /** Alpha of palette entries from `tRNS` (missing entries are opaque). */
+  transparency: number[];
+  /** The decompressed scanlines, filter byte first on each row. */
+  scanlines: Buffer;
 }
 
 /**
- * Reads a PNG's header and checks every chunk's CRC, as a strict decoder would; throws on
- * anything that is not a well-formed PNG. Tests use it to check what the simulator serves.
+ * Reads a PNG as a strict decoder would: signature, every chunk's CRC, IHDR first, IEND last,
+ * and the IDAT stream inflating to exactly one filter byte plus `width` samples per row (8-bit
+ * indexed or greyscale, 24-bit RGB, or 32-bit RGBA). Throws on anything else. Tests use it to check
+ * what the simulator serves.
+ * @see https://www.w3.org/TR/png-3/#5Chunk-layout
  */
 export function readPngInfo(bytes: Uint8Array): PngInfo {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buffer.length < 8 || !buffer.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG signature');
   let offset = 8;
-  let info: PngInfo | undefined;
+  let header: Omit<PngInfo, 'palette' | 'transparency' | 'scanlines'> | undefined;
+  const palette: Array<[number, number, number]> = [];
+  const transparency: number[] = [];
+  const data: Buffer[] = [];
   let sawEnd = false;
   while (offset < buffer.length) {
+    if (sawEnd) throw new Error('data after IEND');
     if (offset + 12 > buffer.length) throw new Error('truncated PNG chunk');
     const length = buffer.readUInt32BE(offset);
     const type = buffer.toString('latin1', offset + 4, offset + 8);
-    const end = offset + 8 + length;
+    const start = offset + 8;
+    const end = start + length;
     if (end + 4 > buffer.length) throw new Error(`truncated ${type} chunk`);
     if (crc32(buffer.subarray(offset + 4, end)) !== buffer.readUInt32BE(end)) {
       throw new Error(`bad CRC in ${type} chunk`);
     }
+    if (!header && type !== 'IHDR') throw new Error('IHDR must come first');
     if (type === 'IHDR') {
-      info = {
-        width: buffer.readUInt32BE(offset + 8),
-        height: buffer.readUInt32BE(offset + 12),
-        bitDepth: buffer[offset + 16] ?? 0,
-        colorType: buffer[offset + 17] ?? 0,
+      header = {
+        width: buffer.readUInt32BE(start),
+        height: buffer.readUInt32BE(start + 4),
+        bitDepth: buffer[start + 8] ?? 0,
+        colorType: buffer[start + 9] ?? 0,
       };
+    } else if (type === 'PLTE') {
+      for (let at = start; at + 2 < end; at += 3) {
+        palette.push([buffer[at] ?? 0, buffer[at + 1] ?? 0, buffer[at + 2] ?? 0]);
+      }
+    } else if (type === 'tRNS') {
+      for (let at = start; at < end; at += 1) transparency.push(buffer[at] ?? 255);
+    } else if (type === 'IDAT') {
+      data.push(buffer.subarray(start, end));
+    } else if (type === 'IEND') {
+      sawEnd = true;
     }
-    if (type === 'IEND') sawEnd = true;
     offset = end + 4;
   }
-  if (!info) throw new Error('PNG without IHDR');
+  if (!header) throw new Error('PNG without IHDR');
   if (!sawEnd) throw new Error('PNG without IEND');
-  return info;
+  const channels = { 0: 1, 2: 3, 3: 1, 6: 4 }[header.colorType];
+  if (channels === undefined || header.bitDepth !== 8) {
+    throw new Error(`unsupported PNG colour type ${header.colorType} / depth ${header.bitDepth}`);
+  }
+  if (header.colorType === 3 && palette.length === 0) throw new Error('indexed PNG without PLTE');
+  const scanlines = inflateSync(Buffer.concat(data));
+  const stride = header.width * channels + 1;
+  if (scanlines.length !== stride * header.height) {
+    throw new Error(`IDAT holds ${scanlines.length} bytes, expected ${stride * header.height}`);
+  }
+  for (let row = 0; row < header.height; row += 1) {
+    if ((scanlines[row * stride] ?? 255) > 4) throw new Error(`bad filter type on row ${row}`);
+  }
+  return { ...header, palette, transparency, scanlines };
 }
