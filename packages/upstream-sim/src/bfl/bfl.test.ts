@@ -230,6 +230,25 @@ describe('BFL: moderation, failures and errors', () => {
     expect(await response.json()).toEqual({ detail: 'Not Found' });
   });
 
+  it('latency and hang faults apply to polling, and an abandoned poll is recorded as aborted', async () => {
+    const task = (await (await submit('flux-2-pro', { prompt: 'slow' })).json()) as Submitted;
+    sim.addFault({ match: { path: '/v1/get_result' }, latencyMs: 150 });
+    const started = performance.now();
+    expect((await poll(task.polling_url)).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    sim.addFault({ match: { path: '/v1/get_result' }, hang: true });
+    const hung = await fetch(task.polling_url, {
+      headers: { 'x-key': KEY },
+      signal: AbortSignal.timeout(100),
+    }).then(
+      () => 'answered',
+      () => 'gave up',
+    );
+    expect(hung).toBe('gave up');
+    await delay(50);
+    expect(sim.requests.at(-1)).toMatchObject({ path: '/v1/get_result', aborted: true, completed: false });
+  });
+
   it('status faults answer in the FastAPI shape', async () => {
     sim.addFault({ status: 429, match: { model: 'flux-2-pro' } });
     const limited = await submit('flux-2-pro', { prompt: 'x' });
