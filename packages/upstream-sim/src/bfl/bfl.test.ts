@@ -180,6 +180,14 @@ describe('BFL: moderation, failures and errors', () => {
     }
   });
 
+  it('reset forgets tasks and their images', async () => {
+    const task = (await (await submit('flux-2-pro', { prompt: 'forget me' })).json()) as Submitted;
+    const sample = (await settle(task.polling_url)).result?.sample ?? '';
+    sim.reset();
+    expect((await poll(task.polling_url)).body.status).toBe('Task not found');
+    expect((await fetch(sample)).status).toBe(404);
+  });
+
   it('unknown task ids are Task not found', async () => {
     const { status, body } = await poll(`${sim.url}/v1/get_result?id=00000000-0000-0000-0000-000000000000`);
     expect(status).toBe(404);

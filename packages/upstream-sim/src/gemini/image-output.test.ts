@@ -154,6 +154,14 @@ describe('native image output (generateContent)', () => {
     expect(body.error.status).toBe('INVALID_ARGUMENT');
     expect(body.error.message).toContain('generation_config.image_config.aspect_ratio');
     expect(body.error.message).toContain('generation_config.image_config.image_size');
+    const unknown = await postGemini(sim, '/v1beta/models/gemini-2.5-flash-image:generateContent', {
+      contents: [{ parts: [{ text: 'x' }] }],
+      generationConfig: { imageConfig: { outputMimeType: 'image/jpeg' } },
+    });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain(
+      'Unknown name "outputMimeType"',
+    );
   });
 });
 
