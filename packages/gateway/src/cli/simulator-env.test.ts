@@ -17,4 +17,21 @@ describe('simulatorEnv', () => {
       BYTEPLUS_API_KEY: 'sim-key',
     });
   });
+  it('points each media vendor at the simulator under the path its real base URL has', () => {
+    const env = simulatorEnv('http://127.0.0.1:9', 'sim-key');
+    expect(env).toMatchObject({
+      GOOGLE_BASE_URL: 'http://127.0.0.1:9/v1beta',
+      BYTEPLUS_BASE_URL: 'http://127.0.0.1:9/api/v3',
+      VOLCENGINE_BASE_URL: 'http://127.0.0.1:9/api/v3',
+      KLING_BASE_URL: 'http://127.0.0.1:9',
+      MINIMAX_BASE_URL: 'http://127.0.0.1:9/v1',
+      DASHSCOPE_BASE_URL: 'http://127.0.0.1:9/api/v1',
+      VIDU_BASE_URL: 'http://127.0.0.1:9/ent/v2',
+      XAI_BASE_URL: 'http://127.0.0.1:9/v1',
+      FISH_AUDIO_BASE_URL: 'http://127.0.0.1:9',
+      FISH_AUDIO_API_KEY: 'sim-key',
+      KLING_ACCESS_KEY: 'sim-key',
+      KLING_SECRET_KEY: 'sim-key',
+    });
+  });
 });

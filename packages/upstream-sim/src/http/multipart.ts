@@ -43,3 +43,8 @@ export function parseMultipart(body: Buffer, contentType: string | undefined): F
   }
   return parts;
 }
+
+/** The text of the first field called `name`. */
+export function formField(parts: readonly FormPart[], name: string): string | undefined {
+  return parts.find((part) => part.name === name)?.data.toString('utf8');
+}

@@ -11,8 +11,28 @@ import type { SimApi } from '../sim-api.ts';
  * - `tos`: Volcengine TOS pre-signed URLs (`X-Tos-Date`, `X-Tos-Expires`, `X-Tos-Signature`), as
  *   Ark/ModelArk image URLs are; expired → 403 `AccessDenied` "Request has expired".
  *   @see https://docs.byteplus.com/en/docs/tos/docs-pre-signed-urls
+ * - `oss`: Alibaba Cloud OSS signed URLs (`OSSAccessKeyId`, `Expires` in epoch seconds,
+ *   `Signature`), as DashScope and MiniMax video links are; expired → 403 `AccessDenied`
+ *   "Request has expired.".
+ *   @see https://www.alibabacloud.com/help/en/oss/user-guide/upload-files-using-presigned-urls
+ * - `cloudfront`: Amazon CloudFront signed URLs (`Expires`, `Signature`, `Key-Pair-Id`), the CDN
+ *   links video vendors such as Vidu hand out; expired or tampered → 403 `AccessDenied`.
+ *   @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-creating-signed-url-canned-policy.html
  */
-export type DeliveryStyle = 'azure-blob' | 'tos';
+export type DeliveryStyle = 'azure-blob' | 'tos' | 'oss' | 'cloudfront';
+
+const FOLDERS: Record<DeliveryStyle, string> = {
+  'azure-blob': 'blob',
+  tos: 'tos',
+  oss: 'oss',
+  cloudfront: 'cf',
+};
+const SIGNATURE_PARAM: Record<DeliveryStyle, string> = {
+  'azure-blob': 'sig',
+  tos: 'X-Tos-Signature',
+  oss: 'Signature',
+  cloudfront: 'Signature',
+};
 
 interface Stored {
   bytes: Buffer;
@@ -50,10 +70,10 @@ export class DeliveryStore {
   ): string {
     const id = randomUUID();
     const expiresAt = Date.now() + options.ttlMs;
-    const key = `${options.style === 'tos' ? 'tos' : 'blob'}/${id}/${options.name}`;
+    const key = `${FOLDERS[options.style]}/${id}/${options.name}`;
     this.#items.set(key, { ...image, expiresAt, style: options.style });
-    const query = options.style === 'tos' ? tosQuery(options.ttlMs) : blobQuery(expiresAt, image.mimeType);
-    query.set(options.style === 'tos' ? 'X-Tos-Signature' : 'sig', this.#sign(key, query));
+    const query = styleQuery(options.style, expiresAt, options.ttlMs, image.mimeType);
+    query.set(SIGNATURE_PARAM[options.style], this.#sign(key, query));
     return `${baseUrl(exchange)}${PREFIX}${key}?${query.toString()}`;
   }
 
@@ -73,7 +93,7 @@ export class DeliveryStore {
       routes: [
         {
           method: 'GET',
-          path: /^\/__delivery\/(?:blob|tos)\/[^/]+\/[^/]+$/,
+          path: /^\/__delivery\/(?:blob|tos|oss|cf)\/[^/]+\/[^/]+$/,
           handle: async (exchange) => this.#serve(exchange),
         },
       ],
@@ -108,38 +128,17 @@ export class DeliveryStore {
   /** Why a link is refused, in the storage service's words: unknown, tampered or expired. */
   #refusal(key: string, item: Stored | undefined, rawQuery: string): Refusal | undefined {
     if (!item) {
-      return key.startsWith('tos/')
-        ? { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.' }
-        : { status: 404, code: 'BlobNotFound', message: 'The specified blob does not exist.' };
+      return key.startsWith('blob/')
+        ? { status: 404, code: 'BlobNotFound', message: 'The specified blob does not exist.' }
+        : { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.' };
     }
-    const tos = item.style === 'tos';
     const query = new URLSearchParams(rawQuery.replace(/^\?/, ''));
-    const signatureName = tos ? 'X-Tos-Signature' : 'sig';
+    const signatureName = SIGNATURE_PARAM[item.style];
     const given = query.get(signatureName) ?? '';
     query.delete(signatureName);
-    if (!safeEqual(given, this.#sign(key, query))) {
-      return tos
-        ? {
-            status: 403,
-            code: 'SignatureDoesNotMatch',
-            message: 'The request signature we calculated does not match the signature you provided.',
-          }
-        : {
-            status: 403,
-            code: 'AuthenticationFailed',
-            message: AZURE_AUTH_FAILED,
-            detail: 'Signature did not match.',
-          };
-    }
+    if (!safeEqual(given, this.#sign(key, query))) return badSignature(item.style);
     if (Date.now() < item.expiresAt) return undefined;
-    return tos
-      ? { status: 403, code: 'AccessDenied', message: 'Request has expired' }
-      : {
-          status: 403,
-          code: 'AuthenticationFailed',
-          message: AZURE_AUTH_FAILED,
-          detail: `Signed expiry time [${new Date(item.expiresAt).toUTCString()}] must be after signed start time [${new Date().toUTCString()}]`,
-        };
+    return expired(item.style, item.expiresAt);
   }
 
   #sign(key: string, query: URLSearchParams): string {
@@ -152,6 +151,63 @@ export class DeliveryStore {
 
 const AZURE_AUTH_FAILED =
   'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.';
+
+function badSignature(style: DeliveryStyle): Refusal {
+  switch (style) {
+    case 'azure-blob':
+      return {
+        status: 403,
+        code: 'AuthenticationFailed',
+        message: AZURE_AUTH_FAILED,
+        detail: 'Signature did not match.',
+      };
+    case 'cloudfront':
+      return { status: 403, code: 'AccessDenied', message: 'Access denied' };
+    default:
+      return {
+        status: 403,
+        code: 'SignatureDoesNotMatch',
+        message: 'The request signature we calculated does not match the signature you provided.',
+      };
+  }
+}
+
+function expired(style: DeliveryStyle, expiresAt: number): Refusal {
+  switch (style) {
+    case 'azure-blob':
+      return {
+        status: 403,
+        code: 'AuthenticationFailed',
+        message: AZURE_AUTH_FAILED,
+        detail: `Signed expiry time [${new Date(expiresAt).toUTCString()}] must be after signed start time [${new Date().toUTCString()}]`,
+      };
+    case 'tos':
+      return { status: 403, code: 'AccessDenied', message: 'Request has expired' };
+    case 'oss':
+      return { status: 403, code: 'AccessDenied', message: 'Request has expired.' };
+    case 'cloudfront':
+      return { status: 403, code: 'AccessDenied', message: 'Access denied' };
+  }
+}
+
+function styleQuery(
+  style: DeliveryStyle,
+  expiresAt: number,
+  ttlMs: number,
+  mimeType: string,
+): URLSearchParams {
+  const epochSeconds = String(Math.ceil(expiresAt / 1000));
+  switch (style) {
+    case 'azure-blob':
+      return blobQuery(expiresAt, mimeType);
+    case 'tos':
+      return tosQuery(ttlMs);
+    case 'oss':
+      return new URLSearchParams({ OSSAccessKeyId: 'LTAIsimulated', Expires: epochSeconds });
+    case 'cloudfront':
+      return new URLSearchParams({ Expires: epochSeconds, 'Key-Pair-Id': 'K2SIMULATED' });
+  }
+}
 
 function blobQuery(expiresAt: number, mimeType: string): URLSearchParams {
   return new URLSearchParams({
