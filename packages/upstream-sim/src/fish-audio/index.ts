@@ -1,3 +1,4 @@
+import { decode } from '@msgpack/msgpack';
 import type { Exchange } from '../http/exchange.ts';
 import { headerValue } from '../http/exchange.ts';
 import { type FormPart, formField, parseMultipart } from '../http/multipart.ts';
@@ -28,7 +29,7 @@ const MODEL_PATH = /^\/model\/([^/]+)$/;
 const PUBLIC_VOICE = /^[0-9a-f]{32}$/;
 
 /**
- * Fish Audio (`api.fish.audio`, `Authorization: Bearer <key>`): `POST /v1/tts` (JSON; audio bytes
+ * Fish Audio (`api.fish.audio`, `Authorization: Bearer <key>`): `POST /v1/tts` (JSON or MessagePack; audio bytes
  * back, chunked, no JSON wrapper; the `model` header picks the TTS model), `POST /v1/asr`
  * (multipart `audio` → `{text, duration, segments}`), `POST /model` (a voice clone from uploaded
  * samples, usable at once as `reference_id`), `GET /model/{id}`, `DELETE /model/{id}`. Errors:
@@ -85,6 +86,20 @@ function ttsModel(exchange: Pick<Exchange, 'request'>): string {
   return headerValue(exchange.request, 'model')?.trim() || 's2.1-pro';
 }
 
+/** The TTS request as JSON or MessagePack (`content-type: application/msgpack`, what the SDKs send). */
+function ttsRequest(exchange: Exchange): Record<string, unknown> | undefined {
+  const type = headerValue(exchange.request, 'content-type') ?? '';
+  if (/msgpack/i.test(type)) {
+    try {
+      const decoded = decode(exchange.body.bytes);
+      return isRecord(decoded) ? decoded : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return exchange.body.isJson && isRecord(exchange.body.value) ? exchange.body.value : undefined;
+}
+
 /** Seconds of speech for a text: about 15 characters a second at `prosody.speed` 1, at least 0.5 s. */
 function speechSeconds(text: string, speed: number): number {
   const spoken = text.replace(/<\|[^|]*\|>/g, '').trim();
@@ -94,12 +109,8 @@ function speechSeconds(text: string, speed: number): number {
 async function tts(exchange: Exchange, context: FishAudioContext, apiKey: string): Promise<void> {
   const model = ttsModel(exchange);
   if (!TTS_MODELS.includes(model)) return sendFishError(exchange, 400, `Invalid model: ${model}`);
-  const type = headerValue(exchange.request, 'content-type') ?? '';
-  if (/msgpack/i.test(type)) {
-    return sendFishError(exchange, 415, 'upstream-sim accepts TTS requests as JSON only');
-  }
-  const body = exchange.body.isJson && isRecord(exchange.body.value) ? exchange.body.value : undefined;
-  if (!body) return sendFishError(exchange, 422, 'Request body must be a TTSRequest');
+  const body = ttsRequest(exchange);
+  if (!body) return sendFishError(exchange, 422, 'Request body must be a TTSRequest (JSON or MessagePack)');
   const text = body['text'];
   if (typeof text !== 'string' || text.trim() === '')
     return sendFishError(exchange, 422, 'text: field required');
