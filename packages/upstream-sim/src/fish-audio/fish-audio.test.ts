@@ -1,6 +1,7 @@
 import { FishAudioClient, FishAudioError } from 'fish-audio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mp3DurationSeconds } from '../media/mp3.ts';
+import { oggOpusDurationSeconds } from '../media/ogg-opus.ts';
 import { encodeWav, readWavInfo } from '../media/wav.ts';
 import { startUpstreamSim, type UpstreamSim } from '../server.ts';
 
@@ -38,6 +39,7 @@ describe('Fish Audio through its official SDK (fish-audio)', () => {
     const request = sim.requests.find((recorded) => recorded.path === '/v1/tts');
     expect(request?.headers['content-type']).toBe('application/msgpack');
     expect(request?.headers['model']).toBe('s1');
+    expect(request?.body).toMatchObject({ text: 'Hello there.', format: 'wav' });
     const shortInfo = readWavInfo(short);
     expect(shortInfo).toMatchObject({ sampleRate: 44_100, channels: 1, bitsPerSample: 16 });
     expect(readWavInfo(long).durationSeconds).toBeGreaterThan(shortInfo.durationSeconds * 10);
@@ -106,6 +108,9 @@ describe('Fish Audio through its official SDK (fish-audio)', () => {
     const json = await tts({ text: 'JSON works too.', format: 'pcm', sample_rate: 16_000 });
     expect(json.headers.get('content-type')).toBe('audio/pcm');
     expect((await json.arrayBuffer()).byteLength % 2).toBe(0);
+    const opus = await tts({ text: 'Opus as Ogg, fifteen per secs.', format: 'opus' });
+    expect(opus.headers.get('content-type')).toBe('audio/ogg');
+    expect(oggOpusDurationSeconds(new Uint8Array(await opus.arrayBuffer()))).toBeCloseTo(2, 1);
   });
 
   it('applies faults like every simulated endpoint', async () => {

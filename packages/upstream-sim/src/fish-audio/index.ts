@@ -7,6 +7,7 @@ import { sendJson } from '../http/send.ts';
 import { randomHex } from '../ids.ts';
 import { isRecord } from '../json.ts';
 import { encodeSilentMp3, mp3DurationSeconds } from '../media/mp3.ts';
+import { encodeSilentOggOpus, oggOpusDurationSeconds } from '../media/ogg-opus.ts';
 import { encodePcm, encodeWav, readWavComment, readWavInfo } from '../media/wav.ts';
 import type { SimApi } from '../sim-api.ts';
 
@@ -23,7 +24,12 @@ interface VoiceModel {
 }
 
 const TTS_MODELS = ['s1', 's2-pro', 's2.1-pro', 's2.1-pro-free', 'speech-1.5', 'speech-1.6'];
-const FORMATS: Record<string, string> = { mp3: 'audio/mpeg', wav: 'audio/wav', pcm: 'audio/pcm' };
+const FORMATS: Record<string, string> = {
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  pcm: 'audio/pcm',
+  opus: 'audio/ogg',
+};
 const MODEL_PATH = /^\/model\/([^/]+)$/;
 /** Public voice-library ids are 32 lowercase hex digits; the simulator accepts any of that shape. */
 const PUBLIC_VOICE = /^[0-9a-f]{32}$/;
@@ -92,7 +98,10 @@ function ttsRequest(exchange: Exchange): Record<string, unknown> | undefined {
   if (/msgpack/i.test(type)) {
     try {
       const decoded = decode(exchange.body.bytes);
-      return isRecord(decoded) ? decoded : undefined;
+      if (!isRecord(decoded)) return undefined;
+      // Recorded as the decoded request, so tests can read what the client sent.
+      exchange.record.body = decoded;
+      return decoded;
     } catch {
       return undefined;
     }
@@ -117,11 +126,7 @@ async function tts(exchange: Exchange, context: FishAudioContext, apiKey: string
   const format = String(body['format'] ?? 'mp3');
   const mime = FORMATS[format];
   if (!mime) {
-    return sendFishError(
-      exchange,
-      422,
-      `format: must be one of ${Object.keys(FORMATS).join(', ')} (opus is not simulated)`,
-    );
+    return sendFishError(exchange, 422, `format: must be one of ${Object.keys(FORMATS).join(', ')}`);
   }
   const references = Array.isArray(body['reference_id']) ? body['reference_id'] : [body['reference_id']];
   for (const reference of references) {
@@ -142,7 +147,9 @@ async function tts(exchange: Exchange, context: FishAudioContext, apiKey: string
       ? encodeWav(seconds, sampleRate, text)
       : format === 'pcm'
         ? encodePcm(seconds, sampleRate)
-        : encodeSilentMp3(seconds);
+        : format === 'opus'
+          ? encodeSilentOggOpus(seconds)
+          : encodeSilentMp3(seconds);
   // Raw audio, chunked like the real endpoint (no content-length).
   exchange.response.writeHead(200, { 'content-type': mime, 'transfer-encoding': 'chunked' });
   const chunk = 16 * 1024;
@@ -155,6 +162,7 @@ function audioSeconds(bytes: Buffer): number {
   try {
     if (bytes.toString('latin1', 0, 4) === 'RIFF') return readWavInfo(bytes).durationSeconds;
     if (bytes[0] === 0xff) return mp3DurationSeconds(bytes);
+    if (bytes.toString('latin1', 0, 4) === 'OggS') return oggOpusDurationSeconds(bytes);
   } catch {
     // fall through to the estimate
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeSilentMp3, mp3DurationSeconds } from './mp3.ts';
 import { encodeMp4, readMp4Info } from './mp4.ts';
+import { encodeSilentOggOpus, oggOpusDurationSeconds } from './ogg-opus.ts';
 import { encodePcm, encodeWav, readWavComment, readWavInfo } from './wav.ts';
 
 describe('MP4 container', () => {
@@ -43,5 +44,15 @@ describe('WAV, PCM and MP3 audio', () => {
     expect(mp3.length % 417).toBe(0);
     expect(mp3DurationSeconds(mp3)).toBeGreaterThanOrEqual(2);
     expect(mp3DurationSeconds(mp3)).toBeLessThan(2.03);
+  });
+
+  it('Ogg Opus: OpusHead and OpusTags pages, CRC-checked pages, the length in the last granule', () => {
+    const ogg = encodeSilentOggOpus(2.5);
+    expect(ogg.toString('latin1', 0, 4)).toBe('OggS');
+    expect(ogg.toString('latin1', 28, 36)).toBe('OpusHead');
+    expect(oggOpusDurationSeconds(ogg)).toBeCloseTo(2.5, 2);
+    const corrupt = Buffer.from(ogg);
+    corrupt[corrupt.length - 1] = 0x00; // a packet byte of the last page: its CRC no longer matches
+    expect(() => oggOpusDurationSeconds(corrupt)).toThrow(/CRC/);
   });
 });
