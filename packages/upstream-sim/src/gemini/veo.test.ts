@@ -31,7 +31,7 @@ describe('Veo on the Gemini API, through @google/genai', () => {
   it('generateVideos → operation, polled until done, with a downloadable MP4 of the asked length', async () => {
     const operation = await client.models.generateVideos({
       model: 'veo-3.1-generate-preview',
-      prompt: 'a lighthouse at dusk',
+      source: { prompt: 'a lighthouse at dusk' },
       config: { durationSeconds: 6, aspectRatio: '9:16' },
     });
     expect(operation.name).toMatch(/^models\/veo-3\.1-generate-preview\/operations\/[a-z0-9]+$/);
