@@ -1,3 +1,4 @@
+import { encode } from '@msgpack/msgpack';
 import { FishAudioClient, FishAudioError } from 'fish-audio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mp3DurationSeconds } from '../media/mp3.ts';
@@ -62,6 +63,23 @@ describe('Fish Audio through its official SDK (fish-audio)', () => {
     const plain = await client.speechToText.convert({ audio: new File([encodeWav(2)], 'x.wav') });
     expect(plain.duration).toBe(2);
     expect(plain.segments).toEqual([]);
+    // MessagePack works too; JSON (no file) does not carry audio.
+    const packed = await fetch(`${sim.url}/v1/asr`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/msgpack' },
+      body: encode({ audio: encodeWav(1, 16_000, 'Packed.'), ignore_timestamps: false }),
+    });
+    expect(await packed.json()).toMatchObject({
+      text: 'Packed.',
+      duration: 1,
+      segments: [{ text: 'Packed.', start: 0, end: 1 }],
+    });
+    const json = await fetch(`${sim.url}/v1/asr`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ audio: 'UklGRg==' }),
+    });
+    expect(json.status).toBe(422);
   });
 
   it('a voice clone from uploaded samples is usable at once as reference_id', async () => {

@@ -92,8 +92,8 @@ function ttsModel(exchange: Pick<Exchange, 'request'>): string {
   return headerValue(exchange.request, 'model')?.trim() || 's2.1-pro';
 }
 
-/** The TTS request as JSON or MessagePack (`content-type: application/msgpack`, what the SDKs send). */
-function ttsRequest(exchange: Exchange): Record<string, unknown> | undefined {
+/** A JSON or MessagePack (`content-type: application/msgpack`, what the SDKs send for TTS) body. */
+function structuredBody(exchange: Exchange): Record<string, unknown> | undefined {
   const type = headerValue(exchange.request, 'content-type') ?? '';
   if (/msgpack/i.test(type)) {
     try {
@@ -118,7 +118,7 @@ function speechSeconds(text: string, speed: number): number {
 async function tts(exchange: Exchange, context: FishAudioContext, apiKey: string): Promise<void> {
   const model = ttsModel(exchange);
   if (!TTS_MODELS.includes(model)) return sendFishError(exchange, 400, `Invalid model: ${model}`);
-  const body = ttsRequest(exchange);
+  const body = structuredBody(exchange);
   if (!body) return sendFishError(exchange, 422, 'Request body must be a TTSRequest (JSON or MessagePack)');
   const text = body['text'];
   if (typeof text !== 'string' || text.trim() === '')
@@ -193,30 +193,37 @@ function segmentsOf(text: string, duration: number): Array<{ text: string; start
 }
 
 async function asr(exchange: Exchange, _context: FishAudioContext, _apiKey: string): Promise<void> {
-  const parts = parseMultipart(exchange.body.bytes, headerValue(exchange.request, 'content-type'));
-  if (!parts) return sendFishError(exchange, 400, 'Request body must be multipart/form-data');
-  const audio = parts.find((part) => part.name === 'audio');
+  const form = fields(exchange);
+  if (!form) return sendFishError(exchange, 400, 'Request body must be multipart/form-data or MessagePack');
+  const audio = form.parts.find((part) => part.name === 'audio');
   if (!audio || audio.data.length === 0) return sendFishError(exchange, 422, 'audio: field required');
   const duration = Math.round(audioSeconds(audio.data) * 1000) / 1000;
   const text = transcript(audio.data, duration);
-  const ignoreTimestamps = (formField(parts, 'ignore_timestamps') ?? 'true').toLowerCase() !== 'false';
-  const language = formField(parts, 'language');
+  const ignoreTimestamps = String(form.get('ignore_timestamps') ?? 'true').toLowerCase() !== 'false';
+  const language = form.get('language');
   sendJson(exchange.response, 200, {
     text,
     duration,
     segments: ignoreTimestamps ? [] : segmentsOf(text, duration),
-    ...(language ? { language_code: language } : {}),
+    ...(typeof language === 'string' && language !== '' ? { language_code: language } : {}),
   });
 }
 
 function fields(exchange: Exchange): { parts: FormPart[]; get(name: string): unknown } | undefined {
   const parts = parseMultipart(exchange.body.bytes, headerValue(exchange.request, 'content-type'));
   if (parts) return { parts, get: (name) => formField(parts, name) };
-  if (exchange.body.isJson && isRecord(exchange.body.value)) {
-    const record = exchange.body.value;
-    return { parts: [], get: (name) => record[name] };
+  const record = structuredBody(exchange);
+  if (!record) return undefined;
+  // Binary values (MessagePack `bin`) stand for uploaded files; JSON carries none.
+  const files: FormPart[] = [];
+  for (const [name, value] of Object.entries(record)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item instanceof Uint8Array) {
+        files.push({ name, filename: undefined, contentType: undefined, data: Buffer.from(item) });
+      }
+    }
   }
-  return undefined;
+  return { parts: files, get: (name) => record[name] };
 }
 
 async function createModel(exchange: Exchange, context: FishAudioContext, apiKey: string): Promise<void> {
