@@ -7,7 +7,7 @@ const KEY = 'ark-key';
 const auth = { authorization: `Bearer ${KEY}` };
 
 beforeAll(async () => {
-  sim = await startUpstreamSim({ apiKeys: [KEY], videoQueuedMs: 40, videoRunningMs: 60 });
+  sim = await startUpstreamSim({ apiKeys: [KEY], videoQueuedMs: 300, videoRunningMs: 150 });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());

@@ -8,7 +8,7 @@ const auth = { authorization: `Bearer ${KEY}` };
 const async = { ...auth, 'x-dashscope-async': 'enable' };
 
 beforeAll(async () => {
-  sim = await startUpstreamSim({ apiKeys: [KEY], videoQueuedMs: 100, videoRunningMs: 100 });
+  sim = await startUpstreamSim({ apiKeys: [KEY], videoQueuedMs: 300, videoRunningMs: 150 });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());

@@ -10,7 +10,7 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const auth = () => bearer(signKlingToken(ACCESS, SECRET));
 
 beforeAll(async () => {
-  sim = await startUpstreamSim({ klingKeys: { [ACCESS]: SECRET }, videoQueuedMs: 100, videoRunningMs: 100 });
+  sim = await startUpstreamSim({ klingKeys: { [ACCESS]: SECRET }, videoQueuedMs: 300, videoRunningMs: 150 });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());

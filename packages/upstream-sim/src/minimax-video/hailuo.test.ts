@@ -7,7 +7,7 @@ const KEY = 'mm-key';
 const auth = { authorization: `Bearer ${KEY}` };
 
 beforeAll(async () => {
-  sim = await startUpstreamSim({ apiKeys: [KEY], videoQueuedMs: 100, videoRunningMs: 100 });
+  sim = await startUpstreamSim({ apiKeys: [KEY], videoQueuedMs: 300, videoRunningMs: 150 });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());

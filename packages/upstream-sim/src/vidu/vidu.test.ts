@@ -8,7 +8,7 @@ const KEY = 'vda_key';
 const auth = { authorization: `Token ${KEY}` };
 
 beforeAll(async () => {
-  sim = await startUpstreamSim({ apiKeys: [KEY], videoQueuedMs: 100, videoRunningMs: 100 });
+  sim = await startUpstreamSim({ apiKeys: [KEY], videoQueuedMs: 300, videoRunningMs: 150 });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());

@@ -7,7 +7,7 @@ const KEY = 'xai-key-1234';
 const auth = { authorization: `Bearer ${KEY}` };
 
 beforeAll(async () => {
-  sim = await startUpstreamSim({ apiKeys: [KEY], videoQueuedMs: 50, videoRunningMs: 100 });
+  sim = await startUpstreamSim({ apiKeys: [KEY], videoQueuedMs: 200, videoRunningMs: 200 });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
