@@ -38,7 +38,7 @@ describe('MiniMax Hailuo video', () => {
     const entity = file.body['file'] as Record<string, unknown>;
     expect(entity).toMatchObject({
       file_id: Number(done['file_id']),
-      filename: 'output.mp4',
+      filename: 'output_aigc.mp4',
       purpose: 'video_generation',
     });
     const url = String(entity['download_url']);

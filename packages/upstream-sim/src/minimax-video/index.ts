@@ -204,7 +204,7 @@ async function retrieve(exchange: Exchange, context: VideoContext, apiKey: strin
       file_id: Number(fileId),
       bytes: context.tasks.videoBytes(task).length,
       created_at: Math.floor(task.finishesAt / 1000),
-      filename: 'output.mp4',
+      filename: 'output_aigc.mp4',
       purpose: 'video_generation',
       download_url: url,
     },

@@ -76,7 +76,7 @@ async function withKey(exchange: Exchange, context: VideoContext, handler: Handl
     return sendXaiError(
       exchange,
       400,
-      `Incorrect API key provided: ${key.slice(0, 4)}***${key.slice(-4)}. You can obtain an API key from https://console.x.ai.`,
+      `Incorrect API key provided: ${key.slice(0, 2)}***${key.slice(-2)}. You can obtain an API key from https://console.x.ai.`,
     );
   }
   await handler(exchange, context, key);

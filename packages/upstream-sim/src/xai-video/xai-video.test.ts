@@ -73,7 +73,10 @@ describe('xAI video generation', () => {
       body: { prompt: 'x' },
     });
     expect(wrong.status).toBe(400);
-    expect(String(wrong.body['error'])).toContain('Incorrect API key provided');
+    expect(wrong.body).toEqual({
+      code: 'Client specified an invalid argument',
+      error: 'Incorrect API key provided: no***pe. You can obtain an API key from https://console.x.ai.',
+    });
     expect((await call(`${sim.url}/v1/videos/generations`, { body: { prompt: 'x' } })).status).toBe(401);
     const tooLong = await call(`${sim.url}/v1/videos/generations`, {
       headers: auth,
