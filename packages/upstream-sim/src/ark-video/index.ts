@@ -234,16 +234,21 @@ async function listTasks(exchange: Exchange, context: VideoContext, apiKey: stri
   });
 }
 
-/** A queued task is cancelled; a finished one's record is deleted; a running one cannot be touched. */
+/**
+ * By the task's status: `queued` → cancelled; `succeeded` / `failed` → the record is deleted;
+ * `running` or `cancelled` → refused (the status and code of that refusal are the simulator's
+ * choice; the docs say only that it is an error).
+ * @see https://docs.byteplus.com/en/docs/ModelArk/1521720
+ */
 async function deleteTask(exchange: Exchange, context: VideoContext, apiKey: string): Promise<void> {
   const id = TASK.exec(exchange.path)?.[1] ?? '';
   const task = context.tasks.get(VENDOR, id, apiKey);
   if (!task) return notFound(exchange, id);
   const phase = context.tasks.phase(task);
-  if (phase === 'running') {
+  if (phase === 'running' || phase === 'cancelled') {
     return sendArkError(exchange, 409, {
-      code: 'InvalidAction.TaskRunning',
-      message: `The task ${id} is running and cannot be cancelled or deleted.`,
+      code: 'InvalidAction.TaskStatus',
+      message: `The task ${id} is ${phase} and cannot be cancelled or deleted.`,
       type: 'Conflict',
     });
   }

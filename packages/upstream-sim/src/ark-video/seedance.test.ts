@@ -64,6 +64,7 @@ describe('Seedance on Ark / ModelArk', () => {
     );
     expect((await call(`${tasks()}/${queued}`, { method: 'DELETE', headers: auth })).status).toBe(200);
     expect((await call(`${tasks()}/${queued}`, { headers: auth })).body['status']).toBe('cancelled');
+    expect((await call(`${tasks()}/${queued}`, { method: 'DELETE', headers: auth })).status).toBe(409);
 
     sim.videos.setTiming({ queuedMs: 0, runningMs: 5_000 });
     const running = String(
