@@ -238,7 +238,6 @@ async function listTasks(exchange: Exchange, context: VideoContext, apiKey: stri
  * By the task's status: `queued` → cancelled; `succeeded` / `failed` → the record is deleted;
  * `running` or `cancelled` → refused (the status and code of that refusal are the simulator's
  * choice; the docs say only that it is an error).
- * @see https://docs.byteplus.com/en/docs/ModelArk/1521720
  */
 async function deleteTask(exchange: Exchange, context: VideoContext, apiKey: string): Promise<void> {
   const id = TASK.exec(exchange.path)?.[1] ?? '';
