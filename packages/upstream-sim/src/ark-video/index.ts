@@ -28,8 +28,8 @@ const FPS = 24;
  * `POST /api/v3/contents/generations/tasks` → `{id}`; `GET …/tasks/{id}` → the task
  * (`queued` → `running` → `succeeded` | `failed`, or `cancelled`); `GET …/tasks` lists;
  * `DELETE …/tasks/{id}` cancels a queued task or deletes a finished one's record.
- * @see https://docs.byteplus.com/en/docs/ModelArk/1520757
- * @see https://docs.byteplus.com/en/docs/ModelArk/1521309
+ * @see https://docs.byteplus.com/en/docs/ModelArk
+ * @see https://github.com/volcengine/volcengine-python-sdk (volcenginesdkarkruntime content_generation tasks)
  */
 export function createArkVideoApi(context: VideoContext): SimApi {
   return {

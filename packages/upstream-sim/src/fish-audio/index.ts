@@ -40,9 +40,8 @@ const PUBLIC_VOICE = /^[0-9a-f]{32}$/;
  * (multipart `audio` → `{text, duration, segments}`), `POST /model` (a voice clone from uploaded
  * samples, usable at once as `reference_id`), `GET /model/{id}`, `DELETE /model/{id}`. Errors:
  * `{status, message}`.
- * @see https://docs.fish.audio/api-reference/endpoint/openapi-v1/text-to-speech
  * @see https://docs.fish.audio/api-reference/endpoint/openapi-v1/speech-to-text
- * @see https://docs.fish.audio/api-reference/endpoint/model/create-model
+ * @see https://github.com/fishaudio/docs (api-reference/openapi.json: TTSRequest, ASR, POST /model)
  */
 export function createFishAudioApi(context: FishAudioContext): SimApi {
   return {

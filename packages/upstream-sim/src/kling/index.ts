@@ -43,8 +43,7 @@ const SERVICE_STATUS: Record<number, { code: number; message: string }> = {
  * `processing` → `succeed` | `failed`, with `task_result.videos[{id, url, duration}]`;
  * `GET /v1/videos/{kind}?pageNum&pageSize` lists. Auth: a JWT signed with the secret key.
  * Errors: `{code, message, request_id}` with Kling's service codes.
- * @see https://app.klingai.com/global/dev/document-api/apiReference/model/textToVideo
- * @see https://app.klingai.com/global/dev/document-api/apiReference/model/imageToVideo
+ * @see https://app.klingai.com/global/dev/document-api
  */
 export function createKlingApi(context: KlingContext): SimApi {
   const api: SimApi = {

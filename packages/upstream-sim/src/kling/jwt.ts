@@ -14,7 +14,7 @@ export type JwtRefusal =
  * key, `exp` and `nbf` in seconds. A missing token → 1001, one that is not a JWT → 1002, an unknown
  * access key or a bad signature → 1000, `nbf` in the future → 1003, `exp` past → 1004. Returns
  * the access key or the refusal.
- * @see https://app.klingai.com/global/dev/document-api/apiReference/commonInfo
+ * @see https://app.klingai.com/global/dev/document-api
  */
 export function verifyKlingToken(
   token: string,

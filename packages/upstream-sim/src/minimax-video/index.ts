@@ -32,9 +32,8 @@ const MODELS =
  * `Success` (with `file_id`) | `Fail`; `GET /v1/files/retrieve?file_id=` → `file.download_url`.
  * MiniMax answers errors with HTTP 200 and a non-zero `base_resp.status_code` (1004 auth,
  * 2013 invalid parameters, 1026 / 1027 sensitive input / output).
- * @see https://platform.minimax.io/docs/api-reference/video-generation-t2v
- * @see https://platform.minimax.io/docs/api-reference/video-generation-query
- * @see https://platform.minimax.io/docs/api-reference/file-management-retrieve
+ * @see https://platform.minimax.io/docs/api-reference/video/generation/api/openapi.json
+ * @see https://platform.minimax.io/docs/api-reference/video-generation-download
  */
 export function createMiniMaxVideoApi(context: VideoContext): SimApi {
   return {

@@ -28,7 +28,7 @@ const TICKS_PER_SECOND = 500_000_000;
  * respect_moderation}, model, usage}` or `{status:"failed", error:{code, message}}`; a moderated
  * video is `done` with `respect_moderation:false` and an empty `url`. Errors: `{code, error}`.
  * @see https://docs.x.ai/docs/guides/video-generations
- * @see https://docs.x.ai/docs/api-reference#video-generation
+ * @see https://github.com/xai-org/xai-sdk-ts (spec/openapi.json: GenerateVideoRequest, VideoResponse)
  */
 export function createXaiVideoApi(context: VideoContext): SimApi {
   return {
