@@ -7,7 +7,7 @@ let sim: UpstreamSim;
 const KEY = 'bfl-test-key';
 
 beforeAll(async () => {
-  sim = await startUpstreamSim({ apiKeys: [KEY], bflPendingMs: 60 });
+  sim = await startUpstreamSim({ apiKeys: [KEY], bflPendingMs: 300 });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
