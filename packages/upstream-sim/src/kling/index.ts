@@ -161,12 +161,12 @@ function taskData(
       ttlMs: ttl(context, URL_TTL_MS),
       style: 'cloudfront',
     });
-    data['task_result'] = { videos: [{ id: randomUUIDFor(task), url, duration: String(task.seconds) }] };
+    data['task_result'] = { videos: [{ id: videoIdOf(task), url, duration: String(task.seconds) }] };
   }
   return data;
 }
 
-function randomUUIDFor(task: VideoTask): string {
+function videoIdOf(task: VideoTask): string {
   const existing = task.params['videoId'];
   if (typeof existing === 'string') return existing;
   const id = randomUUID();

@@ -152,14 +152,6 @@ export class VideoTaskStore {
     return true;
   }
 
-  /** Cancels a task that has not settled (queued or running). */
-  cancelUnsettled(task: VideoTask): boolean {
-    const phase = this.phase(task);
-    if (phase !== 'queued' && phase !== 'running') return false;
-    task.cancelledAt = Date.now();
-    return true;
-  }
-
   delete(id: string): void {
     this.#tasks.delete(id);
   }
