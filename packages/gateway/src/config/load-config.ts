@@ -38,6 +38,8 @@ export interface GatewayConfig {
   mail: { smtpUrl: string | undefined; from: string };
   publicUrl: string | undefined;
   providers: ReadonlyMap<string, Provider>;
+  /** Provider name → the image API it speaks (`imageApi:`), for image models' routes. */
+  imageApis: ReadonlyMap<string, string>;
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
   source: string;
@@ -60,10 +62,12 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const { file, source } = readConfigFile(options, env, cwd);
   const builtin = readBuiltinCatalog();
 
-  const providers = buildProviders(
-    { ...builtin.providers, ...mergeProviders(builtin.providers, file.providers) },
-    env,
-    source,
+  const providerConfigs = { ...builtin.providers, ...mergeProviders(builtin.providers, file.providers) };
+  const providers = buildProviders(providerConfigs, env, source);
+  const imageApis = new Map(
+    Object.entries(providerConfigs).flatMap(([name, provider]) =>
+      provider.imageApi ? [[name, provider.imageApi] as const] : [],
+    ),
   );
   const modelConfigs: Record<string, ModelConfig> = { ...builtin.models };
   for (const [id, model] of Object.entries(file.models ?? {})) {
@@ -129,6 +133,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     },
     publicUrl: env['HYPEREAL_PUBLIC_URL'] || file.publicUrl || undefined,
     providers,
+    imageApis,
     catalog: new Catalog(
       models,
       Object.entries(aliases),

@@ -1,5 +1,6 @@
 import type { MediaPrice } from '../billing/index.ts';
 import type { ModelRoute } from './catalog.ts';
+import type { ImageRules } from './image-rules.ts';
 
 /** The catalog's non-chat kinds (api.md §4, §6, §7, §10). */
 export const mediaKinds = ['image', 'video', 'audio', 'gpu'] as const;
@@ -36,6 +37,8 @@ export interface MediaModelEntry {
   modalities: readonly MediaModality[];
   /** Intent buckets the model is in (a bucket never mixes kinds). */
   intents: readonly string[];
+  /** Image models: what a request may ask for (catalog `rules:`). */
+  imageRules?: ImageRules;
 }
 
 /** Where a model of each kind is called (api.md §4, §6, §7, §10). */
