@@ -162,6 +162,14 @@ CREATE INDEX request_logs_user_time_cover ON request_logs (user_id, created_at, 
 DROP INDEX request_logs_user_time
 `,
   },
+  {
+    version: 7,
+    name: 'request log: images returned and their price tier',
+    sql: `
+ALTER TABLE request_logs ADD COLUMN image_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE request_logs ADD COLUMN image_tier TEXT
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {
