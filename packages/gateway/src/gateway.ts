@@ -16,6 +16,7 @@ import { MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
 import { UpstreamRouter } from './routing/upstream-router.ts';
 import { buildApp } from './server/app.ts';
 import type { ServiceLogger, Services } from './server/services.ts';
+import { createFileService } from './storage/index.ts';
 import { UpstreamClient } from './upstream/http-client.ts';
 
 export interface RunningGateway {
@@ -58,6 +59,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
         ),
     spendingAlerts: undefined as never,
     throttle: new AttemptThrottle(database),
+    files: createFileService(config.storage, database),
     rateLimiter: redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),
     upstream,
     health,
@@ -109,6 +111,7 @@ export async function startGateway(
       services.mailer.close();
       await services.upstream.close();
       await services.closeShared();
+      services.files.close();
       if (!options.db) await services.db.close();
     },
   };

@@ -21,6 +21,30 @@ import {
 
 export { ConfigError };
 
+export interface S3StoreConfig {
+  bucket: string;
+  region: string;
+  endpoint: string | undefined;
+  forcePathStyle: boolean;
+  /** Unset: the AWS SDK's default credential chain (AWS_ACCESS_KEY_ID…, profiles, instance roles). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** Prepended to every object key. */
+  prefix: string;
+}
+
+export interface StorageConfig {
+  backend: 'local' | 's3';
+  /** Local backend's directory. */
+  dir: string;
+  s3: S3StoreConfig | undefined;
+  /** Unset: generated once into `secretDir`. */
+  signingSecret: string | undefined;
+  secretDir: string;
+  urlTtlSeconds: number;
+  maxFileBytes: number;
+  quotaBytes: number | undefined;
+}
+
 export interface GatewayConfig {
   server: { host: string; port: number; bodyLimitBytes: number; logLevel: string; keepaliveMs: number };
   database: { url: string | undefined; sqlitePath: string };
@@ -37,6 +61,9 @@ export interface GatewayConfig {
   /** Spending alerts go out through this SMTP server; unset logs them instead. */
   mail: { smtpUrl: string | undefined; from: string };
   publicUrl: string | undefined;
+  storage: StorageConfig;
+  /** Fetches of user-supplied URLs (net/safe-fetch.ts). */
+  network: { allowPrivate: readonly string[] };
   providers: ReadonlyMap<string, Provider>;
   /** Provider name → the image API it speaks (`imageApi:`), for image models' routes. */
   imageApis: ReadonlyMap<string, string>;
@@ -132,6 +159,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       from: env['HYPEREAL_MAIL_FROM'] || file.mail?.from || 'Hypereal <no-reply@hypereal.localhost>',
     },
     publicUrl: env['HYPEREAL_PUBLIC_URL'] || file.publicUrl || undefined,
+    storage: buildStorage(file.storage, env, cwd, dataDir),
+    network: { allowPrivate: file.network?.allowPrivate ?? [] },
     providers,
     imageApis,
     catalog: new Catalog(
@@ -146,6 +175,37 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       media,
     ),
     source,
+  };
+}
+
+const sevenDays = 7 * 24 * 60 * 60;
+
+function buildStorage(
+  storage: ConfigFile['storage'],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  dataDir: string,
+): StorageConfig {
+  const s3 = storage?.s3;
+  const accessKeyId = interpolate(s3?.accessKeyId, env);
+  const secretAccessKey = interpolate(s3?.secretAccessKey, env);
+  return {
+    backend: storage?.backend ?? 'local',
+    dir: resolve(cwd, storage?.dir ?? join(dataDir, 'files')),
+    s3: s3 && {
+      bucket: s3.bucket,
+      region: s3.region ?? env['AWS_REGION'] ?? 'us-east-1',
+      endpoint: s3.endpoint,
+      forcePathStyle: s3.forcePathStyle ?? false,
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+      prefix: s3.prefix ?? '',
+    },
+    signingSecret:
+      env['HYPEREAL_STORAGE_SIGNING_SECRET'] || interpolate(storage?.signingSecret, env) || undefined,
+    secretDir: resolve(cwd, dataDir),
+    urlTtlSeconds: storage?.urlTtlSeconds ?? sevenDays,
+    maxFileBytes: storage?.maxFileBytes ?? 100 * 1024 * 1024,
+    quotaBytes: storage?.quotaBytes,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHostOrCidr } from '../net/address-policy.ts';
 import { referenceSources } from '../routing/image-rules.ts';
 import { mediaKinds, mediaModalities } from '../routing/media-models.ts';
 
@@ -191,6 +192,50 @@ export const configSchema = z
     /** Outgoing mail (spending alerts): an SMTP URL such as smtp://user:pass@host:587. */
     mail: z
       .object({ smtpUrl: z.string().optional(), from: z.string().min(3).optional() })
+      .strict()
+      .optional(),
+    /** Where uploaded and generated files live, and how their links are signed. */
+    storage: z
+      .object({
+        backend: z.enum(['local', 's3']).optional(),
+        /** Local backend: the directory (default: <data dir>/files). */
+        dir: z.string().min(1).optional(),
+        s3: z
+          .object({
+            bucket: z.string().min(3, 'S3 bucket names have 3 to 63 characters').max(63),
+            region: z.string().min(1).optional(),
+            /** An S3-compatible server (MinIO, R2, …); unset: AWS. */
+            endpoint: z.url().optional(),
+            forcePathStyle: z.boolean().optional(),
+            /** Literal or `${ENV_VAR}`; unset: the AWS SDK's default chain (AWS_ACCESS_KEY_ID, …). */
+            accessKeyId: z.string().min(1).optional(),
+            secretAccessKey: z.string().min(1).optional(),
+            /** Key prefix inside the bucket, e.g. `hypereal/`. */
+            prefix: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+        /** HMAC key of signed file links; unset: generated once and kept in the data dir. */
+        signingSecret: z.string().min(32, 'use at least 32 characters').optional(),
+        urlTtlSeconds: z.number().int().positive().optional(),
+        maxFileBytes: z.number().int().positive().optional(),
+        /** Bytes of live files each user may keep; unset: no quota. */
+        quotaBytes: z.number().int().positive().optional(),
+      })
+      .strict()
+      .refine((storage) => storage.backend !== 's3' || storage.s3 !== undefined, {
+        path: ['s3'],
+        message: 'required when backend is s3 (at least s3.bucket)',
+      })
+      .optional(),
+    /** Outgoing fetches of user-supplied URLs (reference images, webhooks). */
+    network: z
+      .object({
+        /** Hosts or CIDRs that may be fetched although private (and over plain http). Empty by default. */
+        allowPrivate: z
+          .array(z.string().refine(isHostOrCidr, 'expected a host name, an IP address or a CIDR'))
+          .optional(),
+      })
       .strict()
       .optional(),
     /** Where users reach the gateway, for links in emails and Secure cookies behind HTTPS. */

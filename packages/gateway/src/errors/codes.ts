@@ -31,6 +31,11 @@ export const errorCodes = {
   },
   not_found: { status: 404, type: 'not_found_error', message: 'Not found.' },
   payload_too_large: { status: 413, type: 'invalid_request_error', message: 'Request body is too large.' },
+  range_not_satisfiable: {
+    status: 416,
+    type: 'invalid_request_error',
+    message: 'The requested range is outside the file.',
+  },
   rate_limited: { status: 429, type: 'rate_limit_error', message: 'Rate limit exceeded.' },
   too_many_attempts: {
     status: 429,

@@ -10,6 +10,7 @@ import { registerAccountRoutes } from './routes/account.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerChatRoutes } from './routes/chat-completions.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
+import { registerFileContentRoutes, registerStorageRoutes } from './routes/files.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
 import { registerMessagesRoutes } from './routes/messages.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
@@ -92,6 +93,8 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   registerDashboardRoutes(app);
   registerMetricsRoutes(app, services, services.config.metricsToken);
   registerAccountRoutes(app, services);
+  // Signed file links carry their own credential (the signature), not an API key.
+  registerFileContentRoutes(app, services);
 
   const admit = admission(services);
   app.register(async (v1) => {
@@ -101,6 +104,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
     registerResponsesRoutes(v1, services);
     registerGeminiRoutes(v1, services);
     registerModelRoutes(v1, services);
+    registerStorageRoutes(v1, services);
   });
   return app;
 }

@@ -9,6 +9,7 @@ import type { WireDialect } from '../providers/index.ts';
 import type { ProxyDialect } from '../proxy/proxy-dialect.ts';
 import type { HealthStore } from '../routing/health.ts';
 import type { UpstreamRouter } from '../routing/upstream-router.ts';
+import type { FileService } from '../storage/index.ts';
 import type { UpstreamClient } from '../upstream/http-client.ts';
 
 /** What the routes need, built once at startup and passed explicitly. */
@@ -30,6 +31,8 @@ export interface Services {
   spendingAlerts: SpendingAlerts;
   mailer: Mailer;
   throttle: AttemptThrottle;
+  /** Users' files (uploads, generated media) and their signed links. */
+  files: FileService;
   /** Replaced by the HTTP app's logger once it exists. */
   logger: ServiceLogger;
   /** Closes connections shared with other replicas (Redis). */
