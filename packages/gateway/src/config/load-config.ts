@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
+import { imageAdapters } from '../providers/images/index.ts';
 import { adapters, type Provider } from '../providers/index.ts';
 import { Catalog, type ModelEntry, type ModelPattern } from '../routing/catalog.ts';
 import type { BreakerPolicy } from '../routing/health.ts';
@@ -96,6 +97,12 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       provider.imageApi ? [[name, provider.imageApi] as const] : [],
     ),
   );
+  for (const [name, api] of imageApis) {
+    if (!imageAdapters[api])
+      throw new ConfigError(
+        `${source}: providers.${name}.imageApi: unknown image API "${api}" (known: ${Object.keys(imageAdapters).join(', ')})`,
+      );
+  }
   const modelConfigs: Record<string, ModelConfig> = { ...builtin.models };
   for (const [id, model] of Object.entries(file.models ?? {})) {
     modelConfigs[id] = { ...(modelConfigs[id] ?? {}), ...model };

@@ -12,6 +12,7 @@ import { registerChatRoutes } from './routes/chat-completions.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerFileContentRoutes, registerStorageRoutes } from './routes/files.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
+import { registerImageRoutes } from './routes/images.ts';
 import { registerMessagesRoutes } from './routes/messages.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
@@ -103,6 +104,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
     registerMessagesRoutes(v1, services);
     registerResponsesRoutes(v1, services);
     registerGeminiRoutes(v1, services);
+    registerImageRoutes(v1, services);
     registerModelRoutes(v1, services);
     registerStorageRoutes(v1, services);
   });
