@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAnthropicApi } from './anthropic/index.ts';
+import { createArkImagesApi } from './ark-images/index.ts';
+import { createBflApi } from './bfl/index.ts';
 import { CONTROL_PREFIX, handleControl } from './control/control-routes.ts';
 import { type Fault, FaultQueue } from './faults.ts';
 import { createGeminiApi } from './gemini/index.ts';
@@ -8,8 +10,10 @@ import type { Exchange } from './http/exchange.ts';
 import { readBody } from './http/read-body.ts';
 import { sendRaw, sleep, waitForAbort } from './http/send.ts';
 import { randomHex } from './ids.ts';
+import { DeliveryStore } from './images/delivery.ts';
 import { isRecord } from './json.ts';
 import { createOpenAiChatApi } from './openai-chat/index.ts';
+import { createOpenAiImagesApi } from './openai-images/index.ts';
 import { createOpenAiResponsesApi } from './openai-responses/index.ts';
 import type { RecordedRequest } from './recorded-request.ts';
 import type { SimApi, SimRoute } from './sim-api.ts';
@@ -35,6 +39,13 @@ export interface UpstreamSimOptions {
    * do (per request: `Fault.alwaysSse`).
    */
   alwaysSse?: boolean;
+  /**
+   * Lifetime of every image result URL the simulator hands out (BFL samples, Seedream and
+   * DALL·E URLs); by default each vendor's own (BFL 10 min, Ark 24 h, OpenAI 60 min).
+   */
+  imageUrlTtlMs?: number;
+  /** How long a BFL task stays `Pending` before it settles (default 300 ms). */
+  bflPendingMs?: number;
 }
 
 export interface UpstreamSim {
@@ -48,7 +59,12 @@ export interface UpstreamSim {
   /** Queues a fault; the first matching fault is consumed per request. */
   addFault(fault: Fault): void;
   clearFaults(): void;
-  /** Clears requests, faults, prompt caches and stored responses. */
+  /**
+   * Makes every image result URL handed out so far answer as expired (403), so tests can prove a
+   * gateway copied the bytes rather than passing the vendor's link on. Returns how many.
+   */
+  expireImageUrls(): number;
+  /** Clears requests, faults, prompt caches, stored responses, tasks and images. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -62,6 +78,8 @@ interface SimState {
 
 export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promise<UpstreamSim> {
   const host = options.host ?? '127.0.0.1';
+  const delivery = new DeliveryStore();
+  const urls = { ttlMs: options.imageUrlTtlMs };
   const apis = [
     createOpenAiChatApi({ apiKeys: options.apiKeys, models: options.models }),
     createOpenAiResponsesApi({
@@ -75,12 +93,17 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
       signatureFamily: options.signatureFamily ?? 'anthropic',
     }),
     createGeminiApi({ apiKeys: options.apiKeys, models: options.models }),
+    createOpenAiImagesApi({ apiKeys: options.apiKeys, models: options.models, delivery, urls }),
+    createBflApi({ apiKeys: options.apiKeys, delivery, urls, pendingMs: options.bflPendingMs ?? 300 }),
+    createArkImagesApi({ apiKeys: options.apiKeys, models: options.models, delivery, urls }),
+    delivery.api(),
   ];
   const faults = new FaultQueue();
   const requests: RecordedRequest[] = [];
   const control = {
     addFault: (fault: Fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
+    expireImageUrls: () => delivery.expireAll(),
     reset: () => {
       // Emptied in place so references held by tests stay live.
       requests.length = 0;

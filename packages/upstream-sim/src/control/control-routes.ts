@@ -8,6 +8,7 @@ import type { RecordedRequest } from '../recorded-request.ts';
 export interface ControlTarget {
   addFault(fault: Fault): void;
   clearFaults(): void;
+  expireImageUrls(): number;
   reset(): void;
   readonly requests: readonly RecordedRequest[];
 }
@@ -17,7 +18,8 @@ export const CONTROL_PREFIX = '/__sim/';
 /**
  * Out-of-process control for benchmarks and the demo, which run the simulator as a separate process:
  * `POST /__sim/faults` (a fault or an array of faults), `DELETE /__sim/faults`,
- * `GET /__sim/requests`, `POST /__sim/reset`.
+ * `GET /__sim/requests`, `POST /__sim/reset`, `POST /__sim/image-urls/expire` (every image result
+ * URL handed out so far now answers 403 expired).
  */
 export function handleControl(
   target: ControlTarget,
@@ -37,6 +39,9 @@ export function handleControl(
       break;
     case 'GET /__sim/requests':
       sendJson(response, 200, target.requests);
+      break;
+    case 'POST /__sim/image-urls/expire':
+      sendJson(response, 200, { ok: true, expired: target.expireImageUrls() });
       break;
     case 'POST /__sim/reset':
       target.reset();

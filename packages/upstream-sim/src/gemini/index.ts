@@ -8,6 +8,7 @@ import {
   modelOfPath,
 } from './generate-content.ts';
 import { DEFAULT_MODELS, handleGetModel, handleListModels } from './models.ts';
+import { handlePredict, predictModel } from './predict.ts';
 import { ThoughtSigner } from './thought-signature.ts';
 
 const VERSIONS = '(?:v1beta|v1alpha|v1)';
@@ -49,6 +50,19 @@ export function createGeminiApi(options: SimApiOptions): SimApi {
         path: method('countTokens'),
         modelOf,
         handle: (exchange) => handleCountTokens(exchange, context),
+      },
+      {
+        method: 'POST',
+        path: method('predict'),
+        modelOf: (exchange) => predictModel(exchange.path),
+        handle: (exchange) => handlePredict(exchange, context),
+      },
+      {
+        // Vertex AI's path (API-key "express mode"), where @google/genai sends generateImages.
+        method: 'POST',
+        path: /^\/(?:v1|v1beta1)\/(?:projects\/[^/]+\/locations\/[^/]+\/)?publishers\/google\/models\/[^/:]+:predict$/,
+        modelOf: (exchange) => predictModel(exchange.path),
+        handle: (exchange) => handlePredict(exchange, context),
       },
       {
         method: 'GET',

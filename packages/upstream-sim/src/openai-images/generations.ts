@@ -1,0 +1,111 @@
+import type { Exchange } from '../http/exchange.ts';
+import { sendJson } from '../http/send.ts';
+import type { DeliveryStore } from '../images/delivery.ts';
+import { type ImageUrlSettings, imageDirectives, urlTtl } from '../images/directives.ts';
+import { renderImage } from '../images/render.ts';
+import { authenticate } from '../openai-chat/authenticate.ts';
+import { invalidRequest, openAiError, sendOpenAiError } from '../openai-chat/errors.ts';
+import { responseHeaders } from '../openai-chat/headers.ts';
+import { countTokens } from '../text/tokens.ts';
+import { outputImageTokens } from './models.ts';
+import { type ImageRequest, parseImageRequest } from './parse-request.ts';
+
+export interface ImagesContext {
+  apiKeys: readonly string[] | undefined;
+  models: readonly string[] | undefined;
+  delivery: DeliveryStore;
+  urls: ImageUrlSettings;
+}
+
+/** DALL·E result URLs expire after an hour. @see https://platform.openai.com/docs/api-reference/images/create#images-create-response_format */
+const URL_TTL_MS = 60 * 60 * 1000;
+
+const INVALID_JSON =
+  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)";
+
+/**
+ * `POST /v1/images/generations`. GPT image models answer `b64_json` with `usage` and echo the
+ * resolved `size`, `quality`, `background` and `output_format`; DALL·E answers `url` (an expiring
+ * link served by the simulator) or `b64_json`, and DALL·E 3 adds `revised_prompt`. Pictures are
+ * PNGs of the requested size, deterministic from model and prompt.
+ * @see https://platform.openai.com/docs/api-reference/images/create
+ * @see https://platform.openai.com/docs/api-reference/images/object
+ */
+export async function handleImageGenerations(exchange: Exchange, context: ImagesContext): Promise<void> {
+  const auth = authenticate(exchange, context.apiKeys);
+  if (!auth.ok) return sendOpenAiError(exchange, 401, auth.error);
+  if (!exchange.body.isJson) return sendOpenAiError(exchange, 400, invalidRequest(INVALID_JSON, null, null));
+  const parsed = parseImageRequest(exchange.body.value);
+  if (!parsed.ok) return sendOpenAiError(exchange, 400, parsed.error);
+  const request = parsed.request;
+  if (context.models && !context.models.includes(request.model)) {
+    return sendOpenAiError(
+      exchange,
+      404,
+      invalidRequest(
+        `The model \`${request.model}\` does not exist or you do not have access to it.`,
+        null,
+        'model_not_found',
+      ),
+    );
+  }
+  if (imageDirectives(request.prompt).moderated)
+    return sendOpenAiError(exchange, 400, moderationError(request));
+
+  const data = Array.from({ length: request.n }, (_, index) => renderData(exchange, context, request, index));
+  const body: Record<string, unknown> = { created: Math.floor(Date.now() / 1000), data };
+  if (request.rules.family === 'gpt-image') {
+    const text = countTokens(request.prompt);
+    const output = request.n * outputImageTokens(request.quality, request.width, request.height);
+    Object.assign(body, {
+      background: request.background,
+      output_format: request.outputFormat,
+      size: request.size,
+      quality: request.quality,
+      usage: {
+        input_tokens: text,
+        input_tokens_details: { text_tokens: text, image_tokens: 0 },
+        output_tokens: output,
+        total_tokens: text + output,
+      },
+    });
+  }
+  sendJson(exchange.response, 200, body, responseHeaders(exchange));
+}
+
+function renderData(
+  exchange: Exchange,
+  context: ImagesContext,
+  request: ImageRequest,
+  index: number,
+): Record<string, unknown> {
+  const image = renderImage({
+    width: request.width,
+    height: request.height,
+    seedText: `${request.model}\u0000${request.prompt}`,
+    index,
+    transparentBackground: request.background === 'transparent',
+  });
+  const entry: Record<string, unknown> =
+    request.responseFormat === 'url'
+      ? {
+          url: context.delivery.publish(exchange, image, {
+            ttlMs: urlTtl(context.urls, URL_TTL_MS),
+            style: 'azure-blob',
+            name: `img-${index}.png`,
+          }),
+        }
+      : { b64_json: image.bytes.toString('base64') };
+  if (request.rules.family === 'dall-e-3')
+    entry['revised_prompt'] = `A detailed rendering of: ${request.prompt}`;
+  return entry;
+}
+
+/** What the safety system answers: GPT image models and DALL·E word it differently. */
+function moderationError(request: ImageRequest) {
+  const message =
+    'Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.';
+  return request.rules.family === 'gpt-image'
+    ? openAiError(message, 'image_generation_user_error', null, 'moderation_blocked')
+    : openAiError(message, 'invalid_request_error', null, 'content_policy_violation');
+}
