@@ -33,9 +33,13 @@ export function ratioOf(size: { width: number; height: number }): string {
   return `${size.width / divisor}:${size.height / divisor}`;
 }
 
+/**
+ * `data` for a base64 data URL, `https` for a URL to fetch (plain `http:` too: the
+ * SSRF-safe fetcher refuses it unless the operator allowlisted the host).
+ */
 function referenceSource(url: string): ReferenceSource | undefined {
   if (/^data:image\/[\w.+-]+;base64,/i.test(url)) return 'data';
-  if (/^https:\/\//i.test(url)) return 'https';
+  if (/^https?:\/\//i.test(url)) return 'https';
   return undefined;
 }
 
