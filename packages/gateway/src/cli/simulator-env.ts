@@ -7,7 +7,11 @@ const basePaths: Partial<Record<string, string>> = { anthropic: '', gemini: '/v1
  * Providers whose real base URL carries a path of its own, which the simulator serves under the
  * same path: Ark / ModelArk (Seedream) at `/api/v3`, BFL at `/v1`.
  */
-const providerPaths: Partial<Record<string, string>> = { bfl: '/v1', byteplus: '/api/v3', volcengine: '/api/v3' };
+const providerPaths: Partial<Record<string, string>> = {
+  bfl: '/v1',
+  byteplus: '/api/v3',
+  volcengine: '/api/v3',
+};
 
 /**
  * Environment that points every built-in provider at one upstream (the simulator),
