@@ -105,7 +105,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   }
   const modelConfigs: Record<string, ModelConfig> = { ...builtin.models };
   for (const [id, model] of Object.entries(file.models ?? {})) {
-    modelConfigs[id] = { ...(modelConfigs[id] ?? {}), ...model };
+    const base = modelConfigs[id];
+    modelConfigs[id] = { ...(base ?? {}), ...model };
+    // An image model's `rules:` override is merged field by field over the catalog's.
+    if (base?.rules && model.rules) modelConfigs[id].rules = { ...base.rules, ...model.rules };
   }
   for (const [intent, bucket] of Object.entries(file.intents ?? {})) {
     for (const id of bucket.models) {
