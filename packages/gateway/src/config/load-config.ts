@@ -169,7 +169,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       from: env['HYPEREAL_MAIL_FROM'] || file.mail?.from || 'Hypereal <no-reply@hypereal.localhost>',
     },
     publicUrl: env['HYPEREAL_PUBLIC_URL'] || file.publicUrl || undefined,
-    storage: buildStorage(file.storage, env, cwd, dataDir),
+    storage: buildStorage(file.storage, env, cwd, dataDir, source),
     network: { allowPrivate: file.network?.allowPrivate ?? [] },
     providers,
     imageApis,
@@ -190,11 +190,21 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
 
 const sevenDays = 7 * 24 * 60 * 60;
 
+function checkSecretLength(secret: string | undefined, source: string): string | undefined {
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError(
+      `${source}: storage.signingSecret (or HYPEREAL_STORAGE_SIGNING_SECRET): use at least 32 characters`,
+    );
+  }
+  return secret;
+}
+
 function buildStorage(
   storage: ConfigFile['storage'],
   env: NodeJS.ProcessEnv,
   cwd: string,
   dataDir: string,
+  source: string,
 ): StorageConfig {
   const s3 = storage?.s3;
   const accessKeyId = interpolate(s3?.accessKeyId, env);
@@ -210,8 +220,10 @@ function buildStorage(
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
       prefix: s3.prefix ?? '',
     },
-    signingSecret:
+    signingSecret: checkSecretLength(
       env['HYPEREAL_STORAGE_SIGNING_SECRET'] || interpolate(storage?.signingSecret, env) || undefined,
+      source,
+    ),
     secretDir: resolve(cwd, dataDir),
     urlTtlSeconds: storage?.urlTtlSeconds ?? sevenDays,
     maxFileBytes: storage?.maxFileBytes ?? 100 * 1024 * 1024,

@@ -216,7 +216,12 @@ export const configSchema = z
           .strict()
           .optional(),
         /** HMAC key of signed file links; unset: generated once and kept in the data dir. */
-        signingSecret: z.string().min(32, 'use at least 32 characters').optional(),
+        signingSecret: z
+          .string()
+          .refine((value) => value.length >= 32 || /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value), {
+            message: `use at least 32 characters (or \${ENV_VAR})`,
+          })
+          .optional(),
         urlTtlSeconds: z.number().int().positive().optional(),
         maxFileBytes: z.number().int().positive().optional(),
         /** Bytes of live files each user may keep; unset: no quota. */

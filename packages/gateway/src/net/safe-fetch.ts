@@ -135,8 +135,8 @@ async function checkTarget(
     if (hostAllowed || allowlist.hasAddress(address)) continue;
     const check = checkAddress(address);
     if (!check.public) {
-      const via = literal ? '' : ` (${hostname} resolves to ${address})`;
-      throw new Refusal(`points to ${check.why}${via}; only public addresses can be fetched`);
+      const where = literal ? 'points to' : `resolves to ${address},`;
+      throw new Refusal(`${where} ${check.why}; only public addresses can be fetched`);
     }
   }
   const allowlisted = hostAllowed || addresses.every(({ address }) => allowlist.hasAddress(address));
@@ -179,18 +179,18 @@ async function get(
     });
     const location = response.headers['location'];
     if (redirectStatuses.has(response.statusCode)) {
-      response.body.destroy();
+      discard(response.body);
       if (typeof location !== 'string' || location === '')
         throw new Refusal(`answered HTTP ${response.statusCode} without a Location`);
       return { location };
     }
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      response.body.destroy();
+      discard(response.body);
       throw new Refusal(`answered HTTP ${response.statusCode}`);
     }
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > options.maxBytes) {
-      response.body.destroy();
+      discard(response.body);
       throw new Refusal(`is ${declared} bytes, over the ${options.maxBytes}-byte limit`);
     }
     const bytes = await readCapped(response.body, options.maxBytes);
@@ -207,7 +207,7 @@ async function get(
 }
 
 async function readCapped(
-  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): unknown },
+  body: AsyncIterable<Uint8Array> & Parameters<typeof discard>[0],
   maxBytes: number,
 ): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
@@ -215,12 +215,21 @@ async function readCapped(
   for await (const chunk of body) {
     total += chunk.length;
     if (total > maxBytes) {
-      body.destroy();
+      discard(body);
       throw new Refusal(`is over the ${maxBytes}-byte limit`);
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** Drops a body we will not read; undici reports the abort as an error nobody needs. */
+function discard(body: {
+  destroy(error?: Error): unknown;
+  on(event: 'error', listener: () => void): unknown;
+}): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function withDeadline<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> {

@@ -24,6 +24,9 @@ import {
 } from './object-store.ts';
 import { spoolToFile, tooLarge } from './spool.ts';
 
+/** S3 wants the SHA-256 checksum base64-encoded; we keep it in hex. */
+const base64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
+
 const isMissing = (error: unknown): boolean =>
   error instanceof S3ServiceException &&
   (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404);
@@ -44,6 +47,11 @@ export class S3ObjectStore implements ObjectStore {
     this.#client = new S3Client({
       region: config.region,
       forcePathStyle: config.forcePathStyle,
+      // The SDK's default streams uploads as aws-chunked with a trailing CRC, which many
+      // S3-compatible servers store verbatim; we send our own SHA-256 instead.
+      // @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-dataintegrity.html
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
       ...(config.credentials ? { credentials: config.credentials } : {}),
     });
@@ -58,14 +66,27 @@ export class S3ObjectStore implements ObjectStore {
     const target = { Bucket: this.#config.bucket, Key: this.#key(key), ContentType: options.contentType };
     if (Buffer.isBuffer(body)) {
       if (body.length > options.maxBytes) throw tooLarge(options.maxBytes);
-      await this.#client.send(new PutObjectCommand({ ...target, Body: body, ContentLength: body.length }));
-      return { size: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      await this.#client.send(
+        new PutObjectCommand({
+          ...target,
+          Body: body,
+          ContentLength: body.length,
+          ChecksumSHA256: base64(sha256),
+        }),
+      );
+      return { size: body.length, sha256 };
     }
     const temp = join(tmpdir(), `hypereal-upload-${randomBytes(12).toString('hex')}`);
     try {
       const stored = await spoolToFile(body, temp, options.maxBytes);
       await this.#client.send(
-        new PutObjectCommand({ ...target, Body: createReadStream(temp), ContentLength: stored.size }),
+        new PutObjectCommand({
+          ...target,
+          Body: createReadStream(temp),
+          ContentLength: stored.size,
+          ChecksumSHA256: base64(stored.sha256),
+        }),
       );
       return stored;
     } finally {
