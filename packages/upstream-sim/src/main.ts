@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startUpstreamSim, type UpstreamSimOptions } from './server.ts';
 
-const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]... [--signature-family NAME] [--always-sse]`;
+const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]... [--signature-family NAME] [--always-sse] [--image-url-ttl-ms MS] [--bfl-pending-ms MS]`;
 
 const { values } = parseArgs({
   options: {
@@ -11,6 +11,8 @@ const { values } = parseArgs({
     model: { type: 'string', multiple: true },
     'signature-family': { type: 'string' },
     'always-sse': { type: 'boolean' },
+    'image-url-ttl-ms': { type: 'string' },
+    'bfl-pending-ms': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -31,6 +33,19 @@ if (values['api-key']) options.apiKeys = values['api-key'];
 if (values.model) options.models = values.model;
 if (values['signature-family']) options.signatureFamily = values['signature-family'];
 if (values['always-sse']) options.alwaysSse = true;
+for (const [flag, key] of [
+  ['image-url-ttl-ms', 'imageUrlTtlMs'],
+  ['bfl-pending-ms', 'bflPendingMs'],
+] as const) {
+  const raw = values[flag];
+  if (raw === undefined) continue;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) {
+    console.error(`invalid --${flag} ${raw}\n${USAGE}`);
+    process.exit(2);
+  }
+  options[key] = ms;
+}
 const sim = await startUpstreamSim(options);
 console.log(`upstream-sim listening on ${sim.url}`);
 

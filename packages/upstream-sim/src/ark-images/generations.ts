@@ -66,7 +66,7 @@ export async function handleSeedream(exchange: Exchange, context: ArkImagesConte
   if (directives.fail) return sendArkError(exchange, 500);
 
   const count = request.sequential
-    ? Math.max(1, Math.min(request.maxImages, directives.images ?? request.maxImages))
+    ? Math.max(1, Math.min(request.maxImages, directives.images ?? request.askedImages ?? 1))
     : 1;
   const requestId = arkRequestId();
   const created = Math.floor(Date.now() / 1000);

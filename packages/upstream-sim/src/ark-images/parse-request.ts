@@ -10,7 +10,10 @@ export interface SeedreamRequest {
   /** `image`: URLs or data URLs, recorded only (the simulator never fetches them). */
   images: string[];
   sequential: boolean;
+  /** At most this many images: `max_images` (default 15), less the reference images. */
   maxImages: number;
+  /** `max_images` as sent, if it was. */
+  askedImages: number | undefined;
   responseFormat: 'url' | 'b64_json';
   watermark: boolean;
   seed: number | undefined;
@@ -199,7 +202,8 @@ export function parseSeedreamRequest(body: unknown): SeedreamParse {
       height,
       images: images as string[],
       sequential: sequentialValue === 'auto',
-      maxImages: Math.min(maxImages, 15 - images.length),
+      maxImages: Math.max(1, Math.min(maxImages, 15 - images.length)),
+      askedImages: maxValue === undefined ? undefined : maxImages,
       responseFormat: format,
       watermark,
       seed: typeof seed === 'number' && seed !== -1 ? seed : undefined,

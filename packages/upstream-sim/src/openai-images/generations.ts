@@ -20,7 +20,7 @@ export interface ImagesContext {
 /** DALL·E result URLs expire after an hour. @see https://platform.openai.com/docs/api-reference/images/create#images-create-response_format */
 const URL_TTL_MS = 60 * 60 * 1000;
 
-const INVALID_JSON =
+export const INVALID_JSON =
   "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)";
 
 /**
@@ -38,20 +38,41 @@ export async function handleImageGenerations(exchange: Exchange, context: Images
   const parsed = parseImageRequest(exchange.body.value);
   if (!parsed.ok) return sendOpenAiError(exchange, 400, parsed.error);
   const request = parsed.request;
-  if (context.models && !context.models.includes(request.model)) {
-    return sendOpenAiError(
-      exchange,
-      404,
-      invalidRequest(
-        `The model \`${request.model}\` does not exist or you do not have access to it.`,
-        null,
-        'model_not_found',
-      ),
-    );
-  }
-  if (imageDirectives(request.prompt).moderated)
-    return sendOpenAiError(exchange, 400, moderationError(request));
+  if (!checkModel(exchange, context, request)) return;
+  respondWithImages(exchange, context, request, 0);
+}
 
+/** With a `models` list, other models are 404 `model_not_found`; answers and returns false then. */
+export function checkModel(exchange: Exchange, context: ImagesContext, request: ImageRequest): boolean {
+  if (!context.models || context.models.includes(request.model)) return true;
+  sendOpenAiError(
+    exchange,
+    404,
+    invalidRequest(
+      `The model \`${request.model}\` does not exist or you do not have access to it.`,
+      null,
+      'model_not_found',
+    ),
+  );
+  return false;
+}
+
+/**
+ * The `ImagesResponse` for a checked request (generation or edit): the safety refusal, else `n`
+ * pictures; GPT image models add the resolved settings and `usage`, where `imageTokens` is what
+ * the input images cost.
+ * @see https://platform.openai.com/docs/api-reference/images/object
+ */
+export function respondWithImages(
+  exchange: Exchange,
+  context: ImagesContext,
+  request: ImageRequest,
+  imageTokens: number,
+): void {
+  if (imageDirectives(request.prompt).moderated) {
+    sendOpenAiError(exchange, 400, moderationError(request));
+    return;
+  }
   const data = Array.from({ length: request.n }, (_, index) => renderData(exchange, context, request, index));
   const body: Record<string, unknown> = { created: Math.floor(Date.now() / 1000), data };
   if (request.rules.family === 'gpt-image') {
@@ -63,10 +84,10 @@ export async function handleImageGenerations(exchange: Exchange, context: Images
       size: request.size,
       quality: request.quality,
       usage: {
-        input_tokens: text,
-        input_tokens_details: { text_tokens: text, image_tokens: 0 },
+        input_tokens: text + imageTokens,
+        input_tokens_details: { text_tokens: text, image_tokens: imageTokens },
         output_tokens: output,
-        total_tokens: text + output,
+        total_tokens: text + imageTokens + output,
       },
     });
   }
