@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,7 @@ describe('POST /v1/images/generations', () => {
   });
   afterAll(async () => {
     await harness.close();
+    references.closeAllConnections();
     await new Promise((resolve) => references.close(resolve));
   });
   beforeEach(async () => {
@@ -205,6 +206,33 @@ describe('POST /v1/images/generations', () => {
     expect(await spent(user)).toBe(creditsToMicro(2));
   });
 
+  it('Seedream fails over from BytePlus ModelArk to Volcengine Ark', async () => {
+    harness.sim.addFault({ match: { model: 'seedream-4-0' }, status: 500, times: 2 });
+    const response = await post(user.key, { model: 'doubao-seedream-4-0', prompt: 'koi', resolution: '2K' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-hypereal-provider')).toBe('volcengine');
+    const models = vendorCalls().map((request) => (request.body as { model?: string }).model);
+    expect(models).toEqual(['seedream-4-0', 'seedream-4-0', 'doubao-seedream-4-0']);
+    expect(await spent(user)).toBe(creditsToMicro(3));
+  });
+
+  it('gpt-image-2 with reference_images is an edit: the public URLs go to /images/edits in order', async () => {
+    const result = await user.client.images.generate({
+      model: 'gpt-image-2',
+      prompt: 'same character, snowy background',
+      size: '1024x1024',
+      // @ts-expect-error the gateway's own field, not in the SDK's types
+      reference_images: [referenceUrl, `${referenceUrl}?2`],
+    });
+    expect(result.data).toHaveLength(1);
+    const edit = vendorCalls().find((request) => request.path.endsWith('/images/edits'))!;
+    expect((edit.body as { images: unknown }).images).toEqual([
+      { image_url: referenceUrl },
+      { image_url: `${referenceUrl}?2` },
+    ]);
+    expect(await spent(user)).toBe(creditsToMicro(4.2));
+  });
+
   it('every upstream failing is one clean 5xx and costs nothing', async () => {
     harness.sim.addFault({ status: 500, times: 10 });
     const response = await post(user.key, { model: 'image-chain', prompt: 'down' });
@@ -284,18 +312,19 @@ describe('POST /v1/images/generations', () => {
 
   it('a client that disconnects cancels the vendor call and pays nothing', async () => {
     harness.sim.addFault({ hang: true });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
-    await fetch(`${harness.baseUrl}/images/generations`, {
+    // A raw socket the client destroys mid-call (an aborted fetch can leave its socket lingering).
+    const call = httpRequest(new URL(`${harness.baseUrl}/images/generations`), {
       method: 'POST',
-      signal: controller.signal,
       headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-image-2', prompt: 'slow' }),
-    }).catch(() => undefined);
+    });
+    call.on('error', () => undefined);
+    call.end(JSON.stringify({ model: 'gpt-image-2', prompt: 'slow' }));
+    await expect.poll(() => vendorCalls().length).toBe(1);
+    call.destroy();
     await expect.poll(async () => (await listRequestLogs(harness.db, user.user.id, 1))[0]?.status).toBe(499);
     const [log] = await listRequestLogs(harness.db, user.user.id, 1);
     expect(log).toMatchObject({ cost_micro: 0, image_count: 0, error_code: 'client_closed' });
-    await expect.poll(() => harness.sim.requests.some((request) => request.aborted)).toBe(true);
+    await expect.poll(() => vendorCalls()[0]?.aborted).toBe(true);
     expect(await spent(user)).toBe(0);
   });
 });
