@@ -2,6 +2,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/accounts/index.ts';
 import { creditsToMicro } from '../../src/billing/index.ts';
 import { listAttempts, listRequestLogs } from '../../src/usage/index.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
@@ -188,6 +189,20 @@ describe('POST /v1/images/generations', () => {
     // Two images fit: generated and billed.
     expect((await post(poor.key, { model: 'gpt-image-2', prompt: 'x', n: 2 })).status).toBe(200);
     expect(await harness.balancedBalance(poor.user.id)).toBe(creditsToMicro(10 - 8.4));
+  });
+
+  it('a key’s monthly spending limit caps price × n (403) before any vendor call', async () => {
+    const { secret } = await createApiKey(harness.db, {
+      userId: user.user.id,
+      name: 'capped',
+      spendingLimitMicro: creditsToMicro(10),
+    });
+    const over = await post(secret, { model: 'gpt-image-2', prompt: 'x', n: 3 });
+    expect(over.status).toBe(403);
+    expect(((await over.json()) as { error: { code: string } }).error.code).toBe('spending_limit_exceeded');
+    expect(vendorCalls()).toHaveLength(0);
+    expect((await post(secret, { model: 'gpt-image-2', prompt: 'x', n: 2 })).status).toBe(200);
+    expect(await spent(user)).toBe(creditsToMicro(8.4));
   });
 
   it('fails over to the second image upstream when the first keeps failing, billing once', async () => {
