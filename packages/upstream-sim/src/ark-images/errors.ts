@@ -5,6 +5,7 @@ import { sendJson } from '../http/send.ts';
  * Ark / ModelArk error envelope: `{"error": {code, message, param, type}}`, the message ending
  * with `Request id: <id>`, the same id in the `x-request-id` header.
  * @see https://docs.byteplus.com/en/docs/ModelArk/1299023
+ * @see https://github.com/volcengine/volcengine-python-sdk/blob/master/volcenginesdkarkruntime/_exceptions.py
  */
 export interface ArkError {
   code: string;

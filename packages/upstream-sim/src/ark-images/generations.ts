@@ -21,10 +21,13 @@ const URL_TTL_MS = 24 * 60 * 60 * 1000;
  * `Authorization: Bearer <ARK_API_KEY>`; one image, or with `sequential_image_generation: "auto"`
  * a set of up to `max_images` (how many the "model decides" is `[[sim:images=N]]`, else
  * `max_images` when given, else 1). Answers `{model, created, data:[{url|b64_json, size}],
- * usage:{generated_images, output_tokens, total_tokens}}`; output tokens are width × height / 256
+ * usage:{input_images, generated_images, output_tokens, total_tokens}}`; output tokens are width × height / 256
  * per image. `stream: true` sends `image_generation.partial_succeeded` per image, then
  * `image_generation.completed` and `[DONE]`.
+ * Field names of the stream events and `usage` follow the official SDK's types (`created_at` on
+ * events).
  * @see https://docs.byteplus.com/en/docs/ModelArk/1541523
+ * @see https://github.com/volcengine/volcengine-python-sdk/tree/master/volcenginesdkarkruntime/types/images
  */
 export async function handleSeedream(exchange: Exchange, context: ArkImagesContext): Promise<void> {
   const header = headerValue(exchange.request, 'authorization') ?? '';
@@ -72,7 +75,12 @@ export async function handleSeedream(exchange: Exchange, context: ArkImagesConte
   const created = Math.floor(Date.now() / 1000);
   const data = Array.from({ length: count }, (_, index) => renderEntry(exchange, context, request, index));
   const outputTokens = count * Math.round((request.width * request.height) / 256);
-  const usage = { generated_images: count, output_tokens: outputTokens, total_tokens: outputTokens };
+  const usage = {
+    input_images: request.images.length,
+    generated_images: count,
+    output_tokens: outputTokens,
+    total_tokens: outputTokens,
+  };
   if (!request.stream) {
     return sendJson(
       exchange.response,
@@ -90,11 +98,11 @@ export async function handleSeedream(exchange: Exchange, context: ArkImagesConte
     ...data.map((entry, index) => ({
       type: 'image_generation.partial_succeeded',
       model: request.model,
-      created,
+      created_at: created,
       image_index: index,
       ...entry,
     })),
-    { type: 'image_generation.completed', model: request.model, created, usage },
+    { type: 'image_generation.completed', model: request.model, created_at: created, usage },
   ];
   for (const event of events) {
     if (

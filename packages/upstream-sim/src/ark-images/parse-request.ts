@@ -180,7 +180,8 @@ export function parseSeedreamRequest(body: unknown): SeedreamParse {
       'The parameter `response_format` specified in the request is not valid.',
     );
   }
-  const seed = body['seed'];
+  // The official SDK sends every field it knows, unset ones as null.
+  const seed = body['seed'] ?? undefined;
   if (
     seed !== undefined &&
     (!Number.isInteger(seed) || (seed as number) < -1 || (seed as number) > 2147483647)

@@ -24,7 +24,7 @@ interface Generated {
   model: string;
   created: number;
   data: Array<{ url?: string; b64_json?: string; size: string }>;
-  usage: { generated_images: number; output_tokens: number; total_tokens: number };
+  usage: { input_images: number; generated_images: number; output_tokens: number; total_tokens: number };
 }
 
 interface ArkErrorBody {
@@ -45,7 +45,12 @@ describe('Seedream on Ark / ModelArk', () => {
     expect(body.created).toBeGreaterThan(1_700_000_000);
     expect(body.data).toHaveLength(1);
     expect(body.data[0]?.size).toBe('2048x2048');
-    expect(body.usage).toEqual({ generated_images: 1, output_tokens: 16384, total_tokens: 16384 });
+    expect(body.usage).toEqual({
+      input_images: 0,
+      generated_images: 1,
+      output_tokens: 16384,
+      total_tokens: 16384,
+    });
     const url = new URL(body.data[0]?.url ?? '');
     expect(url.searchParams.get('X-Tos-Expires')).toBe('86400');
     expect(url.searchParams.get('X-Tos-Signature')).toBeTruthy();
@@ -55,6 +60,28 @@ describe('Seedream on Ark / ModelArk', () => {
       width: 2048,
       height: 2048,
     });
+  });
+
+  it('takes the nulls the official SDK sends for unset fields', async () => {
+    const response = await generate({
+      model: MODEL,
+      prompt: 'a koi',
+      image: null,
+      response_format: null,
+      size: null,
+      seed: null,
+      guidance_scale: null,
+      watermark: null,
+      optimize_prompt: null,
+      optimize_prompt_options: null,
+      sequential_image_generation: null,
+      sequential_image_generation_options: null,
+      tools: null,
+      output_format: null,
+      stream: null,
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Generated).data[0]?.size).toBe('2048x2048');
   });
 
   it('b64_json with an explicit WxH size', async () => {
@@ -88,6 +115,7 @@ describe('Seedream on Ark / ModelArk', () => {
     expect(body.data).toHaveLength(3);
     expect(new Set(body.data.map((entry) => entry.url)).size).toBe(3);
     expect(body.usage.generated_images).toBe(3);
+    expect(body.usage.input_images).toBe(2);
     expect(sim.requests).toHaveLength(1);
     const capped = (await (
       await generate({
@@ -124,7 +152,12 @@ describe('Seedream on Ark / ModelArk', () => {
       'image_generation.partial_succeeded',
       'image_generation.completed',
     ]);
-    expect(parsed[1]).toMatchObject({ image_index: 1, size: '1024x1024' });
+    expect(parsed[1]).toMatchObject({
+      image_index: 1,
+      size: '1024x1024',
+      model: MODEL,
+      created_at: expect.any(Number),
+    });
     expect(parsed[2]?.['usage']).toMatchObject({ generated_images: 2 });
   });
 

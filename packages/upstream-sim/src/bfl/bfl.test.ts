@@ -180,6 +180,14 @@ describe('BFL: moderation, failures and errors', () => {
     }
   });
 
+  it('reset forgets tasks and their images', async () => {
+    const task = (await (await submit('flux-2-pro', { prompt: 'forget me' })).json()) as Submitted;
+    const sample = (await settle(task.polling_url)).result?.sample ?? '';
+    sim.reset();
+    expect((await poll(task.polling_url)).body.status).toBe('Task not found');
+    expect((await fetch(sample)).status).toBe(404);
+  });
+
   it('unknown task ids are Task not found', async () => {
     const { status, body } = await poll(`${sim.url}/v1/get_result?id=00000000-0000-0000-0000-000000000000`);
     expect(status).toBe(404);
@@ -228,6 +236,25 @@ describe('BFL: moderation, failures and errors', () => {
     const response = await submit('flux-9-hyper', { prompt: 'x' });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ detail: 'Not Found' });
+  });
+
+  it('latency and hang faults apply to polling, and an abandoned poll is recorded as aborted', async () => {
+    const task = (await (await submit('flux-2-pro', { prompt: 'slow' })).json()) as Submitted;
+    sim.addFault({ match: { path: '/v1/get_result' }, latencyMs: 150 });
+    const started = performance.now();
+    expect((await poll(task.polling_url)).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    sim.addFault({ match: { path: '/v1/get_result' }, hang: true });
+    const hung = await fetch(task.polling_url, {
+      headers: { 'x-key': KEY },
+      signal: AbortSignal.timeout(100),
+    }).then(
+      () => 'answered',
+      () => 'gave up',
+    );
+    expect(hung).toBe('gave up');
+    await delay(50);
+    expect(sim.requests.at(-1)).toMatchObject({ path: '/v1/get_result', aborted: true, completed: false });
   });
 
   it('status faults answer in the FastAPI shape', async () => {

@@ -72,7 +72,7 @@ export function parseFluxRequest(body: unknown, model: FluxModel): FluxParse {
   if (format !== 'png' && format !== 'jpeg') {
     add('enum', 'output_format', "Input should be 'jpeg' or 'png'", format);
   }
-  const safety = record['safety_tolerance'];
+  const safety = record['safety_tolerance'] ?? undefined;
   if (
     safety !== undefined &&
     (!Number.isInteger(safety) || (safety as number) < 0 || (safety as number) > model.maxSafety)

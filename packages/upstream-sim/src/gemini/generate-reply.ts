@@ -71,7 +71,7 @@ function generateCandidate(
   }
   const budget = plan.limit - candidate.thoughtTokens;
   if (budget <= 0) return { ...candidate, finishReason: 'MAX_TOKENS' };
-  if (request.image) return appendImage(candidate, request, request.image, plan.seed);
+  if (request.image) return appendImage(candidate, request, request.image, plan.seed, options.signer);
   const declaration = chooseFunction(request);
   if (declaration) return appendCall(candidate, declaration, budget, request, options.signer);
   return appendText(candidate, request, { ...plan, limit: budget }, options.signer);
@@ -198,7 +198,7 @@ const CAPTION_TOKENS = 12;
  * An image model's answer: a short caption (when TEXT is among the modalities), then the image
  * as an `inlineData` PNG of the planned size, drawn from the conversation's seed. The
  * `[[sim:moderated]]` directive withholds the image with `IMAGE_SAFETY`, as the output filter
- * does.
+ * does. Gemini 3 image models put a `thoughtSignature` on the image part.
  * @see https://ai.google.dev/gemini-api/docs/image-generation
  */
 function appendImage(
@@ -206,6 +206,7 @@ function appendImage(
   request: GenerateRequest,
   plan: ImagePlan,
   seed: number,
+  signer: ThoughtSigner,
 ): GeneratedCandidate {
   if (imageDirectives(lastUserText(request) ?? '').moderated)
     return { ...candidate, finishReason: 'IMAGE_SAFETY' };
@@ -221,11 +222,15 @@ function appendImage(
     height: plan.height,
     seedText: `${request.model}\u0000${seed}`,
   });
+  const data = image.bytes.toString('base64');
+  // Gemini 3 image models sign their image parts, for multi-turn editing.
+  const signature = request.thinking.signs ? signer.signText(data) : undefined;
   parts.push({
     kind: 'image',
     mimeType: image.mimeType,
-    data: image.bytes.toString('base64'),
+    data,
     tokens: plan.tokens,
+    ...(signature ? { signature } : {}),
   });
   return { ...candidate, parts, outputTokens: textTokens + plan.tokens, imageTokens: plan.tokens };
 }

@@ -27,6 +27,7 @@ describe('native image output (generateContent)', () => {
       parts.map((part) => Object.keys(part).filter((key) => part[key as keyof typeof part] !== undefined)),
     ).toEqual([['text'], ['inlineData']]);
     expect(parts[1]?.inlineData?.mimeType).toBe('image/png');
+    expect(parts[1]?.thoughtSignature).toBeUndefined();
     expect(png(parts[1]?.inlineData?.data)).toMatchObject({ width: 1344, height: 768 });
     expect(response.data).toBe(parts[1]?.inlineData?.data);
     expect(response.candidates?.[0]?.finishReason).toBe(FinishReason.STOP);
@@ -50,6 +51,26 @@ describe('native image output (generateContent)', () => {
     expect(response.usageMetadata?.candidatesTokensDetails).toEqual([
       { modality: 'IMAGE', tokenCount: 1120 },
     ]);
+    // Gemini 3 image models sign the image part, for multi-turn editing.
+    expect(parts[0]?.thoughtSignature).toEqual(expect.any(String));
+  });
+
+  it('a Gemini 3 image turn replays, with its signatures, for multi-turn editing', async () => {
+    const first = await client.models.generateContent({
+      model: 'gemini-3-pro-image-preview',
+      contents: 'a red bicycle',
+    });
+    const turn = first.candidates?.[0]?.content;
+    const second = await client.models.generateContent({
+      model: 'gemini-3-pro-image-preview',
+      contents: [
+        { role: 'user', parts: [{ text: 'a red bicycle' }] },
+        { role: 'model', parts: turn?.parts ?? [] },
+        { role: 'user', parts: [{ text: 'now make it blue' }] },
+      ],
+    });
+    expect(second.data).toBeDefined();
+    expect(second.data).not.toBe(first.data);
   });
 
   it('accepts reference images as inlineData parts and counts them as prompt', async () => {
@@ -133,6 +154,14 @@ describe('native image output (generateContent)', () => {
     expect(body.error.status).toBe('INVALID_ARGUMENT');
     expect(body.error.message).toContain('generation_config.image_config.aspect_ratio');
     expect(body.error.message).toContain('generation_config.image_config.image_size');
+    const unknown = await postGemini(sim, '/v1beta/models/gemini-2.5-flash-image:generateContent', {
+      contents: [{ parts: [{ text: 'x' }] }],
+      generationConfig: { imageConfig: { outputMimeType: 'image/jpeg' } },
+    });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain(
+      'Unknown name "outputMimeType"',
+    );
   });
 });
 

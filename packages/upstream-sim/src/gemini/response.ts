@@ -43,7 +43,10 @@ export function renderPart(part: OutputPart): Record<string, unknown> {
         ...(part.signature ? { thoughtSignature: part.signature } : {}),
       };
     case 'image':
-      return { inlineData: { mimeType: part.mimeType, data: part.data } };
+      return {
+        inlineData: { mimeType: part.mimeType, data: part.data },
+        ...(part.signature ? { thoughtSignature: part.signature } : {}),
+      };
   }
 }
 

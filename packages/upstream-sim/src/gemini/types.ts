@@ -76,7 +76,7 @@ export type OutputPart =
   | { kind: 'thought'; text: string }
   | { kind: 'text'; text: string; signature?: string }
   | { kind: 'functionCall'; name: string; args: Record<string, unknown>; signature?: string }
-  | { kind: 'image'; mimeType: string; data: string; tokens: number };
+  | { kind: 'image'; mimeType: string; data: string; tokens: number; signature?: string };
 
 /** One generated candidate, already fitted to `maxOutputTokens`. */
 export interface GeneratedCandidate {

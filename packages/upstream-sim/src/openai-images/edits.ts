@@ -100,7 +100,7 @@ export async function handleImageEdits(exchange: Exchange, context: ImagesContex
     request.size = `${autoSize.width}x${autoSize.height}`;
   }
   const imageTokens = gpt ? images.reduce((sum, image) => sum + visionTokens(image), 0) : 0;
-  respondWithImages(exchange, context, request, imageTokens);
+  await respondWithImages(exchange, context, request, imageTokens);
 }
 
 type EditInput = { fields: Record<string, unknown>; images: InputImage[] } | { error: OpenAiErrorBody };

@@ -209,3 +209,48 @@ describe('validation, in the API envelope and wording', () => {
     expect(error.headers?.get('retry-after')).toBe('1');
   });
 });
+
+describe('streaming (GPT image models)', () => {
+  it('sends partial images, then the completed image with usage, through the SDK', async () => {
+    const stream = await client.images.generate({
+      model: 'gpt-image-1',
+      prompt: 'a slow reveal',
+      stream: true,
+      partial_images: 2,
+      size: '1536x1024',
+    });
+    const events = [];
+    for await (const event of stream) events.push(event);
+    expect(events.map((event) => event.type)).toEqual([
+      'image_generation.partial_image',
+      'image_generation.partial_image',
+      'image_generation.completed',
+    ]);
+    const completed = events.at(-1);
+    if (completed?.type !== 'image_generation.completed') throw new Error('no completed event');
+    expect(completed.usage.output_tokens).toBe(1568);
+    expect(completed).toMatchObject({
+      size: '1536x1024',
+      quality: 'medium',
+      output_format: 'png',
+      background: 'opaque',
+    });
+    expect(readPngInfo(Buffer.from(completed.b64_json, 'base64'))).toMatchObject({
+      width: 1536,
+      height: 1024,
+    });
+    const partial = events[1];
+    expect(partial?.type === 'image_generation.partial_image' && partial.partial_image_index).toBe(1);
+  });
+
+  it('DALL·E models do not stream', async () => {
+    const response = await postJson(
+      sim,
+      '/v1/images/generations',
+      { model: 'dall-e-2', prompt: 'x', stream: true },
+      'sk-good-key',
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unknown_parameter');
+  });
+});

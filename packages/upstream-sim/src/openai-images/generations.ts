@@ -1,5 +1,5 @@
 import type { Exchange } from '../http/exchange.ts';
-import { sendJson } from '../http/send.ts';
+import { sendJson, writeWithBackpressure } from '../http/send.ts';
 import type { DeliveryStore } from '../images/delivery.ts';
 import { type ImageUrlSettings, imageDirectives, urlTtl } from '../images/directives.ts';
 import { renderImage } from '../images/render.ts';
@@ -39,7 +39,7 @@ export async function handleImageGenerations(exchange: Exchange, context: Images
   if (!parsed.ok) return sendOpenAiError(exchange, 400, parsed.error);
   const request = parsed.request;
   if (!checkModel(exchange, context, request)) return;
-  respondWithImages(exchange, context, request, 0);
+  await respondWithImages(exchange, context, request, 0);
 }
 
 /** With a `models` list, other models are 404 `model_not_found`; answers and returns false then. */
@@ -63,33 +63,36 @@ export function checkModel(exchange: Exchange, context: ImagesContext, request: 
  * the input images cost.
  * @see https://platform.openai.com/docs/api-reference/images/object
  */
-export function respondWithImages(
+export async function respondWithImages(
   exchange: Exchange,
   context: ImagesContext,
   request: ImageRequest,
   imageTokens: number,
-): void {
+): Promise<void> {
   if (imageDirectives(request.prompt).moderated) {
     sendOpenAiError(exchange, 400, moderationError(request));
     return;
   }
   const data = Array.from({ length: request.n }, (_, index) => renderData(exchange, context, request, index));
-  const body: Record<string, unknown> = { created: Math.floor(Date.now() / 1000), data };
+  const created = Math.floor(Date.now() / 1000);
+  const body: Record<string, unknown> = { created, data };
   if (request.rules.family === 'gpt-image') {
     const text = countTokens(request.prompt);
     const output = request.n * outputImageTokens(request.quality, request.width, request.height);
-    Object.assign(body, {
+    const usage = {
+      input_tokens: text + imageTokens,
+      input_tokens_details: { text_tokens: text, image_tokens: imageTokens },
+      output_tokens: output,
+      total_tokens: text + imageTokens + output,
+    };
+    const settings = {
       background: request.background,
       output_format: request.outputFormat,
       size: request.size,
       quality: request.quality,
-      usage: {
-        input_tokens: text + imageTokens,
-        input_tokens_details: { text_tokens: text, image_tokens: imageTokens },
-        output_tokens: output,
-        total_tokens: text + imageTokens + output,
-      },
-    });
+    };
+    if (request.stream) return streamImages(exchange, request, data, { created, settings, usage });
+    Object.assign(body, { ...settings, usage });
   }
   sendJson(exchange.response, 200, body, responseHeaders(exchange));
 }
@@ -129,4 +132,37 @@ function moderationError(request: ImageRequest) {
   return request.rules.family === 'gpt-image'
     ? openAiError(message, 'image_generation_user_error', null, 'moderation_blocked')
     : openAiError(message, 'invalid_request_error', null, 'content_policy_violation');
+}
+
+/**
+ * `stream: true` (GPT image models): per image, `partial_images` previews as
+ * `image_generation.partial_image` events, then `image_generation.completed` with the image and
+ * `usage`; `event:` + `data:` records, no `[DONE]`. Previews are the final picture (the simulator
+ * has no coarser draft to show).
+ * @see https://platform.openai.com/docs/api-reference/images-streaming
+ */
+async function streamImages(
+  exchange: Exchange,
+  request: ImageRequest,
+  data: Array<Record<string, unknown>>,
+  final: { created: number; settings: Record<string, unknown>; usage: Record<string, unknown> },
+): Promise<void> {
+  exchange.response.writeHead(200, {
+    ...responseHeaders(exchange),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+  });
+  const events: Array<Record<string, unknown>> = [];
+  for (const entry of data) {
+    const common = { b64_json: entry['b64_json'], created_at: final.created, ...final.settings };
+    for (let index = 0; index < request.partialImages; index += 1) {
+      events.push({ type: 'image_generation.partial_image', ...common, partial_image_index: index });
+    }
+    events.push({ type: 'image_generation.completed', ...common, usage: final.usage });
+  }
+  for (const event of events) {
+    const record = `event: ${String(event['type'])}\ndata: ${JSON.stringify(event)}\n\n`;
+    if (!(await writeWithBackpressure(exchange.response, record, exchange.signal))) return;
+  }
+  exchange.response.end();
 }

@@ -17,6 +17,9 @@ export interface ImageRequest {
   responseFormat: 'url' | 'b64_json';
   outputFormat: 'png' | 'jpeg' | 'webp';
   background: 'transparent' | 'opaque';
+  /** GPT image models: server-sent events, with `partialImages` (0–3) previews per image. */
+  stream: boolean;
+  partialImages: number;
 }
 
 export type ParseResult = { ok: true; request: ImageRequest } | { ok: false; error: OpenAiErrorBody };
@@ -109,6 +112,21 @@ export function parseImageRequest(body: unknown): ParseResult {
   }
   const style = parseEnum(body['style'], 'style', ['vivid', 'natural']);
   if (!style.ok) return style;
+  const stream = body['stream'] === true;
+  if (stream && !gpt) return fail("Unknown parameter: 'stream'.", 'stream', 'unknown_parameter');
+  const partialImages = body['partial_images'] ?? 0;
+  if (
+    typeof partialImages !== 'number' ||
+    !Number.isInteger(partialImages) ||
+    partialImages < 0 ||
+    partialImages > 3
+  ) {
+    return fail(
+      `Invalid 'partial_images': expected an integer between 0 and 3, got ${JSON.stringify(partialImages)}.`,
+      'partial_images',
+      'invalid_value',
+    );
+  }
 
   const resolvedQuality =
     quality.value === undefined || quality.value === 'auto' ? (gpt ? 'medium' : 'standard') : quality.value;
@@ -126,6 +144,8 @@ export function parseImageRequest(body: unknown): ParseResult {
       responseFormat: gpt ? 'b64_json' : ((responseFormat.value as 'url' | 'b64_json' | undefined) ?? 'url'),
       outputFormat: (outputFormat.value as 'png' | 'jpeg' | 'webp' | undefined) ?? 'png',
       background: background.value === 'transparent' ? 'transparent' : 'opaque',
+      stream,
+      partialImages,
     },
   };
 }
