@@ -207,6 +207,26 @@ describe('file links and the storage API', () => {
     expect((await errorOf(gone)).code).toBe('not_found');
   });
 
+  it('answers HEAD with the headers only, and stores an empty upload', async () => {
+    const empty = await fetch(`${harness.baseUrl}/storage/files?filename=empty.txt`, {
+      method: 'POST',
+      headers: bearer(alice),
+    });
+    expect(empty.status).toBe(201);
+    const file = (await empty.json()) as FileView;
+    expect(file.bytes).toBe(0);
+    const head = await fetch(local(file.url), { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('0');
+    const sized = await upload(harness, alice, 'twelve bytes', 'filename=t.txt', 'text/plain');
+    const headSized = await fetch(local(sized.url), { method: 'HEAD' });
+    expect([headSized.status, headSized.headers.get('content-length'), await headSized.text()]).toEqual([
+      200,
+      '12',
+      '',
+    ]);
+  });
+
   it('downloads what a browser must not render, with nosniff and a sandbox policy', async () => {
     const file = await upload(harness, alice, '<script>alert(1)</script>', 'filename=page.html', 'text/html');
     const response = await fetch(local(file.url));
@@ -294,6 +314,21 @@ describe('file links and the storage API', () => {
     );
     expect(big.status).toBe(413);
     expect((await errorOf(big)).message).toMatch(/larger than the 1000-byte limit/);
+
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.alloc(1_500)]), 'big.bin');
+    const bigForm = await fetch(`${harness.baseUrl}/storage/files`, {
+      method: 'POST',
+      headers: bearer(carol),
+      body: form,
+    });
+    expect(bigForm.status).toBe(413);
+    expect((await errorOf(bigForm)).message).toMatch(/larger than the 1000-byte limit/);
+    expect(
+      (await (await fetch(`${harness.baseUrl}/storage/files`, { headers: bearer(carol) })).json()) as object,
+    ).toMatchObject({
+      data: [],
+    });
 
     const kind = await uploadRaw(harness, carol, 'x', 'filename=x&kind=movie');
     expect(kind.status).toBe(400);
