@@ -49,6 +49,16 @@ async function errorOf(response: Response) {
     .error;
 }
 
+/**
+ * A streamed download can reach the client a moment before the server marks its
+ * keep-alive connection idle; a close in that moment waits out keepAliveTimeout. So
+ * in-flight responses finish before a gateway closes.
+ */
+async function closeSettled(harness: Harness): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await harness.close();
+}
+
 let s3: TestS3;
 beforeAll(async () => {
   s3 = await startTestS3();
@@ -81,7 +91,7 @@ describe.each([
     harness = await startHarness({ config: config() });
     user = await harness.newUser(0);
   });
-  afterAll(() => harness.close());
+  afterAll(() => closeSettled(harness));
 
   it('uploads a raw body and serves it back at its signed link, without a key', async () => {
     const file = await upload(harness, user, png, 'filename=cat.png&kind=image');
@@ -156,7 +166,7 @@ describe('file links and the storage API', () => {
     alice = await harness.newUser(0);
     bob = await harness.newUser(0);
   });
-  afterAll(() => harness.close());
+  afterAll(() => closeSettled(harness));
 
   /** Links point at HYPEREAL_PUBLIC_URL; the test reaches the same path on the local gateway. */
   const local = (url: string) => url.replace('https://files.example.com', harness.gateway.url);
@@ -352,16 +362,16 @@ describe('signing secret', () => {
     const user = await first.newUser(0);
     const file = await upload(first, user, 'kept', 'filename=kept.txt', 'text/plain');
     const path = new URL(file.url);
-    await first.close();
+    await closeSettled(first);
 
     const second = await startHarness({ db, env });
     const response = await fetch(`${second.gateway.url}${path.pathname}${path.search}`);
     expect([response.status, await response.text()]).toEqual([200, 'kept']);
-    await second.close();
+    await closeSettled(second);
 
     const elsewhere = await startHarness({ db, env: { HYPEREAL_DATA_DIR: tempDir() } });
     expect((await fetch(`${elsewhere.gateway.url}${path.pathname}${path.search}`)).status).toBe(403);
-    await elsewhere.close();
+    await closeSettled(elsewhere);
     await db.close();
   });
 });
