@@ -237,7 +237,7 @@ describe('safeFetch: addresses', () => {
         allowPrivate: ['media.internal'],
       },
     );
-    expect(error.message).toMatch(/host 127\.0\.0\.1:\d+\) points to a loopback address/);
+    expect(error.message).toMatch(/\(redirected to host 127\.0\.0\.1:\d+\) points to a loopback address/);
     expect(contentConnections).toBe(1);
     noConnections();
   });
@@ -249,7 +249,7 @@ describe('safeFetch: addresses', () => {
       { resolve, allowPrivate: ['media.internal'] },
     );
     expect(error.message).toMatch(
-      /host evil\.example\) resolves to 169\.254\.169\.254, a link-local address/,
+      /\(redirected to host evil\.example\) resolves to 169\.254\.169\.254, a link-local address/,
     );
     noConnections();
   });

@@ -60,9 +60,10 @@ export async function safeFetch(input: string, options: SafeFetchOptions): Promi
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const maxRedirects = options.maxRedirects ?? 5;
   let url: URL | undefined;
+  let redirects = 0;
   try {
     url = parseUrl(input);
-    for (let redirects = 0; ; redirects++) {
+    for (; ; redirects++) {
       const addresses = await withDeadline(
         checkTarget(url, allowlist, options.resolve ?? systemResolver),
         deadline,
@@ -76,7 +77,8 @@ export async function safeFetch(input: string, options: SafeFetchOptions): Promi
       return { bytes: response.bytes, contentType: response.contentType, finalUrl: url.href };
     }
   } catch (error) {
-    const where = url ? `${options.param}: the URL (host ${url.host})` : `${options.param}: the URL`;
+    const host = redirects > 0 ? `redirected to host ${url?.host}` : `host ${url?.host}`;
+    const where = url ? `${options.param}: the URL (${host})` : `${options.param}: the URL`;
     if (error instanceof Refusal)
       throw new GatewayError('invalid_request', {
         param: options.param,

@@ -49,6 +49,16 @@ async function errorOf(response: Response) {
     .error;
 }
 
+/**
+ * A streamed download can reach the client a moment before the server marks its
+ * keep-alive connection idle; a close in that moment waits out keepAliveTimeout. So
+ * in-flight responses finish before a gateway closes.
+ */
+async function closeSettled(harness: Harness): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await harness.close();
+}
+
 let s3: TestS3;
 beforeAll(async () => {
   s3 = await startTestS3();
@@ -81,7 +91,7 @@ describe.each([
     harness = await startHarness({ config: config() });
     user = await harness.newUser(0);
   });
-  afterAll(() => harness.close());
+  afterAll(() => closeSettled(harness));
 
   it('uploads a raw body and serves it back at its signed link, without a key', async () => {
     const file = await upload(harness, user, png, 'filename=cat.png&kind=image');
@@ -156,7 +166,7 @@ describe('file links and the storage API', () => {
     alice = await harness.newUser(0);
     bob = await harness.newUser(0);
   });
-  afterAll(() => harness.close());
+  afterAll(() => closeSettled(harness));
 
   /** Links point at HYPEREAL_PUBLIC_URL; the test reaches the same path on the local gateway. */
   const local = (url: string) => url.replace('https://files.example.com', harness.gateway.url);
@@ -205,6 +215,26 @@ describe('file links and the storage API', () => {
     const gone = await fetch(url);
     expect(gone.status).toBe(404);
     expect((await errorOf(gone)).code).toBe('not_found');
+  });
+
+  it('answers HEAD with the headers only, and stores an empty upload', async () => {
+    const empty = await fetch(`${harness.baseUrl}/storage/files?filename=empty.txt`, {
+      method: 'POST',
+      headers: bearer(alice),
+    });
+    expect(empty.status).toBe(201);
+    const file = (await empty.json()) as FileView;
+    expect(file.bytes).toBe(0);
+    const head = await fetch(local(file.url), { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('0');
+    const sized = await upload(harness, alice, 'twelve bytes', 'filename=t.txt', 'text/plain');
+    const headSized = await fetch(local(sized.url), { method: 'HEAD' });
+    expect([headSized.status, headSized.headers.get('content-length'), await headSized.text()]).toEqual([
+      200,
+      '12',
+      '',
+    ]);
   });
 
   it('downloads what a browser must not render, with nosniff and a sandbox policy', async () => {
@@ -295,6 +325,21 @@ describe('file links and the storage API', () => {
     expect(big.status).toBe(413);
     expect((await errorOf(big)).message).toMatch(/larger than the 1000-byte limit/);
 
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.alloc(1_500)]), 'big.bin');
+    const bigForm = await fetch(`${harness.baseUrl}/storage/files`, {
+      method: 'POST',
+      headers: bearer(carol),
+      body: form,
+    });
+    expect(bigForm.status).toBe(413);
+    expect((await errorOf(bigForm)).message).toMatch(/larger than the 1000-byte limit/);
+    expect(
+      (await (await fetch(`${harness.baseUrl}/storage/files`, { headers: bearer(carol) })).json()) as object,
+    ).toMatchObject({
+      data: [],
+    });
+
     const kind = await uploadRaw(harness, carol, 'x', 'filename=x&kind=movie');
     expect(kind.status).toBe(400);
     expect((await errorOf(kind)).param).toBe('kind');
@@ -317,16 +362,16 @@ describe('signing secret', () => {
     const user = await first.newUser(0);
     const file = await upload(first, user, 'kept', 'filename=kept.txt', 'text/plain');
     const path = new URL(file.url);
-    await first.close();
+    await closeSettled(first);
 
     const second = await startHarness({ db, env });
     const response = await fetch(`${second.gateway.url}${path.pathname}${path.search}`);
     expect([response.status, await response.text()]).toEqual([200, 'kept']);
-    await second.close();
+    await closeSettled(second);
 
     const elsewhere = await startHarness({ db, env: { HYPEREAL_DATA_DIR: tempDir() } });
     expect((await fetch(`${elsewhere.gateway.url}${path.pathname}${path.search}`)).status).toBe(403);
-    await elsewhere.close();
+    await closeSettled(elsewhere);
     await db.close();
   });
 });

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -84,7 +84,7 @@ function fileView(services: Services, request: FastifyRequest, file: FileRecord)
 /** The upload: one multipart file part, or the raw body (`?filename=&kind=`, type from Content-Type). */
 async function readUpload(
   request: FastifyRequest,
-): Promise<{ body: Readable; filename: string; contentType: string; kind: string | undefined }> {
+): Promise<{ body: Buffer | Readable; filename: string; contentType: string; kind: string | undefined }> {
   const query = validate(uploadQuerySchema, request.query);
   if (request.isMultipart()) {
     const part = await request.file();
@@ -106,7 +106,8 @@ async function readUpload(
       param: 'filename',
     });
   return {
-    body: request.body as Readable,
+    // No body at all (Content-Length: 0 and no type) leaves no stream: an empty file.
+    body: request.body instanceof Readable ? request.body : Buffer.alloc(0),
     filename: query.filename,
     contentType: request.headers['content-type'] ?? 'application/octet-stream',
     kind: query.kind,
