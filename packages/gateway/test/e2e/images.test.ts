@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/accounts/index.ts';
 import { creditsToMicro } from '../../src/billing/index.ts';
 import { listAttempts, listRequestLogs } from '../../src/usage/index.ts';
+import { signedIn } from '../helpers/account-client.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
 
 /** A 1×1 PNG, served as a reference image by a local "public" host the operator allowlisted. */
@@ -113,6 +114,27 @@ describe('POST /v1/images/generations', () => {
     expect(await spent(user)).toBe(creditsToMicro(16.8));
     const [log] = await listRequestLogs(harness.db, user.user.id, 1);
     expect(log).toMatchObject({ image_count: 1, image_tier: '2K' });
+    // The owner's usage page shows the images and their tier.
+    const email = `images-${Date.now()}@example.com`;
+    const owner = await harness.newUser(100, { email, password: 'a long passphrase' });
+    await owner.client.images.generate({
+      model: 'nano_banana_pro',
+      prompt: 'tiers',
+      n: 2,
+      // @ts-expect-error the gateway's own field, not in the SDK's types
+      resolution: '4K',
+    });
+    const account = await signedIn(harness.gateway.url, email, 'a long passphrase');
+    const usage = await account.call('GET', '/api/api-usage?days=1');
+    expect((usage.body['logs'] as Record<string, unknown>[])[0]).toMatchObject({
+      model: 'nano_banana_pro',
+      images: 2,
+      imageTier: '4K',
+      cost: 48,
+    });
+    const csv = await account.call('GET', '/api/api-usage/export?days=1');
+    expect(csv.text.trim().split('\n').at(-1)?.endsWith(',2,4K')).toBe(true);
+    expect(await harness.balancedBalance(owner.user.id)).toBe(creditsToMicro(100 - 48));
   });
 
   it.each([
