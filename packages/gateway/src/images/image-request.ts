@@ -82,6 +82,8 @@ export function parseImageRequest(json: unknown): ImageRequestBody {
   }
   const field = given[0];
   const list = field ? (body[field] ?? []) : [];
+  // `image: "https://…"` is named `image`; `image_urls: [...]` entries `image_urls[0]`…
+  const spelledAsList = field !== undefined && Array.isArray((json as Record<string, unknown>)[field]);
   return {
     model: body.model,
     intent: body.intent,
@@ -94,7 +96,7 @@ export function parseImageRequest(json: unknown): ImageRequestBody {
     responseFormat: body.response_format ?? 'url',
     references: list.map((url, index) => ({
       url,
-      param: Array.isArray(json[field as keyof typeof json]) ? `${field}[${index}]` : String(field),
+      param: spelledAsList ? `${field}[${index}]` : String(field),
     })),
   };
 }

@@ -409,5 +409,6 @@ describe('POST /v1/images/generate (intents)', () => {
       { path: '/images/generate', body: { intent: 'text-to-image-quality', prompt: 'quality' } },
     );
     expect(result.data).toHaveLength(1);
+    await harness.balancedBalance(user.user.id);
   });
 });
