@@ -370,7 +370,9 @@ describe('POST /v1/images/generate (intents)', () => {
   let harness: Harness;
   let user: TestUser;
   beforeAll(async () => {
-    harness = await startHarness();
+    harness = await startHarness({
+      config: { routing: { retriesPerTarget: 0, breaker: { failureThreshold: 1, cooldownMs: 60_000 } } },
+    });
     user = await harness.newUser(100);
   });
   afterAll(() => harness.close());
@@ -391,6 +393,17 @@ describe('POST /v1/images/generate (intents)', () => {
     expect(wide.headers.get('x-hypereal-model')).toBe('flux-2-pro');
     const pinned = await generate({ intent: 'text-to-image-fast', model: 'nano_banana', prompt: 'pinned' });
     expect(pinned.headers.get('x-hypereal-model')).toBe('nano_banana');
+    await harness.balancedBalance(user.user.id);
+  });
+
+  it('a model whose breaker is open is passed over for the next cheapest', async () => {
+    harness.sim.addFault({ match: { model: 'imagen-4.0-fast-generate-001' }, status: 503 });
+    const failed = await generate({ intent: 'text-to-image-fast', prompt: 'breaker' });
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('x-hypereal-intent')).toBe('text-to-image-fast');
+    const next = await generate({ intent: 'text-to-image-fast', prompt: 'breaker' });
+    expect(next.status).toBe(200);
+    expect(next.headers.get('x-hypereal-model')).toBe('flux-2-pro');
     await harness.balancedBalance(user.user.id);
   });
 
