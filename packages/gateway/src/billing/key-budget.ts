@@ -1,6 +1,7 @@
 import { monthOf } from '../accounts/api-keys.ts';
 import type { Queryable } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
+import { keyMonthSpend } from './key-month-spend.ts';
 import { formatCredits } from './money.ts';
 import type { SpendingAlerts } from './spending-alerts.ts';
 
@@ -10,19 +11,6 @@ export interface KeyBudgetRef {
   /** `YYYY-MM` (UTC) the spend counts toward. */
   month: string;
   limitMicro: number;
-}
-
-export interface KeyMonthSpend {
-  spentMicro: number;
-  heldMicro: number;
-}
-
-export async function keyMonthSpend(db: Queryable, keyId: string, month: string): Promise<KeyMonthSpend> {
-  const row = await db.get<{ spent_micro: number; held_micro: number }>(
-    'SELECT spent_micro, held_micro FROM key_budgets WHERE key_id = ? AND month = ?',
-    [keyId, month],
-  );
-  return { spentMicro: Number(row?.spent_micro ?? 0), heldMicro: Number(row?.held_micro ?? 0) };
 }
 
 /** Month-to-date spend of many keys at once (the key list). */

@@ -183,6 +183,15 @@ CREATE INDEX files_user_kind ON files (user_id, kind, id);
 CREATE INDEX files_user ON files (user_id, id)
 `,
   },
+  {
+    version: 9,
+    name: 'hold leases: a live request renews its hold, the sweep releases only expired ones',
+    sql: `
+ALTER TABLE holds ADD COLUMN lease_until BIGINT;
+ALTER TABLE holds ADD COLUMN endpoint TEXT;
+CREATE INDEX holds_lease ON holds (status, lease_until)
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

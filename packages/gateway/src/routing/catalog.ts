@@ -1,14 +1,7 @@
 import type { TokenPrice } from '../billing/index.ts';
-import type { Provider, WireDialect } from '../providers/index.ts';
+import type { WireDialect } from '../contracts/index.ts';
 import type { MediaKind, MediaModelEntry } from './media-models.ts';
-
-export interface ModelRoute {
-  provider: Provider;
-  /** The model id the upstream knows. */
-  model: string;
-  /** Share of traffic among the model's targets; unset means plain fallback order. */
-  weight?: number;
-}
+import type { ModelRoute } from './model-route.ts';
 
 export interface ModelEntry {
   id: string;

@@ -22,9 +22,6 @@ export interface BuildAppOptions {
   logger?: boolean;
 }
 
-/** Every /v1 route is also served under /api/v1 (api.md § Base URLs). */
-export const v1Paths = (path: string): string[] => [`/v1${path}`, `/api/v1${path}`];
-
 export function buildApp(services: Services, options: BuildAppOptions = {}): FastifyInstance {
   const { server } = services.config;
   const app = Fastify({

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/index.ts';
+import { requestLogRow } from '../metering/log-row.ts';
 import { insertRequestLog } from '../usage/index.ts';
+import { callContext } from './request-state.ts';
 import { routeDialect } from './route-dialect.ts';
 import type { Services } from './services.ts';
 
@@ -28,27 +30,20 @@ export function errorHandler(services: Services) {
     const state = request.hypereal;
     if (state && !state.logged && state.endpoint.startsWith('/v1')) {
       state.logged = true;
-      await insertRequestLog(services.db, {
-        id: state.requestId,
-        userId: state.principal?.userId ?? null,
-        keyId: state.principal?.keyId ?? null,
-        endpoint: state.endpoint,
-        model: state.model,
-        provider: null,
-        upstreamModel: null,
-        status: failure.status,
-        stream: false,
-        latencyMs: Date.now() - state.startedAt,
-        promptTokens: 0,
-        completionTokens: 0,
-        cachedTokens: 0,
-        reasoningTokens: 0,
-        usageSource: null,
-        costMicro: 0,
-        errorCode: failure.code,
-        errorMessage: failure.message,
-        createdAt: state.startedAt,
-      }).catch((logError: unknown) => request.log.error({ err: logError }, 'request log write failed'));
+      await insertRequestLog(
+        services.db,
+        requestLogRow(
+          callContext(state, state.principal),
+          {
+            model: state.model,
+            status: failure.status,
+            errorCode: failure.code,
+            errorMessage: failure.message,
+          },
+          null,
+          0,
+        ),
+      ).catch((logError: unknown) => request.log.error({ err: logError }, 'request log write failed'));
     }
     if (reply.sent || reply.raw.headersSent) return;
     const { status, body } = services.dialects[routeDialect(request)].renderError(failure);

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { WireDialect } from '../providers/index.ts';
+import type { WireDialect } from '../contracts/index.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors/index.ts';
-import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
+import type { ParsedCall } from '../dialect.ts';
 import { parseRequestBody } from '../parse-request-body.ts';
 import { applyHyperealCache } from './cache-breakpoints.ts';
 

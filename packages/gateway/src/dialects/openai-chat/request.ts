@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
+import type { ParsedCall } from '../dialect.ts';
 import { parseRequestBody } from '../parse-request-body.ts';
 
 /**

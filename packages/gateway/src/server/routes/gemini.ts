@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/index.ts';
 import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
 import { resolveModel } from '../../proxy/resolve-model.ts';
-import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
+import { v1Paths } from '../v1-paths.ts';
 
 const actions = ['generateContent', 'streamGenerateContent', 'countTokens'] as const;
 type Action = (typeof actions)[number];

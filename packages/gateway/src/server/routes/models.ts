@@ -4,8 +4,8 @@ import { GatewayError } from '../../errors/index.ts';
 import { servedOn } from '../../proxy/resolve-model.ts';
 import type { ModelEntry } from '../../routing/catalog.ts';
 import { type MediaModelEntry, mediaEndpoint } from '../../routing/media-models.ts';
-import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
+import { v1Paths } from '../v1-paths.ts';
 
 /** A stable `created` for every catalog entry (the catalog has no per-model dates). */
 const createdAt = 1_735_689_600;
