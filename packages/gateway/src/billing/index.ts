@@ -30,6 +30,8 @@ export {
   formatCredits,
   microPerCredit,
   microToCredits,
+  minimumTopUpMicro,
   usdPerMillionToMicro,
 } from './money.ts';
+export { adjustCredits, grantTopUp } from './operator-credits.ts';
 export { type TokenPrice, tokenCost } from './token-cost.ts';

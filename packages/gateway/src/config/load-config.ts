@@ -46,7 +46,16 @@ export interface StorageConfig {
 }
 
 export interface GatewayConfig {
-  server: { host: string; port: number; bodyLimitBytes: number; logLevel: string; keepaliveMs: number };
+  server: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    logLevel: string;
+    keepaliveMs: number;
+    /** Whole request (headers and body) must arrive within this. */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+  };
   database: { url: string | undefined; sqlitePath: string };
   billing: { minimumBalanceMicro: number; holdLeaseMs: number };
   /** Bearer token of the operator API (/admin/…); unset disables it. */
@@ -125,6 +134,12 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       bodyLimitBytes: Math.round((file.server?.bodyLimitMb ?? 32) * 1024 * 1024),
       logLevel: env['LOG_LEVEL'] ?? file.server?.logLevel ?? 'info',
       keepaliveMs: file.server?.keepaliveMs ?? 15_000,
+      requestTimeoutMs: file.server?.requestTimeoutMs ?? 60_000,
+      // Node wants the headers timeout no longer than the request timeout.
+      headersTimeoutMs: Math.min(
+        file.server?.headersTimeoutMs ?? 20_000,
+        file.server?.requestTimeoutMs ?? 60_000,
+      ),
     },
     database: {
       url: env['DATABASE_URL'] || file.database?.url || undefined,

@@ -99,6 +99,10 @@ export const configSchema = z
         bodyLimitMb: z.number().positive().optional(),
         /** Idle time after which a stream gets a keepalive event (Anthropic `ping`, SSE comment). */
         keepaliveMs: z.number().int().positive().optional(),
+        /** Longest a client may take to send a whole request (headers and body). */
+        requestTimeoutMs: z.number().int().positive().optional(),
+        /** Longest a client may take to send the request headers. */
+        headersTimeoutMs: z.number().int().positive().optional(),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
       })
       .strict()

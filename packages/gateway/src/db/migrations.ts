@@ -192,6 +192,14 @@ ALTER TABLE holds ADD COLUMN endpoint TEXT;
 CREATE INDEX holds_lease ON holds (status, lease_until)
 `,
   },
+  {
+    version: 10,
+    name: "request log: a key's month-to-date spend read from an index",
+    sql: `
+CREATE INDEX request_logs_key_spend ON request_logs (key_id, created_at, cost_micro);
+DROP INDEX request_logs_key_time
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

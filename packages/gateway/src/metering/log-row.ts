@@ -51,7 +51,8 @@ export function requestLogRow(
     usageSource: outcome.usageSource ?? null,
     costMicro,
     errorCode: outcome.errorCode ?? null,
-    errorMessage: outcome.errorMessage ?? null,
+    // Bounded: a message may quote what the client sent (a megabyte model name).
+    errorMessage: outcome.errorMessage?.slice(0, 1000) ?? null,
     responseId: outcome.responseId ?? null,
     modelRule: outcome.modelRule ?? null,
     createdAt: context.startedAt,

@@ -28,7 +28,9 @@ export function errorHandler(services: Services) {
     const failure = error instanceof GatewayError ? error : fromFastify(error as FastifyError);
     if (failure.status >= 500) request.log.error({ err: error }, 'request failed');
     const state = request.hypereal;
-    if (state && !state.logged && state.endpoint.startsWith('/v1')) {
+    // A caller without a valid key is counted in the metrics, never written to the request
+    // log: rows no user owns, with whatever path was sent, would grow without bound.
+    if (state && !state.logged && state.principal && state.endpoint.startsWith('/v1')) {
       state.logged = true;
       await insertRequestLog(
         services.db,
@@ -46,12 +48,22 @@ export function errorHandler(services: Services) {
       ).catch((logError: unknown) => request.log.error({ err: logError }, 'request log write failed'));
     }
     if (reply.sent || reply.raw.headersSent) return;
-    const { status, body } = services.dialects[routeDialect(request)].renderError(failure);
-    reply
-      .code(status)
-      .headers(failure.headers)
-      .header('x-request-id', request.id)
-      .header('content-type', 'application/json')
-      .send(body);
+    renderedError(services, request, reply, failure);
   };
+}
+
+/** Sends `failure` in the envelope of the dialect the route (or, unrouted, the path) speaks. */
+export function renderedError(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  failure: GatewayError,
+): void {
+  const { status, body } = services.dialects[routeDialect(request)].renderError(failure);
+  reply
+    .code(status)
+    .headers(failure.headers)
+    .header('x-request-id', request.id)
+    .header('content-type', 'application/json')
+    .send(body);
 }

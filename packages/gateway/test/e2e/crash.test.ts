@@ -83,7 +83,7 @@ describe('crash: kill -9 under streaming load, restart on the same store', () =>
     key = (await createApiKey(db, { userId: user.id, name: 'crash' })).secret;
   });
   afterAll(async () => {
-    stopChildren();
+    await stopChildren();
     await db.close();
     await sim.close();
   });

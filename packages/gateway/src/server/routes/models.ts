@@ -74,7 +74,7 @@ export function registerModelRoutes(app: FastifyInstance, services: Services): v
   const media = () => catalog.mediaIds().map((id) => catalog.media(id)!);
   const notFound = (id: string) => new GatewayError('not_found', { message: `No such model: ${id}` });
   const find = (id: string) => {
-    const model = catalog.resolve(decodeURIComponent(id).replace(/^models\//, ''));
+    const model = catalog.resolve(id.replace(/^models\//, ''));
     if (!model) throw notFound(id);
     return model;
   };
@@ -91,7 +91,7 @@ export function registerModelRoutes(app: FastifyInstance, services: Services): v
     app.get(`${path}/:id`, async (request) => {
       const { id } = request.params as { id: string };
       // Media models are listed for OpenAI-style callers only: Anthropic clients cannot call them.
-      const mediaModel = wantsAnthropic(request) ? undefined : catalog.media(decodeURIComponent(id));
+      const mediaModel = wantsAnthropic(request) ? undefined : catalog.media(id);
       if (mediaModel) return shapes.openai.media(mediaModel);
       const model = find(id);
       return wantsAnthropic(request) ? shapes.anthropic.item(model) : shapes.openai.item(model);

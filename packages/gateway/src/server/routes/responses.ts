@@ -5,6 +5,7 @@ import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
 import { upstreamFailure } from '../../upstream/upstream-failure.ts';
 import { findAnswerOwner } from '../../usage/index.ts';
 import type { Services } from '../services.ts';
+import { refuseForeignReferences } from '../stored-references.ts';
 import { v1Paths } from '../v1-paths.ts';
 
 /**
@@ -15,9 +16,11 @@ import { v1Paths } from '../v1-paths.ts';
 export function registerResponsesRoutes(app: FastifyInstance, services: Services): void {
   const config = { dialect: 'openai-responses' as const };
   for (const path of v1Paths('/responses')) {
-    app.post(path, { config }, (request, reply) =>
-      proxyMeteredCall(services, services.dialects['openai-responses'], request, reply),
-    );
+    app.post(path, { config }, async (request, reply) => {
+      // Another user's stored response (or any stored object not the caller's) is a 404.
+      await refuseForeignReferences(services.db, request);
+      return proxyMeteredCall(services, services.dialects['openai-responses'], request, reply);
+    });
     const forward =
       (method: 'GET' | 'POST' | 'DELETE', suffix: string) => async (request: FastifyRequest) => {
         const { id } = request.params as { id: string };
