@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
 import { AttemptThrottle, KeyAuthenticator } from './accounts/index.ts';
 import { warmTokenizer } from './billing/count-tokens.ts';
-import { releaseStaleHolds } from './billing/index.ts';
 import { SpendingAlerts } from './billing/spending-alerts.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { type Database, openDatabase } from './db/index.ts';
@@ -10,6 +9,7 @@ import { createGeminiDialect } from './dialects/gemini/proxy-dialect.ts';
 import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
+import { releaseExpiredHolds } from './metering/release-expired-holds.ts';
 import { logMailer, smtpMailer } from './notifications/mailer.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
@@ -24,9 +24,6 @@ export interface RunningGateway {
   services: Services;
   close(): Promise<void>;
 }
-
-/** A hold older than the longest possible request belongs to a crashed process. */
-const staleHoldMs = 60 * 60 * 1000;
 
 /** Until the HTTP app's logger replaces it: errors still reach stderr, routine events do not. */
 const quietLogger: ServiceLogger = {
@@ -90,16 +87,16 @@ export async function startGateway(
   options: { db?: Database; logger?: boolean } = {},
 ): Promise<RunningGateway> {
   const services = await createServices(config, options.db);
-  await releaseStaleHolds(services.db, staleHoldMs);
+  await releaseExpiredHolds(services.db);
   const app = buildApp(services, options.logger === undefined ? {} : { logger: options.logger });
   if (options.logger !== false && config.server.logLevel !== 'silent') services.logger = app.log;
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   warmTokenizer();
   const sweep = setInterval(() => {
-    releaseStaleHolds(services.db, staleHoldMs).catch((error: unknown) =>
+    releaseExpiredHolds(services.db).catch((error: unknown) =>
       app.log.error({ err: error }, 'hold sweep failed'),
     );
-  }, 60_000);
+  }, config.billing.holdLeaseMs / 2);
   sweep.unref();
   return {
     url: address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1'),

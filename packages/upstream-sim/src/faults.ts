@@ -24,6 +24,8 @@ export interface Fault {
   chunkDelayMs?: number;
   /** Override the generated reply length for this request. */
   replyTokens?: number;
+  /** Chat Completions: generate past `max_tokens` / `max_completion_tokens`, as a misbehaving upstream does. */
+  ignoreMaxTokens?: boolean;
   /**
    * Streaming: end the stream with an in-band error event after `cutAfterChunks` events (default:
    * after the first content delta) instead of finishing it, as an upstream that overloads
@@ -94,7 +96,7 @@ function matches(match: FaultMatch | undefined, target: FaultTarget): boolean {
 }
 
 const NUMBER_FIELDS = ['status', 'latencyMs', 'cutAfterChunks', 'chunkDelayMs', 'replyTokens'] as const;
-const BOOLEAN_FIELDS = ['hang', 'dropConnection', 'alwaysSse'] as const;
+const BOOLEAN_FIELDS = ['hang', 'dropConnection', 'alwaysSse', 'ignoreMaxTokens'] as const;
 
 /**
  * Validates a fault received over HTTP (`POST /__sim/faults`). JSON cannot spell `Infinity`,

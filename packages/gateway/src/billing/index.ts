@@ -1,4 +1,6 @@
 export {
+  type ExpiredHold,
+  expiredHolds,
   getBalance,
   grantCredits,
   type Hold,
@@ -7,7 +9,7 @@ export {
   ledgerSum,
   listLedger,
   placeHold,
-  releaseStaleHolds,
+  renewHold,
   type Settlement,
   settleHold,
 } from './ledger.ts';
@@ -28,6 +30,8 @@ export {
   formatCredits,
   microPerCredit,
   microToCredits,
+  minimumTopUpMicro,
   usdPerMillionToMicro,
 } from './money.ts';
-export { emptyUsage, type TokenPrice, type TokenUsage, tokenCost } from './token-cost.ts';
+export { adjustCredits, grantTopUp } from './operator-credits.ts';
+export { type TokenPrice, tokenCost } from './token-cost.ts';

@@ -1,6 +1,7 @@
 import { monthOf } from '../accounts/api-keys.ts';
 import type { Queryable } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
+import { keyMonthSpend } from './key-month-spend.ts';
 import { formatCredits } from './money.ts';
 import type { SpendingAlerts } from './spending-alerts.ts';
 
@@ -12,31 +13,36 @@ export interface KeyBudgetRef {
   limitMicro: number;
 }
 
-export interface KeyMonthSpend {
-  spentMicro: number;
-  heldMicro: number;
+/** The first millisecond of a `YYYY-MM` month (UTC). */
+export function monthStart(month: string): number {
+  return Date.parse(`${month}-01T00:00:00.000Z`);
 }
 
-export async function keyMonthSpend(db: Queryable, keyId: string, month: string): Promise<KeyMonthSpend> {
-  const row = await db.get<{ spent_micro: number; held_micro: number }>(
-    'SELECT spent_micro, held_micro FROM key_budgets WHERE key_id = ? AND month = ?',
-    [keyId, month],
-  );
-  return { spentMicro: Number(row?.spent_micro ?? 0), heldMicro: Number(row?.held_micro ?? 0) };
-}
-
-/** Month-to-date spend of many keys at once (the key list). */
+/**
+ * Month-to-date spend of many keys at once (the key list), for every key — capped or not.
+ * It is the sum of the month's request log costs, the rows written with each charge;
+ * `request_logs_key_spend` (key_id, created_at, cost_micro) makes it an index-only range
+ * scan per key, one query per page (key_budgets only exists for keys with a cap).
+ */
 export async function keysMonthSpend(
   db: Queryable,
   keyIds: readonly string[],
   month: string,
 ): Promise<Map<string, number>> {
   if (keyIds.length === 0) return new Map();
-  const rows = await db.all<{ key_id: string; spent_micro: number }>(
-    `SELECT key_id, spent_micro FROM key_budgets WHERE month = ? AND key_id IN (${keyIds.map(() => '?').join(', ')})`,
-    [month, ...keyIds],
+  const from = monthStart(month);
+  const rows = await db.all<{ key_id: string; spent_micro: number | null }>(
+    `SELECT key_id, SUM(cost_micro) AS spent_micro FROM request_logs
+     WHERE key_id IN (${keyIds.map(() => '?').join(', ')}) AND created_at >= ? AND created_at < ?
+     GROUP BY key_id`,
+    [...keyIds, from, monthStart(nextMonth(month))],
   );
-  return new Map(rows.map((row) => [row.key_id, Number(row.spent_micro)]));
+  return new Map(rows.map((row) => [row.key_id, Number(row.spent_micro ?? 0)]));
+}
+
+function nextMonth(month: string): string {
+  const start = new Date(monthStart(month));
+  return new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1)).toISOString().slice(0, 7);
 }
 
 export function capExceeded(limitMicro: number, remainingMicro: number, heldMicro: number): GatewayError {

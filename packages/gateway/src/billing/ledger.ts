@@ -97,6 +97,9 @@ export interface PlaceHoldInput {
   minimumMicro: number;
   /** The key's monthly cap, reserved in the same transaction. */
   keyBudget?: KeyBudgetRef | undefined;
+  /** How long the hold stays open without a renewal (`renewHold`) before the sweep may release it. */
+  leaseMs: number;
+  endpoint: string;
 }
 
 /**
@@ -130,9 +133,20 @@ export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Ho
       amountMicro: amount,
       keyBudget: budget && { keyId: budget.keyId, month: budget.month },
     };
+    const now = Date.now();
     await tx.run(
-      "INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at, key_month) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
-      [hold.id, input.userId, input.keyId, input.requestId, amount, Date.now(), budget?.month ?? null],
+      "INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at, key_month, lease_until, endpoint) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+      [
+        hold.id,
+        input.userId,
+        input.keyId,
+        input.requestId,
+        amount,
+        now,
+        budget?.month ?? null,
+        now + input.leaseMs,
+        input.endpoint,
+      ],
     );
     return hold;
   });
@@ -196,34 +210,53 @@ export async function settleHold(
   });
 }
 
-/** After a crash, holds of requests that can no longer finish are released (never charged twice). */
-export async function releaseStaleHolds(db: Database, olderThanMs: number): Promise<number> {
-  const cutoff = Date.now() - olderThanMs;
-  const stale = await db.all<{
+/** Extends an open hold's lease: its request is still running. */
+export async function renewHold(db: Queryable, holdId: string, leaseMs: number): Promise<void> {
+  await db.run("UPDATE holds SET lease_until = ? WHERE id = ? AND status = 'open'", [
+    Date.now() + leaseMs,
+    holdId,
+  ]);
+}
+
+/** An open hold whose request stopped renewing it (its process died, or it predates leases). */
+export interface ExpiredHold {
+  hold: Hold;
+  requestId: string;
+  keyId: string | null;
+  endpoint: string | null;
+  createdAt: number;
+}
+
+/** Holds before leases existed are expired an hour after they were placed. */
+const legacyHoldMs = 60 * 60 * 1000;
+
+export async function expiredHolds(db: Queryable, now = Date.now()): Promise<ExpiredHold[]> {
+  const rows = await db.all<{
     id: string;
     user_id: string;
     key_id: string | null;
     key_month: string | null;
     amount_micro: number;
+    request_id: string;
+    endpoint: string | null;
+    created_at: number;
   }>(
-    "SELECT id, user_id, key_id, key_month, amount_micro FROM holds WHERE status = 'open' AND created_at < ?",
-    [cutoff],
+    `SELECT id, user_id, key_id, key_month, amount_micro, request_id, endpoint, created_at FROM holds
+     WHERE status = 'open' AND (lease_until < ? OR (lease_until IS NULL AND created_at < ?))`,
+    [now, now - legacyHoldMs],
   );
-  let released = 0;
-  for (const row of stale) {
-    const closed = await settleHold(
-      db,
-      {
-        id: row.id,
-        userId: row.user_id,
-        amountMicro: Number(row.amount_micro),
-        keyBudget: row.key_id && row.key_month ? { keyId: row.key_id, month: row.key_month } : undefined,
-      },
-      { chargeMicro: 0, description: 'stale hold released', requestId: '' },
-    );
-    if (closed) released++;
-  }
-  return released;
+  return rows.map((row) => ({
+    hold: {
+      id: row.id,
+      userId: row.user_id,
+      amountMicro: Number(row.amount_micro),
+      keyBudget: row.key_id && row.key_month ? { keyId: row.key_id, month: row.key_month } : undefined,
+    },
+    requestId: row.request_id,
+    keyId: row.key_id,
+    endpoint: row.endpoint,
+    createdAt: Number(row.created_at),
+  }));
 }
 
 export async function getBalance(

@@ -2,7 +2,7 @@ import { microToCredits } from './money.ts';
 
 /**
  * Media prices in integer micro-credits per unit (the catalog's credits × 1,000,000),
- * one shape per kind (api.md §13: images per generation, video per second and/or per
+ * one shape per kind (docs/api-contract.md §13: images per generation, video per second and/or per
  * clip, audio per request, GPU per call or per second).
  */
 export type MediaPrice = ImagePrice | VideoPrice | AudioPrice | GpuPrice;

@@ -1,7 +1,7 @@
 /** 100 credits = $1; balances are integer micro-credits (1 credit = 1,000,000). */
 export const microPerCredit = 1_000_000;
 export const microPerUsd = 100 * microPerCredit;
-/** api.md §13: a top-up (code, later a checkout) is at least $2. */
+/** docs/api-contract.md §13: a top-up (code, later a checkout) is at least $2. */
 export const minimumTopUpMicro = 200 * microPerCredit;
 
 export function creditsToMicro(credits: number): number {

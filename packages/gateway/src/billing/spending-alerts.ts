@@ -1,7 +1,7 @@
 import { capApiKey } from '../accounts/index.ts';
 import type { Database } from '../db/index.ts';
 import type { Mailer } from '../notifications/mailer.ts';
-import { keyMonthSpend } from './key-budget.ts';
+import { keyMonthSpend } from './key-month-spend.ts';
 import { formatCredits } from './money.ts';
 
 type Threshold = 80 | 100;

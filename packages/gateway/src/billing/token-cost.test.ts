@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyUsage, tokenCost } from './token-cost.ts';
+import { emptyUsage } from '../contracts/index.ts';
+import { tokenCost } from './token-cost.ts';
 
 // $1.25 / $10 per million tokens, cached $0.125 → micro-credits per million tokens.
 const price = { input: 125_000_000, cachedInput: 12_500_000, output: 1_000_000_000 };

@@ -1,3 +1,5 @@
+import type { TokenUsage } from '../contracts/index.ts';
+
 /** Prices in integer micro-credits per million tokens. */
 export interface TokenPrice {
   input: number;
@@ -9,23 +11,6 @@ export interface TokenPrice {
   /** Hidden reasoning tokens; defaults to `output`. */
   reasoning?: number | undefined;
 }
-
-/** Usage as providers report it: cached/cache-write are subsets of input, reasoning a subset of output. */
-export interface TokenUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-}
-
-export const emptyUsage: TokenUsage = {
-  inputTokens: 0,
-  outputTokens: 0,
-  cachedInputTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-};
 
 const count = (value: number): bigint => BigInt(Math.max(0, Math.floor(Number.isFinite(value) ? value : 0)));
 

@@ -12,10 +12,11 @@ import {
   setUserRateLimit,
 } from '../accounts/index.ts';
 import {
+  adjustCredits,
   creditsToMicro,
   formatCredits,
   getBalance,
-  grantCredits,
+  grantTopUp,
   listLedger,
   type MediaPrice,
   mediaPriceInCredits,
@@ -37,7 +38,8 @@ const usage = `hypereal — self-hosted AI API gateway
   hypereal users list
   hypereal users set-limit --user U --rpm N            per-user requests/minute (--rpm 0 clears it)
   hypereal users set-plan --user U --plan P
-  hypereal credits grant --user U --credits N [--note T]
+  hypereal credits grant --user U --credits N [--note T]   a top-up: N ≥ 200 credits
+  hypereal credits adjust --user U --credits=±N --note T   any other correction (small or negative), with why
   hypereal credits balance --user U
   hypereal credits ledger --user U [--limit N]
   hypereal keys create --user U [--name N] [--spending-limit CREDITS] [--auto-disable]
@@ -214,7 +216,7 @@ async function run(): Promise<void> {
       }
       case 'credits grant': {
         const user = await requireUser(db, required('user'));
-        const entry = await grantCredits(
+        const entry = await grantTopUp(
           db,
           user.id,
           creditsToMicro(numberOption('credits')),
@@ -222,6 +224,19 @@ async function run(): Promise<void> {
         );
         console.log(
           `granted ${formatCredits(entry.amount_micro)} credits to ${user.email}; balance ${formatCredits(entry.balance_after_micro)}`,
+        );
+        return;
+      }
+      case 'credits adjust': {
+        const user = await requireUser(db, required('user'));
+        const entry = await adjustCredits(
+          db,
+          user.id,
+          creditsToMicro(numberOption('credits')),
+          required('note'),
+        );
+        console.log(
+          `adjusted ${user.email} by ${formatCredits(entry.amount_micro)} credits (${entry.description}); balance ${formatCredits(entry.balance_after_micro)}`,
         );
         return;
       }

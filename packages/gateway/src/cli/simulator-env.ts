@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/index.ts';
+import { nativeWire } from '../providers/index.ts';
 
 /** Anthropic's base URL has no /v1 (its SDK appends /v1/messages); Gemini's is /v1beta; the others /v1. */
 const basePaths: Partial<Record<string, string>> = { anthropic: '', gemini: '/v1beta' };
@@ -21,7 +22,7 @@ export function simulatorEnv(simulatorUrl: string, apiKey: string): Record<strin
   const env: Record<string, string> = {};
   for (const [name, provider] of loadConfig({ inline: {}, env: {} }).providers) {
     const prefix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-    const path = providerPaths[name] ?? basePaths[provider.adapter.dialect] ?? '/v1';
+    const path = providerPaths[name] ?? basePaths[nativeWire(provider.adapter)] ?? '/v1';
     env[`${prefix}_BASE_URL`] = `${simulatorUrl}${path}`;
     env[`${prefix}_API_KEY`] = apiKey;
   }

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './load-config.ts';
 
 const repoRoot = join(import.meta.dirname, '../../../..');
 
-/** The chat model ids of api.md §1 and §5, as the contract lists them. */
+/** The chat model ids of docs/api-contract.md §1 and §5, as the contract lists them. */
 const contractChatModels = [
   ...'gpt-5, gpt-5.1, gpt-5.2, gpt-5.3, gpt-5.4, gpt-5.5, gpt-5.5-instant, gpt-5.5-pro, gpt-5.4-mini, gpt-5.4-nano, gpt-5.4-official, gpt-5.4-pro-official, gpt-5.2-official, gpt-5-pro-official, gpt-realtime-1.5-official, gpt-audio-1.5-official, glm-5, qwen3.5-plus, qwen3.5-flash, qwen3-max, deepseek-v3.2, kimi-k2.5, MiniMax-M2.5, nano-banana-2'.split(
     ', ',

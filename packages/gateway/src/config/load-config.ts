@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
 import { imageAdapters } from '../providers/images/index.ts';
-import { adapters, type Provider } from '../providers/index.ts';
+import { adapters, nativeWire, type Provider } from '../providers/index.ts';
 import { Catalog, type ModelEntry, type ModelPattern } from '../routing/catalog.ts';
 import type { BreakerPolicy } from '../routing/health.ts';
 import { isMediaKind, type MediaModelEntry } from '../routing/media-models.ts';
@@ -47,9 +47,18 @@ export interface StorageConfig {
 }
 
 export interface GatewayConfig {
-  server: { host: string; port: number; bodyLimitBytes: number; logLevel: string; keepaliveMs: number };
+  server: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    logLevel: string;
+    keepaliveMs: number;
+    /** Whole request (headers and body) must arrive within this. */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+  };
   database: { url: string | undefined; sqlitePath: string };
-  billing: { minimumBalanceMicro: number };
+  billing: { minimumBalanceMicro: number; holdLeaseMs: number };
   /** Bearer token of the operator API (/admin/…); unset disables it. */
   admin: { token: string | undefined };
   rateLimits: { defaultRpm: number; plans: Readonly<Record<string, number>> };
@@ -139,12 +148,21 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       bodyLimitBytes: Math.round((file.server?.bodyLimitMb ?? 32) * 1024 * 1024),
       logLevel: env['LOG_LEVEL'] ?? file.server?.logLevel ?? 'info',
       keepaliveMs: file.server?.keepaliveMs ?? 15_000,
+      requestTimeoutMs: file.server?.requestTimeoutMs ?? 60_000,
+      // Node wants the headers timeout no longer than the request timeout.
+      headersTimeoutMs: Math.min(
+        file.server?.headersTimeoutMs ?? 20_000,
+        file.server?.requestTimeoutMs ?? 60_000,
+      ),
     },
     database: {
       url: env['DATABASE_URL'] || file.database?.url || undefined,
       sqlitePath: resolve(cwd, file.database?.sqlitePath ?? join(dataDir, 'hypereal.db')),
     },
-    billing: { minimumBalanceMicro: creditsToMicro(file.billing?.minimumBalanceCredits ?? 200) },
+    billing: {
+      minimumBalanceMicro: creditsToMicro(file.billing?.minimumBalanceCredits ?? 200),
+      holdLeaseMs: (file.billing?.holdLeaseSeconds ?? 60) * 1000,
+    },
     admin: { token: env['HYPEREAL_ADMIN_TOKEN'] || interpolate(file.admin?.token, env) || undefined },
     rateLimits: { defaultRpm: file.rateLimits?.defaultRpm ?? 600, plans: file.rateLimits?.plans ?? {} },
     upstream: {
@@ -398,7 +416,7 @@ function buildModel(
   return {
     id,
     kind: 'chat',
-    dialect: config.dialect ?? routes[0]!.provider.adapter.dialect,
+    dialect: config.dialect ?? nativeWire(routes[0]!.provider.adapter),
     routes,
     price,
     maxOutputTokens: config.maxOutputTokens ?? defaults.maxOutputTokens,

@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from './load-config.ts';
 
 const specDir = join(import.meta.dirname, '../../../../../shared/spec');
 
-/** The media model ids of the API contract: api.md §4, §6, §7, and the GPU slugs of the original's §10 examples. */
+/** The media model ids of the API contract: docs/api-contract.md §4, §6, §7, and the GPU slugs of the original's §10 examples. */
 const contractMediaModels: Record<MediaKind, string[]> = {
   image:
     'gpt-image-2, gpt-4o-image, nano_banana, nano_banana_2, nano_banana_pro, gemini-3-1-flash-t2i, gemini-3.1-flash-image-preview, gemini-2.5-flash-image-preview, gemini-3.1-flash-image-preview-official, gemini-2.5-flash-image-official, gemini-3-pro-image-preview, gemini-3-pro-image-preview-official, gemini-3-pro-image-preview-4K, gemini-3.1-fast-imagen, gemini-3.1-thinking-imagen, flux-kontext-pro, flux-kontext-max, flux-2-pro, flux-2-flex, doubao-seedream-4-0, doubao-seedream-4-5, doubao-seedream-5-0'.split(

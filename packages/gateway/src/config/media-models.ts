@@ -1,8 +1,8 @@
 import { creditsToMicro, type MediaPrice } from '../billing/index.ts';
 import type { Provider } from '../providers/index.ts';
-import type { ModelRoute } from '../routing/catalog.ts';
 import { defaultImageRules, type ImageRules } from '../routing/image-rules.ts';
 import { defaultModalities, type MediaKind, type MediaModelEntry } from '../routing/media-models.ts';
+import type { ModelRoute } from '../routing/model-route.ts';
 import { ConfigError } from './config-error.ts';
 import { formatIssues } from './format-issues.ts';
 import { type MediaModelConfig, mediaModelSchema } from './media-schema.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wireDialects } from '../contracts/index.ts';
 import { isHostOrCidr } from '../net/address-policy.ts';
 import { referenceSources } from '../routing/image-rules.ts';
 import { mediaKinds, mediaModalities } from '../routing/media-models.ts';
@@ -76,7 +77,7 @@ export const routeSchema = z.union([
 export const modelSchema = z
   .object({
     kind: z.enum(['chat', ...mediaKinds]).optional(),
-    dialect: z.enum(['openai-chat', 'openai-responses', 'anthropic']).optional(),
+    dialect: z.enum(wireDialects).optional(),
     route: routeSchema.optional(),
     routes: z.array(routeSchema).min(1).optional(),
     price: modelPriceSchema.optional(),
@@ -101,7 +102,7 @@ export const patternSchema = z
   .object({
     match: z.string().min(1),
     route: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a provider name'),
-    dialect: z.enum(['openai-chat', 'openai-responses', 'anthropic']).optional(),
+    dialect: z.enum(wireDialects).optional(),
     price: priceSchema,
     maxOutputTokens: z.number().int().positive().optional(),
     contextWindow: z.number().int().positive().optional(),
@@ -132,12 +133,23 @@ export const configSchema = z
         bodyLimitMb: z.number().positive().optional(),
         /** Idle time after which a stream gets a keepalive event (Anthropic `ping`, SSE comment). */
         keepaliveMs: z.number().int().positive().optional(),
+        /** Longest a client may take to send a whole request (headers and body). */
+        requestTimeoutMs: z.number().int().positive().optional(),
+        /** Longest a client may take to send the request headers. */
+        headersTimeoutMs: z.number().int().positive().optional(),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
       })
       .strict()
       .optional(),
     database: z.object({ url: z.string().optional(), sqlitePath: z.string().optional() }).strict().optional(),
-    billing: z.object({ minimumBalanceCredits: z.number().nonnegative().optional() }).strict().optional(),
+    billing: z
+      .object({
+        minimumBalanceCredits: z.number().nonnegative().optional(),
+        /** A running request renews its hold; one not renewed for this long is released. */
+        holdLeaseSeconds: z.number().min(1).max(3600).optional(),
+      })
+      .strict()
+      .optional(),
     admin: z
       .object({ token: z.string().min(16, 'use at least 16 characters').optional() })
       .strict()

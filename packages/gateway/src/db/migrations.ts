@@ -191,6 +191,23 @@ ALTER TABLE request_logs ADD COLUMN image_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE request_logs ADD COLUMN image_tier TEXT
 `,
   },
+  {
+    version: 9,
+    name: 'hold leases: a live request renews its hold, the sweep releases only expired ones',
+    sql: `
+ALTER TABLE holds ADD COLUMN lease_until BIGINT;
+ALTER TABLE holds ADD COLUMN endpoint TEXT;
+CREATE INDEX holds_lease ON holds (status, lease_until)
+`,
+  },
+  {
+    version: 10,
+    name: "request log: a key's month-to-date spend read from an index",
+    sql: `
+CREATE INDEX request_logs_key_spend ON request_logs (key_id, created_at, cost_micro);
+DROP INDEX request_logs_key_time
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

@@ -4,3 +4,12 @@ export const num = (value: unknown): number =>
 
 export const obj = (value: unknown): Record<string, unknown> =>
   value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+
+type Json = Record<string, unknown>;
+
+/** Copies the fields `source` sets (not null) onto `target`, for fields two wire formats share as is. */
+export function copyFields(target: Json, source: Json, fields: readonly string[]): void {
+  for (const field of fields) {
+    if (source[field] !== undefined && source[field] !== null) target[field] = source[field];
+  }
+}

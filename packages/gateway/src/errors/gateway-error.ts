@@ -29,7 +29,7 @@ export class GatewayError extends Error {
     this.headers = options.headers ?? {};
   }
 
-  /** Upstream failures worth trying elsewhere (issue: failover) — 408/409/429/5xx and network errors. */
+  /** Worth trying another target: rate limits, and the 5xx-coded upstream, timeout and network failures. */
   get retryable(): boolean {
     return this.status === 429 || this.status >= 500;
   }

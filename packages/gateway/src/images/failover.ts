@@ -1,7 +1,7 @@
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import type { ModelRoute } from '../routing/catalog.ts';
 import type { HealthStore } from '../routing/health.ts';
+import type { ModelRoute } from '../routing/model-route.ts';
 import { orderTargets, targetKey } from '../routing/order-targets.ts';
 import { backoffDelay, type RoutingPolicy, sleep } from '../routing/retry-policy.ts';
 import { toUpstreamError } from '../upstream/http-client.ts';

@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
-import { loadKeyBudget } from '../billing/key-budget.ts';
-import { type ChargeOutcome, RequestCharge } from '../billing/request-charge.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
+import { admitCall } from '../metering/admit.ts';
+import type { CallOutcome } from '../metering/log-row.ts';
 import { imageAdapters, type ReferenceImage, type VendorImage } from '../providers/images/index.ts';
 import { malformed, sniffImageType } from '../providers/images/vendor-json.ts';
-import type { ModelRoute } from '../routing/catalog.ts';
+import type { ModelRoute } from '../routing/model-route.ts';
 import type { Services } from '../server/services.ts';
 import { type ImageAttempt, withFailover } from './failover.ts';
 import { parseImageRequest } from './image-request.ts';
@@ -59,19 +59,21 @@ export async function generateImages(
   state.model = model.id;
   if (picked.intent) reply.header('x-hypereal-intent', picked.intent);
 
-  const budget = await loadKeyBudget(services.db, services.spendingAlerts, principal);
-  const charge = await RequestCharge.hold(
-    services.db,
+  const holdMicro = requestCost(model, checked);
+  const { charge } = await admitCall(
     {
-      requestId: state.requestId,
-      userId: principal.userId,
-      keyId: principal.keyId,
-      endpoint: state.endpoint,
-      startedAt: state.startedAt,
+      db: services.db,
+      spendingAlerts: services.spendingAlerts,
+      // The price of n images at the request's tier is the minimum and the whole worst case
+      // (docs/api-contract.md §4: 402 below `creditsPerGeneration × n`), not the chat endpoints' floor.
+      config: { billing: { minimumBalanceMicro: 0, holdLeaseMs: services.config.billing.holdLeaseMs } },
     },
-    // The price of n images at the request's tier is the whole worst case (api.md §4: 402 below it).
-    { amountMicro: requestCost(model, checked), minimumMicro: 0 },
-    budget,
+    principal,
+    { requestId: state.requestId, endpoint: state.endpoint, startedAt: state.startedAt },
+    ({ availableMicro, refusal }) => {
+      if (holdMicro > availableMicro && refusal) throw refusal();
+      return { holdMicro };
+    },
   );
   state.logged = true;
 
@@ -81,28 +83,13 @@ export async function generateImages(
   };
   reply.raw.on('close', onClose);
   const attempts: ImageAttempt[] = [];
-  const outcome: ChargeOutcome = {
-    model: model.id,
-    provider: null,
-    upstreamModel: null,
-    status: 200,
-    stream: false,
-    latencyMs: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    cachedTokens: 0,
-    reasoningTokens: 0,
-    usageSource: null,
-    errorCode: null,
-    errorMessage: null,
-    modelRule: 'catalog',
-    imageCount: 0,
-    imageTier: checked.tier ?? null,
-  };
-  const finish = (costMicro: number, details: Partial<ChargeOutcome>) =>
-    charge.settleCost(
-      costMicro,
-      { ...outcome, ...details, latencyMs: Date.now() - state.startedAt },
+  const outcome: CallOutcome = { model: model.id, status: 200, modelRule: 'catalog' };
+  /** Settles the hold: `images` returned (billed at the request's tier), or none. */
+  const finish = (images: number, details: Partial<CallOutcome>) =>
+    charge.settle(
+      model.price,
+      images > 0 ? { unit: 'images', images, tier: checked.tier } : null,
+      { ...outcome, ...details },
       attempts,
     );
 
@@ -134,10 +121,7 @@ export async function generateImages(
         }),
       );
     }
-    await finish(requestCost(model, checked, delivered.length), {
-      status: 200,
-      imageCount: delivered.length,
-    });
+    await finish(delivered.length, { status: 200 });
     reply
       .header('x-hypereal-model', model.id)
       .header('x-hypereal-provider', route.provider.name)
@@ -168,7 +152,7 @@ export async function generateImages(
       error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
     reply.header('x-hypereal-attempts', String(attempts.length));
     await finish(0, {
-      provider: error instanceof UpstreamError ? error.provider : outcome.provider,
+      provider: error instanceof UpstreamError ? error.provider : (outcome.provider ?? null),
       status: failure.status,
       errorCode: failure.code,
       errorMessage: failure.message,

@@ -51,7 +51,7 @@ const bodySchema = z.looseObject({
   resolution: optionalText.nullable(),
   quality: optionalText.nullable(),
   response_format: z.enum(['url', 'b64_json'], { error: 'allowed values: url, b64_json' }).nullish(),
-  // The three spellings of reference images (api.md §4); image_urls is NanoBanana's.
+  // The three spellings of reference images (docs/api-contract.md §4); image_urls is NanoBanana's.
   image: references.nullish(),
   reference_images: references.nullish(),
   image_urls: references.nullish(),

@@ -23,7 +23,7 @@ export function requestCost(
   return model.price.kind === 'image' ? mediaCost(model.price, { images, tier: checked.tier }) : 0;
 }
 
-/** A pinned `model` (always honoured exactly, its rules enforced), with the errors api.md asks for. */
+/** A pinned `model` (always honoured exactly, its rules enforced), with the errors docs/api-contract.md asks for. */
 export function pinnedImageModel(catalog: Catalog, id: string, body: ImageRequestBody): PickedModel {
   const media = catalog.media(id);
   if (media && media.kind !== 'image') {

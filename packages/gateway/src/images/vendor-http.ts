@@ -1,9 +1,9 @@
 import { UpstreamError } from '../errors/index.ts';
 import type { ImageAdapter, VendorHttp } from '../providers/images/index.ts';
-import { upstreamFailure } from '../proxy/upstream-errors.ts';
-import type { ModelRoute } from '../routing/catalog.ts';
+import type { ModelRoute } from '../routing/model-route.ts';
 import { retryAfterMs, sleep } from '../routing/retry-policy.ts';
 import type { UpstreamClient, UpstreamResponse } from '../upstream/http-client.ts';
+import { upstreamFailure } from '../upstream/upstream-failure.ts';
 
 /** Largest image the gateway copies from a vendor URL. */
 export const maxOutputBytes = 64 * 1024 * 1024;

@@ -15,7 +15,7 @@ export interface RateLimiter {
 
 /**
  * Fixed one-minute windows per user, in process memory. All of a user's keys share
- * one counter, as api.md requires.
+ * one counter, as the API contract (docs/api-contract.md) requires.
  */
 export class MemoryRateLimiter implements RateLimiter {
   readonly #windows = new Map<string, { start: number; count: number }>();

@@ -1,4 +1,3 @@
-import { preferMaxTokens } from './deepseek.ts';
 import { openAiCompatibleVariant } from './openai-compatible.ts';
 
 /**
@@ -6,4 +5,4 @@ import { openAiCompatibleVariant } from './openai-compatible.ts';
  * for operators who prefer it; the default `google` provider uses the native `gemini` adapter.
  * @see https://ai.google.dev/gemini-api/docs/openai
  */
-export const google = openAiCompatibleVariant('google-openai', { adjustRequest: preferMaxTokens });
+export const google = openAiCompatibleVariant('google-openai');

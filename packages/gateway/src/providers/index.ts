@@ -11,14 +11,8 @@ import { openAiCompatible } from './openai-compatible.ts';
 import { qwen } from './qwen.ts';
 import type { ProviderAdapter } from './types.ts';
 
-export type {
-  ChatCodec,
-  ChatStreamTranslator,
-  Provider,
-  ProviderAdapter,
-  ProviderCapabilities,
-  WireDialect,
-} from './types.ts';
+export type { Provider, ProviderAdapter, ProviderCapabilities } from './types.ts';
+export { nativeWire, planWire, type WirePlan } from './wire-plan.ts';
 
 /** The only list of adapters; config files refer to them by id. */
 export const adapters: Readonly<Record<string, ProviderAdapter>> = Object.fromEntries(

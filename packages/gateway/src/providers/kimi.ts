@@ -1,8 +1,7 @@
-import { preferMaxTokens } from './deepseek.ts';
 import { openAiCompatibleVariant } from './openai-compatible.ts';
 
 /**
  * Moonshot Kimi, OpenAI-compatible.
  * @see https://platform.moonshot.ai/docs/api/chat
  */
-export const kimi = openAiCompatibleVariant('kimi', { adjustRequest: preferMaxTokens });
+export const kimi = openAiCompatibleVariant('kimi');

@@ -1,8 +1,7 @@
-import { preferMaxTokens } from './deepseek.ts';
 import { openAiCompatibleVariant } from './openai-compatible.ts';
 
 /**
  * MiniMax OpenAI-compatible API.
  * @see https://platform.minimax.io/docs/api-reference/text-openai-api
  */
-export const minimax = openAiCompatibleVariant('minimax', { adjustRequest: preferMaxTokens });
+export const minimax = openAiCompatibleVariant('minimax');

@@ -9,8 +9,7 @@ export const bearerAuth = (apiKey: string): Record<string, string> => ({ authori
  */
 export const openAiCompatible = {
   id: 'openai-compatible',
-  dialect: 'openai-chat',
-  chatPath: '/chat/completions',
+  speaks: { 'openai-chat': '/chat/completions' },
   authHeaders: bearerAuth,
   capabilities: { streamUsage: true, maxTokensField: 'max_tokens' },
 } as const satisfies ProviderAdapter;
@@ -18,7 +17,7 @@ export const openAiCompatible = {
 /** Builds a vendor adapter from the shared one, overriding only what differs. */
 export function openAiCompatibleVariant(
   id: string,
-  overrides: Partial<Omit<ProviderAdapter, 'id' | 'dialect' | 'capabilities'>> & {
+  overrides: Partial<Omit<ProviderAdapter, 'id' | 'capabilities'>> & {
     capabilities?: Partial<ProviderAdapter['capabilities']>;
   } = {},
 ): ProviderAdapter {

@@ -1,22 +1,24 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
 import { countTextTokens } from '../billing/count-tokens.ts';
-import { planHold } from '../billing/estimate-hold.ts';
-import { formatCredits, getBalance, type TokenUsage } from '../billing/index.ts';
-import { loadKeyBudget } from '../billing/key-budget.ts';
-import { type ChargeOutcome, RequestCharge } from '../billing/request-charge.ts';
+import type { TokenUsage } from '../contracts/index.ts';
+import type { CallTarget, ParsedCall, ProxyDialect, StreamMeter } from '../dialects/dialect.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
-import type { ModelEntry, ModelRoute } from '../routing/catalog.ts';
+import { admitCall } from '../metering/admit.ts';
+import { planHold } from '../metering/estimate-hold.ts';
+import type { CallOutcome } from '../metering/log-row.ts';
+import type { ModelEntry } from '../routing/catalog.ts';
 import { needsOf, resolveIntent } from '../routing/intents.ts';
+import type { ModelRoute } from '../routing/model-route.ts';
 import type { AttemptRecord } from '../routing/upstream-router.ts';
-import type { Services } from '../server/services.ts';
 import { toUpstreamError, type UpstreamResponse } from '../upstream/http-client.ts';
 import { splitSse } from '../upstream/sse.ts';
-import type { CallTarget, ParsedCall, ProxyDialect, StreamMeter } from './proxy-dialect.ts';
+import { headerValue } from './header-value.ts';
+import type { ProxyServices } from './proxy-services.ts';
 import { relayStream } from './relay-stream.ts';
 import { resolveModel, servedOn } from './resolve-model.ts';
 import { SseResponse } from './sse-response.ts';
-import { streamMeterFor, upstreamCodec } from './upstream-codec.ts';
+import { jsonAnswerFor, streamMeterFor, upstreamRequestFor } from './wire-route.ts';
 
 class ClientGone extends Error {}
 
@@ -26,7 +28,7 @@ class ClientGone extends Error {}
  * request log in one transaction — on every path, exactly once.
  */
 export async function proxyMeteredCall(
-  services: Services,
+  services: ProxyServices,
   dialect: ProxyDialect,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -39,35 +41,24 @@ export async function proxyMeteredCall(
   const call = dialect.parse(body?.json, target);
   const model = resolveModel(services.config.catalog, call.model, dialect.id);
   state.model = model.id;
-  if (intent) reply.header('x-hypereal-intent', intent);
+  if (intent) reply.header('x-hypereal-intent', headerValue(intent));
+  // Known before any upstream call, so nothing about the answer can fail on a header.
+  reply.header('x-hypereal-model', headerValue(model.id));
+  reply.header('x-request-id', state.requestId);
 
-  const minimumMicro = services.config.billing.minimumBalanceMicro;
-  const { availableMicro } = await getBalance(services.db, principal.userId);
-  if (availableMicro < minimumMicro) {
-    throw new GatewayError('insufficient_credits', {
-      message: `Insufficient credits: a balance of at least ${formatCredits(minimumMicro)} credits is required to call this endpoint (available: ${formatCredits(availableMicro)}).`,
-    });
-  }
-  const budget = await loadKeyBudget(services.db, services.spendingAlerts, principal);
-  const plan = planHold({
-    model,
-    rawBody: body?.text ?? '',
-    requestedOutputTokens: call.maxOutputTokens,
-    choices: call.choices,
-    availableMicro: Math.min(availableMicro, budget?.remainingMicro ?? availableMicro),
-    ...(budget && budget.remainingMicro < availableMicro ? { refusal: budget.refusal } : {}),
-  });
-  const charge = await RequestCharge.hold(
-    services.db,
-    {
-      requestId: state.requestId,
-      userId: principal.userId,
-      keyId: principal.keyId,
-      endpoint: state.endpoint,
-      startedAt: state.startedAt,
-    },
-    { amountMicro: plan.holdMicro, minimumMicro },
-    budget,
+  const { charge, plan } = await admitCall(
+    services,
+    principal,
+    { requestId: state.requestId, endpoint: state.endpoint, startedAt: state.startedAt },
+    ({ availableMicro, refusal }) =>
+      planHold({
+        model,
+        rawBody: body?.text ?? '',
+        requestedOutputTokens: call.maxOutputTokens,
+        choices: call.choices,
+        availableMicro,
+        ...(refusal ? { refusal } : {}),
+      }),
   );
   state.logged = true;
 
@@ -83,11 +74,11 @@ export async function proxyMeteredCall(
   const sse = new SseResponse(reply, dialect.keepaliveEvent, services.config.server.keepaliveMs);
   if (call.stream) sse.startKeepalive();
   const attempts: AttemptRecord[] = [];
-  const finish = (usage: TokenUsage | null, details: Partial<ChargeOutcome>) =>
+  const finish = (usage: TokenUsage | null, details: Partial<CallOutcome>) =>
     charge.settle(
       model.price,
-      usage,
-      { ...outcome, ...details, latencyMs: Date.now() - state.startedAt },
+      usage && { unit: 'tokens', tokens: usage },
+      { ...outcome, ...details },
       attempts,
     );
 
@@ -101,7 +92,7 @@ export async function proxyMeteredCall(
         model,
         entries.map((entry) => entry.route),
         (route) =>
-          dialect.buildUpstreamRequest(callFor.get(route) ?? call, route, client, plan.clampOutputTokens),
+          upstreamRequestFor(dialect, callFor.get(route) ?? call, route, client, plan.clampOutputTokens),
         abort.signal,
         attempts,
       )
@@ -110,10 +101,8 @@ export async function proxyMeteredCall(
       });
     outcome.provider = attempt.route.provider.name;
     outcome.upstreamModel = attempt.route.model;
-    reply.header('x-hypereal-provider', attempt.route.provider.name);
-    reply.header('x-hypereal-model', model.id);
+    reply.header('x-hypereal-provider', headerValue(attempt.route.provider.name));
     reply.header('x-hypereal-attempts', String(attempts.length));
-    reply.header('x-request-id', state.requestId);
 
     const answer: Answer = {
       dialect,
@@ -133,28 +122,30 @@ export async function proxyMeteredCall(
     }
     if (isSse) {
       const meter = streamMeterFor(dialect, call, attempt.route);
-      const interruption = await relayStream(attempt.response, sse, meter, abort.signal);
+      const { interruption, tail } = await relayStream(attempt.response, sse, meter, abort.signal);
       const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
       const source = meter.usage ? 'upstream' : 'counted';
-      if (interruption === 'upstream') {
-        attempt.response.body.destroy();
-        const error = new UpstreamError('upstream_error', attempt.route.provider.name, null, '', {
-          message: 'The upstream stream was interrupted before it finished.',
-        });
-        // An error the upstream sent itself has already been relayed.
-        sse.end(meter.failed ? undefined : (meter.renderError ?? dialect.renderStreamError)(error));
-      } else {
-        sse.end();
-      }
       const status = interruption === 'client' ? 499 : interruption === 'upstream' ? 502 : 200;
+      // Charged and logged before the client sees the end of the stream: a crash can lose
+      // the end of an answer, never the charge of one the client received whole.
       await finish(usage, {
-        ...usageFields(usage, source),
+        usageSource: source,
         responseId: meter.answerId ?? null,
         status,
         errorCode: status === 200 ? null : status === 499 ? 'client_closed' : 'upstream_stream_interrupted',
         errorMessage:
           status === 200 ? null : status === 499 ? 'client closed the stream' : 'upstream stream interrupted',
       });
+      if (interruption === 'upstream') {
+        attempt.response.body.destroy();
+        const error = new UpstreamError('upstream_error', attempt.route.provider.name, null, '', {
+          message: 'The upstream stream was interrupted before it finished.',
+        });
+        // An error the upstream sent itself has already been relayed.
+        sse.end(tail + (meter.failed ? '' : (meter.renderError ?? dialect.renderStreamError)(error)));
+      } else {
+        sse.end(tail);
+      }
       return;
     }
     sse.stopKeepalive();
@@ -165,7 +156,7 @@ export async function proxyMeteredCall(
       // Abandoned before the answer: the upstream still read the prompt.
       const usage = await countedUsage(dialect, call.body, null);
       await finish(usage, {
-        ...usageFields(usage, 'counted'),
+        usageSource: 'counted',
         status: 499,
         errorCode: 'client_closed',
         errorMessage: 'client closed the connection',
@@ -177,7 +168,7 @@ export async function proxyMeteredCall(
       error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
     if (!sse.started) reply.header('x-hypereal-attempts', String(attempts.length));
     await finish(null, {
-      provider: error instanceof UpstreamError ? error.provider : outcome.provider,
+      provider: error instanceof UpstreamError ? error.provider : (outcome.provider ?? null),
       status: failure.status,
       errorCode: failure.code,
       errorMessage: failure.message,
@@ -198,14 +189,14 @@ interface Answer {
   route: ModelRoute;
   call: ParsedCall;
   signal: AbortSignal;
-  finish: (usage: TokenUsage | null, details: Partial<ChargeOutcome>) => Promise<number>;
+  finish: (usage: TokenUsage | null, details: Partial<CallOutcome>) => Promise<number>;
 }
 
 async function relayJson(
   { dialect, reply, response, route, call, signal, finish }: Answer,
   sse: SseResponse,
 ): Promise<void> {
-  let text = await response.body.text().catch((error: unknown) => {
+  const text = await response.body.text().catch((error: unknown) => {
     throw signal.aborted ? new ClientGone() : toUpstreamError(route.provider.name, error);
   });
   let parsed: Record<string, unknown>;
@@ -216,35 +207,27 @@ async function relayJson(
       message: 'The upstream provider returned a malformed response.',
     });
   }
-  const codec = upstreamCodec(dialect, route);
-  if (codec) {
-    parsed = codec.responseToChat(parsed, route.model);
-    text = JSON.stringify(parsed);
-  }
-  const translated = dialect.onJsonAnswer?.(parsed, route, call);
-  const reported = dialect.readUsage(translated ?? parsed);
-  const usage =
-    reported ?? (await countedUsage(dialect, call.body, dialect.completionText(translated ?? parsed)));
+  const answer = jsonAnswerFor(dialect, call, route, parsed);
+  const usage = answer.usage ?? (await countedUsage(dialect, call.body, answer.text()));
   await finish(usage, {
-    ...usageFields(usage, reported ? 'upstream' : 'counted'),
+    usageSource: answer.usage ? 'upstream' : 'counted',
     status: 200,
-    responseId: translated ? null : (dialect.answerId?.(parsed, route) ?? null),
+    responseId: answer.answerId,
   });
-  if (translated) text = JSON.stringify(translated);
+  const out = answer.body === parsed ? text : JSON.stringify(answer.body);
   if (sse.started) {
-    sse.end(text);
+    sse.end(out);
     return;
   }
-  reply.code(200).header('content-type', 'application/json').send(text);
+  reply.code(200).header('content-type', 'application/json').send(out);
 }
-
 /**
  * `intent` instead of `model`: picks the model and writes it into the body, so the
  * rest of the call is an ordinary pinned call. A pinned `model` always wins; `intent`
  * is the gateway's own field and never forwarded.
  */
 async function applyIntent(
-  services: Services,
+  services: ProxyServices,
   dialect: ProxyDialect,
   body: { text: string; json: unknown } | undefined,
 ): Promise<string | undefined> {
@@ -300,29 +283,15 @@ async function assembleStream({
   }
   const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
   await finish(usage, {
-    ...usageFields(usage, meter.usage ? 'upstream' : 'counted'),
+    usageSource: meter.usage ? 'upstream' : 'counted',
     status: 200,
     responseId: meter.answerId ?? null,
   });
   reply.code(200).header('content-type', 'application/json').send(JSON.stringify(assembled));
 }
 
-function baseOutcome(model: ModelEntry, stream: boolean): ChargeOutcome {
-  return {
-    model: model.id,
-    provider: null,
-    upstreamModel: null,
-    status: 200,
-    stream,
-    latencyMs: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    cachedTokens: 0,
-    reasoningTokens: 0,
-    usageSource: null,
-    errorCode: null,
-    errorMessage: null,
-  };
+function baseOutcome(model: ModelEntry, stream: boolean): CallOutcome {
+  return { model: model.id, status: 200, stream };
 }
 
 /**
@@ -343,15 +312,5 @@ async function countedUsage(
     cacheWriteTokens: prompt?.cacheWriteTokens ?? 0,
     outputTokens: await countTextTokens(text),
     reasoningTokens: 0,
-  };
-}
-
-function usageFields(usage: TokenUsage, source: 'upstream' | 'counted') {
-  return {
-    promptTokens: usage.inputTokens,
-    completionTokens: usage.outputTokens,
-    cachedTokens: usage.cachedInputTokens,
-    reasoningTokens: usage.reasoningTokens,
-    usageSource: source,
   };
 }

@@ -1,5 +1,5 @@
+import type { WireDialect } from '../contracts/index.ts';
 import { GatewayError } from '../errors/index.ts';
-import type { WireDialect } from '../providers/index.ts';
 import type { Catalog, ModelEntry } from '../routing/catalog.ts';
 import { describeKind, mediaEndpoint } from '../routing/media-models.ts';
 
@@ -33,7 +33,7 @@ export function servedOn(dialect: WireDialect, model: ModelEntry): boolean {
   return serves[dialect].has(model.dialect);
 }
 
-/** Catalog lookup with the errors api.md asks for: unknown → list; wrong format → where to go. */
+/** Catalog lookup with the errors the API contract (docs/api-contract.md) asks for: unknown → list; wrong format → where to go. */
 export function resolveModel(catalog: Catalog, id: string, dialect: WireDialect): ModelEntry {
   const model = catalog.resolve(id);
   const media = model ? undefined : catalog.media(id);

@@ -34,11 +34,13 @@ export class SseResponse {
     this.#started = true;
     this.#reply.hijack();
     const raw = this.#reply.raw;
+    // A client that asked for `Connection: close` gets it (RFC 9112 §9.6).
+    const closing = /(^|,)\s*close\s*(,|$)/i.test(String(this.#reply.request.headers.connection ?? ''));
     raw.writeHead(200, {
       ...(this.#reply.getHeaders() as Record<string, string>),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
+      connection: closing ? 'close' : 'keep-alive',
       'x-accel-buffering': 'no',
     });
     raw.flushHeaders();

@@ -1,14 +1,7 @@
 import type { TokenPrice } from '../billing/index.ts';
-import type { Provider, WireDialect } from '../providers/index.ts';
+import type { WireDialect } from '../contracts/index.ts';
 import type { MediaKind, MediaModelEntry } from './media-models.ts';
-
-export interface ModelRoute {
-  provider: Provider;
-  /** The model id the upstream knows. */
-  model: string;
-  /** Share of traffic among the model's targets; unset means plain fallback order. */
-  weight?: number;
-}
+import type { ModelRoute } from './model-route.ts';
 
 export interface ModelEntry {
   id: string;
@@ -31,6 +24,15 @@ export interface ModelPattern {
   /** Builds the entry for a matching id (same id upstream, the family's price). */
   entryFor(id: string): ModelEntry;
 }
+
+/**
+ * Longest model id a family pattern resolves (real ids are a few dozen characters).
+ * Longer ids not listed are unknown models: they never reach a family pattern nor the resolution cache, so a
+ * refused request's megabyte "model" does not stay in memory.
+ */
+export const maxModelIdLength = 200;
+/** Family-pattern resolutions remembered (each id at most `maxModelIdLength`). */
+const patternedCacheEntries = 10_000;
 
 /** How an id was found: listed, via an alias, or by a family pattern (kept in the request log). */
 export type ResolutionRule = 'catalog' | `alias:${string}` | `pattern:${string}`;
@@ -74,13 +76,13 @@ export class Catalog {
     if (aliased) return { model: aliased, rule: `alias:${id}` };
     // A model the operator disabled stays off, and a media id is no chat model: no family
     // pattern (`gpt-*`, `gemini-*`) brings either back.
-    if (this.#disabled.has(id) || this.media(id)) return undefined;
+    if (this.#disabled.has(id) || this.media(id) || id.length > maxModelIdLength) return undefined;
     const known = this.#patterned.get(id);
     if (known) return known;
     const pattern = this.#patterns.find((candidate) => candidate.regex.test(id));
     if (!pattern) return undefined;
     const found = { model: pattern.entryFor(id), rule: `pattern:${pattern.glob}` as const };
-    if (this.#patterned.size < 10_000) this.#patterned.set(id, found);
+    if (this.#patterned.size < patternedCacheEntries) this.#patterned.set(id, found);
     return found;
   }
 

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+import type { BreakerState } from '../contracts/index.ts';
+
+export type { BreakerState };
 
 export interface BreakerPolicy {
   /** Consecutive failures that open the breaker. */

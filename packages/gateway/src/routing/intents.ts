@@ -1,6 +1,6 @@
 import { type MediaUsage, mediaCost } from '../billing/index.ts';
 import { GatewayError } from '../errors/index.ts';
-import type { Catalog, ModelEntry, ModelRoute } from './catalog.ts';
+import type { Catalog, ModelEntry } from './catalog.ts';
 import type { HealthStore } from './health.ts';
 import {
   describeKind,
@@ -9,6 +9,7 @@ import {
   type MediaModelEntry,
   mediaEndpoint,
 } from './media-models.ts';
+import type { ModelRoute } from './model-route.ts';
 import { targetKey } from './order-targets.ts';
 
 /** What a request needs from a model, read cheaply from its body. */

@@ -1,8 +1,8 @@
 import type { MediaPrice } from '../billing/index.ts';
-import type { ModelRoute } from './catalog.ts';
 import type { ImageRules } from './image-rules.ts';
+import type { ModelRoute } from './model-route.ts';
 
-/** The catalog's non-chat kinds (api.md §4, §6, §7, §10). */
+/** The catalog's non-chat kinds (docs/api-contract.md §4, §6, §7, §10). */
 export const mediaKinds = ['image', 'video', 'audio', 'gpu'] as const;
 export type MediaKind = (typeof mediaKinds)[number];
 
@@ -41,7 +41,7 @@ export interface MediaModelEntry {
   imageRules?: ImageRules;
 }
 
-/** Where a model of each kind is called (api.md §4, §6, §7, §10). */
+/** Where a model of each kind is called (docs/api-contract.md §4, §6, §7, §10). */
 export function mediaEndpoint(model: Pick<MediaModelEntry, 'id' | 'kind'>): string {
   switch (model.kind) {
     case 'image':

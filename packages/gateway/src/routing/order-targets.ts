@@ -1,4 +1,4 @@
-import type { ModelRoute } from './catalog.ts';
+import type { ModelRoute } from './model-route.ts';
 
 /**
  * The order to try a model's targets in: the configured order, or — when weights are

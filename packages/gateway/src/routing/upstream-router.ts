@@ -1,10 +1,11 @@
+import type { UpstreamRequest } from '../contracts/index.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import type { UpstreamRequest } from '../proxy/proxy-dialect.ts';
-import { upstreamFailure } from '../proxy/upstream-errors.ts';
 import { toUpstreamError, type UpstreamClient, type UpstreamResponse } from '../upstream/http-client.ts';
-import type { ModelEntry, ModelRoute } from './catalog.ts';
+import { upstreamFailure } from '../upstream/upstream-failure.ts';
+import type { ModelEntry } from './catalog.ts';
 import type { HealthStore } from './health.ts';
+import type { ModelRoute } from './model-route.ts';
 import { orderTargets, targetKey } from './order-targets.ts';
 import { backoffDelay, type RoutingPolicy, retryAfterMs, sleep } from './retry-policy.ts';
 

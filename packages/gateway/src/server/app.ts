@@ -2,8 +2,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/index.ts';
 import { newId } from '../ids.ts';
 import { admission } from './admission.ts';
-import { errorHandler } from './error-handler.ts';
+import { clientErrorHandler } from './client-error.ts';
+import { errorHandler, renderedError } from './error-handler.ts';
 import { redactUrl } from './extract-key.ts';
+import { maxJsonDepth, nestsDeeperThan } from './json-depth.ts';
 import './request-state.ts';
 import './route-dialect.ts';
 import { registerAccountRoutes } from './routes/account.ts';
@@ -23,13 +25,28 @@ export interface BuildAppOptions {
   logger?: boolean;
 }
 
-/** Every /v1 route is also served under /api/v1 (api.md § Base URLs). */
-export const v1Paths = (path: string): string[] => [`/v1${path}`, `/api/v1${path}`];
-
 export function buildApp(services: Services, options: BuildAppOptions = {}): FastifyInstance {
   const { server } = services.config;
   const app = Fastify({
     bodyLimit: server.bodyLimitBytes,
+    // A client must send its whole request in time: a body trickled a byte at a time
+    // otherwise holds its socket forever. Node checks these every connectionsCheckingInterval.
+    // https://nodejs.org/api/http.html#serverrequesttimeout
+    requestTimeout: server.requestTimeoutMs,
+    http: {
+      headersTimeout: server.headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(server.requestTimeoutMs / 4))),
+    },
+    clientErrorHandler,
+    // A URL that does not decode (`/v1/%zz`) is the client's mistake, in the path's own envelope.
+    frameworkErrors: (error, request, reply) => {
+      renderedError(
+        services,
+        request,
+        reply,
+        new GatewayError('invalid_request', { message: error.message }),
+      );
+    },
     genReqId: () => newId('req'),
     logger:
       options.logger === false || server.logLevel === 'silent'
@@ -63,6 +80,14 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
     const raw = text as string;
     if (raw.trim().length === 0) return done(null, { text: raw, json: undefined });
+    if (nestsDeeperThan(raw)) {
+      return done(
+        new GatewayError('invalid_json', {
+          message: `Request body nests deeper than ${maxJsonDepth} levels.`,
+        }),
+        undefined,
+      );
+    }
     try {
       done(null, { text: raw, json: JSON.parse(raw) });
     } catch (error) {
@@ -76,15 +101,15 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
     }
   });
 
+  // An early answer (a 401 before the body, a 413) closes the connection: the rest of
+  // a body nobody will read must not keep the socket.
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.raw.complete) reply.header('connection', 'close');
+  });
   app.setErrorHandler(errorHandler(services));
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({
-      error: {
-        message: `Unknown route: ${request.method} ${redactUrl(request.url).split('?', 1)[0]}`,
-        type: 'not_found_error',
-        param: null,
-        code: 'not_found',
-      },
+  app.setNotFoundHandler(async (request) => {
+    throw new GatewayError('not_found', {
+      message: `Unknown route: ${request.method} ${redactUrl(request.url).split('?', 1)[0]}`,
     });
   });
 

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/index.ts';
+import { requestLogRow } from '../metering/log-row.ts';
 import { insertRequestLog } from '../usage/index.ts';
+import { callContext } from './request-state.ts';
 import { routeDialect } from './route-dialect.ts';
 import type { Services } from './services.ts';
 
@@ -26,37 +28,42 @@ export function errorHandler(services: Services) {
     const failure = error instanceof GatewayError ? error : fromFastify(error as FastifyError);
     if (failure.status >= 500) request.log.error({ err: error }, 'request failed');
     const state = request.hypereal;
-    if (state && !state.logged && state.endpoint.startsWith('/v1')) {
+    // A caller without a valid key is counted in the metrics, never written to the request
+    // log: rows no user owns, with whatever path was sent, would grow without bound.
+    if (state && !state.logged && state.principal && state.endpoint.startsWith('/v1')) {
       state.logged = true;
-      await insertRequestLog(services.db, {
-        id: state.requestId,
-        userId: state.principal?.userId ?? null,
-        keyId: state.principal?.keyId ?? null,
-        endpoint: state.endpoint,
-        model: state.model,
-        provider: null,
-        upstreamModel: null,
-        status: failure.status,
-        stream: false,
-        latencyMs: Date.now() - state.startedAt,
-        promptTokens: 0,
-        completionTokens: 0,
-        cachedTokens: 0,
-        reasoningTokens: 0,
-        usageSource: null,
-        costMicro: 0,
-        errorCode: failure.code,
-        errorMessage: failure.message,
-        createdAt: state.startedAt,
-      }).catch((logError: unknown) => request.log.error({ err: logError }, 'request log write failed'));
+      await insertRequestLog(
+        services.db,
+        requestLogRow(
+          callContext(state, state.principal),
+          {
+            model: state.model,
+            status: failure.status,
+            errorCode: failure.code,
+            errorMessage: failure.message,
+          },
+          null,
+          0,
+        ),
+      ).catch((logError: unknown) => request.log.error({ err: logError }, 'request log write failed'));
     }
     if (reply.sent || reply.raw.headersSent) return;
-    const { status, body } = services.dialects[routeDialect(request)].renderError(failure);
-    reply
-      .code(status)
-      .headers(failure.headers)
-      .header('x-request-id', request.id)
-      .header('content-type', 'application/json')
-      .send(body);
+    renderedError(services, request, reply, failure);
   };
+}
+
+/** Sends `failure` in the envelope of the dialect the route (or, unrouted, the path) speaks. */
+export function renderedError(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  failure: GatewayError,
+): void {
+  const { status, body } = services.dialects[routeDialect(request)].renderError(failure);
+  reply
+    .code(status)
+    .headers(failure.headers)
+    .header('x-request-id', request.id)
+    .header('content-type', 'application/json')
+    .send(body);
 }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 /**
- * The four key forms of api.md, in the order SDKs send them: Bearer (OpenAI, Codex),
+ * The four key forms of the API contract (docs/api-contract.md), in the order SDKs send them: Bearer (OpenAI, Codex),
  * x-api-key (Anthropic), x-goog-api-key (Google), ?key= (anything).
  */
 export function extractApiKey(request: FastifyRequest): string | undefined {

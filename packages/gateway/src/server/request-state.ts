@@ -1,4 +1,5 @@
 import type { AuthenticatedKey, Session } from '../accounts/index.ts';
+import type { CallContext } from '../metering/log-row.ts';
 
 /** The little a request carries between hooks: who called, and whether it is already logged. */
 export interface RequestState {
@@ -17,4 +18,18 @@ declare module 'fastify' {
   interface FastifyRequest {
     hypereal: RequestState;
   }
+}
+
+/** The request's part of its log row: who called (if anyone authenticated) and when. */
+export function callContext(
+  state: RequestState,
+  principal: Pick<AuthenticatedKey, 'userId' | 'keyId'> | null,
+): CallContext {
+  return {
+    requestId: state.requestId,
+    userId: principal?.userId ?? null,
+    keyId: principal?.keyId ?? null,
+    endpoint: state.endpoint,
+    startedAt: state.startedAt,
+  };
 }

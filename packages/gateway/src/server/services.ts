@@ -1,25 +1,26 @@
 import type { AttemptThrottle, KeyAuthenticator } from '../accounts/index.ts';
 import type { SpendingAlerts } from '../billing/spending-alerts.ts';
 import type { GatewayConfig } from '../config/index.ts';
+import type { WireDialect } from '../contracts/index.ts';
 import type { Database } from '../db/index.ts';
+import type { ProxyDialect } from '../dialects/dialect.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Mailer } from '../notifications/mailer.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import type { WireDialect } from '../providers/index.ts';
-import type { ProxyDialect } from '../proxy/proxy-dialect.ts';
+import type { ProxyServices } from '../proxy/proxy-services.ts';
 import type { HealthStore } from '../routing/health.ts';
 import type { UpstreamRouter } from '../routing/upstream-router.ts';
 import type { FileService } from '../storage/index.ts';
 import type { UpstreamClient } from '../upstream/http-client.ts';
 
-/** What the routes need, built once at startup and passed explicitly. */
 /** The slice of the app logger that background work (alerts, sweeps) writes to. */
 export interface ServiceLogger {
   info(object: object, message: string): void;
   error(object: object, message: string): void;
 }
 
-export interface Services {
+/** What the routes need, built once at startup and passed explicitly. */
+export interface Services extends ProxyServices {
   config: GatewayConfig;
   db: Database;
   keys: KeyAuthenticator;

@@ -1,9 +1,4 @@
-/** One server-sent event as it arrived: `raw` is forwarded byte-for-byte, `data` is parsed. */
-export interface SseEvent {
-  raw: string;
-  event: string | undefined;
-  data: string;
-}
+import type { SseEvent } from '../contracts/index.ts';
 
 /**
  * Incrementally splits a byte stream into SSE events (blank-line delimited, LF or CRLF)

@@ -66,6 +66,61 @@ describe('operator admin API', () => {
     expect((await call('GET', '/admin/users/ghost@example.com')).status).toBe(404);
   });
 
+  it('item 12: grants are top-ups of at least 200 credits; smaller or negative corrections are noted adjustments', async () => {
+    const created = await call('POST', '/admin/users', { email: 'adjust@example.com' });
+    const userId = created.body['id'] as string;
+    for (const credits of [199, 5, -50, 0.5]) {
+      const refused = await call('POST', `/admin/users/${userId}/credits`, { credits });
+      expect(refused.status, String(credits)).toBe(400);
+      expect((refused.body['error'] as { param: string }).param).toBe('credits');
+    }
+    expect((await call('POST', `/admin/users/${userId}/credits`, { credits: 200 })).body).toMatchObject({
+      kind: 'grant',
+      balanceCredits: '200',
+    });
+    // An adjustment must say why, and may not take back more than is available.
+    const unexplained = await call('POST', `/admin/users/${userId}/credits`, {
+      credits: -5,
+      kind: 'adjustment',
+    });
+    expect(unexplained.status).toBe(400);
+    expect((unexplained.body['error'] as { param: string }).param).toBe('note');
+    const tooMuch = await call('POST', `/admin/users/${userId}/credits`, {
+      credits: -201,
+      kind: 'adjustment',
+      note: 'refund reversal',
+    });
+    expect(tooMuch.status).toBe(400);
+    expect(
+      (
+        await call('POST', `/admin/users/${userId}/credits`, {
+          credits: -12.5,
+          kind: 'adjustment',
+          note: 'double-billed on 11-30',
+        })
+      ).body,
+    ).toMatchObject({ kind: 'adjustment', balanceCredits: '187.5' });
+    expect(
+      (
+        await call('POST', `/admin/users/${userId}/credits`, {
+          credits: 3,
+          kind: 'adjustment',
+          note: 'goodwill',
+        })
+      ).body,
+    ).toMatchObject({ kind: 'adjustment', balanceCredits: '190.5' });
+    const ledger = await harness.db.all<{ kind: string; amount_micro: number; description: string }>(
+      'SELECT kind, amount_micro, description FROM ledger_entries WHERE user_id = ? ORDER BY id',
+      [userId],
+    );
+    expect(ledger.map((row) => [row.kind, Number(row.amount_micro), row.description])).toEqual([
+      ['grant', 200_000_000, 'operator grant (admin API)'],
+      ['adjustment', -12_500_000, 'double-billed on 11-30'],
+      ['adjustment', 3_000_000, 'goodwill'],
+    ]);
+    await harness.balancedBalance(userId);
+  });
+
   it('does not exist without an admin token', async () => {
     const plain = await startHarness();
     try {

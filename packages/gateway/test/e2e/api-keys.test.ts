@@ -92,6 +92,27 @@ describe('/api/api-keys: create, list, update, revoke, re-enable — the signed-
     expect(mine.monthToDateSpend).toBeGreaterThan(0);
   });
 
+  it('shows the real month-to-date spend of a key without a spending limit', async () => {
+    const created = (await alice.call('POST', '/api/api-keys', { name: 'unlimited' }))
+      .body as unknown as KeyView;
+    expect(created.spendingLimit).toBeNull();
+    await ask(sdk(harness, created.key!), { maxTokens: 50, reply: 50 });
+    await ask(sdk(harness, created.key!), { maxTokens: 50, reply: 30 });
+    const spent = await loggedSpend(harness, created.id);
+    expect(spent).toBeGreaterThan(0);
+    const listed = (await alice.call('GET', '/api/api-keys')).body['data'] as KeyView[];
+    expect(listed.find((key) => key.id === created.id)!.monthToDateSpend * 1e6).toBe(spent);
+    const one = (await alice.call('GET', `/api/api-keys/${created.id}`)).body as unknown as KeyView;
+    expect(one.monthToDateSpend * 1e6).toBe(spent);
+    // Last month's spend is not this month's.
+    await harness.db.run('UPDATE request_logs SET created_at = ? WHERE key_id = ?', [
+      Date.parse(`${monthOf(Date.now())}-01T00:00:00Z`) - 1,
+      created.id,
+    ]);
+    const later = (await alice.call('GET', `/api/api-keys/${created.id}`)).body as unknown as KeyView;
+    expect(later.monthToDateSpend).toBe(0);
+  });
+
   it('updates name and limit, disables and re-enables, revokes for good', async () => {
     const created = (await alice.call('POST', '/api/api-keys', { name: 'ci' })).body as unknown as KeyView;
     const client = sdk(harness, created.key!);
@@ -248,6 +269,7 @@ describe.each(engines)('hard monthly spending cap per key (%s)', (engine) => {
     // A key capped last month is active again this month, with a fresh budget.
     await account.call('PATCH', `/api/api-keys/${created.id}`, { spendingLimit: 2 });
     await harness.db.run("UPDATE key_budgets SET month = '2000-01' WHERE key_id = ?", [created.id]);
+    await harness.db.run('UPDATE request_logs SET created_at = 1 WHERE key_id = ?', [created.id]);
     await harness.db.run(
       "UPDATE api_keys SET disabled_reason = 'spending_limit', disabled_month = '2000-01', disabled_at = 1 WHERE id = ?",
       [created.id],

@@ -165,7 +165,7 @@ describe('POST /v1/chat/completions through the gateway (openai SDK → gateway 
     await harness.balancedBalance(alice.user.id);
   });
 
-  it('accepts every key form of api.md', async () => {
+  it('accepts every key form of the API contract', async () => {
     const url = `${harness.baseUrl}/chat/completions`;
     const body = JSON.stringify({ model: 'deepseek-v3.2', messages: [{ role: 'user', content: 'x' }] });
     const forms: Array<[string, Record<string, string>]> = [

@@ -143,9 +143,10 @@ describe('POST /v1/responses (openai SDK → gateway → simulator)', () => {
   });
 
   it('refuses what a chat-only upstream cannot keep, and Anthropic models, with clear 400s', async () => {
+    const owned = await user.client.responses.create({ model: 'gpt-5.3-codex', input: 'hi', store: true });
     const before = await harness.balancedBalance(user.user.id);
     const previous = await user.client.responses
-      .create({ model: 'deepseek-v3.2', input: 'hi', previous_response_id: 'resp_123' })
+      .create({ model: 'deepseek-v3.2', input: 'hi', previous_response_id: owned.id })
       .catch((error: unknown) => error);
     expect(previous).toBeInstanceOf(OpenAI.BadRequestError);
     expect((previous as Error).message).toContain('previous_response_id');
@@ -211,5 +212,39 @@ describe('POST /v1/responses (openai SDK → gateway → simulator)', () => {
     expect(hiddenDelete).toBeInstanceOf(OpenAI.NotFoundError);
     await user.client.responses.delete(created.id);
     await expect(user.client.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it("item 7: another user's previous_response_id, a conversation or an item reference is a 404, uncharged", async () => {
+    const created = await user.client.responses.create({
+      model: 'gpt-5.3-codex',
+      input: 'The secret word is "pelican". [[sim:reply_tokens=5]]',
+      store: true,
+    });
+    // The owner may continue it.
+    const continued = await user.client.responses.create({
+      model: 'gpt-5.3-codex',
+      previous_response_id: created.id,
+      input: 'What was the secret word?',
+    });
+    expect(continued.status).toBe('completed');
+
+    const stranger = await harness.newUser(300);
+    const before = await harness.balancedBalance(stranger.user.id);
+    const upstreamCalls = harness.sim.requests.length;
+    const attempts: Array<Record<string, unknown>> = [
+      { previous_response_id: created.id, input: 'What was the secret word?' },
+      { previous_response_id: created.id, input: 'What was the secret word?', stream: true },
+      { conversation: 'conv_123', input: 'hi' },
+      { conversation: { id: 'conv_123' }, input: 'hi' },
+      { input: [{ type: 'item_reference', id: created.output[0]!.id }] },
+    ];
+    for (const fields of attempts) {
+      const refused = await stranger.client.responses
+        .create({ model: 'gpt-5.3-codex', ...fields } as OpenAI.Responses.ResponseCreateParamsNonStreaming)
+        .catch((error: unknown) => error);
+      expect(refused, JSON.stringify(fields)).toBeInstanceOf(OpenAI.NotFoundError);
+    }
+    expect(harness.sim.requests.length).toBe(upstreamCalls);
+    expect(await harness.balancedBalance(stranger.user.id)).toBe(before);
   });
 });

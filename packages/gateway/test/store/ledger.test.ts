@@ -6,12 +6,13 @@ import {
   grantCredits,
   ledgerSum,
   placeHold,
-  releaseStaleHolds,
+  renewHold,
   settleHold,
 } from '../../src/billing/index.ts';
 import { type Database, migrate } from '../../src/db/index.ts';
 import { migrations } from '../../src/db/migrations.ts';
 import { GatewayError } from '../../src/errors/index.ts';
+import { releaseExpiredHolds } from '../../src/metering/release-expired-holds.ts';
 import { insertRequestLog, listRequestLogs } from '../../src/usage/index.ts';
 import { engines, freshDatabase } from '../helpers/databases.ts';
 
@@ -57,6 +58,8 @@ describe.each(engines)('store on %s', (engine) => {
       requestId: 'r1',
       amountMicro: 3_000_000,
       minimumMicro: 0,
+      leaseMs: 60_000,
+      endpoint: '/v1/chat/completions',
     });
     expect(await getBalance(db, user.id)).toEqual({
       balanceMicro: 500_000_000,
@@ -112,6 +115,8 @@ describe.each(engines)('store on %s', (engine) => {
       requestId: 'r',
       amountMicro: 1_000_000,
       minimumMicro: 0,
+      leaseMs: 60_000,
+      endpoint: '/v1/chat/completions',
     });
     await expect(
       settleHold(db, hold, {
@@ -139,6 +144,8 @@ describe.each(engines)('store on %s', (engine) => {
           requestId: `r${index}`,
           amountMicro: 1_000_000,
           minimumMicro: 0,
+          leaseMs: 60_000,
+          endpoint: '/v1/chat/completions',
         }),
       ),
     );
@@ -163,30 +170,49 @@ describe.each(engines)('store on %s', (engine) => {
         requestId: 'r',
         amountMicro: 1,
         minimumMicro: creditsToMicro(200),
+        leaseMs: 60_000,
+        endpoint: '/v1/chat/completions',
       }),
     ).rejects.toMatchObject({ status: 402 });
     expect((await getBalance(db, user.id)).heldMicro).toBe(0);
   });
 
-  it('releases holds left open by a crashed process, once', async () => {
+  it('releases holds whose lease ran out (a crashed process), once, with a log row; renewed holds stay', async () => {
     db = await freshDatabase(engine);
     const user = await createUser(db, { email: 'stale@example.com' });
     await grantCredits(db, user.id, creditsToMicro(50));
-    await placeHold(db, {
-      userId: user.id,
-      keyId: null,
-      requestId: 'r',
-      amountMicro: 5_000_000,
-      minimumMicro: 0,
-    });
-    await db.run('UPDATE holds SET created_at = ?', [Date.now() - 2 * 3600_000]);
-    expect(await releaseStaleHolds(db, 3600_000)).toBe(1);
-    expect(await releaseStaleHolds(db, 3600_000)).toBe(0);
+    const place = (requestId: string) =>
+      placeHold(db, {
+        userId: user.id,
+        keyId: null,
+        requestId,
+        amountMicro: 5_000_000,
+        minimumMicro: 0,
+        leaseMs: 1_000,
+        endpoint: '/v1/messages',
+      });
+    const dead = await place('req_dead');
+    const live = await place('req_live');
+    const later = Date.now() + 5_000;
+    await renewHold(db, live.id, 60_000);
+    expect(await releaseExpiredHolds(db, later)).toBe(1);
+    expect(await releaseExpiredHolds(db, later)).toBe(0);
     expect(await getBalance(db, user.id)).toEqual({
       balanceMicro: 50_000_000,
-      heldMicro: 0,
-      availableMicro: 50_000_000,
+      heldMicro: 5_000_000,
+      availableMicro: 45_000_000,
     });
-    expect(await balanced(user.id)).toBe(50_000_000);
+    const rows = await db.all<{ id: string; status: number; error_code: string; cost_micro: number }>(
+      'SELECT id, status, error_code, cost_micro FROM request_logs',
+    );
+    expect(
+      rows.map((row) => ({ ...row, status: Number(row.status), cost_micro: Number(row.cost_micro) })),
+    ).toEqual([{ id: 'req_dead', status: 502, error_code: 'interrupted', cost_micro: 0 }]);
+    // The live request settles normally later; the dead one's late settle charges nothing.
+    expect(
+      await settleHold(db, dead, { chargeMicro: 1_000, description: 'late', requestId: 'req_dead' }),
+    ).toBeNull();
+    await settleHold(db, live, { chargeMicro: 1_000_000, description: 'ok', requestId: 'req_live' });
+    expect(await balanced(user.id)).toBe(49_000_000);
   });
 });

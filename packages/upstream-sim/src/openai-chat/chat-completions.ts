@@ -47,7 +47,10 @@ export async function handleChatCompletions(
   }
   const prompt = promptTokens(request);
   const cachedTokens = context.promptCache.lookupAndStore(`${auth.apiKey}\0${request.model}`, prompt);
-  const choices = generateChoices(request, { replyTokens: exchange.fault?.replyTokens });
+  const choices = generateChoices(request, {
+    replyTokens: exchange.fault?.replyTokens,
+    ignoreMaxTokens: exchange.fault?.ignoreMaxTokens === true,
+  });
   const completion = createCompletion(request, choices, buildUsage(prompt.length, cachedTokens, choices));
   if (request.stream) return respondStream(exchange, completion, request);
   respondJson(exchange, completion);

@@ -27,6 +27,8 @@ export const NO_TOOL_DIRECTIVE = '[[sim:no_tool]]';
 export interface GenerateOptions {
   /** Fault override; wins over the directive. */
   replyTokens: number | undefined;
+  /** Generate past the request's output cap (a fault). */
+  ignoreMaxTokens?: boolean;
 }
 
 interface ChoicePlan {
@@ -45,7 +47,9 @@ export function generateChoices(request: ChatRequest, options: GenerateOptions):
   const lastUser = request.messages.findLast((message) => message.role === 'user');
   const directive = lastUser?.text.match(REPLY_TOKENS_DIRECTIVE)?.[1];
   const targetTokens = options.replyTokens ?? (directive ? Number(directive) : DEFAULT_REPLY_TOKENS);
-  const limit = request.maxCompletionTokens ?? Number.POSITIVE_INFINITY;
+  const limit = options.ignoreMaxTokens
+    ? Number.POSITIVE_INFINITY
+    : (request.maxCompletionTokens ?? Number.POSITIVE_INFINITY);
   // Reasoning models think first, so reasoning consumes max_completion_tokens before any output.
   const reasoningTokens = Math.min(REASONING_TOKENS[request.reasoningEffort ?? 'none'], limit);
   const baseSeed = hashText(lastUser?.text ?? request.model);

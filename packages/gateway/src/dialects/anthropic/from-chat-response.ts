@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TokenUsage } from '../../billing/index.ts';
+import type { TokenUsage } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 

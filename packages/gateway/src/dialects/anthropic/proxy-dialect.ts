@@ -1,7 +1,5 @@
 import { countTextTokens } from '../../billing/count-tokens.ts';
-import type { ProxyDialect } from '../../proxy/proxy-dialect.ts';
-import type { ModelRoute } from '../../routing/catalog.ts';
-import { chatUpstreamRequest } from '../openai-chat/upstream-request.ts';
+import type { ProxyDialect } from '../dialect.ts';
 import { ToolCallStash } from '../tool-call-stash.ts';
 import { ChatToAnthropicStream } from './chat-stream-to-anthropic.ts';
 import { renderAnthropicError, renderAnthropicStreamError } from './error.ts';
@@ -33,9 +31,6 @@ export function anthropicHeaders(
 export const betaQuery = (query: Record<string, unknown>): string =>
   query['beta'] === 'true' ? '?beta=true' : '';
 
-/** Anthropic upstreams get the body as is; any other (chat) model is translated both ways. */
-const speaksAnthropic = (route: ModelRoute): boolean => route.provider.adapter.dialect === 'anthropic';
-
 export function createAnthropicDialect(
   registry = new SignatureRegistry(),
   stash = new ToolCallStash(),
@@ -48,26 +43,38 @@ export function createAnthropicDialect(
     id: 'anthropic',
     parse: parseMessagesRequest,
 
-    buildUpstreamRequest(call, route, client, clampOutputTokens) {
-      if (!speaksAnthropic(route)) {
-        const chat = anthropicToChat(call.body, route.model, {
-          reasoningFor: (id) => stash.reasoningFor(id),
-          extraFor: (id) => stash.extraFor(id),
-        });
-        return chatUpstreamRequest(chat, route, call.stream, clampOutputTokens);
-      }
+    passThrough(call, route, path, client, clampOutputTokens) {
       const body: Json = { ...call.body, model: route.model };
       if (clampOutputTokens !== undefined) body['max_tokens'] = clampOutputTokens;
-      route.provider.adapter.adjustRequest?.(body);
       return {
-        path: route.provider.adapter.chatPath + betaQuery(client.query),
+        path: path + betaQuery(client.query),
         headers: anthropicHeaders(client.headers),
         body: JSON.stringify(body),
       };
     },
+    toChat: (call, route) =>
+      anthropicToChat(call.body, route.model, {
+        reasoningFor: (id) => stash.reasoningFor(id),
+        extraFor: (id) => stash.extraFor(id),
+      }),
+    fromChat: (answer, call) => chatToAnthropic(answer, call.body, keep),
+    passThroughMeter: (_call, route) =>
+      new AnthropicStreamMeter((signature) => registry.remember(signature, signatureFamily(route))),
+    chatMeter: (call) => new ChatToAnthropicStream(call.body, keep),
+
+    onPassThroughAnswer(response, route) {
+      for (const block of (response['content'] as Json[] | undefined) ?? []) {
+        const signature =
+          block['type'] === 'thinking'
+            ? block['signature']
+            : block['type'] === 'redacted_thinking'
+              ? block['data']
+              : undefined;
+        if (typeof signature === 'string') registry.remember(signature, signatureFamily(route));
+      }
+    },
 
     readUsage: (response) => readAnthropicUsage(response['usage']),
-
     completionText(response) {
       const content = response['content'];
       if (!Array.isArray(content)) return '';
@@ -79,30 +86,10 @@ export function createAnthropicDialect(
         )
         .join('');
     },
-
     async countPromptTokens(body) {
       return countTextTokens(
         JSON.stringify([body['system'] ?? '', body['tools'] ?? '', body['messages'] ?? '']),
       );
-    },
-
-    newStreamMeter: (call, route) =>
-      speaksAnthropic(route)
-        ? new AnthropicStreamMeter((signature) => registry.remember(signature, signatureFamily(route)))
-        : new ChatToAnthropicStream(call.body, keep),
-
-    onJsonAnswer(response, route, call) {
-      if (!speaksAnthropic(route)) return chatToAnthropic(response, call.body, keep);
-      for (const block of (response['content'] as Json[] | undefined) ?? []) {
-        const signature =
-          block['type'] === 'thinking'
-            ? block['signature']
-            : block['type'] === 'redacted_thinking'
-              ? block['data']
-              : undefined;
-        if (typeof signature === 'string') registry.remember(signature, signatureFamily(route));
-      }
-      return undefined;
     },
 
     planRoutes: (call, routes) => planBySignature(call, routes, registry),

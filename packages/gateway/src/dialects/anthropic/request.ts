@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors/index.ts';
-import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
+import type { ParsedCall } from '../dialect.ts';
 import { parseRequestBody } from '../parse-request-body.ts';
 import { applyHyperealCache } from './cache-breakpoints.ts';
 
@@ -11,8 +11,16 @@ import { applyHyperealCache } from './cache-breakpoints.ts';
  */
 const messagesRequestSchema = z.looseObject({
   model: z.string().min(1),
-  max_tokens: z.number().int().min(0),
-  messages: z.array(z.looseObject({ role: z.string().min(1) })).min(1),
+  // Anthropic requires max_tokens >= 1 (https://docs.anthropic.com/en/api/messages).
+  max_tokens: z.number().int().min(1),
+  messages: z
+    .array(
+      z.looseObject({
+        role: z.string().min(1),
+        content: z.union([z.string(), z.array(z.looseObject({}))]).optional(),
+      }),
+    )
+    .min(1),
   stream: z.boolean().nullish(),
 });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
-import type { ModelRoute } from '../../routing/catalog.ts';
+import type { ModelRoute } from '../../routing/model-route.ts';
+import type { ParsedCall } from '../dialect.ts';
 
 type Json = Record<string, unknown>;
 

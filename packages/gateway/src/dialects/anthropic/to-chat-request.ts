@@ -1,5 +1,6 @@
+import type { ChatMessage, ChatRequest } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
-import { num, obj } from '../json-fields.ts';
+import { copyFields, num, obj } from '../json-fields.ts';
 
 type Json = Record<string, unknown>;
 
@@ -45,7 +46,7 @@ export function anthropicToChat(
   body: Json,
   upstreamModel: string,
   options: AnthropicToChatOptions = {},
-): Json {
+): ChatRequest {
   for (const field of ['container', 'mcp_servers'] as const) {
     if (body[field] !== undefined && body[field] !== null) {
       throw refuse(
@@ -64,12 +65,10 @@ export function anthropicToChat(
     handler(messages, message, `messages.${index}`, options);
   });
 
-  const chat: Json = { model: upstreamModel, messages };
+  const chat: ChatRequest = { model: upstreamModel, messages: messages as ChatMessage[] };
   applyTools(chat, body);
   if (typeof body['max_tokens'] === 'number') chat['max_tokens'] = body['max_tokens'];
-  for (const field of ['temperature', 'top_p', 'stream'] as const) {
-    if (body[field] !== undefined && body[field] !== null) chat[field] = body[field];
-  }
+  copyFields(chat, body, ['temperature', 'top_p', 'stream']);
   const stop = body['stop_sequences'];
   if (Array.isArray(stop) && stop.length > 0) chat['stop'] = stop;
   const effort = reasoningEffort(body);
@@ -317,7 +316,7 @@ function reasoningEffort(body: Json): string | undefined {
 }
 
 /** Anthropic's schema has no name or strict flag; chat requires a name. */
-function responseFormat(format: unknown): Json | undefined {
+function responseFormat(format: unknown): ChatRequest['response_format'] {
   if (format === undefined || format === null) return undefined;
   const record = obj(format);
   if (record['type'] !== 'json_schema') {

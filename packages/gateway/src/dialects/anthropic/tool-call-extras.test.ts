@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
+import { jsonAnswerFor, streamMeterFor, upstreamRequestFor } from '../../proxy/wire-route.ts';
 import { createAnthropicDialect } from './proxy-dialect.ts';
 
 /**
@@ -36,39 +37,36 @@ describe('tool-call extras across the Anthropic ⇄ Chat translation', () => {
       messages: [{ role: 'user', content: 'weather?' }],
     };
     const call = { body: request, model: 'gemini-3.1-pro', stream: false, maxOutputTokens: 100, choices: 1 };
-    const answer = dialect.onJsonAnswer!(
-      {
-        id: 'chatcmpl-1',
-        model: 'gemini-3.1-pro-preview',
-        choices: [
-          {
-            index: 0,
-            finish_reason: 'tool_calls',
-            message: {
-              role: 'assistant',
-              content: null,
-              tool_calls: [
-                {
-                  id: 'call_g1',
-                  type: 'function',
-                  function: { name: 'get_weather', arguments: '{"city":"Oslo"}' },
-                  extra_content: signature,
-                },
-              ],
-            },
+    const answer = jsonAnswerFor(dialect, call, route, {
+      id: 'chatcmpl-1',
+      model: 'gemini-3.1-pro-preview',
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'tool_calls',
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              {
+                id: 'call_g1',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"city":"Oslo"}' },
+                extra_content: signature,
+              },
+            ],
           },
-        ],
-        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-      },
-      route,
-      call,
-    )!;
+        },
+      ],
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    }).body;
     const toolUse = (answer['content'] as Array<Record<string, unknown>>).find(
       (block) => block['type'] === 'tool_use',
     )!;
     expect(JSON.stringify(answer)).not.toContain('thought_signature');
 
-    const next = dialect.buildUpstreamRequest(
+    const next = upstreamRequestFor(
+      dialect,
       {
         ...call,
         body: {
@@ -104,7 +102,7 @@ describe('tool-call extras across the Anthropic ⇄ Chat translation', () => {
       messages: [{ role: 'user', content: 'x' }],
     };
     const call = { body: request, model: 'gemini-3.1-pro', stream: true, maxOutputTokens: 100, choices: 1 };
-    const meter = dialect.newStreamMeter(call, route);
+    const meter = streamMeterFor(dialect, call, route);
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
       event: undefined,
       raw: '',
@@ -130,7 +128,8 @@ describe('tool-call extras across the Anthropic ⇄ Chat translation', () => {
       }),
     );
     meter.observe(chunk({}, 'tool_calls'));
-    const next = dialect.buildUpstreamRequest(
+    const next = upstreamRequestFor(
+      dialect,
       {
         ...call,
         body: {

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../billing/index.ts';
+import type { TokenUsage } from '../../contracts/index.ts';
 
 const num = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined;

@@ -1,14 +1,14 @@
-import type { TokenUsage } from '../../billing/index.ts';
+import type {
+  ChatStreamEvent,
+  ChoiceDelta,
+  SseEvent,
+  TokenUsage,
+  ToolCallFragment,
+} from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
-import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
-import type { SseEvent } from '../../upstream/sse.ts';
-import {
-  type ChatStreamEvent,
-  type ChoiceDelta,
-  decodeChatEvent,
-  settleChatEvent,
-  type ToolCallFragment,
-} from '../openai-chat/stream-events.ts';
+import type { StreamMeter } from '../dialect.ts';
+import { signatureField } from '../openai-chat/extra-content.ts';
+import { decodeChatEvent, settleChatEvent } from '../openai-chat/stream-events.ts';
 import { chatErrorToGemini, renderGeminiStreamError } from './error.ts';
 import {
   type ChatToGeminiOptions,
@@ -21,7 +21,7 @@ import {
   type ToolCall,
 } from './from-chat-response.ts';
 import { showsThoughts } from './generation-config.ts';
-import { signatureField, thoughtSignaturePart } from './thought-signatures.ts';
+import { thoughtSignaturePart } from './thought-signatures.ts';
 import { type ToolNames, toolNames } from './tool-names.ts';
 
 type Json = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../openai-chat/types.ts';
+import type { ChatRequest } from '../../contracts/index.ts';
 import { chatToGeminiRequest } from './chat-to-gemini-request.ts';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,8 @@
+import type { ChatRequest } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { obj } from '../json-fields.ts';
-import type { ChatRequest } from '../openai-chat/types.ts';
-import { signatureOf, thoughtSignaturePart } from './thought-signatures.ts';
+import { signatureOf } from '../openai-chat/extra-content.ts';
+import { thoughtSignaturePart } from './thought-signatures.ts';
 
 type Json = Record<string, unknown>;
 

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { TokenUsage } from '../../billing/index.ts';
-import type { SseEvent } from '../../upstream/sse.ts';
+import type { ChatStreamEvent, ChoiceDelta, SseEvent, TokenUsage } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
-import type { ChatStreamEvent, ChoiceDelta } from '../openai-chat/stream-events.ts';
+import { signatureOf } from '../openai-chat/extra-content.ts';
 import { chatFinishReason, chatPieceOf, chatUsageOf } from './gemini-to-chat-response.ts';
-import { signatureOf } from './thought-signatures.ts';
 import { readGeminiUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;

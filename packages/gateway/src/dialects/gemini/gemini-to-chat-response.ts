@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { TokenUsage } from '../../billing/index.ts';
+import type {
+  ChatCompletion,
+  ChatFinishReason,
+  ChatToolCall,
+  ChatUsage,
+  TokenUsage,
+} from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
-import type { ChatCompletion, ChatFinishReason, ChatToolCall, ChatUsage } from '../openai-chat/types.ts';
-import { signatureField } from './thought-signatures.ts';
+import { signatureField } from '../openai-chat/extra-content.ts';
 import { readGeminiUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SseEvent } from '../../upstream/sse.ts';
-import { type ChatStreamEvent, encodeChatEvent } from '../openai-chat/stream-events.ts';
+import type { ChatStreamEvent, SseEvent } from '../../contracts/index.ts';
+import { encodeChatEvent } from '../openai-chat/stream-events.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { GeminiStreamToChat } from './gemini-stream-to-chat.ts';
 import { geminiToChatResponse } from './gemini-to-chat-response.ts';

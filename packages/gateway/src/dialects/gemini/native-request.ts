@@ -1,10 +1,11 @@
-import type { UpstreamRequest } from '../../proxy/proxy-dialect.ts';
+import type { UpstreamRequest } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 
 type Json = Record<string, unknown>;
 
 /**
- * A call to the Gemini API itself: the model and streaming live in the path, the body
+ * A call to the Gemini API itself: the model and streaming live in the path (below the
+ * provider's `modelsPath`), the body
  * is a `generateContent` body. A balance cap overrides `maxOutputTokens`.
  * @see https://ai.google.dev/api/generate-content
  */
@@ -13,6 +14,7 @@ export function geminiNativeRequest(
   upstreamModel: string,
   stream: boolean,
   clampOutputTokens: number | undefined,
+  modelsPath: string,
 ): UpstreamRequest {
   const { model: _model, ...rest } = body;
   if (clampOutputTokens !== undefined) {
@@ -20,7 +22,7 @@ export function geminiNativeRequest(
   }
   const method = stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
   return {
-    path: `/models/${encodeURIComponent(upstreamModel)}:${method}`,
+    path: `${modelsPath}/${encodeURIComponent(upstreamModel)}:${method}`,
     headers: {},
     body: JSON.stringify(rest),
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors/index.ts';
-import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
+import type { ParsedCall } from '../dialect.ts';
 
 /**
  * Only what the gateway must read is validated; every other field passes through

@@ -1,6 +1,5 @@
-import type { TokenUsage } from '../../billing/index.ts';
-import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
-import type { SseEvent } from '../../upstream/sse.ts';
+import type { SseEvent, TokenUsage } from '../../contracts/index.ts';
+import type { StreamMeter } from '../dialect.ts';
 import { obj } from '../json-fields.ts';
 import { readGeminiUsage } from './usage.ts';
 

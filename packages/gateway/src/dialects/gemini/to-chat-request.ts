@@ -1,7 +1,8 @@
+import type { ChatMessage, ChatRequest } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { obj } from '../json-fields.ts';
+import { signatureField } from '../openai-chat/extra-content.ts';
 import { applyGenerationConfig } from './generation-config.ts';
-import { signatureField } from './thought-signatures.ts';
 import { type ToolNames, toolNames } from './tool-names.ts';
 import { applyTools } from './tools-to-chat.ts';
 
@@ -46,7 +47,7 @@ export function geminiToChat(
   body: Json,
   upstreamModel: string,
   options: GeminiToChatOptions = { stream: false },
-): Json {
+): ChatRequest {
   if (body['cachedContent'] !== undefined && body['cachedContent'] !== null) {
     throw refuse(
       'cachedContent',
@@ -62,7 +63,7 @@ export function geminiToChat(
     if (!handler) throw refuse(`contents.${index}.role`, `Unknown role "${role}"; use user or model.`);
     handler(context, content, `contents.${index}`, index);
   });
-  const chat: Json = { model: upstreamModel, messages: context.messages };
+  const chat: ChatRequest = { model: upstreamModel, messages: context.messages as ChatMessage[] };
   if (options.stream) chat['stream'] = true;
   applyTools(chat, body, context.names);
   applyGenerationConfig(chat, body);

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../billing/index.ts';
+import type { TokenUsage } from '../../contracts/index.ts';
 import { num } from '../json-fields.ts';
 
 const count = (value: unknown): number | undefined =>

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
+import type { ParsedCall } from '../dialect.ts';
 import { parseRequestBody } from '../parse-request-body.ts';
 
 /**
@@ -7,7 +7,11 @@ import { parseRequestBody } from '../parse-request-body.ts';
  * through untouched (zod loose objects keep unknown keys).
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
-const messageSchema = z.looseObject({ role: z.string().min(1) });
+const messageSchema = z.looseObject({
+  role: z.string().min(1),
+  // Text, or a list of parts that are each an object (`[null]` is the client's mistake).
+  content: z.union([z.string(), z.array(z.looseObject({}))]).nullish(),
+});
 const chatRequestSchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(messageSchema).min(1),

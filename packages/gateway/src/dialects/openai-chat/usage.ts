@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../billing/index.ts';
+import type { TokenUsage } from '../../contracts/index.ts';
 import { num, obj } from '../json-fields.ts';
 
 /**

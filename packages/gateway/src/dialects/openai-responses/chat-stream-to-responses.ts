@@ -1,13 +1,7 @@
-import type { TokenUsage } from '../../billing/index.ts';
+import type { ChatStreamEvent, SseEvent, TokenUsage, ToolCallFragment } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
-import type { StreamMeter } from '../../proxy/proxy-dialect.ts';
-import type { SseEvent } from '../../upstream/sse.ts';
-import {
-  type ChatStreamEvent,
-  decodeChatEvent,
-  settleChatEvent,
-  type ToolCallFragment,
-} from '../openai-chat/stream-events.ts';
+import type { StreamMeter } from '../dialect.ts';
+import { decodeChatEvent, settleChatEvent } from '../openai-chat/stream-events.ts';
 import {
   messageItem,
   newItemId,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ParsedCall } from '../../proxy/proxy-dialect.ts';
+import type { ParsedCall } from '../dialect.ts';
 import { parseRequestBody } from '../parse-request-body.ts';
 
 /**
@@ -9,7 +9,13 @@ import { parseRequestBody } from '../parse-request-body.ts';
  */
 const responsesRequestSchema = z.looseObject({
   model: z.string().min(1),
-  input: z.union([z.string(), z.array(z.looseObject({}))]).nullish(),
+  // An item's content is text or a list of parts, each an object (`[null]` is the client's mistake).
+  input: z
+    .union([
+      z.string(),
+      z.array(z.looseObject({ content: z.union([z.string(), z.array(z.looseObject({}))]).nullish() })),
+    ])
+    .nullish(),
   stream: z.boolean().nullish(),
   max_output_tokens: z.number().int().positive().nullish(),
 });

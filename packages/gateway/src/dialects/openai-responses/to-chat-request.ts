@@ -1,4 +1,6 @@
+import type { ChatMessage, ChatRequest, ChatTool, ChatToolChoice } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
+import { copyFields, obj } from '../json-fields.ts';
 
 type Json = Record<string, unknown>;
 
@@ -19,7 +21,7 @@ type Json = Record<string, unknown>;
  * @see https://platform.openai.com/docs/api-reference/responses/create
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
-export function responsesToChat(body: Json, upstreamModel: string): Json {
+export function responsesToChat(body: Json, upstreamModel: string): ChatRequest {
   for (const field of ['previous_response_id', 'conversation', 'background', 'prompt'] as const) {
     if (body[field] !== undefined && body[field] !== null && body[field] !== false) {
       throw new GatewayError('invalid_request', {
@@ -36,23 +38,14 @@ export function responsesToChat(body: Json, upstreamModel: string): Json {
   if (typeof input === 'string') messages.push({ role: 'user', content: input });
   else if (Array.isArray(input)) for (const item of input as Json[]) appendItem(messages, item);
 
-  const chat: Json = { model: upstreamModel, messages };
+  const chat: ChatRequest = { model: upstreamModel, messages: messages as ChatMessage[] };
   const tools = toChatTools(body['tools']);
   if (tools.length > 0) chat['tools'] = tools;
   if (body['tool_choice'] !== undefined && tools.length > 0)
     chat['tool_choice'] = toChatToolChoice(body['tool_choice']);
   if (typeof body['parallel_tool_calls'] === 'boolean' && tools.length > 0)
     chat['parallel_tool_calls'] = body['parallel_tool_calls'];
-  for (const field of [
-    'temperature',
-    'top_p',
-    'user',
-    'safety_identifier',
-    'prompt_cache_key',
-    'stream',
-  ] as const) {
-    if (body[field] !== undefined && body[field] !== null) chat[field] = body[field];
-  }
+  copyFields(chat, body, ['temperature', 'top_p', 'user', 'safety_identifier', 'prompt_cache_key', 'stream']);
   if (typeof body['max_output_tokens'] === 'number') chat['max_tokens'] = body['max_output_tokens'];
   const effort = (body['reasoning'] as Json | undefined)?.['effort'];
   if (typeof effort === 'string') chat['reasoning_effort'] = effort;
@@ -165,16 +158,16 @@ function toolOutput(output: unknown): string {
   return typeof output === 'string' ? output : textOf(output);
 }
 
-function toChatTools(tools: unknown): Json[] {
+function toChatTools(tools: unknown): ChatTool[] {
   if (!Array.isArray(tools)) return [];
-  return (tools as Json[]).flatMap((tool): Json[] => {
+  return (tools as Json[]).flatMap((tool): ChatTool[] => {
     if (tool['type'] === 'function') {
-      const fn: Json = {
-        name: tool['name'],
-        parameters: tool['parameters'] ?? { type: 'object', properties: {} },
+      const fn: ChatTool['function'] = {
+        name: String(tool['name']),
+        parameters: obj(tool['parameters'] ?? { type: 'object', properties: {} }),
       };
-      if (tool['description'] !== undefined) fn['description'] = tool['description'];
-      if (typeof tool['strict'] === 'boolean') fn['strict'] = tool['strict'];
+      if (typeof tool['description'] === 'string') fn.description = tool['description'];
+      if (typeof tool['strict'] === 'boolean') fn.strict = tool['strict'];
       return [{ type: 'function', function: fn }];
     }
     if (tool['type'] === 'custom') {
@@ -189,7 +182,7 @@ function toChatTools(tools: unknown): Json[] {
         {
           type: 'function',
           function: {
-            name: tool['name'],
+            name: String(tool['name']),
             description,
             parameters: { type: 'object', properties: { input: { type: 'string' } }, required: ['input'] },
           },
@@ -200,18 +193,19 @@ function toChatTools(tools: unknown): Json[] {
   });
 }
 
-function toChatToolChoice(choice: unknown): unknown {
-  if (typeof choice === 'string') return choice;
-  const record = (choice ?? {}) as Json;
+function toChatToolChoice(choice: unknown): ChatToolChoice {
+  if (choice === 'auto' || choice === 'none' || choice === 'required') return choice;
+  const record = obj(choice);
   if (record['type'] === 'function' || record['type'] === 'custom') {
-    return { type: 'function', function: { name: record['name'] } };
+    return { type: 'function', function: { name: String(record['name']) } };
   }
   if (record['type'] === 'allowed_tools') {
-    const tools = ((record['tools'] as Json[] | undefined) ?? []).map((tool) => ({
+    const tools = (Array.isArray(record['tools']) ? (record['tools'] as Json[]) : []).map((tool) => ({
       type: 'function',
       function: { name: tool['name'] },
     }));
-    return { type: 'allowed_tools', allowed_tools: { mode: record['mode'] ?? 'auto', tools } };
+    const mode = record['mode'] === 'required' ? 'required' : 'auto';
+    return { type: 'allowed_tools', allowed_tools: { mode, tools } };
   }
   throw new GatewayError('invalid_request', {
     param: 'tool_choice',
@@ -219,7 +213,7 @@ function toChatToolChoice(choice: unknown): unknown {
   });
 }
 
-function toChatResponseFormat(format: unknown): Json | undefined {
+function toChatResponseFormat(format: unknown): ChatRequest['response_format'] {
   const record = (format ?? {}) as Json;
   if (record['type'] === 'json_object') return { type: 'json_object' };
   if (record['type'] !== 'json_schema') return undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../errors/index.ts';
-import type { ModelRoute } from '../../routing/catalog.ts';
+import type { ModelRoute } from '../../routing/model-route.ts';
 import type { Provider } from '../types.ts';
 import { bfl, bflBody, sizeForAspectRatio } from './bfl.ts';
 import { geminiImages, generateContentBody, predictBody } from './gemini-images.ts';

@@ -1,4 +1,4 @@
-import type { ModelRoute } from '../../routing/catalog.ts';
+import type { ModelRoute } from '../../routing/model-route.ts';
 
 /** One reference image, as the client gave it (an https or data URL) and, when fetched, its bytes. */
 export interface ReferenceImage {

@@ -16,7 +16,7 @@ import { keysMonthSpend } from '../../billing/key-budget.ts';
 import type { Services } from '../services.ts';
 import { validateBody } from '../validate-body.ts';
 
-/** Credits per calendar month; 50 000 = $500 (api.md §11). */
+/** Credits per calendar month; 50 000 = $500 (docs/api-contract.md §11). */
 const spendingLimit = z.number().positive().max(1e9).nullable();
 const createSchema = z
   .object({

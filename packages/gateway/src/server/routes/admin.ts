@@ -9,7 +9,7 @@ import {
   setPassword,
   setUserRateLimit,
 } from '../../accounts/index.ts';
-import { creditsToMicro, formatCredits, getBalance, grantCredits } from '../../billing/index.ts';
+import { adjustCredits, creditsToMicro, formatCredits, getBalance, grantTopUp } from '../../billing/index.ts';
 import { createRedeemCodes } from '../../billing/redeem-codes.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { sameSecret } from '../same-secret.ts';
@@ -28,8 +28,16 @@ const codesSchema = z
     expiresAt: z.number().int().positive().nullable().optional(),
   })
   .strict();
+/**
+ * A `grant` is a top-up (≥ 200 credits); an `adjustment` is any other correction, small
+ * or negative, and needs a note (billing/operator-credits.ts).
+ */
 const grantSchema = z
-  .object({ credits: z.number().refine((value) => value !== 0), note: z.string().optional() })
+  .object({
+    credits: z.number().refine((value) => value !== 0, 'must not be 0'),
+    note: z.string().max(500).optional(),
+    kind: z.enum(['grant', 'adjustment']).default('grant'),
+  })
   .strict();
 const createKeySchema = z
   .object({
@@ -74,7 +82,8 @@ export function registerAdminRoutes(
       };
     };
     const userParam = (request: FastifyRequest) =>
-      decodeURIComponent((request.params as { user: string }).user);
+      // Fastify has already decoded the path parameter; decoding twice breaks on `%25`.
+      (request.params as { user: string }).user;
 
     admin.post('/admin/users', async (request, reply) => {
       const input = validateBody(createUserSchema, request);
@@ -90,13 +99,16 @@ export function registerAdminRoutes(
     admin.post('/admin/users/:user/credits', async (request) => {
       const input = validateBody(grantSchema, request);
       const user = await requireUser(db, userParam(request));
-      const entry = await grantCredits(
-        db,
-        user.id,
-        creditsToMicro(input.credits),
-        input.note ?? 'operator grant (admin API)',
-      );
-      return { ledgerEntryId: entry.id, balanceCredits: formatCredits(entry.balance_after_micro) };
+      const amountMicro = creditsToMicro(input.credits);
+      const entry =
+        input.kind === 'adjustment'
+          ? await adjustCredits(db, user.id, amountMicro, input.note ?? '')
+          : await grantTopUp(db, user.id, amountMicro, input.note ?? 'operator grant (admin API)');
+      return {
+        ledgerEntryId: entry.id,
+        kind: entry.kind,
+        balanceCredits: formatCredits(entry.balance_after_micro),
+      };
     });
     admin.put('/admin/users/:user/password', async (request, reply) => {
       const input = validateBody(passwordSchema, request);

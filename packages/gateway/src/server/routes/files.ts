@@ -4,8 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { GatewayError } from '../../errors/index.ts';
 import { contentDisposition, type FileRecord, fileKinds, parseRange } from '../../storage/index.ts';
-import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
+import { v1Paths } from '../v1-paths.ts';
 import { validate } from '../validate-body.ts';
 
 const contentQuerySchema = z.object({ expires: z.string().optional(), signature: z.string().optional() });

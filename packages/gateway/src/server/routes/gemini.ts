@@ -2,15 +2,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/index.ts';
 import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
 import { resolveModel } from '../../proxy/resolve-model.ts';
-import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
+import { v1Paths } from '../v1-paths.ts';
 
 const actions = ['generateContent', 'streamGenerateContent', 'countTokens'] as const;
 type Action = (typeof actions)[number];
 
 /** `models/gemini-3.5-fast:streamGenerateContent` → model and action. */
 function parseModelAction(request: FastifyRequest): { model: string; action: Action } {
-  const tail = decodeURIComponent((request.params as { '*': string })['*'] ?? '');
+  // Fastify has already decoded the path parameter; decoding twice breaks on `%25`.
+  const tail = (request.params as { '*': string })['*'] ?? '';
   const colon = tail.lastIndexOf(':');
   const model = tail.slice(0, colon).replace(/^models\//, '');
   const action = tail.slice(colon + 1) as Action;

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { generateImages } from '../../images/generate-images.ts';
 import { imageServicesOf } from '../../images/wiring.ts';
-import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
+import { v1Paths } from '../v1-paths.ts';
 
 /**
  * POST /v1/images/generations (OpenAI's shape, a pinned `model`) and
- * POST /v1/images/generate (the same body, `intent` or `model`), api.md §4 and §11.
+ * POST /v1/images/generate (the same body, `intent` or `model`), docs/api-contract.md §4 and §11.
  */
 export function registerImageRoutes(app: FastifyInstance, services: Services): void {
   const images = imageServicesOf(services);

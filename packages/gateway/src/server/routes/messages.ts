@@ -1,12 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthenticatedKey } from '../../accounts/index.ts';
+import { emptyUsage } from '../../contracts/index.ts';
 import { anthropicHeaders, betaQuery } from '../../dialects/anthropic/proxy-dialect.ts';
 import { GatewayError } from '../../errors/index.ts';
+import { requestLogRow } from '../../metering/log-row.ts';
+import { headerValue } from '../../proxy/header-value.ts';
 import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
 import { resolveModel } from '../../proxy/resolve-model.ts';
 import { insertRequestLog } from '../../usage/index.ts';
-import { v1Paths } from '../app.ts';
+import { callContext } from '../request-state.ts';
 import type { Services } from '../services.ts';
+import { v1Paths } from '../v1-paths.ts';
 
 /** Anthropic Messages: `/v1/messages` (Claude Code, the Anthropic SDK) and `count_tokens`. */
 export function registerMessagesRoutes(app: FastifyInstance, services: Services): void {
@@ -35,7 +39,7 @@ export function registerMessagesRoutes(app: FastifyInstance, services: Services)
         model,
         model.routes,
         (route) => ({
-          path: `${route.provider.adapter.chatPath}/count_tokens${betaQuery(request.query as Record<string, unknown>)}`,
+          path: `${route.provider.adapter.speaks.anthropic ?? '/v1/messages'}/count_tokens${betaQuery(request.query as Record<string, unknown>)}`,
           headers,
           body: JSON.stringify({ ...body, model: route.model }),
         }),
@@ -46,29 +50,24 @@ export function registerMessagesRoutes(app: FastifyInstance, services: Services)
       const principal = state.principal as AuthenticatedKey;
       state.logged = true;
       // Counting is free, as upstream; it is logged like every call.
-      await insertRequestLog(services.db, {
-        id: state.requestId,
-        userId: principal.userId,
-        keyId: principal.keyId,
-        endpoint: state.endpoint,
-        model: model.id,
-        provider: attempt.route.provider.name,
-        upstreamModel: attempt.route.model,
-        status: 200,
-        stream: false,
-        latencyMs: Date.now() - state.startedAt,
-        promptTokens: Number((JSON.parse(text) as { input_tokens?: number }).input_tokens ?? 0),
-        completionTokens: 0,
-        cachedTokens: 0,
-        reasoningTokens: 0,
-        usageSource: 'upstream',
-        costMicro: 0,
-        errorCode: null,
-        errorMessage: null,
-        createdAt: state.startedAt,
-      });
+      const counted = Number((JSON.parse(text) as { input_tokens?: number }).input_tokens ?? 0);
+      await insertRequestLog(
+        services.db,
+        requestLogRow(
+          callContext(state, principal),
+          {
+            model: model.id,
+            provider: attempt.route.provider.name,
+            upstreamModel: attempt.route.model,
+            status: 200,
+            usageSource: 'upstream',
+          },
+          { unit: 'tokens', tokens: { ...emptyUsage, inputTokens: counted } },
+          0,
+        ),
+      );
       reply
-        .header('x-hypereal-provider', attempt.route.provider.name)
+        .header('x-hypereal-provider', headerValue(attempt.route.provider.name))
         .header('content-type', 'application/json');
       return reply.send(text);
     });

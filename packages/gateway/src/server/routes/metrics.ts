@@ -13,11 +13,14 @@ export function registerMetricsRoutes(
   services: Services,
   token: string | undefined,
 ): void {
+  // One series per route template (`/v1/responses/:id`), never per raw path: a path is
+  // whatever a caller sends, 401s included. Unrouted paths share one `unknown` label.
   app.addHook('onResponse', async (request, reply) => {
     const endpoint = request.hypereal?.endpoint ?? '';
     if (endpoint.startsWith('/v1')) {
+      const template = request.routeOptions.url;
       services.metrics.requests.inc({
-        endpoint: request.routeOptions.url ? endpoint : 'unknown',
+        endpoint: template ? template.replace(/^\/api(?=\/v1)/, '') : 'unknown',
         status: String(reply.statusCode),
       });
     }

@@ -5,8 +5,8 @@ import { servedOn } from '../../proxy/resolve-model.ts';
 import type { ModelEntry } from '../../routing/catalog.ts';
 import type { ImageRules } from '../../routing/image-rules.ts';
 import { type MediaModelEntry, mediaEndpoint } from '../../routing/media-models.ts';
-import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
+import { v1Paths } from '../v1-paths.ts';
 
 /** A stable `created` for every catalog entry (the catalog has no per-model dates). */
 const createdAt = 1_735_689_600;
@@ -77,7 +77,7 @@ export function registerModelRoutes(app: FastifyInstance, services: Services): v
   const media = () => catalog.mediaIds().map((id) => catalog.media(id)!);
   const notFound = (id: string) => new GatewayError('not_found', { message: `No such model: ${id}` });
   const find = (id: string) => {
-    const model = catalog.resolve(decodeURIComponent(id).replace(/^models\//, ''));
+    const model = catalog.resolve(id.replace(/^models\//, ''));
     if (!model) throw notFound(id);
     return model;
   };
@@ -94,7 +94,7 @@ export function registerModelRoutes(app: FastifyInstance, services: Services): v
     app.get(`${path}/:id`, async (request) => {
       const { id } = request.params as { id: string };
       // Media models are listed for OpenAI-style callers only: Anthropic clients cannot call them.
-      const mediaModel = wantsAnthropic(request) ? undefined : catalog.media(decodeURIComponent(id));
+      const mediaModel = wantsAnthropic(request) ? undefined : catalog.media(id);
       if (mediaModel) return shapes.openai.media(mediaModel);
       const model = find(id);
       return wantsAnthropic(request) ? shapes.anthropic.item(model) : shapes.openai.item(model);

@@ -2,10 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../../accounts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { proxyMeteredCall } from '../../proxy/metered-proxy.ts';
-import { upstreamFailure } from '../../proxy/upstream-errors.ts';
+import { upstreamFailure } from '../../upstream/upstream-failure.ts';
 import { findAnswerOwner } from '../../usage/index.ts';
-import { v1Paths } from '../app.ts';
 import type { Services } from '../services.ts';
+import { refuseForeignReferences } from '../stored-references.ts';
+import { v1Paths } from '../v1-paths.ts';
 
 /**
  * OpenAI Responses: `POST /v1/responses` (Codex CLI, the Agents SDK), plus the
@@ -15,16 +16,18 @@ import type { Services } from '../services.ts';
 export function registerResponsesRoutes(app: FastifyInstance, services: Services): void {
   const config = { dialect: 'openai-responses' as const };
   for (const path of v1Paths('/responses')) {
-    app.post(path, { config }, (request, reply) =>
-      proxyMeteredCall(services, services.dialects['openai-responses'], request, reply),
-    );
+    app.post(path, { config }, async (request, reply) => {
+      // Another user's stored response (or any stored object not the caller's) is a 404.
+      await refuseForeignReferences(services.db, request);
+      return proxyMeteredCall(services, services.dialects['openai-responses'], request, reply);
+    });
     const forward =
       (method: 'GET' | 'POST' | 'DELETE', suffix: string) => async (request: FastifyRequest) => {
         const { id } = request.params as { id: string };
         const principal = request.hypereal.principal as AuthenticatedKey;
         const owner = await findAnswerOwner(services.db, principal.userId, id);
         const provider = owner?.provider ? services.config.providers.get(owner.provider) : undefined;
-        const responsesPath = provider?.adapter.responsesPath;
+        const responsesPath = provider?.adapter.speaks['openai-responses'];
         if (!provider || !responsesPath)
           throw new GatewayError('not_found', { message: `No response found with id '${id}'.` });
         const query = request.url.includes('?') ? stripKey(request.url.slice(request.url.indexOf('?'))) : '';

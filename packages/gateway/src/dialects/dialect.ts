@@ -1,9 +1,14 @@
-import type { TokenUsage } from '../billing/index.ts';
-import type { ChatStreamEvent } from '../dialects/openai-chat/stream-events.ts';
+import type {
+  ChatCompletion,
+  ChatRequest,
+  ChatStreamEvent,
+  SseEvent,
+  TokenUsage,
+  UpstreamRequest,
+  WireDialect,
+} from '../contracts/index.ts';
 import type { GatewayError } from '../errors/index.ts';
-import type { WireDialect } from '../providers/index.ts';
-import type { ModelRoute } from '../routing/catalog.ts';
-import type { SseEvent } from '../upstream/sse.ts';
+import type { ModelRoute } from '../routing/model-route.ts';
 
 /** What the proxy needs to know of one client call, whatever its wire format. */
 export interface ParsedCall {
@@ -20,12 +25,6 @@ export interface ParsedCall {
 export interface CallTarget {
   model?: string;
   stream?: boolean;
-}
-
-export interface UpstreamRequest {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
 }
 
 /**
@@ -65,36 +64,39 @@ export interface ClientRequestContext {
 }
 
 /**
- * One client wire format as the metered proxy sees it: parse, build the upstream call,
- * meter the answer, render errors. Implemented once per dialect.
+ * One client wire format as the metered proxy sees it, both ways: its own call for an
+ * upstream that speaks it (pass-through, with a usage meter), and its call in the
+ * canonical chat form and back for one that does not (translation). Which of the two a
+ * route gets is decided once, by `planWire`. Implemented once per dialect.
  */
 export interface ProxyDialect {
   readonly id: WireDialect;
   /** `target` carries what some wire formats put in the URL (Gemini: the model and streaming). */
   parse(json: unknown, target?: CallTarget): ParsedCall;
-  buildUpstreamRequest(
+  /** The client's own call at `path` of an upstream that speaks this format. */
+  passThrough(
     call: ParsedCall,
     route: ModelRoute,
+    path: string,
     client: ClientRequestContext,
     clampOutputTokens: number | undefined,
   ): UpstreamRequest;
+  /** The client's call in the canonical form (for an upstream that speaks another format). */
+  toChat(call: ParsedCall, route: ModelRoute): ChatRequest;
+  /** A canonical answer as this format's answer. */
+  fromChat(answer: ChatCompletion, call: ParsedCall): Record<string, unknown>;
+  /** Meters this format's own stream (pass-through): usage, text, the events' own bytes. */
+  passThroughMeter(call: ParsedCall, route: ModelRoute): StreamMeter;
+  /** Turns the canonical stream (chat SSE, or typed events) into this format's stream. */
+  chatMeter(call: ParsedCall): StreamMeter;
+  /** Sees a passed-through JSON answer before it is sent on (e.g. who signed its thinking). */
+  onPassThroughAnswer?(response: Record<string, unknown>, route: ModelRoute): void;
+  /** The upstream's id for a passed-through JSON answer that can be fetched again later. */
+  answerId?(response: Record<string, unknown>): string | undefined;
   readUsage(response: Record<string, unknown>): TokenUsage | null;
   /** Text of a JSON answer, for counting when the upstream reported no usage. */
   completionText(response: Record<string, unknown>): string;
   countPromptTokens(body: Record<string, unknown>): Promise<number>;
-  /** `route` is the upstream that answered (e.g. to remember who signed a thinking block). */
-  newStreamMeter(call: ParsedCall, route: ModelRoute): StreamMeter;
-  /**
-   * Sees a complete JSON answer before it is sent on; returns the body the client
-   * gets instead when the route speaks another wire format (translation).
-   */
-  onJsonAnswer?(
-    response: Record<string, unknown>,
-    route: ModelRoute,
-    call: ParsedCall,
-  ): Record<string, unknown> | undefined;
-  /** The upstream's id for a JSON answer that can be fetched again later. */
-  answerId?(response: Record<string, unknown>, route: ModelRoute): string | undefined;
   /**
    * Which routes may serve this call, in order, and the call each gets — e.g. history
    * signed by one API family only replays there. Default: every route, same call.

@@ -1,7 +1,7 @@
+import { formatCredits, tokenCost } from '../billing/index.ts';
+import { emptyUsage } from '../contracts/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { ModelEntry } from '../routing/catalog.ts';
-import { formatCredits } from './money.ts';
-import { emptyUsage, tokenCost } from './token-cost.ts';
 
 /** Image parts are billed as fixed token blocks by providers, not by their URL's bytes. */
 const tokensPerImagePart = 2_000;

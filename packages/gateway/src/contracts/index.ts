@@ -1,0 +1,12 @@
+/**
+ * The contracts every layer shares: the canonical chat request, answer and stream, token and
+ * metered usage, the wire-dialect ids and the upstream request. Types and constants only; this
+ * folder imports nothing outside itself, so anything may import it.
+ */
+export type { BreakerState } from './breaker-state.ts';
+export type * from './chat.ts';
+export type * from './chat-stream.ts';
+export type { SseEvent } from './sse-event.ts';
+export type { UpstreamRequest } from './upstream-request.ts';
+export { emptyUsage, type MeteredUsage, type TokenUsage, type UsageUnit } from './usage.ts';
+export { type WireDialect, wireDialects } from './wire-dialect.ts';

@@ -1,0 +1,55 @@
+import type { AuthenticatedKey } from '../accounts/index.ts';
+import { formatCredits, getBalance } from '../billing/index.ts';
+import { loadKeyBudget } from '../billing/key-budget.ts';
+import type { SpendingAlerts } from '../billing/spending-alerts.ts';
+import type { Database } from '../db/index.ts';
+import { GatewayError } from '../errors/index.ts';
+import { type ChargedContext, RequestCharge } from './request-charge.ts';
+
+/** What admission needs of the running gateway. */
+export interface MeteringServices {
+  db: Database;
+  spendingAlerts: SpendingAlerts;
+  config: { billing: { minimumBalanceMicro: number; holdLeaseMs: number } };
+}
+
+/** How much of the user's credit (and the key's month budget) the call may hold. */
+export interface Affordable {
+  availableMicro: number;
+  /** The error to raise when the call does not fit because of the key's cap, not the balance. */
+  refusal: (() => GatewayError) | undefined;
+}
+
+/**
+ * The first step of every metered call, whatever its unit: the endpoint's minimum balance,
+ * then the unit's own worst-case plan for what the user and key can afford (tokens capped to
+ * fit, images × n, seconds × rate…), then the hold of that worst case. Nothing is sent
+ * upstream before this returns; a refusal costs nothing.
+ */
+export async function admitCall<P extends { holdMicro: number }>(
+  services: MeteringServices,
+  principal: AuthenticatedKey,
+  context: Omit<ChargedContext, 'userId' | 'keyId'>,
+  plan: (affordable: Affordable) => P,
+): Promise<{ charge: RequestCharge; plan: P }> {
+  const minimumMicro = services.config.billing.minimumBalanceMicro;
+  const { availableMicro } = await getBalance(services.db, principal.userId);
+  if (availableMicro < minimumMicro) {
+    throw new GatewayError('insufficient_credits', {
+      message: `Insufficient credits: a balance of at least ${formatCredits(minimumMicro)} credits is required to call this endpoint (available: ${formatCredits(availableMicro)}).`,
+    });
+  }
+  const budget = await loadKeyBudget(services.db, services.spendingAlerts, principal);
+  const capped = budget !== undefined && budget.remainingMicro < availableMicro;
+  const planned = plan({
+    availableMicro: capped ? budget.remainingMicro : availableMicro,
+    refusal: capped ? budget.refusal : undefined,
+  });
+  const charge = await RequestCharge.hold(
+    services.db,
+    { ...context, userId: principal.userId, keyId: principal.keyId },
+    { amountMicro: planned.holdMicro, minimumMicro, leaseMs: services.config.billing.holdLeaseMs },
+    budget,
+  );
+  return { charge, plan: planned };
+}

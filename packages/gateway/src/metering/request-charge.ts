@@ -1,0 +1,122 @@
+import type { MeteredUsage } from '../contracts/index.ts';
+import type { Database } from '../db/index.ts';
+import { insertAttempts, insertRequestLog } from '../usage/index.ts';
+import { type CallContext, type CallOutcome, requestLogRow } from './log-row.ts';
+
+/** The context of a call that holds money: always a user's key. */
+export type ChargedContext = CallContext & { userId: string; keyId: string };
+
+import { type Hold, placeHold, renewHold, settleHold } from '../billing/index.ts';
+import type { KeyBudgetRef } from '../billing/key-budget.ts';
+import type { SpendingAlerts } from '../billing/spending-alerts.ts';
+import { type ModelPrice, priceOf } from './pricing.ts';
+
+/** A capped key's budget for this request, and who to tell when it runs low. */
+export interface KeyBudget {
+  ref: KeyBudgetRef;
+  alerts: SpendingAlerts;
+}
+
+/**
+ * One request's money: its hold, and the settlement that charges the metered cost
+ * and writes the request log in the same transaction — exactly once.
+ */
+export class RequestCharge {
+  readonly #db: Database;
+  readonly #hold: Hold;
+  readonly #context: ChargedContext;
+  readonly #budget: KeyBudget | undefined;
+  readonly #lease: NodeJS.Timeout;
+  #settled = false;
+
+  private constructor(
+    db: Database,
+    hold: Hold,
+    context: ChargedContext,
+    budget: KeyBudget | undefined,
+    leaseMs: number,
+  ) {
+    this.#db = db;
+    this.#hold = hold;
+    this.#context = context;
+    this.#budget = budget;
+    // Renewed well before it runs out, while the request lives: only a dead process's holds expire.
+    this.#lease = setInterval(() => {
+      renewHold(db, hold.id, leaseMs).catch(() => {
+        // The next renewal tries again; a lost lease only releases the hold early, uncharged.
+      });
+    }, leaseMs / 3);
+    this.#lease.unref();
+  }
+
+  /** Holds `amountMicro` of the user's credit and, when the key has a cap, of its month's budget. */
+  static async hold(
+    db: Database,
+    context: ChargedContext,
+    amounts: { amountMicro: number; minimumMicro: number; leaseMs: number },
+    budget?: KeyBudget,
+  ): Promise<RequestCharge> {
+    try {
+      const hold = await placeHold(db, {
+        userId: context.userId,
+        keyId: context.keyId,
+        requestId: context.requestId,
+        endpoint: context.endpoint,
+        ...amounts,
+        keyBudget: budget?.ref,
+      });
+      return new RequestCharge(db, hold, context, budget, amounts.leaseMs);
+    } catch (error) {
+      if (budget && (error as { code?: string }).code === 'spending_limit_exceeded') {
+        budget.alerts.refused(budget.ref.keyId, budget.ref.month, budget.ref.limitMicro);
+      }
+      throw error;
+    }
+  }
+
+  get context(): Readonly<ChargedContext> {
+    return this.#context;
+  }
+
+  get holdMicro(): number {
+    return this.#hold.amountMicro;
+  }
+
+  /**
+   * Charges `usage` at `price` (nothing when usage is null), never more than the hold — the
+   * worst case the call was admitted for, so a key's cap and the balance stay hard even when an
+   * upstream ignores the output cap (the operator absorbs the difference) — and writes the
+   * call's log row and attempts in the same transaction, once, whatever path calls it first.
+   * Returns the cost.
+   */
+  async settle(
+    price: ModelPrice,
+    usage: MeteredUsage | null,
+    outcome: CallOutcome,
+    attempts: Parameters<typeof insertAttempts>[2] = [],
+  ): Promise<number> {
+    if (this.#settled) return 0;
+    this.#settled = true;
+    clearInterval(this.#lease);
+    const costMicro = usage ? Math.min(priceOf(price, usage), this.#hold.amountMicro) : 0;
+    const settled = await settleHold(this.#db, this.#hold, {
+      chargeMicro: costMicro,
+      requestId: this.#context.requestId,
+      description: `${this.#context.endpoint} ${outcome.model ?? ''}`.trim(),
+      alsoWrite: async (tx) => {
+        await insertRequestLog(tx, requestLogRow(this.#context, outcome, usage, costMicro));
+        await insertAttempts(tx, this.#context.requestId, attempts);
+      },
+    });
+    const budget = this.#budget;
+    if (budget && settled?.keySpentMicro != null && settled.chargedMicro > 0) {
+      budget.alerts.afterCharge(
+        budget.ref.keyId,
+        budget.ref.month,
+        settled.keySpentMicro,
+        budget.ref.limitMicro,
+      );
+    }
+    return costMicro;
+  }
+}

@@ -1,0 +1,139 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startUpstreamSim, type UpstreamSim } from '@hypereal/upstream-sim';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningChild, startNodeChild, stopChildren } from '../../bench/processes.ts';
+import { createApiKey, createUser } from '../../src/accounts/index.ts';
+import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/billing/index.ts';
+import { simulatorEnv } from '../../src/cli/simulator-env.ts';
+import { type Database, openDatabase } from '../../src/db/index.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../../../..');
+const simKey = 'sim-crash-key';
+
+interface ClientRun {
+  requestId: string | null;
+  /** The client read `data: [DONE]`: it has the whole answer. */
+  complete: boolean;
+}
+
+/** One streaming chat call read to its end (or until the connection dies). */
+async function streamOnce(url: string, key: string): Promise<ClientRun> {
+  const run: ClientRun = { requestId: null, complete: false };
+  try {
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'deepseek-v3.2',
+        stream: true,
+        messages: [{ role: 'user', content: 'Tell me a story [[sim:reply_tokens=30]]' }],
+      }),
+    });
+    run.requestId = response.headers.get('x-request-id');
+    let text = '';
+    for await (const chunk of response.body!) text += Buffer.from(chunk).toString('utf8');
+    run.complete = text.includes('data: [DONE]');
+  } catch {
+    // the gateway died under this request
+  }
+  return run;
+}
+
+function startGateway(dir: string, configPath: string, sim: UpstreamSim): Promise<RunningChild> {
+  return startNodeChild({
+    name: 'gateway',
+    script: join(repoRoot, 'packages/gateway/src/cli/main.ts'),
+    args: ['serve', '--config', configPath],
+    env: {
+      ...simulatorEnv(sim.url, simKey),
+      HYPEREAL_DATA_DIR: dir,
+      DATABASE_URL: '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
+    ready: /Hypereal gateway on (http:\/\/\S+?)(?:\s|$)/,
+  });
+}
+
+/**
+ * kill -9 under streaming load, then a restart on the same SQLite store: nothing a client
+ * received whole goes uncharged or unlogged, nothing is charged twice, no hold outlives its
+ * lease, and the ledger still equals every balance.
+ */
+describe('crash: kill -9 under streaming load, restart on the same store', () => {
+  let sim: UpstreamSim;
+  let db: Database;
+  const dir = mkdtempSync(join(tmpdir(), 'hypereal-crash-'));
+  const configPath = join(dir, 'hypereal.yaml');
+  let userId = '';
+  let key = '';
+
+  beforeAll(async () => {
+    sim = await startUpstreamSim({ host: '127.0.0.1', port: 0, apiKeys: [simKey] });
+    // ~30 chunks 25 ms apart: each stream lives ~0.8 s.
+    sim.addFault({ chunkDelayMs: 25, times: Number.POSITIVE_INFINITY });
+    writeFileSync(configPath, 'rateLimits:\n  defaultRpm: 100000\nbilling:\n  holdLeaseSeconds: 1\n');
+    db = await openDatabase({ sqlitePath: join(dir, 'hypereal.db') });
+    const user = await createUser(db, { email: 'crash@example.com' });
+    userId = user.id;
+    await grantCredits(db, user.id, creditsToMicro(1000), 'crash test credits');
+    key = (await createApiKey(db, { userId: user.id, name: 'crash' })).secret;
+  });
+  afterAll(async () => {
+    await stopChildren();
+    await db.close();
+    await sim.close();
+  });
+
+  it('charges and logs exactly once every answer a client received whole, and frees the rest', async () => {
+    const first = await startGateway(dir, configPath, sim);
+    const runs: Array<Promise<ClientRun>> = [];
+    for (let index = 0; index < 24; index++) {
+      runs.push(streamOnce(first.url, key));
+      await new Promise((done) => setTimeout(done, 60)); // starts spread over ~1.4 s
+    }
+    await new Promise((done) => setTimeout(done, 0));
+    process.kill(first.pid, 'SIGKILL');
+    const results = await Promise.all(runs);
+    const complete = results.filter((run) => run.complete);
+    const cut = results.filter((run) => !run.complete);
+    expect(complete.length).toBeGreaterThan(0);
+    expect(cut.length).toBeGreaterThan(0);
+
+    // The restarted gateway serves, and its sweep frees the dead process's holds within the lease.
+    const second = await startGateway(dir, configPath, sim);
+    const after = await streamOnce(second.url, key);
+    expect(after.complete).toBe(true);
+    const deadline = Date.now() + 10_000;
+    const openHolds = async () =>
+      Number((await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM holds WHERE status = 'open'"))!.n);
+    while ((await openHolds()) > 0 && Date.now() < deadline)
+      await new Promise((done) => setTimeout(done, 200));
+    expect(await openHolds()).toBe(0);
+
+    const logs = await db.all<{ id: string; status: number; cost_micro: number }>(
+      'SELECT id, status, cost_micro FROM request_logs',
+    );
+    const charges = await db.all<{ request_id: string; amount_micro: number }>(
+      "SELECT request_id, amount_micro FROM ledger_entries WHERE kind = 'charge'",
+    );
+    for (const run of [...complete, after]) {
+      const rows = logs.filter((log) => log.id === run.requestId);
+      expect(rows).toHaveLength(1);
+      expect(Number(rows[0]!.status)).toBe(200);
+      const charged = charges.filter((charge) => charge.request_id === run.requestId);
+      expect(charged).toHaveLength(1);
+      expect(-Number(charged[0]!.amount_micro)).toBe(Number(rows[0]!.cost_micro));
+    }
+    // No request is logged or charged twice, and every charge has its log row.
+    expect(new Set(logs.map((log) => log.id)).size).toBe(logs.length);
+    expect(new Set(charges.map((charge) => charge.request_id)).size).toBe(charges.length);
+    for (const charge of charges) expect(logs.some((log) => log.id === charge.request_id)).toBe(true);
+    const balance = await getBalance(db, userId);
+    expect(balance.heldMicro).toBe(0);
+    expect(balance.balanceMicro).toBe(await ledgerSum(db, userId));
+  }, 60_000);
+});
