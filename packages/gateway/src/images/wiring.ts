@@ -1,5 +1,5 @@
 import { safeFetch } from '../net/safe-fetch.ts';
-import type { Services } from '../server/services.ts';
+import type { ImageRouteServices as Services } from './image-services.ts';
 import type { ImageServices } from './ports.ts';
 import { maxReferenceBytes } from './references.ts';
 

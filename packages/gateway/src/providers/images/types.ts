@@ -1,4 +1,4 @@
-import type { ModelRoute } from '../../routing/model-route.ts';
+import type { Provider } from '../types.ts';
 
 /** One reference image, as the client gave it (an https or data URL) and, when fetched, its bytes. */
 export interface ReferenceImage {
@@ -35,9 +35,15 @@ export interface VendorHttp {
   sleep(ms: number): Promise<void>;
 }
 
+/** The target of one call: the upstream model id on a configured provider (a catalog route). */
+export interface ImageTarget {
+  model: string;
+  provider: Pick<Provider, 'name' | 'baseUrl'>;
+}
+
 export interface ImageCall {
   job: ImageJob;
-  route: ModelRoute;
+  route: ImageTarget;
   http: VendorHttp;
 }
 
