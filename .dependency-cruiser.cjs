@@ -6,15 +6,16 @@
 const src = '^packages/gateway/src/';
 const layers = [
   ['contracts', 'errors', 'ids\\.ts'],
-  ['upstream', 'db', 'observability', 'notifications', 'limits'],
+  ['upstream', 'db', 'observability', 'notifications', 'limits', 'net'],
   ['accounts'],
   ['billing'],
   ['usage'],
   ['providers'],
   ['routing'],
   ['config', 'dialects'],
+  ['storage'],
   ['metering', 'payments'],
-  ['proxy'],
+  ['proxy', 'images'],
   ['server'],
   ['gateway\\.ts', 'index\\.ts', 'cli'],
 ];

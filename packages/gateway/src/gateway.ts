@@ -17,6 +17,7 @@ import { MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
 import { UpstreamRouter } from './routing/upstream-router.ts';
 import { buildApp } from './server/app.ts';
 import type { ServiceLogger, Services } from './server/services.ts';
+import { createFileService } from './storage/index.ts';
 import { UpstreamClient } from './upstream/http-client.ts';
 
 export interface RunningGateway {
@@ -57,6 +58,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     spendingAlerts: undefined as never,
     throttle: new AttemptThrottle(database),
     stripe: config.payments.stripe ? createStripeClient(config.payments.stripe) : null,
+    files: createFileService(config.storage, database),
     rateLimiter: redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),
     upstream,
     health,
@@ -108,6 +110,7 @@ export async function startGateway(
       services.mailer.close();
       await services.upstream.close();
       await services.closeShared();
+      services.files.close();
       if (!options.db) await services.db.close();
     },
   };

@@ -1,2 +1,9 @@
-export { ConfigError, type GatewayConfig, type LoadConfigOptions, loadConfig } from './load-config.ts';
+export {
+  ConfigError,
+  type GatewayConfig,
+  type LoadConfigOptions,
+  loadConfig,
+  type S3StoreConfig,
+  type StorageConfig,
+} from './load-config.ts';
 export type { ConfigFile } from './schema.ts';

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
+import { imageAdapters } from '../providers/images/index.ts';
 import { adapters, nativeWire, type Provider } from '../providers/index.ts';
 import { Catalog, type ModelEntry, type ModelPattern } from '../routing/catalog.ts';
 import type { BreakerPolicy } from '../routing/health.ts';
@@ -21,6 +22,30 @@ import {
 } from './schema.ts';
 
 export { ConfigError };
+
+export interface S3StoreConfig {
+  bucket: string;
+  region: string;
+  endpoint: string | undefined;
+  forcePathStyle: boolean;
+  /** Unset: the AWS SDK's default credential chain (AWS_ACCESS_KEY_ID…, profiles, instance roles). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** Prepended to every object key. */
+  prefix: string;
+}
+
+export interface StorageConfig {
+  backend: 'local' | 's3';
+  /** Local backend's directory. */
+  dir: string;
+  s3: S3StoreConfig | undefined;
+  /** Unset: generated once into `secretDir`. */
+  signingSecret: string | undefined;
+  secretDir: string;
+  urlTtlSeconds: number;
+  maxFileBytes: number;
+  quotaBytes: number | undefined;
+}
 
 export interface GatewayConfig {
   server: {
@@ -49,7 +74,12 @@ export interface GatewayConfig {
   publicUrl: string | undefined;
   /** Stripe Checkout top-ups; `payments.stripe` unset = off. */
   payments: PaymentsConfig;
+  storage: StorageConfig;
+  /** Fetches of user-supplied URLs (net/safe-fetch.ts). */
+  network: { allowPrivate: readonly string[] };
   providers: ReadonlyMap<string, Provider>;
+  /** Provider name → the image API it speaks (`imageApi:`), for image models' routes. */
+  imageApis: ReadonlyMap<string, string>;
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
   source: string;
@@ -72,14 +102,25 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const { file, source } = readConfigFile(options, env, cwd);
   const builtin = readBuiltinCatalog();
 
-  const providers = buildProviders(
-    { ...builtin.providers, ...mergeProviders(builtin.providers, file.providers) },
-    env,
-    source,
+  const providerConfigs = { ...builtin.providers, ...mergeProviders(builtin.providers, file.providers) };
+  const providers = buildProviders(providerConfigs, env, source);
+  const imageApis = new Map(
+    Object.entries(providerConfigs).flatMap(([name, provider]) =>
+      provider.imageApi ? [[name, provider.imageApi] as const] : [],
+    ),
   );
+  for (const [name, api] of imageApis) {
+    if (!imageAdapters[api])
+      throw new ConfigError(
+        `${source}: providers.${name}.imageApi: unknown image API "${api}" (known: ${Object.keys(imageAdapters).join(', ')})`,
+      );
+  }
   const modelConfigs: Record<string, ModelConfig> = { ...builtin.models };
   for (const [id, model] of Object.entries(file.models ?? {})) {
-    modelConfigs[id] = { ...(modelConfigs[id] ?? {}), ...model };
+    const base = modelConfigs[id];
+    modelConfigs[id] = { ...(base ?? {}), ...model };
+    // An image model's `rules:` override is merged field by field over the catalog's.
+    if (base?.rules && model.rules) modelConfigs[id].rules = { ...base.rules, ...model.rules };
   }
   for (const [intent, bucket] of Object.entries(file.intents ?? {})) {
     for (const id of bucket.models) {
@@ -150,7 +191,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     },
     publicUrl: env['HYPEREAL_PUBLIC_URL'] || file.publicUrl || undefined,
     payments: buildPaymentsConfig(file.payments, env, source, interpolate),
+    storage: buildStorage(file.storage, env, cwd, dataDir, source),
+    network: { allowPrivate: file.network?.allowPrivate ?? [] },
     providers,
+    imageApis,
     catalog: new Catalog(
       models,
       Object.entries(aliases),
@@ -163,6 +207,49 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       media,
     ),
     source,
+  };
+}
+
+const sevenDays = 7 * 24 * 60 * 60;
+
+function checkSecretLength(secret: string | undefined, source: string): string | undefined {
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError(
+      `${source}: storage.signingSecret (or HYPEREAL_STORAGE_SIGNING_SECRET): use at least 32 characters`,
+    );
+  }
+  return secret;
+}
+
+function buildStorage(
+  storage: ConfigFile['storage'],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  dataDir: string,
+  source: string,
+): StorageConfig {
+  const s3 = storage?.s3;
+  const accessKeyId = interpolate(s3?.accessKeyId, env);
+  const secretAccessKey = interpolate(s3?.secretAccessKey, env);
+  return {
+    backend: storage?.backend ?? 'local',
+    dir: resolve(cwd, storage?.dir ?? join(dataDir, 'files')),
+    s3: s3 && {
+      bucket: s3.bucket,
+      region: s3.region ?? env['AWS_REGION'] ?? 'us-east-1',
+      endpoint: s3.endpoint,
+      forcePathStyle: s3.forcePathStyle ?? false,
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+      prefix: s3.prefix ?? '',
+    },
+    signingSecret: checkSecretLength(
+      env['HYPEREAL_STORAGE_SIGNING_SECRET'] || interpolate(storage?.signingSecret, env) || undefined,
+      source,
+    ),
+    secretDir: resolve(cwd, dataDir),
+    urlTtlSeconds: storage?.urlTtlSeconds ?? sevenDays,
+    maxFileBytes: storage?.maxFileBytes ?? 100 * 1024 * 1024,
+    quotaBytes: storage?.quotaBytes,
   };
 }
 

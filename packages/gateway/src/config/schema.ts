@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { wireDialects } from '../contracts/index.ts';
+import { isHostOrCidr } from '../net/address-policy.ts';
+import { referenceSources } from '../routing/image-rules.ts';
 import { mediaKinds, mediaModalities } from '../routing/media-models.ts';
 import { paymentsSchema } from './payments-schema.ts';
 
@@ -33,6 +35,35 @@ const modelPriceSchema = z
   })
   .strict();
 
+/** Image models: what a request may ask for (routing/image-rules.ts), checked before any vendor call. */
+export const imageRulesSchema = z
+  .object({
+    maxImages: z.number().int().min(1).max(10).optional(),
+    sizes: z
+      .array(z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT'))
+      .min(1)
+      .optional(),
+    sizeGrid: z
+      .object({
+        multipleOf: z.number().int().positive(),
+        minSide: z.number().int().positive(),
+        maxPixels: z.number().int().positive(),
+      })
+      .strict()
+      .optional(),
+    sizeTiers: z.record(z.string().regex(/^\d+x\d+$/), z.string().min(1)).optional(),
+    aspectRatios: z
+      .array(z.string().regex(/^\d+(\.\d+)?:\d+(\.\d+)?$/, 'expected W:H'))
+      .min(1)
+      .optional(),
+    resolutions: z.array(z.string().min(1)).min(1).optional(),
+    qualities: z.array(z.string().min(1)).min(1).optional(),
+    maxReferences: z.number().int().min(0).optional(),
+    referenceSources: z.array(z.enum(referenceSources)).min(1).optional(),
+    defaultTier: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const routeSchema = z.union([
   z.string().regex(/^[A-Za-z0-9_-]+\/.+$/, 'expected "<provider>/<upstream model id>"'),
   z
@@ -62,6 +93,8 @@ export const modelSchema = z
     modalities: z.array(z.enum(mediaModalities)).min(1).optional(),
     /** GPU models: maximum execution time per call, in seconds. */
     maxSeconds: z.number().positive().optional(),
+    /** Image models: the request options each accepts (sizes, aspect ratios, references…). */
+    rules: imageRulesSchema.optional(),
   })
   .strict();
 
@@ -87,6 +120,8 @@ export const providerSchema = z
     /** Upstreams sharing a family accept each other's thinking signatures; default: the adapter id. */
     signatureFamily: z.string().min(1).optional(),
     headers: z.record(z.string(), z.string()).optional(),
+    /** The image API this provider speaks (`openai-images`, `gemini-images`, `bfl`, `seedream`), for image models. */
+    imageApi: z.string().min(1).optional(),
   })
   .strict();
 
@@ -170,6 +205,55 @@ export const configSchema = z
     /** Outgoing mail (spending alerts): an SMTP URL such as smtp://user:pass@host:587. */
     mail: z
       .object({ smtpUrl: z.string().optional(), from: z.string().min(3).optional() })
+      .strict()
+      .optional(),
+    /** Where uploaded and generated files live, and how their links are signed. */
+    storage: z
+      .object({
+        backend: z.enum(['local', 's3']).optional(),
+        /** Local backend: the directory (default: <data dir>/files). */
+        dir: z.string().min(1).optional(),
+        s3: z
+          .object({
+            bucket: z.string().min(3, 'S3 bucket names have 3 to 63 characters').max(63),
+            region: z.string().min(1).optional(),
+            /** An S3-compatible server (MinIO, R2, …); unset: AWS. */
+            endpoint: z.url().optional(),
+            forcePathStyle: z.boolean().optional(),
+            /** Literal or `${ENV_VAR}`; unset: the AWS SDK's default chain (AWS_ACCESS_KEY_ID, …). */
+            accessKeyId: z.string().min(1).optional(),
+            secretAccessKey: z.string().min(1).optional(),
+            /** Key prefix inside the bucket, e.g. `hypereal/`. */
+            prefix: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+        /** HMAC key of signed file links; unset: generated once and kept in the data dir. */
+        signingSecret: z
+          .string()
+          .refine((value) => value.length >= 32 || /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value), {
+            message: `use at least 32 characters (or \${ENV_VAR})`,
+          })
+          .optional(),
+        urlTtlSeconds: z.number().int().positive().optional(),
+        maxFileBytes: z.number().int().positive().optional(),
+        /** Bytes of live files each user may keep; unset: no quota. */
+        quotaBytes: z.number().int().positive().optional(),
+      })
+      .strict()
+      .refine((storage) => storage.backend !== 's3' || storage.s3 !== undefined, {
+        path: ['s3'],
+        message: 'required when backend is s3 (at least s3.bucket)',
+      })
+      .optional(),
+    /** Outgoing fetches of user-supplied URLs (reference images, webhooks). */
+    network: z
+      .object({
+        /** Hosts or CIDRs that may be fetched although private (and over plain http). Empty by default. */
+        allowPrivate: z
+          .array(z.string().refine(isHostOrCidr, 'expected a host name, an IP address or a CIDR'))
+          .optional(),
+      })
       .strict()
       .optional(),
     /** Where users reach the gateway, for links in emails and Secure cookies behind HTTPS. */

@@ -163,6 +163,35 @@ DROP INDEX request_logs_user_time
 `,
   },
   {
+    version: 6,
+    name: 'files (uploads and generated media)',
+    sql: `
+CREATE TABLE files (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  kind TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  storage_backend TEXT NOT NULL,
+  storage_key TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE INDEX files_user_kind ON files (user_id, kind, id);
+CREATE INDEX files_user ON files (user_id, id)
+`,
+  },
+  {
+    version: 7,
+    name: 'request log: images returned and their price tier',
+    sql: `
+ALTER TABLE request_logs ADD COLUMN image_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE request_logs ADD COLUMN image_tier TEXT
+`,
+  },
+  {
     version: 8,
     name: 'payments (Stripe Checkout top-ups), processed payment events, ledger links to payments',
     sql: `

@@ -46,6 +46,11 @@ export const errorCodes = {
     message: 'The payment provider could not be reached or refused the request.',
   },
   payload_too_large: { status: 413, type: 'invalid_request_error', message: 'Request body is too large.' },
+  range_not_satisfiable: {
+    status: 416,
+    type: 'invalid_request_error',
+    message: 'The requested range is outside the file.',
+  },
   rate_limited: { status: 429, type: 'rate_limit_error', message: 'Rate limit exceeded.' },
   too_many_attempts: {
     status: 429,

@@ -11,6 +11,7 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ProxyServices } from '../proxy/proxy-services.ts';
 import type { HealthStore } from '../routing/health.ts';
 import type { UpstreamRouter } from '../routing/upstream-router.ts';
+import type { FileService } from '../storage/index.ts';
 import type { UpstreamClient } from '../upstream/http-client.ts';
 
 /** The slice of the app logger that background work (alerts, sweeps) writes to. */
@@ -34,6 +35,8 @@ export interface Services extends ProxyServices {
   throttle: AttemptThrottle;
   /** The Stripe SDK when top-ups are configured (`payments.stripe`), else null. */
   stripe: Stripe | null;
+  /** Users' files (uploads, generated media) and their signed links. */
+  files: FileService;
   /** Replaced by the HTTP app's logger once it exists. */
   logger: ServiceLogger;
   /** Closes connections shared with other replicas (Redis). */
