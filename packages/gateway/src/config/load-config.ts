@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
 import { imageAdapters } from '../providers/images/index.ts';
 import { adapters, nativeWire, type Provider } from '../providers/index.ts';
+import { videoAdapters } from '../providers/video/index.ts';
 import { Catalog, type ModelEntry, type ModelPattern } from '../routing/catalog.ts';
 import type { BreakerPolicy } from '../routing/health.ts';
 import { isMediaKind, type MediaModelEntry } from '../routing/media-models.ts';
@@ -80,6 +81,16 @@ export interface GatewayConfig {
   providers: ReadonlyMap<string, Provider>;
   /** Provider name → the image API it speaks (`imageApi:`), for image models' routes. */
   imageApis: ReadonlyMap<string, string>;
+  /** Provider name → the video API it speaks (`videoApi:`), for video models' routes. */
+  videoApis: ReadonlyMap<string, string>;
+  /** The durable job engine (jobs/): worker cadence, leases, output retention. */
+  jobs: {
+    tickMs: number;
+    leaseMs: number;
+    concurrency: number;
+    outputRetentionMs: number;
+    maxPollIntervalMs: number | undefined;
+  };
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
   source: string;
@@ -109,6 +120,17 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       provider.imageApi ? [[name, provider.imageApi] as const] : [],
     ),
   );
+  const videoApis = new Map(
+    Object.entries(providerConfigs).flatMap(([name, provider]) =>
+      provider.videoApi ? [[name, provider.videoApi] as const] : [],
+    ),
+  );
+  for (const [name, api] of videoApis) {
+    if (!videoAdapters[api])
+      throw new ConfigError(
+        `${source}: providers.${name}.videoApi: unknown video API "${api}" (known: ${Object.keys(videoAdapters).join(', ')})`,
+      );
+  }
   for (const [name, api] of imageApis) {
     if (!imageAdapters[api])
       throw new ConfigError(
@@ -121,6 +143,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     modelConfigs[id] = { ...(base ?? {}), ...model };
     // An image model's `rules:` override is merged field by field over the catalog's.
     if (base?.rules && model.rules) modelConfigs[id].rules = { ...base.rules, ...model.rules };
+    if (base?.videoRules && model.videoRules)
+      modelConfigs[id].videoRules = { ...base.videoRules, ...model.videoRules };
   }
   for (const [intent, bucket] of Object.entries(file.intents ?? {})) {
     for (const id of bucket.models) {
@@ -195,6 +219,14 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     network: { allowPrivate: file.network?.allowPrivate ?? [] },
     providers,
     imageApis,
+    videoApis,
+    jobs: {
+      tickMs: file.jobs?.tickMs ?? 500,
+      leaseMs: (file.jobs?.leaseSeconds ?? 30) * 1000,
+      concurrency: file.jobs?.concurrency ?? 32,
+      outputRetentionMs: (file.jobs?.outputRetentionDays ?? 7) * 24 * 60 * 60 * 1000,
+      maxPollIntervalMs: file.jobs?.maxPollIntervalMs,
+    },
     catalog: new Catalog(
       models,
       Object.entries(aliases),

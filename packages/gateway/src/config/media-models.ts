@@ -3,6 +3,7 @@ import type { Provider } from '../providers/index.ts';
 import { defaultImageRules, type ImageRules } from '../routing/image-rules.ts';
 import { defaultModalities, type MediaKind, type MediaModelEntry } from '../routing/media-models.ts';
 import type { ModelRoute } from '../routing/model-route.ts';
+import { defaultVideoRules, type VideoRules } from '../routing/video-rules.ts';
 import { ConfigError } from './config-error.ts';
 import { formatIssues } from './format-issues.ts';
 import { type MediaModelConfig, mediaModelSchema } from './media-schema.ts';
@@ -54,6 +55,7 @@ export function buildMediaModel(
     modalities: model.modalities ?? defaultModalities[model.kind],
     intents: model.intents ?? [],
     ...(model.kind === 'image' ? { imageRules: imageRules(`models.${id}`, model, source) } : {}),
+    ...(model.kind === 'video' ? { videoRules: videoRules(model.videoRules) } : {}),
   };
 }
 
@@ -138,4 +140,13 @@ export function checkIntentKinds(
       );
     }
   }
+}
+
+/** The catalog's `videoRules:` over the defaults, field by field. */
+function videoRules(rules: Partial<Record<keyof VideoRules, unknown>> | undefined): VideoRules {
+  const merged: VideoRules = { ...defaultVideoRules };
+  for (const [field, value] of Object.entries(rules ?? {})) {
+    if (value !== undefined) Object.assign(merged, { [field]: value });
+  }
+  return merged;
 }

@@ -3,6 +3,7 @@ import { wireDialects } from '../contracts/index.ts';
 import { isHostOrCidr } from '../net/address-policy.ts';
 import { referenceSources } from '../routing/image-rules.ts';
 import { mediaKinds, mediaModalities } from '../routing/media-models.ts';
+import { videoReferenceFields } from '../routing/video-rules.ts';
 import { paymentsSchema } from './payments-schema.ts';
 
 /** USD per million tokens, as operators read price lists. */
@@ -64,6 +65,26 @@ export const imageRulesSchema = z
   })
   .strict();
 
+/** Video models: what a request may ask for (routing/video-rules.ts), checked before any vendor call. */
+export const videoRulesSchema = z
+  .object({
+    durations: z.array(z.number().positive()).min(1).optional(),
+    defaultDuration: z.number().positive().optional(),
+    aspectRatios: z
+      .array(z.string().regex(/^\d+(\.\d+)?:\d+(\.\d+)?$/, 'expected W:H'))
+      .min(1)
+      .optional(),
+    resolutions: z.array(z.string().min(1)).min(1).optional(),
+    referenceFields: z.array(z.enum(videoReferenceFields)).optional(),
+    maxImages: z.number().int().min(0).max(10).optional(),
+    deadlineMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .optional(),
+  })
+  .strict();
+
 export const routeSchema = z.union([
   z.string().regex(/^[A-Za-z0-9_-]+\/.+$/, 'expected "<provider>/<upstream model id>"'),
   z
@@ -95,6 +116,8 @@ export const modelSchema = z
     maxSeconds: z.number().positive().optional(),
     /** Image models: the request options each accepts (sizes, aspect ratios, references…). */
     rules: imageRulesSchema.optional(),
+    /** Video models: durations, aspect ratios, resolutions, reference fields, deadline. */
+    videoRules: videoRulesSchema.optional(),
   })
   .strict();
 
@@ -122,6 +145,8 @@ export const providerSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     /** The image API this provider speaks (`openai-images`, `gemini-images`, `bfl`, `seedream`), for image models. */
     imageApi: z.string().min(1).optional(),
+    /** The video API this provider speaks (`veo`, …: providers/video/index.ts), for video models. */
+    videoApi: z.string().min(1).optional(),
   })
   .strict();
 
@@ -143,6 +168,21 @@ export const configSchema = z
       .strict()
       .optional(),
     database: z.object({ url: z.string().optional(), sqlitePath: z.string().optional() }).strict().optional(),
+    jobs: z
+      .object({
+        /** How often each gateway process looks for due jobs. */
+        tickMs: z.number().int().min(10).max(60_000).optional(),
+        /** How long a worker owns a claimed job before another may take it over. */
+        leaseSeconds: z.number().min(1).max(3600).optional(),
+        /** Most jobs one process advances at once. */
+        concurrency: z.number().int().min(1).max(1000).optional(),
+        /** How long a job's outputs stay downloadable (their signed links' lifetime too). */
+        outputRetentionDays: z.number().positive().optional(),
+        /** Caps every vendor's poll interval (the simulator demo and tests poll faster). */
+        maxPollIntervalMs: z.number().int().min(10).optional(),
+      })
+      .strict()
+      .optional(),
     billing: z
       .object({
         minimumBalanceCredits: z.number().nonnegative().optional(),
