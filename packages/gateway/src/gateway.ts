@@ -92,6 +92,11 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     concurrency: config.jobs.concurrency,
     maxPollIntervalMs: config.jobs.maxPollIntervalMs,
     onError: (error, job) => services.logger.error({ err: error, jobId: job?.id }, 'job step failed'),
+    onRetry: (error, job) =>
+      services.logger.info(
+        { code: error.code, message: error.message, jobId: job.id },
+        'job step will be retried',
+      ),
   });
   return services;
 }

@@ -16,6 +16,8 @@ export interface JobEngineOptions {
   /** Called once per job that ended here (webhooks). */
   onFinished?: ((job: JobRecord) => void) | undefined;
   onError: (error: unknown, job: JobRecord | undefined) => void;
+  /** A vendor failure another poll may fix (5xx, 429, network): retried with backoff. */
+  onRetry?: ((error: GatewayError, job: JobRecord) => void) | undefined;
 }
 
 /** Longest wait between two polls of one job, however slow its vendor. */
@@ -165,7 +167,8 @@ export class JobEngine {
         );
         return;
       }
-      this.#options.onError(error, job);
+      if (error instanceof GatewayError && error.retryable) this.#options.onRetry?.(error, job);
+      else this.#options.onError(error, job);
       const retryAt = Math.min(
         Date.now() + Math.min(1000 * 2 ** Math.min(job.polls, 6), maxBackoffMs),
         job.deadlineAt,
