@@ -14,7 +14,7 @@ const config = {
   models: {
     // A hang on this model reaches its deadline (1.2 s) and is refunded.
     'veo-soak-deadline': {
-      kind: 'video',
+      kind: 'video' as const,
       route: 'google/veo-3.1-fast-generate-preview',
       price: { perClip: 120 },
       videoRules: { durations: [4, 6, 8], defaultDuration: 4, deadlineMinutes: 0.02 },
