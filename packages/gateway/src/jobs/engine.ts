@@ -37,9 +37,15 @@ export class JobEngine {
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
+  #steps = 0;
 
   constructor(options: JobEngineOptions) {
     this.#options = options;
+  }
+
+  /** Job steps this process has run (submits, polls, ends): replicas share the work. */
+  get steps(): number {
+    return this.#steps;
   }
 
   get leaseMs(): number {
@@ -120,6 +126,7 @@ export class JobEngine {
 
   async advance(job: JobRecord): Promise<void> {
     const { db } = this.#options;
+    this.#steps++;
     const handler = this.#options.handlers[job.kind];
     try {
       if (!handler) {

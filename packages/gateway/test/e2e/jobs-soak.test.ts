@@ -7,6 +7,8 @@ import { type Harness, simulatorKey, startHarness, type TestUser } from '../help
 
 // Bounded for CI; HYPEREAL_SOAK_JOBS=1000 runs the issue's full soak.
 const jobCount = Number(process.env['HYPEREAL_SOAK_JOBS'] ?? 200);
+// Enough for every job to be held at once, spread over five users.
+const credits = Math.max(10_000, jobCount * 30);
 const config = {
   jobs: { tickMs: 20, maxPollIntervalMs: 40, leaseSeconds: 2, concurrency: 64 },
   rateLimits: { defaultRpm: 1_000_000 },
@@ -60,7 +62,7 @@ describe.each(engines)('soak: %s', (engine: Engine) => {
     const next = random(15);
     const sim = replicas[0]!.sim;
     const users: TestUser[] = [];
-    for (let index = 0; index < 5; index++) users.push(await replicas[0]!.newUser(10_000));
+    for (let index = 0; index < 5; index++) users.push(await replicas[0]!.newUser(credits));
     const statuses: number[] = [];
     const canceled: Array<Promise<unknown>> = [];
     for (let batch = 0; batch < jobCount / 20; batch++) {
@@ -143,7 +145,7 @@ describe.each(engines)('soak: %s', (engine: Engine) => {
     let spent = 0;
     for (const user of users) {
       const balance = await replicas[0]!.balancedBalance(user.user.id);
-      spent += creditsToMicro(10_000) - balance;
+      spent += creditsToMicro(credits) - balance;
       const held = await db.get<{ held_micro: number }>('SELECT held_micro FROM users WHERE id = ?', [
         user.user.id,
       ]);
@@ -157,8 +159,10 @@ describe.each(engines)('soak: %s', (engine: Engine) => {
       `soak ${engine}, ${replicas.length} replica(s): ${jobCount} jobs in ${seconds.toFixed(1)} s`,
       byState,
       `creates: ${statuses.filter((status) => status === 202).length} × 202, others ${statuses.filter((status) => status !== 202).join(',') || 'none'}`,
-      `charged ${charges.length}, ledger = balances, 0 held, 0 live`,
+      `charged ${charges.length}, ledger = balances, 0 held, 0 live; steps per replica ${replicas.map((replica) => replica.gateway.services.jobs.steps).join('/')}`,
     );
     expect(seconds).toBeLessThan(60);
+    // Every replica advanced jobs: the leases spread the work.
+    for (const replica of replicas) expect(replica.gateway.services.jobs.steps).toBeGreaterThan(0);
   }, 90_000);
 });
