@@ -14,8 +14,9 @@ const layers = [
   ['routing'],
   ['config', 'dialects'],
   ['storage'],
-  ['metering', 'payments'],
-  ['proxy', 'images'],
+  ['metering', 'payments', 'webhooks'],
+  ['jobs'],
+  ['proxy', 'images', 'video'],
   ['server'],
   ['gateway\\.ts', 'index\\.ts', 'cli'],
 ];
