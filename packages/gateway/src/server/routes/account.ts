@@ -3,6 +3,7 @@ import type { Services } from '../services.ts';
 import { sessionAuth } from '../session-auth.ts';
 import { registerLoginRoute, registerSessionRoutes } from './account-auth.ts';
 import { registerCreditRoutes } from './account-credits.ts';
+import { registerAccountJobRoutes } from './account-jobs.ts';
 import { registerKeyRoutes } from './account-keys.ts';
 import { registerTopUpRoutes } from './account-topups.ts';
 import { registerUsageRoutes } from './account-usage.ts';
@@ -17,5 +18,6 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     registerUsageRoutes(account, services);
     registerCreditRoutes(account, services);
     registerTopUpRoutes(account, services);
+    registerAccountJobRoutes(account, services);
   });
 }
