@@ -193,7 +193,7 @@ describe('Kling JWT', () => {
     expect(() => kling.authHeaders({ apiKey: 'x' })).toThrow(/KLING_ACCESS_KEY/);
     const [header, payload] = kling
       .authHeaders(item.credentials)
-      .authorization!.replace('Bearer ', '')
+      ['authorization']!.replace('Bearer ', '')
       .split('.')
       .slice(0, 2)
       .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>);
