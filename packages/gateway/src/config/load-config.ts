@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
 import { imageAdapters } from '../providers/images/index.ts';
 import { adapters, nativeWire, type Provider } from '../providers/index.ts';
+import { type VideoCredentials, videoAdapters } from '../providers/video/index.ts';
 import { Catalog, type ModelEntry, type ModelPattern } from '../routing/catalog.ts';
 import type { BreakerPolicy } from '../routing/health.ts';
 import { isMediaKind, type MediaModelEntry } from '../routing/media-models.ts';
@@ -80,6 +81,11 @@ export interface GatewayConfig {
   providers: ReadonlyMap<string, Provider>;
   /** Provider name → the image API it speaks (`imageApi:`), for image models' routes. */
   imageApis: ReadonlyMap<string, string>;
+  /**
+   * Provider name → the video API it speaks (`videoApi:`) and its credentials: the provider's
+   * key, plus `<NAME>_ACCESS_KEY` / `<NAME>_SECRET_KEY` (Kling signs a JWT from them).
+   */
+  videoApis: ReadonlyMap<string, { api: string; credentials: VideoCredentials }>;
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
   source: string;
@@ -115,6 +121,22 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
         `${source}: providers.${name}.imageApi: unknown image API "${api}" (known: ${Object.keys(imageAdapters).join(', ')})`,
       );
   }
+  const videoApis = new Map(
+    Object.entries(providerConfigs).flatMap(([name, provider]) => {
+      if (!provider.videoApi) return [];
+      if (!videoAdapters[provider.videoApi])
+        throw new ConfigError(
+          `${source}: providers.${name}.videoApi: unknown video API "${provider.videoApi}" (known: ${Object.keys(videoAdapters).join(', ')})`,
+        );
+      const prefix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+      const credentials: VideoCredentials = {
+        apiKey: providers.get(name)?.apiKey,
+        accessKey: env[`${prefix}_ACCESS_KEY`] || undefined,
+        secretKey: env[`${prefix}_SECRET_KEY`] || undefined,
+      };
+      return [[name, { api: provider.videoApi, credentials }] as const];
+    }),
+  );
   const modelConfigs: Record<string, ModelConfig> = { ...builtin.models };
   for (const [id, model] of Object.entries(file.models ?? {})) {
     const base = modelConfigs[id];
@@ -195,6 +217,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     network: { allowPrivate: file.network?.allowPrivate ?? [] },
     providers,
     imageApis,
+    videoApis,
     catalog: new Catalog(
       models,
       Object.entries(aliases),

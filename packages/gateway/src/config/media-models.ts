@@ -3,6 +3,7 @@ import type { Provider } from '../providers/index.ts';
 import { defaultImageRules, type ImageRules } from '../routing/image-rules.ts';
 import { defaultModalities, type MediaKind, type MediaModelEntry } from '../routing/media-models.ts';
 import type { ModelRoute } from '../routing/model-route.ts';
+import { defaultVideoRules, type VideoRules } from '../routing/video-rules.ts';
 import { ConfigError } from './config-error.ts';
 import { formatIssues } from './format-issues.ts';
 import { type MediaModelConfig, mediaModelSchema } from './media-schema.ts';
@@ -54,6 +55,7 @@ export function buildMediaModel(
     modalities: model.modalities ?? defaultModalities[model.kind],
     intents: model.intents ?? [],
     ...(model.kind === 'image' ? { imageRules: imageRules(`models.${id}`, model, source) } : {}),
+    ...(model.kind === 'video' ? { videoRules: videoRules(`models.${id}`, model, source) } : {}),
   };
 }
 
@@ -85,6 +87,36 @@ function imageRules(
   for (const size of Object.keys(merged.sizeTiers ?? {})) {
     if (merged.sizes && !merged.sizes.includes(size))
       throw new ConfigError(`${source}: ${field}.rules.sizeTiers: ${size} is not in rules.sizes`);
+  }
+  return merged;
+}
+
+/** The catalog's `rules:` for a video model over the defaults; the default duration must be allowed. */
+function videoRules(
+  field: string,
+  model: Extract<MediaModelConfig, { kind: 'video' }>,
+  source: string,
+): VideoRules {
+  const { rules = {} } = model;
+  const durations = rules.durations ?? defaultVideoRules.durations;
+  const merged: VideoRules = {
+    durations,
+    defaultDuration: rules.defaultDuration ?? durations[0] ?? defaultVideoRules.defaultDuration,
+    aspectRatios: rules.aspectRatios,
+    resolutions: rules.resolutions,
+    maxDurationByResolution: rules.maxDurationByResolution,
+    referenceFields: rules.referenceFields ?? defaultVideoRules.referenceFields,
+    maxImages: rules.maxImages ?? (rules.referenceFields?.includes('image_urls') ? 1 : 0),
+  };
+  if (!merged.durations.includes(merged.defaultDuration))
+    throw new ConfigError(
+      `${source}: ${field}.rules.defaultDuration: ${merged.defaultDuration} is not in rules.durations`,
+    );
+  for (const resolution of Object.keys(merged.maxDurationByResolution ?? {})) {
+    if (!merged.resolutions?.includes(resolution))
+      throw new ConfigError(
+        `${source}: ${field}.rules.maxDurationByResolution: ${resolution} is not in rules.resolutions`,
+      );
   }
   return merged;
 }

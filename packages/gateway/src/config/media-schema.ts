@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mediaModalities, modalitiesByKind } from '../routing/media-models.ts';
-import { imageRulesSchema, routeSchema } from './schema.ts';
+import { imageRulesSchema, routeSchema, videoRulesSchema } from './schema.ts';
 
 /**
  * A media model once the config file is merged over the catalog: each kind has its own
@@ -46,6 +46,7 @@ const video = z.strictObject({
       message: 'set perSecond, perClip or both (credits)',
     }),
   modalities: z.array(z.enum(modalitiesByKind.video)).min(1).optional(),
+  rules: videoRulesSchema.optional(),
 });
 
 const audio = z.strictObject({

@@ -3,6 +3,7 @@ import { wireDialects } from '../contracts/index.ts';
 import { isHostOrCidr } from '../net/address-policy.ts';
 import { referenceSources } from '../routing/image-rules.ts';
 import { mediaKinds, mediaModalities } from '../routing/media-models.ts';
+import { videoReferenceFields } from '../routing/video-rules.ts';
 import { paymentsSchema } from './payments-schema.ts';
 
 /** USD per million tokens, as operators read price lists. */
@@ -34,6 +35,20 @@ const modelPriceSchema = z
     perCall: credits.optional(),
   })
   .strict();
+
+/** A video model's `rules:` (see routing/video-rules.ts). */
+export const videoRulesSchema = z.strictObject({
+  durations: z.array(z.number().int().positive()).min(1).optional(),
+  defaultDuration: z.number().int().positive().optional(),
+  aspectRatios: z
+    .array(z.string().regex(/^(\d+(\.\d+)?:\d+(\.\d+)?|adaptive)$/, 'expected W:H'))
+    .min(1)
+    .optional(),
+  resolutions: z.array(z.string().min(1)).min(1).optional(),
+  maxDurationByResolution: z.record(z.string().min(1), z.number().int().positive()).optional(),
+  referenceFields: z.array(z.enum(videoReferenceFields)).optional(),
+  maxImages: z.number().int().min(0).optional(),
+});
 
 /** Image models: what a request may ask for (routing/image-rules.ts), checked before any vendor call. */
 export const imageRulesSchema = z
@@ -94,7 +109,8 @@ export const modelSchema = z
     /** GPU models: maximum execution time per call, in seconds. */
     maxSeconds: z.number().positive().optional(),
     /** Image models: the request options each accepts (sizes, aspect ratios, references…). */
-    rules: imageRulesSchema.optional(),
+    /** Image or video models' rules; each kind's own schema checks its fields (config/media-schema.ts). */
+    rules: z.union([imageRulesSchema, videoRulesSchema]).optional(),
   })
   .strict();
 
@@ -122,6 +138,8 @@ export const providerSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     /** The image API this provider speaks (`openai-images`, `gemini-images`, `bfl`, `seedream`), for image models. */
     imageApi: z.string().min(1).optional(),
+    /** The video API this provider speaks (`seedance`, `kling`, `minimax-hailuo`, `wan`, `vidu`, `grok-video`), for video models. */
+    videoApi: z.string().min(1).optional(),
   })
   .strict();
 

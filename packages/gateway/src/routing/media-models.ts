@@ -1,6 +1,7 @@
 import type { MediaPrice } from '../billing/index.ts';
 import type { ImageRules } from './image-rules.ts';
 import type { ModelRoute } from './model-route.ts';
+import type { VideoRules } from './video-rules.ts';
 
 /** The catalog's non-chat kinds (docs/api-contract.md §4, §6, §7, §10). */
 export const mediaKinds = ['image', 'video', 'audio', 'gpu'] as const;
@@ -39,6 +40,8 @@ export interface MediaModelEntry {
   intents: readonly string[];
   /** Image models: what a request may ask for (catalog `rules:`). */
   imageRules?: ImageRules;
+  /** Video models: durations, aspect ratios, resolutions, reference fields (catalog `rules:`). */
+  videoRules?: VideoRules;
 }
 
 /** Where a model of each kind is called (docs/api-contract.md §4, §6, §7, §10). */

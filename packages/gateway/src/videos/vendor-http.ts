@@ -1,6 +1,6 @@
 import { UpstreamError } from '../errors/index.ts';
-import type { Provider } from '../providers/index.ts';
 import type { VendorHttp } from '../providers/images/index.ts';
+import type { Provider } from '../providers/index.ts';
 import type { VideoAdapter, VideoCredentials } from '../providers/video/index.ts';
 import { retryAfterMs, sleep } from '../routing/retry-policy.ts';
 import type { UpstreamClient, UpstreamResponse } from '../upstream/http-client.ts';
