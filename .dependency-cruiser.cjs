@@ -15,7 +15,8 @@ const layers = [
   ['config', 'dialects'],
   ['storage'],
   ['metering', 'payments'],
-  ['proxy', 'images', 'videos'],
+  ['jobs'],
+  ['proxy', 'images', 'video'],
   ['server'],
   ['gateway\\.ts', 'index\\.ts', 'cli'],
 ];

@@ -8,6 +8,7 @@ import { createAnthropicDialect } from './dialects/anthropic/proxy-dialect.ts';
 import { createGeminiDialect } from './dialects/gemini/proxy-dialect.ts';
 import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
+import { JobEngine } from './jobs/engine.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
 import { releaseExpiredHolds } from './metering/release-expired-holds.ts';
 import { logMailer, smtpMailer } from './notifications/mailer.ts';
@@ -19,6 +20,7 @@ import { buildApp } from './server/app.ts';
 import type { ServiceLogger, Services } from './server/services.ts';
 import { createFileService } from './storage/index.ts';
 import { UpstreamClient } from './upstream/http-client.ts';
+import { videoJobHandler } from './video/video-handler.ts';
 
 export interface RunningGateway {
   url: string;
@@ -56,6 +58,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
           services.logger.info({ to: mail.to, subject: mail.subject }, 'email (no SMTP configured)'),
         ),
     spendingAlerts: undefined as never,
+    jobs: undefined as never,
     throttle: new AttemptThrottle(database),
     stripe: config.payments.stripe ? createStripeClient(config.payments.stripe) : null,
     files: createFileService(config.storage, database),
@@ -81,6 +84,15 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     onError: (error) => services.logger.error({ err: error }, 'spending alert failed'),
     publicUrl: config.publicUrl,
   });
+  services.jobs = new JobEngine({
+    db: database,
+    handlers: { video: videoJobHandler(services) },
+    tickMs: config.jobs.tickMs,
+    leaseMs: config.jobs.leaseMs,
+    concurrency: config.jobs.concurrency,
+    maxPollIntervalMs: config.jobs.maxPollIntervalMs,
+    onError: (error, job) => services.logger.error({ err: error, jobId: job?.id }, 'job step failed'),
+  });
   return services;
 }
 
@@ -100,11 +112,13 @@ export async function startGateway(
     );
   }, config.billing.holdLeaseMs / 2);
   sweep.unref();
+  services.jobs.start();
   return {
     url: address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1'),
     services,
     async close() {
       clearInterval(sweep);
+      await services.jobs.stop();
       await app.close();
       await services.spendingAlerts.settled();
       services.mailer.close();

@@ -8,10 +8,13 @@ export {
   type LedgerKind,
   ledgerSum,
   listLedger,
+  loadHold,
   placeHold,
+  placeHoldIn,
   renewHold,
   type Settlement,
   settleHold,
+  settleHoldIn,
 } from './ledger.ts';
 export {
   type AudioPrice,

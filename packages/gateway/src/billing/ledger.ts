@@ -106,6 +106,11 @@ export interface PlaceHoldInput {
   /** How long the hold stays open without a renewal (`renewHold`) before the sweep may release it. */
   leaseMs: number;
   endpoint: string;
+  /**
+   * A job-owned hold (jobs/): it has no lease, so the request sweep never releases it; the
+   * job row owns it and its terminal transition settles it, in the same transaction.
+   */
+  jobId?: string | undefined;
 }
 
 /**
@@ -113,10 +118,15 @@ export interface PlaceHoldInput {
  * The conditional UPDATE is the whole concurrency story: two requests can never both
  * hold the same credit, on one replica or many.
  */
-export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Hold> {
+export function placeHold(db: Database, input: PlaceHoldInput): Promise<Hold> {
+  return db.transaction((tx) => placeHoldIn(tx, input));
+}
+
+/** `placeHold` inside the caller's transaction (a job and its hold commit together). */
+export async function placeHoldIn(tx: Queryable, input: PlaceHoldInput): Promise<Hold> {
   const amount = Math.max(0, Math.ceil(input.amountMicro));
   const required = Math.max(amount, input.minimumMicro);
-  return db.transaction(async (tx) => {
+  {
     const { changes } = await tx.run(
       'UPDATE users SET held_micro = held_micro + ? WHERE id = ? AND balance_micro - held_micro >= ?',
       [amount, input.userId, required],
@@ -141,7 +151,7 @@ export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Ho
     };
     const now = Date.now();
     await tx.run(
-      "INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at, key_month, lease_until, endpoint) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+      "INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at, key_month, lease_until, endpoint, job_id) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
       [
         hold.id,
         input.userId,
@@ -150,12 +160,13 @@ export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Ho
         amount,
         now,
         budget?.month ?? null,
-        now + input.leaseMs,
+        input.jobId ? null : now + input.leaseMs,
         input.endpoint,
+        input.jobId ?? null,
       ],
     );
     return hold;
-  });
+  }
 }
 
 export interface Settlement {
@@ -176,13 +187,18 @@ export interface SettleOutcome {
  * Closes a hold exactly once: charges the metered cost (0 for a failed call) and
  * releases the rest. A second settle of the same hold is a no-op returning null.
  */
-export async function settleHold(
-  db: Database,
+export function settleHold(db: Database, hold: Hold, settlement: Settlement): Promise<SettleOutcome | null> {
+  return db.transaction((tx) => settleHoldIn(tx, hold, settlement));
+}
+
+/** `settleHold` inside the caller's transaction (a job's terminal transition and its charge). */
+export async function settleHoldIn(
+  tx: Queryable,
   hold: Hold,
   settlement: Settlement,
 ): Promise<SettleOutcome | null> {
   const charge = Math.max(0, Math.ceil(settlement.chargeMicro));
-  return db.transaction(async (tx) => {
+  {
     const { changes } = await tx.run(
       "UPDATE holds SET status = ?, charged_micro = ?, closed_at = ? WHERE id = ? AND status = 'open'",
       [charge > 0 ? 'settled' : 'released', charge, Date.now(), hold.id],
@@ -213,7 +229,25 @@ export async function settleHold(
       : null;
     await settlement.alsoWrite?.(tx);
     return { chargedMicro: charge, keySpentMicro };
-  });
+  }
+}
+
+/** An open or closed hold by id, as `settleHold` takes it (a job reloads its own). */
+export async function loadHold(tx: Queryable, holdId: string): Promise<Hold | undefined> {
+  const row = await tx.get<{
+    id: string;
+    user_id: string;
+    key_id: string | null;
+    key_month: string | null;
+    amount_micro: number;
+  }>('SELECT id, user_id, key_id, key_month, amount_micro FROM holds WHERE id = ?', [holdId]);
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    userId: row.user_id,
+    amountMicro: Number(row.amount_micro),
+    keyBudget: row.key_id && row.key_month ? { keyId: row.key_id, month: row.key_month } : undefined,
+  };
 }
 
 /** Extends an open hold's lease: its request is still running. */
@@ -248,7 +282,7 @@ export async function expiredHolds(db: Queryable, now = Date.now()): Promise<Exp
     created_at: number;
   }>(
     `SELECT id, user_id, key_id, key_month, amount_micro, request_id, endpoint, created_at FROM holds
-     WHERE status = 'open' AND (lease_until < ? OR (lease_until IS NULL AND created_at < ?))`,
+     WHERE status = 'open' AND job_id IS NULL AND (lease_until < ? OR (lease_until IS NULL AND created_at < ?))`,
     [now, now - legacyHoldMs],
   );
   return rows.map((row) => ({

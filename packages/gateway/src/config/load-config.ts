@@ -81,11 +81,21 @@ export interface GatewayConfig {
   providers: ReadonlyMap<string, Provider>;
   /** Provider name → the image API it speaks (`imageApi:`), for image models' routes. */
   imageApis: ReadonlyMap<string, string>;
+  /** Provider name → the video API it speaks (`videoApi:`), for video models' routes. */
+  videoApis: ReadonlyMap<string, string>;
   /**
-   * Provider name → the video API it speaks (`videoApi:`) and its credentials: the provider's
-   * key, plus `<NAME>_ACCESS_KEY` / `<NAME>_SECRET_KEY` (Kling signs a JWT from them).
+   * Provider name → the credentials its video API signs with: the provider's key, plus
+   * `<NAME>_ACCESS_KEY` / `<NAME>_SECRET_KEY` from the environment (Kling mints a JWT from them).
    */
-  videoApis: ReadonlyMap<string, { api: string; credentials: VideoCredentials }>;
+  videoCredentials: ReadonlyMap<string, VideoCredentials>;
+  /** The durable job engine (jobs/): worker cadence, leases, output retention. */
+  jobs: {
+    tickMs: number;
+    leaseMs: number;
+    concurrency: number;
+    outputRetentionMs: number;
+    maxPollIntervalMs: number | undefined;
+  };
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
   source: string;
@@ -115,34 +125,42 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       provider.imageApi ? [[name, provider.imageApi] as const] : [],
     ),
   );
-  for (const [name, api] of imageApis) {
-    if (!imageAdapters[api])
+  const videoApis = new Map(
+    Object.entries(providerConfigs).flatMap(([name, provider]) =>
+      provider.videoApi ? [[name, provider.videoApi] as const] : [],
+    ),
+  );
+  for (const [name, api] of videoApis) {
+    if (!videoAdapters[api])
       throw new ConfigError(
-        `${source}: providers.${name}.imageApi: unknown image API "${api}" (known: ${Object.keys(imageAdapters).join(', ')})`,
+        `${source}: providers.${name}.videoApi: unknown video API "${api}" (known: ${Object.keys(videoAdapters).join(', ')})`,
       );
   }
-  const videoApis = new Map(
-    Object.entries(providerConfigs).flatMap(([name, provider]) => {
-      if (!provider.videoApi) return [];
-      if (!videoAdapters[provider.videoApi])
-        throw new ConfigError(
-          `${source}: providers.${name}.videoApi: unknown video API "${provider.videoApi}" (known: ${Object.keys(videoAdapters).join(', ')})`,
-        );
+  const videoCredentials = new Map(
+    [...videoApis.keys()].map((name) => {
       const prefix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
       const credentials: VideoCredentials = {
         apiKey: providers.get(name)?.apiKey,
         accessKey: env[`${prefix}_ACCESS_KEY`] || undefined,
         secretKey: env[`${prefix}_SECRET_KEY`] || undefined,
       };
-      return [[name, { api: provider.videoApi, credentials }] as const];
+      return [name, credentials] as const;
     }),
   );
+  for (const [name, api] of imageApis) {
+    if (!imageAdapters[api])
+      throw new ConfigError(
+        `${source}: providers.${name}.imageApi: unknown image API "${api}" (known: ${Object.keys(imageAdapters).join(', ')})`,
+      );
+  }
   const modelConfigs: Record<string, ModelConfig> = { ...builtin.models };
   for (const [id, model] of Object.entries(file.models ?? {})) {
     const base = modelConfigs[id];
     modelConfigs[id] = { ...(base ?? {}), ...model };
     // An image model's `rules:` override is merged field by field over the catalog's.
     if (base?.rules && model.rules) modelConfigs[id].rules = { ...base.rules, ...model.rules };
+    if (base?.videoRules && model.videoRules)
+      modelConfigs[id].videoRules = { ...base.videoRules, ...model.videoRules };
   }
   for (const [intent, bucket] of Object.entries(file.intents ?? {})) {
     for (const id of bucket.models) {
@@ -218,6 +236,14 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     providers,
     imageApis,
     videoApis,
+    videoCredentials,
+    jobs: {
+      tickMs: file.jobs?.tickMs ?? 500,
+      leaseMs: (file.jobs?.leaseSeconds ?? 30) * 1000,
+      concurrency: file.jobs?.concurrency ?? 32,
+      outputRetentionMs: (file.jobs?.outputRetentionDays ?? 7) * 24 * 60 * 60 * 1000,
+      maxPollIntervalMs: file.jobs?.maxPollIntervalMs,
+    },
     catalog: new Catalog(
       models,
       Object.entries(aliases),

@@ -91,31 +91,36 @@ function imageRules(
   return merged;
 }
 
-/** The catalog's `rules:` for a video model over the defaults; the default duration must be allowed. */
+/**
+ * The catalog's `videoRules:` over the defaults, field by field; the default duration must be
+ * allowed, and a resolution limited by `maxDurationByResolution` must be one of `resolutions`.
+ */
 function videoRules(
   field: string,
   model: Extract<MediaModelConfig, { kind: 'video' }>,
   source: string,
 ): VideoRules {
-  const { rules = {} } = model;
+  const rules = model.videoRules ?? {};
   const durations = rules.durations ?? defaultVideoRules.durations;
+  const referenceFields = rules.referenceFields ?? defaultVideoRules.referenceFields;
   const merged: VideoRules = {
     durations,
     defaultDuration: rules.defaultDuration ?? durations[0] ?? defaultVideoRules.defaultDuration,
     aspectRatios: rules.aspectRatios,
     resolutions: rules.resolutions,
     maxDurationByResolution: rules.maxDurationByResolution,
-    referenceFields: rules.referenceFields ?? defaultVideoRules.referenceFields,
-    maxImages: rules.maxImages ?? (rules.referenceFields?.includes('image_urls') ? 1 : 0),
+    referenceFields,
+    maxImages: rules.maxImages ?? (referenceFields.some((field) => field !== 'last_image_url') ? 1 : 0),
+    deadlineMinutes: rules.deadlineMinutes ?? defaultVideoRules.deadlineMinutes,
   };
   if (!merged.durations.includes(merged.defaultDuration))
     throw new ConfigError(
-      `${source}: ${field}.rules.defaultDuration: ${merged.defaultDuration} is not in rules.durations`,
+      `${source}: ${field}.videoRules.defaultDuration: ${merged.defaultDuration} is not in videoRules.durations`,
     );
   for (const resolution of Object.keys(merged.maxDurationByResolution ?? {})) {
     if (!merged.resolutions?.includes(resolution))
       throw new ConfigError(
-        `${source}: ${field}.rules.maxDurationByResolution: ${resolution} is not in rules.resolutions`,
+        `${source}: ${field}.videoRules.maxDurationByResolution: ${resolution} is not in videoRules.resolutions`,
       );
   }
   return merged;

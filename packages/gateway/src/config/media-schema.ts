@@ -46,7 +46,7 @@ const video = z.strictObject({
       message: 'set perSecond, perClip or both (credits)',
     }),
   modalities: z.array(z.enum(modalitiesByKind.video)).min(1).optional(),
-  rules: videoRulesSchema.optional(),
+  videoRules: videoRulesSchema.optional(),
 });
 
 const audio = z.strictObject({

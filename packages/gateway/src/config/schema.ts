@@ -36,20 +36,6 @@ const modelPriceSchema = z
   })
   .strict();
 
-/** A video model's `rules:` (see routing/video-rules.ts). */
-export const videoRulesSchema = z.strictObject({
-  durations: z.array(z.number().int().positive()).min(1).optional(),
-  defaultDuration: z.number().int().positive().optional(),
-  aspectRatios: z
-    .array(z.string().regex(/^(\d+(\.\d+)?:\d+(\.\d+)?|adaptive)$/, 'expected W:H'))
-    .min(1)
-    .optional(),
-  resolutions: z.array(z.string().min(1)).min(1).optional(),
-  maxDurationByResolution: z.record(z.string().min(1), z.number().int().positive()).optional(),
-  referenceFields: z.array(z.enum(videoReferenceFields)).optional(),
-  maxImages: z.number().int().min(0).optional(),
-});
-
 /** Image models: what a request may ask for (routing/image-rules.ts), checked before any vendor call. */
 export const imageRulesSchema = z
   .object({
@@ -76,6 +62,28 @@ export const imageRulesSchema = z
     maxReferences: z.number().int().min(0).optional(),
     referenceSources: z.array(z.enum(referenceSources)).min(1).optional(),
     defaultTier: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Video models: what a request may ask for (routing/video-rules.ts), checked before any vendor call. */
+export const videoRulesSchema = z
+  .object({
+    durations: z.array(z.number().positive()).min(1).optional(),
+    defaultDuration: z.number().positive().optional(),
+    aspectRatios: z
+      .array(z.string().regex(/^(\d+(\.\d+)?:\d+(\.\d+)?|adaptive)$/, 'expected W:H or adaptive'))
+      .min(1)
+      .optional(),
+    resolutions: z.array(z.string().min(1)).min(1).optional(),
+    /** Longest clip per resolution where the vendor limits it (`{ 1080P: 6 }`). */
+    maxDurationByResolution: z.record(z.string().min(1), z.number().int().positive()).optional(),
+    referenceFields: z.array(z.enum(videoReferenceFields)).optional(),
+    maxImages: z.number().int().min(0).max(10).optional(),
+    deadlineMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .optional(),
   })
   .strict();
 
@@ -109,8 +117,9 @@ export const modelSchema = z
     /** GPU models: maximum execution time per call, in seconds. */
     maxSeconds: z.number().positive().optional(),
     /** Image models: the request options each accepts (sizes, aspect ratios, references…). */
-    /** Image or video models' rules; each kind's own schema checks its fields (config/media-schema.ts). */
-    rules: z.union([imageRulesSchema, videoRulesSchema]).optional(),
+    rules: imageRulesSchema.optional(),
+    /** Video models: durations, aspect ratios, resolutions, reference fields, deadline. */
+    videoRules: videoRulesSchema.optional(),
   })
   .strict();
 
@@ -138,7 +147,7 @@ export const providerSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     /** The image API this provider speaks (`openai-images`, `gemini-images`, `bfl`, `seedream`), for image models. */
     imageApi: z.string().min(1).optional(),
-    /** The video API this provider speaks (`seedance`, `kling`, `minimax-hailuo`, `wan`, `vidu`, `grok-video`), for video models. */
+    /** The video API this provider speaks (`veo`, `seedance`, `kling`, `minimax-hailuo`, `wan`, `vidu`, `grok-video`), for video models. */
     videoApi: z.string().min(1).optional(),
   })
   .strict();
@@ -161,6 +170,21 @@ export const configSchema = z
       .strict()
       .optional(),
     database: z.object({ url: z.string().optional(), sqlitePath: z.string().optional() }).strict().optional(),
+    jobs: z
+      .object({
+        /** How often each gateway process looks for due jobs. */
+        tickMs: z.number().int().min(10).max(60_000).optional(),
+        /** How long a worker owns a claimed job before another may take it over. */
+        leaseSeconds: z.number().min(1).max(3600).optional(),
+        /** Most jobs one process advances at once. */
+        concurrency: z.number().int().min(1).max(1000).optional(),
+        /** How long a job's outputs stay downloadable (their signed links' lifetime too). */
+        outputRetentionDays: z.number().positive().optional(),
+        /** Caps every vendor's poll interval (the simulator demo and tests poll faster). */
+        maxPollIntervalMs: z.number().int().min(10).optional(),
+      })
+      .strict()
+      .optional(),
     billing: z
       .object({
         minimumBalanceCredits: z.number().nonnegative().optional(),

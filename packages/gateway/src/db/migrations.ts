@@ -248,6 +248,69 @@ CREATE INDEX request_logs_key_spend ON request_logs (key_id, created_at, cost_mi
 DROP INDEX request_logs_key_time
 `,
   },
+  {
+    version: 11,
+    name: 'durable jobs (video, later GPU): one table, leased by workers; job-owned holds; webhooks',
+    sql: `
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  key_id TEXT,
+  kind TEXT NOT NULL,
+  model TEXT NOT NULL,
+  state TEXT NOT NULL,
+  progress INTEGER,
+  input TEXT NOT NULL,
+  provider TEXT,
+  upstream_model TEXT,
+  vendor_task_id TEXT,
+  hold_id TEXT NOT NULL,
+  hold_micro BIGINT NOT NULL,
+  cost_micro BIGINT,
+  outputs TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  idempotency_key TEXT,
+  webhook_url TEXT,
+  polls INTEGER NOT NULL DEFAULT 0,
+  next_poll_at BIGINT NOT NULL,
+  lease_owner TEXT,
+  lease_until BIGINT,
+  deadline_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE UNIQUE INDEX jobs_idempotency ON jobs (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX jobs_due ON jobs (state, next_poll_at);
+CREATE INDEX jobs_owner ON jobs (user_id, id);
+ALTER TABLE holds ADD COLUMN job_id TEXT;
+ALTER TABLE api_keys ADD COLUMN webhook_url TEXT;
+CREATE TABLE webhook_secrets (
+  user_id TEXT PRIMARY KEY REFERENCES users(id),
+  secret TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  job_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  lease_until BIGINT,
+  last_status INTEGER,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  delivered_at BIGINT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at);
+CREATE INDEX webhook_deliveries_job ON webhook_deliveries (user_id, job_id)
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

@@ -12,7 +12,7 @@ export const maxOutputBytes = 64 * 1024 * 1024;
 export function vendorHttp(
   client: UpstreamClient,
   route: ModelRoute,
-  adapter: ImageAdapter,
+  adapter: Pick<ImageAdapter, 'authHeaders'>,
   signal: AbortSignal,
 ): VendorHttp {
   const { provider } = route;

@@ -40,7 +40,7 @@ export interface MediaModelEntry {
   intents: readonly string[];
   /** Image models: what a request may ask for (catalog `rules:`). */
   imageRules?: ImageRules;
-  /** Video models: durations, aspect ratios, resolutions, reference fields (catalog `rules:`). */
+  /** Video models: what a request may ask for (catalog `videoRules:`, over the defaults). */
   videoRules?: VideoRules;
 }
 

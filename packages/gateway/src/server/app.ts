@@ -15,6 +15,7 @@ import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerFileContentRoutes, registerStorageRoutes } from './routes/files.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
 import { registerImageRoutes } from './routes/images.ts';
+import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMessagesRoutes } from './routes/messages.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
@@ -132,6 +133,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
     registerResponsesRoutes(v1, services);
     registerGeminiRoutes(v1, services);
     registerImageRoutes(v1, services);
+    registerJobRoutes(v1, services);
     registerModelRoutes(v1, services);
     registerStorageRoutes(v1, services);
   });

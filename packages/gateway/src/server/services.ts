@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config/index.ts';
 import type { WireDialect } from '../contracts/index.ts';
 import type { Database } from '../db/index.ts';
 import type { ProxyDialect } from '../dialects/dialect.ts';
+import type { JobEngine } from '../jobs/engine.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Mailer } from '../notifications/mailer.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -37,6 +38,8 @@ export interface Services extends ProxyServices {
   stripe: Stripe | null;
   /** Users' files (uploads, generated media) and their signed links. */
   files: FileService;
+  /** The durable job engine: this process's worker for async jobs (video, later GPU). */
+  jobs: JobEngine;
   /** Replaced by the HTTP app's logger once it exists. */
   logger: ServiceLogger;
   /** Closes connections shared with other replicas (Redis). */

@@ -3,7 +3,7 @@ import { readMp4Info, startUpstreamSim, type UpstreamSim } from '@hypereal/upstr
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../errors/index.ts';
 import { UpstreamClient } from '../../upstream/http-client.ts';
-import { videoVendorHttp } from '../../videos/vendor-http.ts';
+import { videoVendorHttp } from '../../video/vendor-http.ts';
 import { grokVideo } from './grok-video.ts';
 import { kling } from './kling.ts';
 import { minimaxHailuo } from './minimax-hailuo.ts';

@@ -3,6 +3,7 @@ import { kling } from './kling.ts';
 import { minimaxHailuo } from './minimax-hailuo.ts';
 import { seedance } from './seedance.ts';
 import type { VideoAdapter } from './types.ts';
+import { veoAdapter } from './veo.ts';
 import { vidu } from './vidu.ts';
 import { wan } from './wan.ts';
 
@@ -16,10 +17,7 @@ export type {
   VideoTarget,
 } from './types.ts';
 
-/**
- * The only list of video adapters; a provider's `videoApi:` names one. Veo (`veo`) joins it
- * from the job engine's branch.
- */
+/** The only list of video adapters; a provider's `videoApi:` names one. Add a vendor here. */
 export const videoAdapters: Readonly<Record<string, VideoAdapter>> = Object.fromEntries(
-  [seedance, kling, minimaxHailuo, wan, vidu, grokVideo].map((adapter) => [adapter.id, adapter]),
+  [veoAdapter, seedance, kling, minimaxHailuo, wan, vidu, grokVideo].map((adapter) => [adapter.id, adapter]),
 );

@@ -38,6 +38,11 @@ export interface VideoCall {
   job: VideoJob;
   route: VideoTarget;
   http: VendorHttp;
+  /**
+   * Reads a client's reference image (SSRF-checked, size- and type-limited) for vendors that
+   * take bytes rather than URLs; a refused URL is a 400 naming the field.
+   */
+  fetchImage?: (url: string) => Promise<{ bytes: Buffer; mimeType: string }>;
 }
 
 /** A task the vendor accepted; `taskId` is what `poll` and `cancel` take (an operation name for Veo). */

@@ -87,6 +87,17 @@ export function checkVideoRules(
       return { error: refuse(field, `${id} does not take ${field}${accepted}.`) };
     }
   }
+  const urls: [string, string][] = [
+    ...(request.image_urls ?? []).map((url, index): [string, string] => [`image_urls[${index}]`, url]),
+    ...(request.image !== undefined ? [['image', request.image] as [string, string]] : []),
+    ...(request.last_image_url !== undefined
+      ? [['last_image_url', request.last_image_url] as [string, string]]
+      : []),
+  ];
+  for (const [param, url] of urls) {
+    if (!/^https?:\/\//i.test(url) && !/^data:image\/[\w.+-]+;base64,/i.test(url))
+      return { error: refuse(param, `${param} must be an https URL or a data:image URL.`) };
+  }
   if (request.image !== undefined && (request.image_urls?.length ?? 0) > 0)
     return { error: refuse('image', 'Send the first frame as image or as image_urls[0], not both.') };
   const imageUrls = request.image !== undefined ? [request.image] : [...(request.image_urls ?? [])];
