@@ -179,4 +179,23 @@ describe('POST /v1/videos/generate through every non-Veo vendor adapter', () => 
       await new Promise((resolve) => setTimeout(resolve, 25));
     expect(harness.sim.requests.filter((request) => request.method === 'DELETE')).toHaveLength(1);
   });
+
+  it('Seedance: a 503 from BytePlus ModelArk fails over to Volcengine Ark on create; billed once', async () => {
+    harness.sim.addFault({ match: { model: 'seedance-1-0-pro-fast' }, status: 503, times: 5 });
+    const response = await call('POST', '/videos/generate', {
+      model: 'doubao-seedance-1-0-pro-fast',
+      prompt: 'a boat',
+      duration: 4,
+    });
+    expect(response.status).toBe(202);
+    const done = await settled(((await response.json()) as JobJson).jobId!);
+    expect(done.status).toBe('succeeded');
+    const models = vendorSubmits('/contents/generations/tasks').map(
+      (request) => (request.body as { model: string }).model,
+    );
+    expect(models.at(-1)).toBe('doubao-seedance-1-0-pro-fast');
+    expect(models).toContain('seedance-1-0-pro-fast');
+    expect(await spent()).toBe(creditsToMicro(4 * 5));
+    expect(await held()).toBe(0);
+  });
 });
