@@ -1,7 +1,8 @@
 /**
  * What a video model accepts, as catalog data (`videoRules:` on a video entry): every
  * request is checked against these before any vendor call, and each violation is a 400
- * naming the field and the allowed values.
+ * naming the field and the allowed values. An unset `aspectRatios` / `resolutions` means
+ * the model does not take that field (MiniMax Hailuo has no aspect ratio).
  */
 export interface VideoRules {
   /** `duration` values accepted, in seconds (a per-second model bills what it delivers). */
@@ -24,7 +25,7 @@ export interface VideoRules {
 export const videoReferenceFields = ['image_urls', 'image', 'last_image_url'] as const;
 export type VideoReferenceField = (typeof videoReferenceFields)[number];
 
-/** A video model whose entry sets no rules: 5 s clips, any ratio and resolution, one first frame. */
+/** A video model whose entry sets no rules: 5 s clips, no ratio or resolution choice, one first frame. */
 export const defaultVideoRules: VideoRules = {
   durations: [5],
   defaultDuration: 5,
