@@ -21,6 +21,7 @@ import type { ServiceLogger, Services } from './server/services.ts';
 import { createFileService } from './storage/index.ts';
 import { UpstreamClient } from './upstream/http-client.ts';
 import { videoJobHandler } from './video/video-handler.ts';
+import { WebhookSender } from './webhooks/sender.ts';
 
 export interface RunningGateway {
   url: string;
@@ -92,6 +93,11 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     concurrency: config.jobs.concurrency,
     maxPollIntervalMs: config.jobs.maxPollIntervalMs,
     onError: (error, job) => services.logger.error({ err: error, jobId: job?.id }, 'job step failed'),
+    onRetry: (error, job) =>
+      services.logger.info(
+        { code: error.code, message: error.message, jobId: job.id },
+        'job step will be retried',
+      ),
   });
   return services;
 }
@@ -113,11 +119,22 @@ export async function startGateway(
   }, config.billing.holdLeaseMs / 2);
   sweep.unref();
   services.jobs.start();
+  const webhooks = new WebhookSender({
+    db: services.db,
+    tickMs: config.jobs.tickMs,
+    retryBaseMs: config.jobs.webhookRetryBaseMs,
+    maxAttempts: config.jobs.webhookMaxAttempts,
+    allowPrivate: config.network.allowPrivate,
+    onError: (error, delivery) =>
+      services.logger.error({ err: error, deliveryId: delivery.id }, 'webhook delivery not recorded'),
+  });
+  webhooks.start();
   return {
     url: address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1'),
     services,
     async close() {
       clearInterval(sweep);
+      webhooks.stop();
       await services.jobs.stop();
       await app.close();
       await services.spendingAlerts.settled();

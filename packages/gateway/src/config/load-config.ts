@@ -95,6 +95,8 @@ export interface GatewayConfig {
     concurrency: number;
     outputRetentionMs: number;
     maxPollIntervalMs: number | undefined;
+    webhookRetryBaseMs: number;
+    webhookMaxAttempts: number;
   };
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
@@ -243,6 +245,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       concurrency: file.jobs?.concurrency ?? 32,
       outputRetentionMs: (file.jobs?.outputRetentionDays ?? 7) * 24 * 60 * 60 * 1000,
       maxPollIntervalMs: file.jobs?.maxPollIntervalMs,
+      webhookRetryBaseMs: file.jobs?.webhookRetryBaseMs ?? 30_000,
+      webhookMaxAttempts: file.jobs?.webhookMaxAttempts ?? 8,
     },
     catalog: new Catalog(
       models,

@@ -182,6 +182,9 @@ export const configSchema = z
         outputRetentionDays: z.number().positive().optional(),
         /** Caps every vendor's poll interval (the simulator demo and tests poll faster). */
         maxPollIntervalMs: z.number().int().min(10).optional(),
+        /** Webhook deliveries: first retry after this long, doubling; at most this many attempts. */
+        webhookRetryBaseMs: z.number().int().min(10).optional(),
+        webhookMaxAttempts: z.number().int().min(1).max(20).optional(),
       })
       .strict()
       .optional(),

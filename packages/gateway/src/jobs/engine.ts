@@ -16,6 +16,8 @@ export interface JobEngineOptions {
   /** Called once per job that ended here (webhooks). */
   onFinished?: ((job: JobRecord) => void) | undefined;
   onError: (error: unknown, job: JobRecord | undefined) => void;
+  /** A vendor failure another poll may fix (5xx, 429, network): retried with backoff. */
+  onRetry?: ((error: GatewayError, job: JobRecord) => void) | undefined;
 }
 
 /** Longest wait between two polls of one job, however slow its vendor. */
@@ -35,9 +37,15 @@ export class JobEngine {
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
+  #steps = 0;
 
   constructor(options: JobEngineOptions) {
     this.#options = options;
+  }
+
+  /** Job steps this process has run (submits, polls, ends): replicas share the work. */
+  get steps(): number {
+    return this.#steps;
   }
 
   get leaseMs(): number {
@@ -118,6 +126,7 @@ export class JobEngine {
 
   async advance(job: JobRecord): Promise<void> {
     const { db } = this.#options;
+    this.#steps++;
     const handler = this.#options.handlers[job.kind];
     try {
       if (!handler) {
@@ -165,7 +174,8 @@ export class JobEngine {
         );
         return;
       }
-      this.#options.onError(error, job);
+      if (error instanceof GatewayError && error.retryable) this.#options.onRetry?.(error, job);
+      else this.#options.onError(error, job);
       const retryAt = Math.min(
         Date.now() + Math.min(1000 * 2 ** Math.min(job.polls, 6), maxBackoffMs),
         job.deadlineAt,

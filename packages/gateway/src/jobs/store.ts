@@ -5,6 +5,7 @@ import type { Database, Queryable, SqlParam } from '../db/index.ts';
 import { newId } from '../ids.ts';
 import { requestLogRow } from '../metering/log-row.ts';
 import { insertRequestLog } from '../usage/index.ts';
+import { enqueueDelivery } from '../webhooks/deliveries.ts';
 import { type JobOutput, type JobRecord, type JobState, jobStates, type VendorTask } from './types.ts';
 
 interface JobRow {
@@ -317,7 +318,40 @@ export async function finishJob(db: Database, jobId: string, end: Terminal): Pro
         now,
       ),
     );
+    await queueWebhook(tx, { ...job, state: end.state, costMicro: chargeMicro, finishedAt: now }, end);
     return job.id;
   });
   return ended ? getJob(db, ended) : undefined;
+}
+
+/**
+ * The job's end as a webhook message, queued in the transaction that ended it: to the
+ * job's own `webhookUrl`, else its key's. Outputs carry file ids; `GET /v1/jobs/{id}`
+ * gives their signed links.
+ */
+async function queueWebhook(tx: Queryable, job: JobRecord, end: Terminal): Promise<void> {
+  const keyUrl = job.keyId
+    ? (
+        await tx.get<{ webhook_url: string | null }>('SELECT webhook_url FROM api_keys WHERE id = ?', [
+          job.keyId,
+        ])
+      )?.webhook_url
+    : null;
+  const url = job.webhookUrl ?? keyUrl ?? null;
+  if (!url) return;
+  const type = `job.${end.state}`;
+  const payload = JSON.stringify({
+    type,
+    timestamp: new Date(job.finishedAt ?? Date.now()).toISOString(),
+    data: {
+      id: job.id,
+      kind: job.kind,
+      model: job.model,
+      status: end.state,
+      costCredits: (job.costMicro ?? 0) / 1_000_000,
+      outputs: end.state === 'succeeded' ? end.outputs : [],
+      error: end.state === 'succeeded' ? null : { code: end.code, message: end.message },
+    },
+  });
+  await enqueueDelivery(tx, { userId: job.userId, jobId: job.id, url, eventType: type, payload });
 }

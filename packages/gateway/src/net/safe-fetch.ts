@@ -250,3 +250,59 @@ function describeNetworkError(error: unknown): string {
     typeof code === 'string' ? code : typeof cause === 'string' ? cause : (error as Error).message,
   );
 }
+
+export interface SafePostOptions {
+  /** The field the URL came from (`webhookUrl`): refusals name it. */
+  param: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  allowPrivate?: readonly string[];
+  resolve?: Resolver;
+}
+
+/**
+ * POSTs to a user-supplied URL (a webhook target) under the same address policy as
+ * `safeFetch`: public https only (plus the operator's `network.allowPrivate`), the connection
+ * pinned to the checked addresses, redirects not followed. Returns the HTTP status; a refused
+ * target is a 400 `invalid_request` naming `param`, a network failure throws.
+ */
+export async function safePost(input: string, options: SafePostOptions): Promise<number> {
+  const addresses = await checkPublicUrl(input, options);
+  const agent = new Agent({ connect: { lookup: pinnedLookup(addresses) }, connections: 1, pipelining: 0 });
+  try {
+    const response = await request(input, {
+      dispatcher: agent,
+      method: 'POST',
+      signal: AbortSignal.timeout(options.timeoutMs),
+      headers: { 'user-agent': 'Hypereal-webhooks/1', ...options.headers },
+      body: options.body,
+    });
+    discard(response.body);
+    return response.statusCode;
+  } finally {
+    await agent.destroy().catch(() => undefined);
+  }
+}
+
+/** Checks a user-supplied URL against the address policy (for a webhook target when it is set). */
+export async function checkPublicUrl(
+  input: string,
+  options: Pick<SafePostOptions, 'param' | 'allowPrivate' | 'resolve'>,
+): Promise<ResolvedAddress[]> {
+  try {
+    const url = parseUrl(input);
+    return await checkTarget(
+      url,
+      new PrivateAllowlist(options.allowPrivate ?? []),
+      options.resolve ?? systemResolver,
+    );
+  } catch (error) {
+    if (error instanceof Refusal)
+      throw new GatewayError('invalid_request', {
+        param: options.param,
+        message: `${options.param}: the URL ${error.message}.`,
+      });
+    throw error;
+  }
+}

@@ -21,6 +21,7 @@ import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerResponsesRoutes } from './routes/responses.ts';
 import { registerStripeWebhookRoute } from './routes/stripe-webhook.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
 import type { Services } from './services.ts';
 
 export interface BuildAppOptions {
@@ -134,6 +135,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
     registerGeminiRoutes(v1, services);
     registerImageRoutes(v1, services);
     registerJobRoutes(v1, services);
+    registerWebhookRoutes(v1, services);
     registerModelRoutes(v1, services);
     registerStorageRoutes(v1, services);
   });

@@ -6,6 +6,7 @@ import { GatewayError } from '../errors/index.ts';
 import type { JobEngine } from '../jobs/engine.ts';
 import { jobJson, type OutputLinker } from '../jobs/job-json.ts';
 import { createJob, getJob, releaseJob } from '../jobs/store.ts';
+import { checkPublicUrl } from '../net/safe-fetch.ts';
 import { defaultVideoRules } from '../routing/video-rules.ts';
 import { videoCost } from './video-handler.ts';
 import { parseVideoRequest } from './video-request.ts';
@@ -46,6 +47,11 @@ export async function createVideoJob(
       message: 'Idempotency-Key must be 1 to 255 printable ASCII characters.',
     });
   }
+  if (parsed.webhookUrl !== undefined)
+    await checkPublicUrl(parsed.webhookUrl, {
+      param: 'webhookUrl',
+      allowPrivate: services.config.network.allowPrivate,
+    });
   const { availableMicro } = await getBalance(services.db, principal.userId);
   if (availableMicro < holdMicro) {
     throw new GatewayError('insufficient_credits', {

@@ -13,6 +13,7 @@ import {
 } from '../../accounts/index.ts';
 import { creditsToMicro, microToCredits } from '../../billing/index.ts';
 import { keysMonthSpend } from '../../billing/key-budget.ts';
+import { checkPublicUrl } from '../../net/safe-fetch.ts';
 import type { Services } from '../services.ts';
 import { validateBody } from '../validate-body.ts';
 
@@ -31,6 +32,8 @@ const updateSchema = z
     spendingLimit: spendingLimit.optional(),
     autoDisable: z.boolean().optional(),
     disabled: z.boolean().optional(),
+    /** Where this key's jobs report their end (signed webhooks); null removes it. */
+    webhookUrl: z.url().max(2000).nullable().optional(),
   })
   .strict();
 
@@ -60,7 +63,11 @@ export function registerKeyRoutes(app: FastifyInstance, services: Services): voi
   const keyParam = (request: FastifyRequest) => (request.params as { id: string }).id;
   const view = async (key: ApiKeyRecord) => {
     const spent = await keysMonthSpend(db, [key.id], monthOf(Date.now()));
-    return keyView(key, spent.get(key.id) ?? 0);
+    const hook = await db.get<{ webhook_url: string | null }>(
+      'SELECT webhook_url FROM api_keys WHERE id = ?',
+      [key.id],
+    );
+    return { ...keyView(key, spent.get(key.id) ?? 0), webhookUrl: hook?.webhook_url ?? null };
   };
   const changed = async (key: ApiKeyRecord) => {
     keys.invalidate();
@@ -97,6 +104,16 @@ export function registerKeyRoutes(app: FastifyInstance, services: Services): voi
     if (input.spendingLimit !== undefined) changes.spendingLimitMicro = toMicro(input.spendingLimit)!;
     if (input.autoDisable !== undefined) changes.autoDisable = input.autoDisable;
     if (input.disabled !== undefined) changes.disabled = input.disabled;
+    if (input.webhookUrl !== undefined) {
+      const key = await requireApiKey(db, userOf(request), keyParam(request));
+      if (input.webhookUrl !== null)
+        await checkPublicUrl(input.webhookUrl, {
+          param: 'webhookUrl',
+          allowPrivate: services.config.network.allowPrivate,
+        });
+      await db.run('UPDATE api_keys SET webhook_url = ? WHERE id = ?', [input.webhookUrl, key.id]);
+      if (Object.keys(changes).length === 0) return changed(key);
+    }
     return changed(await updateApiKey(db, userOf(request), keyParam(request), changes));
   });
   app.delete('/api/api-keys/:id', async (request) =>
