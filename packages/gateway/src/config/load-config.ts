@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
 import { imageAdapters } from '../providers/images/index.ts';
 import { adapters, nativeWire, type Provider } from '../providers/index.ts';
-import { videoAdapters } from '../providers/video/index.ts';
+import { type VideoCredentials, videoAdapters } from '../providers/video/index.ts';
 import { Catalog, type ModelEntry, type ModelPattern } from '../routing/catalog.ts';
 import type { BreakerPolicy } from '../routing/health.ts';
 import { isMediaKind, type MediaModelEntry } from '../routing/media-models.ts';
@@ -83,6 +83,11 @@ export interface GatewayConfig {
   imageApis: ReadonlyMap<string, string>;
   /** Provider name → the video API it speaks (`videoApi:`), for video models' routes. */
   videoApis: ReadonlyMap<string, string>;
+  /**
+   * Provider name → the credentials its video API signs with: the provider's key, plus
+   * `<NAME>_ACCESS_KEY` / `<NAME>_SECRET_KEY` from the environment (Kling mints a JWT from them).
+   */
+  videoCredentials: ReadonlyMap<string, VideoCredentials>;
   /** The durable job engine (jobs/): worker cadence, leases, output retention. */
   jobs: {
     tickMs: number;
@@ -133,6 +138,17 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
         `${source}: providers.${name}.videoApi: unknown video API "${api}" (known: ${Object.keys(videoAdapters).join(', ')})`,
       );
   }
+  const videoCredentials = new Map(
+    [...videoApis.keys()].map((name) => {
+      const prefix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+      const credentials: VideoCredentials = {
+        apiKey: providers.get(name)?.apiKey,
+        accessKey: env[`${prefix}_ACCESS_KEY`] || undefined,
+        secretKey: env[`${prefix}_SECRET_KEY`] || undefined,
+      };
+      return [name, credentials] as const;
+    }),
+  );
   for (const [name, api] of imageApis) {
     if (!imageAdapters[api])
       throw new ConfigError(
@@ -222,6 +238,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     providers,
     imageApis,
     videoApis,
+    videoCredentials,
     jobs: {
       tickMs: file.jobs?.tickMs ?? 500,
       leaseMs: (file.jobs?.leaseSeconds ?? 30) * 1000,

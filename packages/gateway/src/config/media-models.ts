@@ -55,7 +55,7 @@ export function buildMediaModel(
     modalities: model.modalities ?? defaultModalities[model.kind],
     intents: model.intents ?? [],
     ...(model.kind === 'image' ? { imageRules: imageRules(`models.${id}`, model, source) } : {}),
-    ...(model.kind === 'video' ? { videoRules: videoRules(model.videoRules) } : {}),
+    ...(model.kind === 'video' ? { videoRules: videoRules(`models.${id}`, model, source) } : {}),
   };
 }
 
@@ -87,6 +87,41 @@ function imageRules(
   for (const size of Object.keys(merged.sizeTiers ?? {})) {
     if (merged.sizes && !merged.sizes.includes(size))
       throw new ConfigError(`${source}: ${field}.rules.sizeTiers: ${size} is not in rules.sizes`);
+  }
+  return merged;
+}
+
+/**
+ * The catalog's `videoRules:` over the defaults, field by field; the default duration must be
+ * allowed, and a resolution limited by `maxDurationByResolution` must be one of `resolutions`.
+ */
+function videoRules(
+  field: string,
+  model: Extract<MediaModelConfig, { kind: 'video' }>,
+  source: string,
+): VideoRules {
+  const rules = model.videoRules ?? {};
+  const durations = rules.durations ?? defaultVideoRules.durations;
+  const referenceFields = rules.referenceFields ?? defaultVideoRules.referenceFields;
+  const merged: VideoRules = {
+    durations,
+    defaultDuration: rules.defaultDuration ?? durations[0] ?? defaultVideoRules.defaultDuration,
+    aspectRatios: rules.aspectRatios,
+    resolutions: rules.resolutions,
+    maxDurationByResolution: rules.maxDurationByResolution,
+    referenceFields,
+    maxImages: rules.maxImages ?? (referenceFields.some((field) => field !== 'last_image_url') ? 1 : 0),
+    deadlineMinutes: rules.deadlineMinutes ?? defaultVideoRules.deadlineMinutes,
+  };
+  if (!merged.durations.includes(merged.defaultDuration))
+    throw new ConfigError(
+      `${source}: ${field}.videoRules.defaultDuration: ${merged.defaultDuration} is not in videoRules.durations`,
+    );
+  for (const resolution of Object.keys(merged.maxDurationByResolution ?? {})) {
+    if (!merged.resolutions?.includes(resolution))
+      throw new ConfigError(
+        `${source}: ${field}.videoRules.maxDurationByResolution: ${resolution} is not in videoRules.resolutions`,
+      );
   }
   return merged;
 }
@@ -140,13 +175,4 @@ export function checkIntentKinds(
       );
     }
   }
-}
-
-/** The catalog's `videoRules:` over the defaults, field by field. */
-function videoRules(rules: Partial<Record<keyof VideoRules, unknown>> | undefined): VideoRules {
-  const merged: VideoRules = { ...defaultVideoRules };
-  for (const [field, value] of Object.entries(rules ?? {})) {
-    if (value !== undefined) Object.assign(merged, { [field]: value });
-  }
-  return merged;
 }

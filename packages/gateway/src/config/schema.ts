@@ -71,10 +71,12 @@ export const videoRulesSchema = z
     durations: z.array(z.number().positive()).min(1).optional(),
     defaultDuration: z.number().positive().optional(),
     aspectRatios: z
-      .array(z.string().regex(/^\d+(\.\d+)?:\d+(\.\d+)?$/, 'expected W:H'))
+      .array(z.string().regex(/^(\d+(\.\d+)?:\d+(\.\d+)?|adaptive)$/, 'expected W:H or adaptive'))
       .min(1)
       .optional(),
     resolutions: z.array(z.string().min(1)).min(1).optional(),
+    /** Longest clip per resolution where the vendor limits it (`{ 1080P: 6 }`). */
+    maxDurationByResolution: z.record(z.string().min(1), z.number().int().positive()).optional(),
     referenceFields: z.array(z.enum(videoReferenceFields)).optional(),
     maxImages: z.number().int().min(0).max(10).optional(),
     deadlineMinutes: z
@@ -145,7 +147,7 @@ export const providerSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     /** The image API this provider speaks (`openai-images`, `gemini-images`, `bfl`, `seedream`), for image models. */
     imageApi: z.string().min(1).optional(),
-    /** The video API this provider speaks (`veo`, …: providers/video/index.ts), for video models. */
+    /** The video API this provider speaks (`veo`, `seedance`, `kling`, `minimax-hailuo`, `wan`, `vidu`, `grok-video`), for video models. */
     videoApi: z.string().min(1).optional(),
   })
   .strict();

@@ -38,8 +38,16 @@ export function vendorHttp(
     }
   };
   return {
-    postJson: async (path, body) =>
-      json(await client.post(provider.name, provider.baseUrl + path, headers, JSON.stringify(body), signal)),
+    postJson: async (path, body, extra = {}) =>
+      json(
+        await client.post(
+          provider.name,
+          provider.baseUrl + path,
+          { ...headers, ...extra },
+          JSON.stringify(body),
+          signal,
+        ),
+      ),
     getJson: async (url) => {
       const { 'content-type': _, ...getHeaders } = headers;
       return json(await client.send(provider.name, 'GET', url, getHeaders, undefined, signal));

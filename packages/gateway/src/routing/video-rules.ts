@@ -1,7 +1,8 @@
 /**
  * What a video model accepts, as catalog data (`videoRules:` on a video entry): every
  * request is checked against these before any vendor call, and each violation is a 400
- * naming the field and the allowed values.
+ * naming the field and the allowed values. An unset `aspectRatios` / `resolutions` means
+ * the model does not take that field (MiniMax Hailuo has no aspect ratio).
  */
 export interface VideoRules {
   /** `duration` values accepted, in seconds (a per-second model bills what it delivers). */
@@ -11,6 +12,8 @@ export interface VideoRules {
   aspectRatios?: readonly string[] | undefined;
   /** `resolution` values accepted (`720P`, `1080P`…), compared case-insensitively. */
   resolutions?: readonly string[] | undefined;
+  /** Longest clip per resolution where the vendor limits it (Hailuo: 1080P only at 6 s). */
+  maxDurationByResolution?: Readonly<Record<string, number>> | undefined;
   /** Which reference fields the model takes: `image_urls`, `image`, `last_image_url`. */
   referenceFields: readonly VideoReferenceField[];
   /** Most reference images in `image_urls`. */
@@ -22,7 +25,7 @@ export interface VideoRules {
 export const videoReferenceFields = ['image_urls', 'image', 'last_image_url'] as const;
 export type VideoReferenceField = (typeof videoReferenceFields)[number];
 
-/** A video model whose entry sets no rules: 5 s clips, any ratio and resolution, one first frame. */
+/** A video model whose entry sets no rules: 5 s clips, no ratio or resolution choice, one first frame. */
 export const defaultVideoRules: VideoRules = {
   durations: [5],
   defaultDuration: 5,

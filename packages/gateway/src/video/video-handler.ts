@@ -1,13 +1,19 @@
 import { GatewayError } from '../errors/index.ts';
 import { withFailover } from '../images/failover.ts';
-import { vendorHttp } from '../images/vendor-http.ts';
 import type { JobHandler, JobOutput, JobRecord, PollStep, VendorTask } from '../jobs/types.ts';
 import { priceOf } from '../metering/pricing.ts';
 import { safeFetch } from '../net/safe-fetch.ts';
-import { type VideoAdapter, type VideoCall, type VideoJob, videoAdapters } from '../providers/video/index.ts';
+import {
+  type VideoAdapter,
+  type VideoCall,
+  type VideoCredentials,
+  type VideoJob,
+  videoAdapters,
+} from '../providers/video/index.ts';
 import type { MediaModelEntry } from '../routing/media-models.ts';
 import type { ModelRoute } from '../routing/model-route.ts';
 import { downloadVendorFile } from './vendor-download.ts';
+import { videoVendorHttp } from './vendor-http.ts';
 import type { VideoServices } from './video-services.ts';
 
 /** What a video job stores as its input: the validated, vendor-neutral request. */
@@ -73,12 +79,7 @@ export function videoJobHandler(services: VideoServices): JobHandler {
   ): VideoCall => ({
     job,
     route,
-    http: vendorHttp(
-      services.upstream,
-      route,
-      { authHeaders: () => credentialsHeaders(adapter, route) },
-      signal,
-    ),
+    http: videoVendorHttp(services.upstream, route.provider, adapter, credentialsOf(route), signal),
     fetchImage: async (url) => {
       const fetched = await safeFetch(url, {
         param: 'image_urls',
@@ -90,12 +91,11 @@ export function videoJobHandler(services: VideoServices): JobHandler {
       return { bytes: fetched.bytes, mimeType: fetched.contentType };
     },
   });
+  /** The provider's key, plus `<NAME>_ACCESS_KEY` / `<NAME>_SECRET_KEY` (Kling), from the config. */
+  const credentialsOf = (route: ModelRoute): VideoCredentials =>
+    services.config.videoCredentials.get(route.provider.name) ?? { apiKey: route.provider.apiKey };
   const credentialsHeaders = (adapter: VideoAdapter, route: ModelRoute) =>
-    adapter.authHeaders({
-      apiKey: route.provider.apiKey,
-      accessKey: process.env['KLING_ACCESS_KEY'],
-      secretKey: process.env['KLING_SECRET_KEY'],
-    });
+    adapter.authHeaders(credentialsOf(route));
 
   return {
     pollIntervalMs(job) {

@@ -3,7 +3,7 @@ import { GatewayError } from '../errors/index.ts';
 import type { VideoJob } from '../providers/video/index.ts';
 import type { Catalog } from '../routing/catalog.ts';
 import { describeKind, type MediaModelEntry, mediaEndpoint } from '../routing/media-models.ts';
-import { defaultVideoRules, type VideoReferenceField } from '../routing/video-rules.ts';
+import { checkVideoRules } from './check-video-rules.ts';
 
 /** The body of POST /v1/videos/generate, read leniently (unknown fields are ignored). */
 const optionalText = z
@@ -35,8 +35,6 @@ export interface VideoRequest {
   webhookUrl: string | undefined;
 }
 
-const refuse = (param: string, message: string) => new GatewayError('invalid_request', { param, message });
-
 /**
  * Parses the body and checks it against the model's `videoRules` (catalog data): the
  * duration, aspect ratio, resolution and which reference fields it takes. Each violation
@@ -58,76 +56,19 @@ export function parseVideoRequest(catalog: Catalog, json: unknown): VideoRequest
   }
   const body = parsed.data;
   const model = videoModel(catalog, body.model);
-  const rules = model.videoRules ?? defaultVideoRules;
-  const duration = body.duration ?? rules.defaultDuration;
-  if (!rules.durations.includes(duration)) {
-    throw refuse(
-      'duration',
-      `${model.id} makes clips of ${rules.durations.join(', ')} seconds (got ${duration}).`,
-    );
-  }
-  const aspectRatio = body.aspect_ratio ?? undefined;
-  if (aspectRatio !== undefined && rules.aspectRatios && !rules.aspectRatios.includes(aspectRatio)) {
-    throw refuse(
-      'aspect_ratio',
-      `${model.id} supports aspect_ratio ${rules.aspectRatios.join(', ')} (got ${aspectRatio}).`,
-    );
-  }
-  const resolution = body.resolution?.toUpperCase();
-  if (
-    resolution !== undefined &&
-    rules.resolutions &&
-    !rules.resolutions.some((r) => r.toUpperCase() === resolution)
-  ) {
-    throw refuse(
-      'resolution',
-      `${model.id} supports resolution ${rules.resolutions.join(', ')} (got ${body.resolution}).`,
-    );
-  }
-  const given: Array<[VideoReferenceField, string[]]> = [
-    ['image_urls', body.image_urls ?? []],
-    ['image', body.image ? [body.image] : []],
-    ['last_image_url', body.last_image_url ? [body.last_image_url] : []],
-  ];
-  for (const [field, urls] of given) {
-    if (urls.length === 0) continue;
-    if (!rules.referenceFields.includes(field)) {
-      throw refuse(
-        field,
-        rules.referenceFields.length === 0
-          ? `${model.id} takes no reference images.`
-          : `${model.id} takes reference images in ${rules.referenceFields.join(', ')}, not ${field}.`,
-      );
-    }
-    for (const [index, url] of urls.entries()) {
-      if (!/^https?:\/\//i.test(url) && !/^data:image\/[\w.+-]+;base64,/i.test(url))
-        throw refuse(
-          field === 'image_urls' ? `image_urls[${index}]` : field,
-          'must be an https URL or a data:image URL',
-        );
-    }
-  }
-  const firstFrames = [...(body.image_urls ?? []), ...(body.image ? [body.image] : [])];
-  if (firstFrames.length > rules.maxImages) {
-    throw refuse(
-      body.image_urls?.length ? 'image_urls' : 'image',
-      `${model.id} takes at most ${rules.maxImages} reference image(s).`,
-    );
-  }
-  return {
-    model,
-    webhookUrl: body.webhook_url ?? body.webhookUrl ?? undefined,
-    job: {
-      prompt: body.prompt.trim(),
-      durationSeconds: duration,
-      aspectRatio,
-      resolution,
-      imageUrls: firstFrames,
-      lastImageUrl: body.last_image_url ?? undefined,
-      negativePrompt: body.negative_prompt ?? undefined,
-      seed: body.seed ?? undefined,
-    },
-  };
+  const checked = checkVideoRules(model, {
+    prompt: body.prompt.trim(),
+    duration: body.duration ?? undefined,
+    aspect_ratio: body.aspect_ratio ?? undefined,
+    resolution: body.resolution ?? undefined,
+    image_urls: body.image_urls ?? undefined,
+    image: body.image ?? undefined,
+    last_image_url: body.last_image_url ?? undefined,
+    negative_prompt: body.negative_prompt ?? undefined,
+    seed: body.seed ?? undefined,
+  });
+  if ('error' in checked) throw checked.error;
+  return { model, webhookUrl: body.webhook_url ?? body.webhookUrl ?? undefined, job: checked.job };
 }
 
 function videoModel(catalog: Catalog, id: string): MediaModelEntry {

@@ -27,10 +27,15 @@ export type VendorImage = { bytes: Buffer; mimeType: string } | { url: string };
 
 /** How an adapter reaches its vendor: JSON in, JSON out, failures already mapped to gateway errors. */
 export interface VendorHttp {
-  /** POST `path` (appended to the provider's base URL) with the adapter's auth. */
-  postJson(path: string, body: unknown): Promise<unknown>;
+  /**
+   * POST `path` (appended to the provider's base URL) with the adapter's auth, plus any
+   * per-call `headers` (DashScope's `X-DashScope-Async: enable` on a video submit).
+   */
+  postJson(path: string, body: unknown, headers?: Readonly<Record<string, string>>): Promise<unknown>;
   /** GET an absolute URL the vendor handed out (BFL's `polling_url`) with the adapter's auth. */
   getJson(url: string): Promise<unknown>;
+  /** DELETE `path` (appended to the provider's base URL): Ark cancels a queued video task so. */
+  deleteJson?(path: string): Promise<unknown>;
   /** Waits (abortable) between polls. */
   sleep(ms: number): Promise<void>;
 }

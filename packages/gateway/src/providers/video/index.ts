@@ -1,5 +1,11 @@
+import { grokVideo } from './grok-video.ts';
+import { kling } from './kling.ts';
+import { minimaxHailuo } from './minimax-hailuo.ts';
+import { seedance } from './seedance.ts';
 import type { VideoAdapter } from './types.ts';
 import { veoAdapter } from './veo.ts';
+import { vidu } from './vidu.ts';
+import { wan } from './wan.ts';
 
 export type {
   SubmittedTask,
@@ -12,6 +18,6 @@ export type {
 } from './types.ts';
 
 /** The only list of video adapters; a provider's `videoApi:` names one. Add a vendor here. */
-export const videoAdapters: Readonly<Record<string, VideoAdapter>> = {
-  veo: veoAdapter,
-};
+export const videoAdapters: Readonly<Record<string, VideoAdapter>> = Object.fromEntries(
+  [veoAdapter, seedance, kling, minimaxHailuo, wan, vidu, grokVideo].map((adapter) => [adapter.id, adapter]),
+);
