@@ -9,6 +9,7 @@ import { createGeminiDialect } from './dialects/gemini/proxy-dialect.ts';
 import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
 import { JobEngine } from './jobs/engine.ts';
+import { deleteExpiredOutputs } from './jobs/retention.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
 import { releaseExpiredHolds } from './metering/release-expired-holds.ts';
 import { logMailer, smtpMailer } from './notifications/mailer.ts';
@@ -129,12 +130,19 @@ export async function startGateway(
       services.logger.error({ err: error, deliveryId: delivery.id }, 'webhook delivery not recorded'),
   });
   webhooks.start();
+  const retention = setInterval(() => {
+    deleteExpiredOutputs(services.db, services.files, config.jobs.outputRetentionMs).catch((error: unknown) =>
+      app.log.error({ err: error }, 'job output retention sweep failed'),
+    );
+  }, 60_000);
+  retention.unref();
   return {
     url: address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1'),
     services,
     async close() {
       clearInterval(sweep);
       webhooks.stop();
+      clearInterval(retention);
       await services.jobs.stop();
       await app.close();
       await services.spendingAlerts.settled();

@@ -279,7 +279,8 @@ CREATE TABLE jobs (
   deadline_at BIGINT NOT NULL,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL,
-  finished_at BIGINT
+  finished_at BIGINT,
+  outputs_deleted_at BIGINT
 );
 CREATE UNIQUE INDEX jobs_idempotency ON jobs (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX jobs_due ON jobs (state, next_poll_at);
