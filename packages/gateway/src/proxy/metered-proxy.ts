@@ -34,7 +34,6 @@ export async function proxyMeteredCall(
   reply: FastifyReply,
   target?: CallTarget,
 ): Promise<void> {
-  const state = request.hypereal;
   const { call, model, charge, plan } = await admitChatCall(services, dialect, request, reply, target);
 
   const abort = new AbortController();
