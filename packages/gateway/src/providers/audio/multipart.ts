@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { FormPart } from './types.ts';
 
-/** Quotes a form field or file name for a `Content-Disposition` parameter (RFC 7578 §4.2). */
+/**
+ * Quotes a form field or file name for `Content-Disposition`, escaping `"`, `\`, CR and LF
+ * as %XX the way browsers do.
+ * @see https://html.spec.whatwg.org/multipage/form-control-infrastructure.html#multipart-form-data
+ */
 const quoted = (value: string): string =>
   `"${value.replace(/["\\\r\n]/g, (char) => encodeURIComponent(char))}"`;
 
