@@ -4,7 +4,7 @@ import type { AuthenticatedKey } from '../accounts/index.ts';
 import { mediaCost } from '../billing/index.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import { type ImageAttempt as Attempt, withFailover } from '../images/failover.ts';
-import { admitCall } from '../metering/admit.ts';
+import { admitPricedCall } from '../metering/admit.ts';
 import type { CallOutcome } from '../metering/log-row.ts';
 import { sniffMediaType } from '../net/sniff-media.ts';
 import {
@@ -15,14 +15,13 @@ import {
   transcribe,
 } from '../providers/audio/fish-audio.ts';
 import type { AudioFile, AudioVendorHttp, Transcript } from '../providers/audio/types.ts';
+import { abortOnClientClose, ClientGone } from '../proxy/client-abort.ts';
 import type { ModelRoute } from '../routing/model-route.ts';
 import { type AudioRequest, bodyObject, parseAudioRequest } from './audio-request.ts';
 import { pinnedAudioModel } from './pick-model.ts';
 import type { AudioRouteServices, AudioServices } from './ports.ts';
 import { audioExtension, checkCloneReference } from './reference-audio.ts';
 import { audioVendorHttp } from './vendor-http.ts';
-
-class ClientGone extends Error {}
 
 const formatTypes: Readonly<Record<TtsFormat, string>> = {
   mp3: 'audio/mpeg',
@@ -55,27 +54,15 @@ export async function generateAudio(
   const job = parseAudioRequest(operation, json);
 
   const holdMicro = model.price.kind === 'audio' ? mediaCost(model.price, { requests: 1 }) : 0;
-  const { charge } = await admitCall(
-    {
-      db: services.db,
-      spendingAlerts: services.spendingAlerts,
-      // One request's price is the minimum and the whole worst case (docs/api-contract.md §7: per request).
-      config: { billing: { minimumBalanceMicro: 0, holdLeaseMs: services.config.billing.holdLeaseMs } },
-    },
+  const { charge } = await admitPricedCall(
+    services,
     principal,
     { requestId: state.requestId, endpoint: state.endpoint, startedAt: state.startedAt },
-    ({ availableMicro, refusal }) => {
-      if (holdMicro > availableMicro && refusal) throw refusal();
-      return { holdMicro };
-    },
+    holdMicro,
   );
   state.logged = true;
 
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!reply.raw.writableFinished) abort.abort();
-  };
-  reply.raw.on('close', onClose);
+  const hangUp = abortOnClientClose(reply);
   const attempts: Attempt[] = [];
   const outcome: CallOutcome = { model: model.id, status: 200, modelRule: 'catalog' };
   const finish = (billed: boolean, details: Partial<CallOutcome>) =>
@@ -94,13 +81,13 @@ export async function generateAudio(
       model.id,
       model.routes,
       (route) => {
-        const http = audioVendorHttp(services.upstream, route, fishAudioAuth, abort.signal);
+        const http = audioVendorHttp(services.upstream, route, fishAudioAuth, hangUp.signal);
         return callVendor(audio, principal.userId, route, http, job, input);
       },
-      abort.signal,
+      hangUp.signal,
       attempts,
     ).catch((error: unknown) => {
-      throw abort.signal.aborted ? new ClientGone() : error;
+      throw hangUp.signal.aborted ? new ClientGone() : error;
     });
     outcome.provider = route.provider.name;
     outcome.upstreamModel = route.model;
@@ -134,7 +121,7 @@ export async function generateAudio(
       .code(200)
       .send(answer);
   } catch (error) {
-    if (error instanceof ClientGone || abort.signal.aborted) {
+    if (error instanceof ClientGone || hangUp.signal.aborted) {
       await finish(false, {
         status: 499,
         errorCode: 'client_closed',
@@ -154,7 +141,7 @@ export async function generateAudio(
     });
     throw failure;
   } finally {
-    reply.raw.off('close', onClose);
+    hangUp.release();
   }
 }
 

@@ -13,14 +13,13 @@ import type { ModelRoute } from '../routing/model-route.ts';
 import type { AttemptRecord } from '../routing/upstream-router.ts';
 import { toUpstreamError, type UpstreamResponse } from '../upstream/http-client.ts';
 import { splitSse } from '../upstream/sse.ts';
+import { abortOnClientClose, ClientGone } from './client-abort.ts';
 import { headerValue } from './header-value.ts';
 import type { ProxyServices } from './proxy-services.ts';
 import { relayStream } from './relay-stream.ts';
 import { resolveModel, servedOn } from './resolve-model.ts';
 import { SseResponse } from './sse-response.ts';
 import { jsonAnswerFor, streamMeterFor, upstreamRequestFor } from './wire-route.ts';
-
-class ClientGone extends Error {}
 
 /**
  * One metered call in any dialect: admit (model, minimum balance, hold), forward,
@@ -36,11 +35,7 @@ export async function proxyMeteredCall(
 ): Promise<void> {
   const { call, model, charge, plan } = await admitChatCall(services, dialect, request, reply, target);
 
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!reply.raw.writableFinished) abort.abort();
-  };
-  reply.raw.on('close', onClose);
+  const hangUp = abortOnClientClose(reply);
   const outcome = {
     ...baseOutcome(model, call.stream),
     modelRule: services.config.catalog.lookup(call.model)?.rule ?? null,
@@ -67,11 +62,11 @@ export async function proxyMeteredCall(
         entries.map((entry) => entry.route),
         (route) =>
           upstreamRequestFor(dialect, callFor.get(route) ?? call, route, client, plan.clampOutputTokens),
-        abort.signal,
+        hangUp.signal,
         attempts,
       )
       .catch((error: unknown) => {
-        throw abort.signal.aborted ? new ClientGone() : toUpstreamError('upstream', error);
+        throw hangUp.signal.aborted ? new ClientGone() : toUpstreamError('upstream', error);
       });
     outcome.provider = attempt.route.provider.name;
     outcome.upstreamModel = attempt.route.model;
@@ -84,7 +79,7 @@ export async function proxyMeteredCall(
       response: attempt.response,
       route: attempt.route,
       call,
-      signal: abort.signal,
+      signal: hangUp.signal,
       finish,
     };
     const isSse = String(attempt.response.headers['content-type'] ?? '').includes('text/event-stream');
@@ -102,7 +97,7 @@ export async function proxyMeteredCall(
     await relayJson(answer, sse);
   } catch (error) {
     sse.stopKeepalive();
-    if (error instanceof ClientGone || abort.signal.aborted) {
+    if (error instanceof ClientGone || hangUp.signal.aborted) {
       // Abandoned before the answer: the upstream still read the prompt.
       const usage = await countedUsage(dialect, call.body, null);
       await finish(usage, {
@@ -127,7 +122,7 @@ export async function proxyMeteredCall(
     if (!sse.started) throw failure;
     sse.end(dialect.renderStreamError(failure));
   } finally {
-    reply.raw.off('close', onClose);
+    hangUp.release();
   }
 }
 
