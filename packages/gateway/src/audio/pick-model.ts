@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/index.ts';
 import type { Catalog } from '../routing/catalog.ts';
-import { describeKind, type MediaModelEntry, mediaEndpoint } from '../routing/media-models.ts';
+import type { MediaModelEntry } from '../routing/media-models.ts';
+import { resolveMediaModel } from '../routing/resolve-media-model.ts';
 import { type AudioOperation, operationOf } from './audio-request.ts';
 
 /** The pinned audio `model` and what it does, with the errors docs/api-contract.md asks for. */
@@ -15,26 +16,7 @@ export function pinnedAudioModel(
       details: { available_models: catalog.mediaIds('audio') },
     });
   }
-  const media = catalog.media(id.trim());
-  if (media && media.kind !== 'audio') {
-    throw new GatewayError('wrong_endpoint', {
-      param: 'model',
-      message: `${media.id} is ${describeKind(media.kind)}; use ${mediaEndpoint(media)}.`,
-    });
-  }
-  if (!media) {
-    if (catalog.resolve(id)) {
-      throw new GatewayError('wrong_endpoint', {
-        param: 'model',
-        message: `${id} is a chat model; use /v1/chat/completions.`,
-      });
-    }
-    throw new GatewayError('unknown_model', {
-      param: 'model',
-      message: `Unknown model: ${id}. See available_models for the audio models.`,
-      details: { available_models: catalog.mediaIds('audio') },
-    });
-  }
+  const media = resolveMediaModel(catalog, id.trim(), 'audio');
   const operation = operationOf(media);
   if (!operation) {
     throw new GatewayError('invalid_request', {
