@@ -35,12 +35,7 @@ export function registerFileContentRoutes(app: FastifyInstance, services: Servic
     app.get(path, async (request, reply) => {
       const { id } = request.params as { id: string };
       const query = validate(contentQuerySchema, request.query);
-      const { file, body, range } = await services.files.openSigned(
-        id,
-        query.expires,
-        query.signature,
-        (size) => parseRange(request.headers.range, size),
-      );
+      const { file, open } = await services.files.openSigned(id, query.expires, query.signature);
       const etag = `"${file.sha256}"`;
       const secondsLeft = Math.max(0, Number(query.expires) - Math.floor(Date.now() / 1000));
       reply
@@ -50,10 +45,9 @@ export function registerFileContentRoutes(app: FastifyInstance, services: Servic
         .header('x-content-type-options', 'nosniff')
         // A stored file is data, never a page of ours: no scripts even if someone uploads HTML.
         .header('content-security-policy', "default-src 'none'; sandbox");
-      if (request.headers['if-none-match'] === etag) {
-        body.stream.destroy();
-        return reply.code(304).send();
-      }
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      const range = parseRange(request.headers.range, file.sizeBytes);
+      const body = await open(range);
       reply
         .header('content-type', file.contentType)
         .header('content-length', String(body.contentLength))
