@@ -375,3 +375,42 @@ describe('signing secret', () => {
     await db.close();
   });
 });
+
+describe('upload size', () => {
+  it('is bounded by storage.maxFileBytes, not by the JSON body limit', async () => {
+    const harness = await startHarness({
+      config: { server: { bodyLimitMb: 0.01 }, storage: { maxFileBytes: 64 * 1024 } },
+    });
+    const user = await harness.newUser(0);
+    const body = Buffer.alloc(50 * 1024, 7);
+    const raw = await upload(harness, user, body, 'filename=blob.bin', 'application/octet-stream');
+    expect(raw.bytes).toBe(body.length);
+    const form = new FormData();
+    form.append('file', new Blob([body]), 'blob.bin');
+    const multipart = await fetch(`${harness.baseUrl}/storage/files`, {
+      method: 'POST',
+      headers: bearer(user),
+      body: form,
+    });
+    expect(multipart.status).toBe(201);
+    const tooBig = await uploadRaw(
+      harness,
+      user,
+      Buffer.alloc(65 * 1024),
+      'filename=big.bin',
+      'application/octet-stream',
+    );
+    expect(tooBig.status).toBe(413);
+    // The JSON routes keep their own limit.
+    const chat = await fetch(`${harness.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { ...bearer(user), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'deepseek-v3.2',
+        messages: [{ role: 'user', content: 'x'.repeat(20_000) }],
+      }),
+    });
+    expect(chat.status).toBe(413);
+    await closeSettled(harness);
+  });
+});
