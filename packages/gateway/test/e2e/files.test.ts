@@ -11,14 +11,14 @@ const png = Buffer.concat([
 
 interface FileView {
   id: string;
-  object: 'file';
   kind: string;
   filename: string;
-  content_type: string;
+  contentType: string;
   bytes: number;
   sha256: string;
+  createdAt: number;
   url: string;
-  url_expires_at: number;
+  urlExpiresAt: number;
 }
 
 const bearer = (user: TestUser) => ({ authorization: `Bearer ${user.key}` });
@@ -96,12 +96,15 @@ describe.each([
   it('uploads a raw body and serves it back at its signed link, without a key', async () => {
     const file = await upload(harness, user, png, 'filename=cat.png&kind=image');
     expect(file).toMatchObject({
-      object: 'file',
       kind: 'image',
       filename: 'cat.png',
-      content_type: 'image/png',
+      contentType: 'image/png',
       bytes: png.length,
     });
+    expect(Math.abs(file.createdAt - Date.now())).toBeLessThan(60_000);
+    // Links last storage.urlTtlSeconds, 7 days by default.
+    expect(Math.abs(file.urlExpiresAt - (Date.now() + 7 * 24 * 3600 * 1000))).toBeLessThan(60_000);
+    expect(new URL(file.url).searchParams.get('expires')).toBe(String(file.urlExpiresAt / 1000));
     expect(file.url).toMatch(
       new RegExp(`^${harness.gateway.url}/v1/files/${file.id}/content\\?expires=\\d+&signature=`),
     );
@@ -147,7 +150,7 @@ describe.each([
     expect(file).toMatchObject({
       kind: 'audio',
       filename: 'voice.mp3',
-      content_type: 'audio/mpeg',
+      contentType: 'audio/mpeg',
       bytes: 12,
     });
     expect(await (await fetch(file.url)).text()).toBe('ID3 fake mp3');
@@ -211,7 +214,7 @@ describe('file links and the storage API', () => {
       method: 'DELETE',
       headers: bearer(alice),
     });
-    expect(await deleted.json()).toEqual({ id: file.id, object: 'file', deleted: true });
+    expect(await deleted.json()).toEqual({ id: file.id, deleted: true });
     const gone = await fetch(url);
     expect(gone.status).toBe(404);
     expect((await errorOf(gone)).code).toBe('not_found');
@@ -265,14 +268,15 @@ describe('file links and the storage API', () => {
 
     const page1 = (await (
       await fetch(`${harness.baseUrl}/storage/files?kind=image&limit=1`, { headers: bearer(bob) })
-    ).json()) as { next_cursor: string };
-    expect(page1).toMatchObject({ object: 'list', has_more: true, data: [{ id: b.id }] });
+    ).json()) as { nextCursor: string };
+    expect(page1).toMatchObject({ data: [{ id: b.id }] });
+    expect(page1.nextCursor).toBe(b.id);
     const page2 = await (
-      await fetch(`${harness.baseUrl}/storage/files?kind=image&limit=1&cursor=${page1.next_cursor}`, {
+      await fetch(`${harness.baseUrl}/storage/files?kind=image&limit=1&cursor=${page1.nextCursor}`, {
         headers: bearer(bob),
       })
     ).json();
-    expect(page2).toMatchObject({ has_more: false, next_cursor: null, data: [{ id: a.id }] });
+    expect(page2).toMatchObject({ nextCursor: null, data: [{ id: a.id }] });
 
     const shown = await (
       await fetch(`${harness.baseUrl}/storage/files/${a.id}`, { headers: bearer(bob) })

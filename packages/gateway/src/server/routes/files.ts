@@ -61,17 +61,17 @@ export function registerFileContentRoutes(app: FastifyInstance, services: Servic
 
 function fileView(services: Services, request: FastifyRequest, file: FileRecord) {
   const link = services.files.signedUrl(file.id, publicBaseUrl(services, request));
+  // camelCase and epoch milliseconds, like the account API.
   return {
     id: file.id,
-    object: 'file',
     kind: file.kind,
     filename: file.filename,
-    content_type: file.contentType,
+    contentType: file.contentType,
     bytes: file.sizeBytes,
     sha256: file.sha256,
-    created_at: Math.floor(file.createdAt / 1000),
+    createdAt: file.createdAt,
     url: link.url,
-    url_expires_at: link.expiresAt,
+    urlExpiresAt: link.expiresAt * 1000,
   };
 }
 
@@ -140,10 +140,8 @@ export function registerStorageRoutes(app: FastifyInstance, services: Services):
         const query = validate(listQuerySchema, request.query);
         const page = await services.files.list(userOf(request), query);
         return {
-          object: 'list',
           data: page.files.map((file) => fileView(services, request, file)),
-          has_more: page.nextCursor !== null,
-          next_cursor: page.nextCursor,
+          nextCursor: page.nextCursor,
         };
       });
       scope.get(`${path}/:id`, async (request) =>
@@ -156,7 +154,7 @@ export function registerStorageRoutes(app: FastifyInstance, services: Services):
       });
       scope.delete(`${path}/:id`, async (request) => {
         await services.files.delete(userOf(request), idOf(request));
-        return { id: idOf(request), object: 'file', deleted: true };
+        return { id: idOf(request), deleted: true };
       });
     }
   });
