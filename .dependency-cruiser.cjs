@@ -14,7 +14,7 @@ const layers = [
   ['routing'],
   ['config', 'dialects'],
   ['storage'],
-  ['metering'],
+  ['metering', 'payments'],
   ['proxy'],
   ['server'],
   ['gateway\\.ts', 'index\\.ts', 'cli'],

@@ -12,6 +12,7 @@ import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
 import { releaseExpiredHolds } from './metering/release-expired-holds.ts';
 import { logMailer, smtpMailer } from './notifications/mailer.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
+import { createStripeClient } from './payments/index.ts';
 import { MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
 import { UpstreamRouter } from './routing/upstream-router.ts';
 import { buildApp } from './server/app.ts';
@@ -57,6 +58,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     spendingAlerts: undefined as never,
     throttle: new AttemptThrottle(database),
     files: createFileService(config.storage, database),
+    stripe: config.payments.stripe ? createStripeClient(config.payments.stripe) : null,
     rateLimiter: redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),
     upstream,
     health,

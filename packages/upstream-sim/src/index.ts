@@ -1,3 +1,13 @@
 export type { Fault, FaultMatch, StreamErrorFault } from './faults.ts';
 export type { RecordedRequest } from './recorded-request.ts';
 export { startUpstreamSim, type UpstreamSim, type UpstreamSimOptions } from './server.ts';
+export {
+  type FakeCheckoutSession,
+  type FakeStripe,
+  type FakeStripeEvent,
+  type FakeStripeOptions,
+  type FakeStripeRequest,
+  startFakeStripe,
+} from './stripe/fake-stripe.ts';
+export type { FormObject, FormValue } from './stripe/form-body.ts';
+export { parseFormBody } from './stripe/form-body.ts';

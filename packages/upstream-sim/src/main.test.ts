@@ -23,4 +23,30 @@ describe('CLI', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
   });
+
+  it('takes Kling key pairs: a JWT signed with the configured secret is accepted, another refused', async () => {
+    const { signKlingToken } = await import('./kling/jwt.ts');
+    const child = spawn(
+      process.execPath,
+      [MAIN, '--port', '0', '--kling-key', 'ak1:sk1', '--video-queued-ms', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      const [line] = (await once(child.stdout, 'data')) as [Buffer];
+      const url = /listening on (\S+)\n$/.exec(line.toString())?.[1] ?? '';
+      const post = (token: string) =>
+        fetch(`${url}/v1/videos/text2video`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'x' }),
+        });
+      expect((await post(signKlingToken('ak1', 'sk1'))).status).toBe(200);
+      expect((await post(signKlingToken('ak1', 'ak1'))).status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    await once(child, 'exit');
+  });
 });

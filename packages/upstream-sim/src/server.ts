@@ -1,18 +1,30 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAnthropicApi } from './anthropic/index.ts';
+import { createArkImagesApi } from './ark-images/index.ts';
+import { createArkVideoApi } from './ark-video/index.ts';
+import { createBflApi } from './bfl/index.ts';
 import { CONTROL_PREFIX, handleControl } from './control/control-routes.ts';
+import { createDashScopeApi } from './dashscope/index.ts';
 import { type Fault, FaultQueue } from './faults.ts';
+import { createFishAudioApi } from './fish-audio/index.ts';
 import { createGeminiApi } from './gemini/index.ts';
 import type { Exchange } from './http/exchange.ts';
 import { readBody } from './http/read-body.ts';
 import { sendRaw, sleep, waitForAbort } from './http/send.ts';
 import { randomHex } from './ids.ts';
+import { DeliveryStore } from './images/delivery.ts';
 import { isRecord } from './json.ts';
+import { createKlingApi } from './kling/index.ts';
+import { createMiniMaxVideoApi } from './minimax-video/index.ts';
 import { createOpenAiChatApi } from './openai-chat/index.ts';
+import { createOpenAiImagesApi } from './openai-images/index.ts';
 import { createOpenAiResponsesApi } from './openai-responses/index.ts';
 import type { RecordedRequest } from './recorded-request.ts';
 import type { SimApi, SimRoute } from './sim-api.ts';
+import { type VideoContext, type VideoOutcome, VideoTaskStore, type VideoTiming } from './video/tasks.ts';
+import { createViduApi } from './vidu/index.ts';
+import { createXaiVideoApi } from './xai-video/index.ts';
 
 export interface UpstreamSimOptions {
   host?: string;
@@ -35,6 +47,33 @@ export interface UpstreamSimOptions {
    * do (per request: `Fault.alwaysSse`).
    */
   alwaysSse?: boolean;
+  /**
+   * Lifetime of every image result URL the simulator hands out (BFL samples, Seedream and
+   * DALL·E URLs); by default each vendor's own (BFL 10 min, Ark 24 h, OpenAI 60 min).
+   */
+  imageUrlTtlMs?: number;
+  /** How long a BFL task stays `Pending` before it settles (default 300 ms). */
+  bflPendingMs?: number;
+  /** How long a video task (any vendor) stays queued (default 100 ms), then running (default 200 ms). */
+  videoQueuedMs?: number;
+  videoRunningMs?: number;
+  /** Lifetime of every video result URL; by default each vendor's own (Ark 24 h, MiniMax 9 h…). */
+  videoUrlTtlMs?: number;
+  /**
+   * Kling access key → secret key pairs the JWTs must be signed with. By default every accepted
+   * API key is an access key whose secret key is the same string.
+   */
+  klingKeys?: Record<string, string>;
+}
+
+/** Scripting the async video tasks of every vendor. */
+export interface VideoControl {
+  /** Queue and run times of tasks created from now on. */
+  setTiming(timing: Partial<VideoTiming>): void;
+  /** The next `times` tasks (any vendor) end as `outcome` whatever their prompt says. */
+  forceNext(outcome: VideoOutcome, times?: number): void;
+  /** Forces a task's outcome by its vendor id; false when unknown. */
+  force(taskId: string, outcome: VideoOutcome): boolean;
 }
 
 export interface UpstreamSim {
@@ -48,7 +87,15 @@ export interface UpstreamSim {
   /** Queues a fault; the first matching fault is consumed per request. */
   addFault(fault: Fault): void;
   clearFaults(): void;
-  /** Clears requests, faults, prompt caches and stored responses. */
+  /**
+   * Makes every image result URL handed out so far answer as expired (403), so tests can prove a
+   * gateway copied the bytes rather than passing the vendor's link on. Returns how many.
+   */
+  expireImageUrls(): number;
+  /** The same for every image, video and audio result link and Veo file (one delivery store). */
+  expireMediaUrls(): number;
+  readonly videos: VideoControl;
+  /** Clears requests, faults, prompt caches, stored responses, tasks and images. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -62,6 +109,19 @@ interface SimState {
 
 export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promise<UpstreamSim> {
   const host = options.host ?? '127.0.0.1';
+  const delivery = new DeliveryStore();
+  const urls = { ttlMs: options.imageUrlTtlMs };
+  const tasks = new VideoTaskStore({
+    queuedMs: options.videoQueuedMs ?? 100,
+    runningMs: options.videoRunningMs ?? 200,
+  });
+  const video: VideoContext = {
+    apiKeys: options.apiKeys,
+    models: options.models,
+    tasks,
+    delivery,
+    urlTtlMs: options.videoUrlTtlMs,
+  };
   const apis = [
     createOpenAiChatApi({ apiKeys: options.apiKeys, models: options.models }),
     createOpenAiResponsesApi({
@@ -74,18 +134,45 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
       models: options.models,
       signatureFamily: options.signatureFamily ?? 'anthropic',
     }),
-    createGeminiApi({ apiKeys: options.apiKeys, models: options.models }),
+    createGeminiApi(
+      { apiKeys: options.apiKeys, models: options.models },
+      { tasks, delivery, urlTtlMs: options.videoUrlTtlMs },
+    ),
+    createOpenAiImagesApi({ apiKeys: options.apiKeys, models: options.models, delivery, urls }),
+    createBflApi({ apiKeys: options.apiKeys, delivery, urls, pendingMs: options.bflPendingMs ?? 300 }),
+    createArkImagesApi({ apiKeys: options.apiKeys, models: options.models, delivery, urls }),
+    createArkVideoApi(video),
+    createKlingApi({ ...video, keys: options.klingKeys }),
+    createMiniMaxVideoApi(video),
+    createDashScopeApi(video),
+    createViduApi(video),
+    createXaiVideoApi(video),
+    createFishAudioApi({ apiKeys: options.apiKeys, models: new Map() }),
+    delivery.api(),
   ];
+  const expireMediaUrls = (): number => {
+    tasks.expireAll();
+    return delivery.expireAll();
+  };
+  const videos: VideoControl = {
+    setTiming: (timing) => tasks.setTiming(timing),
+    forceNext: (outcome, times) => tasks.forceNext(outcome, times),
+    force: (taskId, outcome) => tasks.force(taskId, outcome),
+  };
   const faults = new FaultQueue();
   const requests: RecordedRequest[] = [];
   const control = {
     addFault: (fault: Fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
+    expireImageUrls: expireMediaUrls,
+    expireMediaUrls,
+    videos,
     reset: () => {
       // Emptied in place so references held by tests stay live.
       requests.length = 0;
       faults.clear();
       for (const api of apis) api.reset();
+      tasks.clear();
     },
     requests,
   };

@@ -18,8 +18,8 @@ export interface SimApi {
 export interface SimRoute {
   method: 'GET' | 'POST' | 'DELETE';
   path: string | RegExp;
-  /** The model a request targets, for `Fault.match.model`; defaults to the JSON body's `model`. */
-  modelOf?(exchange: Pick<Exchange, 'path' | 'body'>): string | undefined;
+  /** The model a request targets, for `Fault.match.model`; defaults to the JSON body's `model` (Fish Audio: its `model` header). */
+  modelOf?(exchange: Pick<Exchange, 'path' | 'body' | 'request'>): string | undefined;
   handle(exchange: Exchange): Promise<void>;
 }
 

@@ -4,7 +4,8 @@ import { newId } from '../ids.ts';
 import { type KeyBudgetRef, reserveKeyBudget, settleKeyBudget } from './key-budget.ts';
 import { formatCredits } from './money.ts';
 
-export type LedgerKind = 'grant' | 'charge' | 'redeem' | 'refund' | 'adjustment';
+/** `topup` / `topup_refund`: a paid checkout and its (partial) refund, linked by `payment_id`. */
+export type LedgerKind = 'grant' | 'charge' | 'redeem' | 'refund' | 'adjustment' | 'topup' | 'topup_refund';
 
 export interface LedgerEntry {
   id: string;
@@ -16,6 +17,8 @@ export interface LedgerEntry {
   hold_id: string | null;
   description: string;
   created_at: number;
+  /** The payment a `topup` / `topup_refund` entry belongs to. */
+  payment_id: string | null;
 }
 
 export interface Hold {
@@ -35,6 +38,7 @@ export async function appendEntry(
     kind: LedgerKind;
     requestId?: string | null;
     holdId?: string | null;
+    paymentId?: string | null;
     description: string;
   },
   balanceHeldDelta = 0,
@@ -54,10 +58,11 @@ export async function appendEntry(
     hold_id: entry.holdId ?? null,
     description: entry.description,
     created_at: Date.now(),
+    payment_id: entry.paymentId ?? null,
   };
   await tx.run(
-    `INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at, payment_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       row.id,
       row.user_id,
@@ -68,6 +73,7 @@ export async function appendEntry(
       row.hold_id,
       row.description,
       row.created_at,
+      row.payment_id,
     ],
   );
   return row;

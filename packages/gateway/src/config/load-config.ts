@@ -10,6 +10,7 @@ import { defaultRoutingPolicy, type RoutingPolicy } from '../routing/retry-polic
 import { ConfigError } from './config-error.ts';
 import { formatIssues } from './format-issues.ts';
 import { buildMediaModel, buildRoutes, checkIntentKinds } from './media-models.ts';
+import { buildPaymentsConfig, type PaymentsConfig } from './payments-config.ts';
 import {
   type ConfigFile,
   configSchema,
@@ -73,6 +74,8 @@ export interface GatewayConfig {
   storage: StorageConfig;
   /** Fetches of user-supplied URLs (net/safe-fetch.ts). */
   network: { allowPrivate: readonly string[] };
+  /** Stripe Checkout top-ups; `payments.stripe` unset = off. */
+  payments: PaymentsConfig;
   providers: ReadonlyMap<string, Provider>;
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
@@ -175,6 +178,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     publicUrl: env['HYPEREAL_PUBLIC_URL'] || file.publicUrl || undefined,
     storage: buildStorage(file.storage, env, cwd, dataDir, source),
     network: { allowPrivate: file.network?.allowPrivate ?? [] },
+    payments: buildPaymentsConfig(file.payments, env, source, interpolate),
     providers,
     catalog: new Catalog(
       models,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { wireDialects } from '../contracts/index.ts';
 import { isHostOrCidr } from '../net/address-policy.ts';
 import { mediaKinds, mediaModalities } from '../routing/media-models.ts';
+import { paymentsSchema } from './payments-schema.ts';
 
 /** USD per million tokens, as operators read price lists. */
 export const priceSchema = z
@@ -223,6 +224,8 @@ export const configSchema = z
       .optional(),
     /** Where users reach the gateway, for links in emails and Secure cookies behind HTTPS. */
     publicUrl: z.url().optional(),
+    /** Stripe Checkout top-ups (off unless both Stripe secrets are set). */
+    payments: paymentsSchema.optional(),
   })
   .strict();
 

@@ -184,6 +184,46 @@ CREATE INDEX files_user ON files (user_id, id)
 `,
   },
   {
+    version: 8,
+    name: 'payments (Stripe Checkout top-ups), processed payment events, ledger links to payments',
+    sql: `
+CREATE TABLE payments (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  provider TEXT NOT NULL,
+  status TEXT NOT NULL,
+  credits_micro BIGINT NOT NULL,
+  amount_minor BIGINT NOT NULL,
+  currency TEXT NOT NULL,
+  refunded_minor BIGINT NOT NULL DEFAULT 0,
+  clawed_back_micro BIGINT NOT NULL DEFAULT 0,
+  checkout_session_id TEXT UNIQUE,
+  payment_intent_id TEXT,
+  ledger_entry_id TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  paid_at BIGINT,
+  CHECK (amount_minor > 0 AND credits_micro > 0)
+);
+CREATE INDEX payments_user ON payments (user_id, created_at);
+CREATE INDEX payments_intent ON payments (payment_intent_id);
+CREATE TABLE payment_events (
+  provider TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  payment_id TEXT,
+  object_id TEXT,
+  amount_minor BIGINT,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (provider, event_id)
+);
+CREATE INDEX payment_events_object ON payment_events (provider, object_id);
+ALTER TABLE ledger_entries ADD COLUMN payment_id TEXT;
+CREATE UNIQUE INDEX ledger_entries_one_topup ON ledger_entries (payment_id) WHERE kind = 'topup'
+`,
+  },
+  {
     version: 9,
     name: 'hold leases: a live request renews its hold, the sweep releases only expired ones',
     sql: `

@@ -1,8 +1,8 @@
 import type {
   ChatCompletion,
   ChatRequest,
-  ChatStreamEvent,
   SseEvent,
+  StreamPart,
   TokenUsage,
   UpstreamRequest,
   WireDialect,
@@ -29,16 +29,12 @@ export interface CallTarget {
 
 /**
  * Reads a relayed stream: usage for billing, text for counting, and what the client
- * gets — the event's own bytes (pass-through), nothing, or a translation.
+ * gets — the event's own bytes (pass-through), nothing, or a translation (a
+ * `LifecycleStreamMeter`: the canonical lifecycle, tallied once, encoded by the dialect).
  */
 export interface StreamMeter {
   /** Bytes to send the client for this upstream event; null sends nothing. */
   observe(event: SseEvent): string | null;
-  /**
-   * The same for one typed event of the canonical (Chat) stream, for meters that
-   * translate it: an upstream with its own format feeds them typed events directly.
-   */
-  consume?(event: ChatStreamEvent | undefined): string | null;
   /** Bytes to send once the upstream stream ended cleanly (a translator's closing events). */
   finish?(): string | null;
   /** The whole answer as one JSON object, for a client that did not ask to stream (always-SSE upstreams). */
@@ -56,6 +52,21 @@ export interface StreamMeter {
   /** The upstream itself reported an error inside the stream (already forwarded). */
   readonly failed: boolean;
   generatedText(): string;
+}
+
+/**
+ * Writes the canonical lifecycle in one client format: it only produces bytes (framing,
+ * sequence numbers, ids); what the stream used and generated is tallied elsewhere.
+ */
+export interface StreamEncoder {
+  /** Bytes for the parts one upstream event became; null sends nothing. */
+  encode(parts: readonly StreamPart[]): string | null;
+  /** Bytes once the upstream stream ended cleanly (the format's closing events). */
+  finish?(): string | null;
+  /** The whole answer as one JSON object, for a client that did not ask to stream. */
+  assembled?(): Record<string, unknown> | null;
+  /** A mid-stream error in this format's own framing. */
+  renderError?(error: GatewayError): string;
 }
 
 export interface ClientRequestContext {
@@ -87,8 +98,8 @@ export interface ProxyDialect {
   fromChat(answer: ChatCompletion, call: ParsedCall): Record<string, unknown>;
   /** Meters this format's own stream (pass-through): usage, text, the events' own bytes. */
   passThroughMeter(call: ParsedCall, route: ModelRoute): StreamMeter;
-  /** Turns the canonical stream (chat SSE, or typed events) into this format's stream. */
-  chatMeter(call: ParsedCall): StreamMeter;
+  /** Writes the canonical stream (read from chat SSE or an upstream codec) as this format's stream. */
+  chatEncoder(call: ParsedCall): StreamEncoder;
   /** Sees a passed-through JSON answer before it is sent on (e.g. who signed its thinking). */
   onPassThroughAnswer?(response: Record<string, unknown>, route: ModelRoute): void;
   /** The upstream's id for a passed-through JSON answer that can be fetched again later. */

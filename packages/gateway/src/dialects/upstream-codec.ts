@@ -1,17 +1,17 @@
 import type {
   ChatCompletion,
   ChatRequest,
-  ChatStreamEvent,
   SseEvent,
+  StreamPart,
   TokenUsage,
   UpstreamRequest,
 } from '../contracts/index.ts';
 
-/** Reads an upstream's stream as the canonical typed stream, event by event. */
+/** Reads an upstream's stream as the canonical lifecycle, event by event. */
 export interface ChatStreamTranslator {
-  observe(event: SseEvent): ChatStreamEvent[];
-  /** Closing events once the upstream ended cleanly (usage, `done`). */
-  finish(): ChatStreamEvent[];
+  observe(event: SseEvent): StreamPart[];
+  /** Closing parts once the upstream ended cleanly (usage, `done`). */
+  finish(): StreamPart[];
   /** The upstream's latest usage report, even if the stream is cut later. */
   readonly usage: TokenUsage | null;
   readonly completed: boolean;

@@ -30,6 +30,21 @@ export const errorCodes = {
     message: "This request would exceed the API key's monthly spending limit.",
   },
   not_found: { status: 404, type: 'not_found_error', message: 'Not found.' },
+  topups_disabled: {
+    status: 404,
+    type: 'not_found_error',
+    message: 'Card top-ups are not enabled on this gateway; redeem a code instead.',
+  },
+  invalid_signature: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The webhook signature does not verify.',
+  },
+  payment_provider_error: {
+    status: 502,
+    type: 'upstream_error',
+    message: 'The payment provider could not be reached or refused the request.',
+  },
   payload_too_large: { status: 413, type: 'invalid_request_error', message: 'Request body is too large.' },
   range_not_satisfiable: {
     status: 416,

@@ -1,17 +1,10 @@
-import type {
-  ChatCompletion,
-  ChatStreamEvent,
-  SseEvent,
-  TokenUsage,
-  UpstreamRequest,
-} from '../contracts/index.ts';
+import type { ChatCompletion, TokenUsage, UpstreamRequest } from '../contracts/index.ts';
 import { chatUpstreamRequest } from '../dialects/chat-upstream-request.ts';
 import type { ClientRequestContext, ParsedCall, ProxyDialect, StreamMeter } from '../dialects/dialect.ts';
-import { encodeChatEvent } from '../dialects/openai-chat/stream-events.ts';
+import { LifecycleStreamMeter } from '../dialects/lifecycle-stream-meter.ts';
+import { ChatStreamLifecycle } from '../dialects/openai-chat/chat-stream-lifecycle.ts';
 import { readChatUsage } from '../dialects/openai-chat/usage.ts';
-import type { ChatStreamTranslator } from '../dialects/upstream-codec.ts';
 import { upstreamCodecs } from '../dialects/upstream-codecs.ts';
-import type { GatewayError } from '../errors/index.ts';
 import { planWire } from '../providers/index.ts';
 import type { ModelRoute } from '../routing/model-route.ts';
 
@@ -33,13 +26,17 @@ export function upstreamRequestFor(
   return chatUpstreamRequest(dialect.toChat(call, route), route, plan, call.stream, clampOutputTokens);
 }
 
-/** The stream meter for `route`: the dialect's own, or its chat translator behind the upstream's codec. */
+/**
+ * The stream meter for `route`: the dialect's own (pass-through), or the upstream's stream
+ * read as the canonical lifecycle (chat SSE, or the upstream codec's format), tallied once
+ * and written by the dialect's encoder.
+ */
 export function streamMeterFor(dialect: ProxyDialect, call: ParsedCall, route: ModelRoute): StreamMeter {
   const plan = planWire(dialect.id, route.provider.adapter);
   if (plan.mode === 'pass-through') return dialect.passThroughMeter(call, route);
-  const meter = dialect.chatMeter(call);
   const codec = upstreamCodecs[plan.wire];
-  return codec ? new TranslatedStreamMeter(meter, codec.streamToChat(route.model)) : meter;
+  const source = codec ? codec.streamToChat(route.model) : new ChatStreamLifecycle();
+  return new LifecycleStreamMeter(source, dialect.chatEncoder(call));
 }
 
 /** A JSON answer as the client gets it, with the usage it reports. */
@@ -78,73 +75,4 @@ export function jsonAnswerFor(
     text: () => dialect.completionText(body),
     answerId: null,
   };
-}
-
-/**
- * The client dialect's meter fed with the upstream stream read as the canonical typed
- * stream: every upstream event becomes zero or more typed events, each metered and
- * translated by the dialect as if a chat upstream had sent it.
- */
-export class TranslatedStreamMeter implements StreamMeter {
-  readonly #inner: StreamMeter;
-  readonly #translator: ChatStreamTranslator;
-  readonly renderError?: (error: GatewayError) => string;
-
-  constructor(inner: StreamMeter, translator: ChatStreamTranslator) {
-    this.#inner = inner;
-    this.#translator = translator;
-    if (inner.renderError) this.renderError = (error) => inner.renderError!(error);
-  }
-
-  observe(event: SseEvent): string | null {
-    return this.#feed(this.#translator.observe(event));
-  }
-
-  finish(): string | null {
-    const out = [this.#feed(this.#translator.finish()), this.#inner.finish?.() ?? null].filter(
-      (piece): piece is string => piece !== null,
-    );
-    return out.length > 0 ? out.join('') : null;
-  }
-
-  assembled(): Record<string, unknown> | null {
-    return this.#inner.assembled?.() ?? null;
-  }
-
-  get answerId(): string | null {
-    return this.#inner.answerId ?? null;
-  }
-
-  /** The client meter's count once the closing usage chunk went through, else the upstream's latest report. */
-  get usage(): TokenUsage | null {
-    return this.#inner.usage ?? this.#translator.usage;
-  }
-
-  get promptUsage(): TokenUsage | null {
-    return this.#inner.promptUsage;
-  }
-
-  get completed(): boolean {
-    return this.#translator.completed;
-  }
-
-  get failed(): boolean {
-    return this.#translator.failed || this.#inner.failed;
-  }
-
-  generatedText(): string {
-    return this.#inner.generatedText();
-  }
-
-  /** Typed events go straight to a translating meter; a chat client's gets them as chat chunks. */
-  #feed(events: ChatStreamEvent[]): string | null {
-    const out: string[] = [];
-    for (const event of events) {
-      const piece = this.#inner.consume
-        ? this.#inner.consume(event)
-        : this.#inner.observe(encodeChatEvent(event));
-      if (piece !== null) out.push(piece);
-    }
-    return out.length > 0 ? out.join('') : null;
-  }
 }

@@ -18,6 +18,7 @@ import { registerMessagesRoutes } from './routes/messages.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerResponsesRoutes } from './routes/responses.ts';
+import { registerStripeWebhookRoute } from './routes/stripe-webhook.ts';
 import type { Services } from './services.ts';
 
 export interface BuildAppOptions {
@@ -120,6 +121,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   registerAccountRoutes(app, services);
   // Signed file links carry their own credential (the signature), not an API key.
   registerFileContentRoutes(app, services);
+  registerStripeWebhookRoute(app, services);
 
   const admit = admission(services);
   app.register(async (v1) => {

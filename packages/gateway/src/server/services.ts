@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import type { AttemptThrottle, KeyAuthenticator } from '../accounts/index.ts';
 import type { SpendingAlerts } from '../billing/spending-alerts.ts';
 import type { GatewayConfig } from '../config/index.ts';
@@ -34,6 +35,8 @@ export interface Services extends ProxyServices {
   throttle: AttemptThrottle;
   /** Users' files (uploads, generated media) and their signed links. */
   files: FileService;
+  /** The Stripe SDK when top-ups are configured (`payments.stripe`), else null. */
+  stripe: Stripe | null;
   /** Replaced by the HTTP app's logger once it exists. */
   logger: ServiceLogger;
   /** Closes connections shared with other replicas (Redis). */

@@ -37,3 +37,24 @@ export async function freshDatabase(engine: Engine): Promise<Database> {
   url.searchParams.set('options', `-c search_path=${schema}`);
   return openDatabase({ databaseUrl: url.toString(), sqlitePath: '' });
 }
+
+/**
+ * Two separate handles (connections / pools) on one fresh database, as two replicas or
+ * processes of one deployment have: a new SQLite file, or a new PostgreSQL schema.
+ */
+export async function sharedDatabase(engine: Engine): Promise<[Database, Database]> {
+  if (engine === 'sqlite') {
+    const sqlitePath = join(tempDir(), 'shared.db');
+    const first = await openDatabase({ sqlitePath });
+    return [first, await openDatabase({ sqlitePath })];
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const url = new URL(postgresUrl!);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const first = await openDatabase({ databaseUrl: url.toString(), sqlitePath: '' });
+  return [first, await openDatabase({ databaseUrl: url.toString(), sqlitePath: '' })];
+}

@@ -1,3 +1,5 @@
+import { imageDirectives } from '../images/directives.ts';
+import { renderImage } from '../images/render.ts';
 import { isRecord } from '../json.ts';
 import {
   DEFAULT_REPLY_TOKENS,
@@ -8,6 +10,7 @@ import { sampleJson } from '../openai-chat/sample-json.ts';
 import { loremTokens } from '../text/lorem.ts';
 import { hashText } from '../text/seeded-random.ts';
 import { countTokens, truncateToTokens } from '../text/tokens.ts';
+import type { ImagePlan } from './image-output.ts';
 import { modelTraits } from './models.ts';
 import type { ThoughtSigner } from './thought-signature.ts';
 import type { FunctionDeclaration, GeneratedCandidate, GenerateRequest, OutputPart } from './types.ts';
@@ -54,6 +57,7 @@ function generateCandidate(
     finishReason: 'STOP',
     outputTokens: 0,
     thoughtTokens: 0,
+    imageTokens: 0,
   };
   const { thinking } = request;
   if (thinking.tokens > 0) {
@@ -67,6 +71,7 @@ function generateCandidate(
   }
   const budget = plan.limit - candidate.thoughtTokens;
   if (budget <= 0) return { ...candidate, finishReason: 'MAX_TOKENS' };
+  if (request.image) return appendImage(candidate, request, request.image, plan.seed, options.signer);
   const declaration = chooseFunction(request);
   if (declaration) return appendCall(candidate, declaration, budget, request, options.signer);
   return appendText(candidate, request, { ...plan, limit: budget }, options.signer);
@@ -184,4 +189,48 @@ function applyStopSequences(text: string, sequences: readonly string[]): string 
     if (at !== -1 && (cut === -1 || at < cut)) cut = at;
   }
   return cut === -1 ? text : text.slice(0, cut);
+}
+
+/** Tokens of the caption an image model puts before its image when TEXT is also asked for. */
+const CAPTION_TOKENS = 12;
+
+/**
+ * An image model's answer: a short caption (when TEXT is among the modalities), then the image
+ * as an `inlineData` PNG of the planned size, drawn from the conversation's seed. The
+ * `[[sim:moderated]]` directive withholds the image with `IMAGE_SAFETY`, as the output filter
+ * does. Gemini 3 image models put a `thoughtSignature` on the image part.
+ * @see https://ai.google.dev/gemini-api/docs/image-generation
+ */
+function appendImage(
+  candidate: GeneratedCandidate,
+  request: GenerateRequest,
+  plan: ImagePlan,
+  seed: number,
+  signer: ThoughtSigner,
+): GeneratedCandidate {
+  if (imageDirectives(lastUserText(request) ?? '').moderated)
+    return { ...candidate, finishReason: 'IMAGE_SAFETY' };
+  const parts: OutputPart[] = [...candidate.parts];
+  let textTokens = 0;
+  if (plan.withText) {
+    const caption = loremTokens(CAPTION_TOKENS, seed ^ 0x1b873593);
+    textTokens = countTokens(caption);
+    parts.push({ kind: 'text', text: caption });
+  }
+  const image = renderImage({
+    width: plan.width,
+    height: plan.height,
+    seedText: `${request.model}\u0000${seed}`,
+  });
+  const data = image.bytes.toString('base64');
+  // Gemini 3 image models sign their image parts, for multi-turn editing.
+  const signature = request.thinking.signs ? signer.signText(data) : undefined;
+  parts.push({
+    kind: 'image',
+    mimeType: image.mimeType,
+    data,
+    tokens: plan.tokens,
+    ...(signature ? { signature } : {}),
+  });
+  return { ...candidate, parts, outputTokens: textTokens + plan.tokens, imageTokens: plan.tokens };
 }

@@ -59,7 +59,8 @@ export function modelTraits(model: string): ModelTraits {
       requiresSignatures: true,
     };
   }
-  if (major === 2 && minor === 5) {
+  // 2.5 Flash Image ("Nano Banana") does not think.
+  if (major === 2 && minor === 5 && !model.includes('-image')) {
     return {
       thinking: 'budget',
       canDisableThinking: !pro,

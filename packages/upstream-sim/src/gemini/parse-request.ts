@@ -1,5 +1,6 @@
 import { isRecord } from '../json.ts';
 import { type FieldErrors, GeminiRequestError } from './errors.ts';
+import { parseImageOutput } from './image-output.ts';
 import { modelTraits } from './models.ts';
 import { parseContents, parseSystemInstruction } from './parse-contents.ts';
 import { enumField, field, joinPath, listField, numberField } from './proto-json.ts';
@@ -40,6 +41,7 @@ export function parseGenerateRequest(
   const calling = parseCalling(field(body, 'toolConfig'), functions, at('tool_config'), errors);
   const config = field(body, 'generationConfig');
   const generation = parseGenerationConfig(isRecord(config) ? config : {}, at('generation_config'), errors);
+  const image = parseImageOutput(isRecord(config) ? config : {}, model, at('generation_config'), errors);
   const contents = parseContents(listField(body, 'contents'), at('contents'), errors);
   const thinking = planThinking(
     isRecord(config) ? field(config, 'thinkingConfig') : undefined,
@@ -48,7 +50,7 @@ export function parseGenerateRequest(
   if (typeof field(body, 'cachedContent') === 'string') {
     throw new GeminiRequestError(403, 'CachedContent not found (or permission denied)');
   }
-  return { model, contents, system, functions, builtinTools, calling, thinking, ...generation };
+  return { model, contents, system, functions, builtinTools, calling, thinking, image, ...generation };
 }
 
 function parseTools(

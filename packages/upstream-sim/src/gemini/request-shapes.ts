@@ -211,7 +211,9 @@ const GENERATION_CONFIG = message('GenerationConfig', () => ({
   enableEnhancedCivicAnswers: BOOL,
   enableAffectiveDialog: BOOL,
   speechConfig: OPAQUE,
-  imageConfig: OPAQUE,
+  // The Developer API's ImageConfig: the SDK refuses its other fields (output MIME type,
+  // compression, person generation) outside Vertex AI.
+  imageConfig: message('ImageConfig', () => ({ aspectRatio: STRING, imageSize: STRING })),
   audioTranscriptionConfig: OPAQUE,
   mediaResolution: enumOf('GenerationConfig.MediaResolution', [
     'MEDIA_RESOLUTION_UNSPECIFIED',

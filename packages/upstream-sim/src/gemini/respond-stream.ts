@@ -24,6 +24,7 @@ interface Piece {
   finishReason: FinishReason | undefined;
   candidates: number;
   thoughts: number;
+  images: number;
 }
 
 /**
@@ -85,10 +86,11 @@ export async function respondStream(exchange: Exchange, response: SimResponse, s
 
 /** The chunks in wire order: candidates round-robin, usage accumulated as they go. */
 export function* streamChunks(response: SimResponse): Generator<Record<string, unknown>> {
-  const totals: UsageTotals = { candidates: 0, thoughts: 0 };
+  const totals: UsageTotals = { candidates: 0, thoughts: 0, images: 0 };
   for (const piece of interleave(response.candidates.map(candidatePieces))) {
     totals.candidates += piece.candidates;
     totals.thoughts += piece.thoughts;
+    totals.images += piece.images;
     yield {
       candidates: [renderCandidate(piece.parts, piece.index, piece.finishReason)],
       usageMetadata: usageMetadata(response, totals),
@@ -100,16 +102,27 @@ export function* streamChunks(response: SimResponse): Generator<Record<string, u
 
 function candidatePieces(candidate: GeneratedCandidate, index: number): Piece[] {
   const pieces: Piece[] = [];
-  const piece = (parts: Array<Record<string, unknown>>, candidates: number, thoughts: number): Piece => ({
+  const piece = (
+    parts: Array<Record<string, unknown>>,
+    candidates: number,
+    thoughts: number,
+    images = 0,
+  ): Piece => ({
     index,
     parts,
     finishReason: undefined,
     candidates,
     thoughts,
+    images,
   });
   for (const part of candidate.parts) {
     if (part.kind === 'functionCall') {
       pieces.push(piece([renderPart(part)], 0, 0));
+      continue;
+    }
+    // An image arrives whole, in a chunk of its own.
+    if (part.kind === 'image') {
+      pieces.push(piece([renderPart(part)], part.tokens, 0, part.tokens));
       continue;
     }
     const chunks = chunkText(part.text);

@@ -42,6 +42,11 @@ export function renderPart(part: OutputPart): Record<string, unknown> {
         functionCall: { name: part.name, args: part.args },
         ...(part.signature ? { thoughtSignature: part.signature } : {}),
       };
+    case 'image':
+      return {
+        inlineData: { mimeType: part.mimeType, data: part.data },
+        ...(part.signature ? { thoughtSignature: part.signature } : {}),
+      };
   }
 }
 
@@ -64,6 +69,8 @@ export function renderCandidate(
 export interface UsageTotals {
   candidates: number;
   thoughts: number;
+  /** Of `candidates`, image tokens; when above 0 the usage splits candidates by modality. */
+  images: number;
 }
 
 /**
@@ -81,17 +88,29 @@ export function usageMetadata(response: SimResponse, totals: UsageTotals): Recor
     promptTokensDetails: modalityDetails(response.promptByModality),
     ...(cachedTokens > 0 ? { cacheTokensDetails: [{ modality: 'TEXT', tokenCount: cachedTokens }] } : {}),
     ...(totals.thoughts > 0 ? { thoughtsTokenCount: totals.thoughts } : {}),
+    ...(totals.images > 0 ? { candidatesTokensDetails: candidateDetails(totals) } : {}),
   };
+}
+
+/** `candidatesTokensDetails`: text first, then image, zero counts left out. */
+function candidateDetails(totals: UsageTotals): Array<{ modality: string; tokenCount: number }> {
+  const text = totals.candidates - totals.images;
+  return [
+    ...(text > 0 ? [{ modality: 'TEXT', tokenCount: text }] : []),
+    { modality: 'IMAGE', tokenCount: totals.images },
+  ];
 }
 
 export function finalTotals(response: SimResponse): UsageTotals {
   let candidates = 0;
   let thoughts = 0;
+  let images = 0;
   for (const candidate of response.candidates) {
     candidates += candidate.outputTokens;
     thoughts += candidate.thoughtTokens;
+    images += candidate.imageTokens;
   }
-  return { candidates, thoughts };
+  return { candidates, thoughts, images };
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { ImagePlan } from './image-output.ts';
+
 /**
  * The simulator's normalized view of a `GenerateContentRequest`: only what shapes the reply, its
  * usage and the checks. Built by `parse-request.ts` from the wire JSON.
@@ -17,6 +19,8 @@ export interface GenerateRequest {
   candidateCount: number;
   output: OutputFormat;
   thinking: ThinkingPlan;
+  /** Native image output (image models answering with IMAGE): what to draw; undefined = text only. */
+  image: ImagePlan | undefined;
 }
 
 export type CallingMode = 'AUTO' | 'ANY' | 'NONE' | 'VALIDATED';
@@ -65,12 +69,14 @@ export type InputPart = (
   | { kind: 'other'; json: string }
 ) & { signature: string | undefined };
 
-export type FinishReason = 'STOP' | 'MAX_TOKENS';
+/** `IMAGE_SAFETY`: the image was withheld by the output filter (image models). */
+export type FinishReason = 'STOP' | 'MAX_TOKENS' | 'IMAGE_SAFETY';
 
 export type OutputPart =
   | { kind: 'thought'; text: string }
   | { kind: 'text'; text: string; signature?: string }
-  | { kind: 'functionCall'; name: string; args: Record<string, unknown>; signature?: string };
+  | { kind: 'functionCall'; name: string; args: Record<string, unknown>; signature?: string }
+  | { kind: 'image'; mimeType: string; data: string; tokens: number; signature?: string };
 
 /** One generated candidate, already fitted to `maxOutputTokens`. */
 export interface GeneratedCandidate {
@@ -79,4 +85,6 @@ export interface GeneratedCandidate {
   /** Visible output tokens (`candidatesTokenCount`), thoughts excluded. */
   outputTokens: number;
   thoughtTokens: number;
+  /** Of `outputTokens`, those spent on images (`candidatesTokensDetails` IMAGE). */
+  imageTokens: number;
 }

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 
 export interface RequestBody {
+  /** The body as received, for binary uploads (multipart files). */
+  bytes: Buffer;
   raw: string;
   /** Parsed JSON, or `raw` when the body is empty or not JSON. */
   value: unknown;
@@ -10,11 +12,12 @@ export interface RequestBody {
 export async function readBody(request: IncomingMessage): Promise<RequestBody> {
   const parts: Buffer[] = [];
   for await (const part of request) parts.push(part as Buffer);
-  const raw = Buffer.concat(parts).toString('utf8');
-  if (raw.trim() === '') return { raw, value: raw, isJson: false };
+  const bytes = Buffer.concat(parts);
+  const raw = bytes.toString('utf8');
+  if (raw.trim() === '') return { bytes, raw, value: raw, isJson: false };
   try {
-    return { raw, value: JSON.parse(raw), isJson: true };
+    return { bytes, raw, value: JSON.parse(raw), isJson: true };
   } catch {
-    return { raw, value: raw, isJson: false };
+    return { bytes, raw, value: raw, isJson: false };
   }
 }

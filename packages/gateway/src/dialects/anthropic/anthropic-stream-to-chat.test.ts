@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ChatStreamEvent, SseEvent } from '../../contracts/index.ts';
+import type { SseEvent, StreamPart } from '../../contracts/index.ts';
 import { splitSse } from '../../upstream/sse.ts';
-import { encodeChatEvent } from '../openai-chat/stream-events.ts';
+import { ChatChunkEncoder } from '../openai-chat/chat-chunk-encoder.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { AnthropicStreamToChat } from './anthropic-stream-to-chat.ts';
 import { ChatToAnthropicStream } from './chat-stream-to-anthropic.ts';
@@ -25,12 +25,20 @@ async function fixture(name: string): Promise<SseEvent[]> {
 /** Runs a transcript through the translator; what a chat client receives, as parsed chunks. */
 async function translate(name: string, options: { clean?: boolean } = {}) {
   const stream = new AnthropicStreamToChat('claude-opus-4-6');
-  const events: ChatStreamEvent[] = [];
-  for (const event of await fixture(name)) events.push(...stream.observe(event));
-  if (options.clean !== false) events.push(...stream.finish());
-  const chunks = events
-    .map(encodeChatEvent)
-    .map((event): Json => (event.data === '[DONE]' ? { done: true } : (JSON.parse(event.data) as Json)));
+  const encoder = new ChatChunkEncoder(true);
+  const events: StreamPart[] = [];
+  let bytes = '';
+  const feed = (parts: StreamPart[]) => {
+    events.push(...parts);
+    bytes += encoder.encode(parts) ?? '';
+  };
+  for (const event of await fixture(name)) feed(stream.observe(event));
+  if (options.clean !== false) feed(stream.finish());
+  const chunks = bytes
+    .split('\n\n')
+    .filter((record) => record.length > 0)
+    .map((record) => record.replace(/^data: /, ''))
+    .map((data): Json => (data === '[DONE]' ? { done: true } : (JSON.parse(data) as Json)));
   return { stream, events, chunks };
 }
 
@@ -170,7 +178,7 @@ describe('Anthropic stream: details', () => {
       }),
     );
     const final = stream.finish()[0];
-    expect(final?.type === 'chunk' ? final.rawUsage : undefined).toEqual({
+    expect(final?.type === 'usage' ? final.raw : undefined).toEqual({
       prompt_tokens: 4312,
       completion_tokens: 40,
       total_tokens: 4352,
@@ -178,7 +186,7 @@ describe('Anthropic stream: details', () => {
       completion_tokens_details: { reasoning_tokens: 10 },
     });
     // Billing reads the same usage from the chat chunk as from the Anthropic events.
-    expect(readChatUsage(final?.type === 'chunk' ? final.rawUsage : undefined)).toEqual(stream.usage);
+    expect(readChatUsage(final?.type === 'usage' ? final.raw : undefined)).toEqual(stream.usage);
   });
 
   it('stop_sequence: finish stop, the matched string as the choice stop_reason; max_tokens → length', () => {
@@ -189,15 +197,11 @@ describe('Anthropic stream: details', () => {
         sse('message_delta', { delta: { stop_reason: stopReason, stop_sequence: sequence } }),
       );
     };
-    const [stopped] = run('stop_sequence', 'END');
-    expect(stopped?.type === 'chunk' ? stopped.choices[0] : undefined).toMatchObject({
-      finishReason: 'stop',
-      matchedStop: 'END',
-    });
-    const [cut] = run('max_tokens', null);
-    expect(cut?.type === 'chunk' ? cut.choices[0]?.finishReason : undefined).toBe('length');
-    const [refused] = run('refusal', null);
-    expect(refused?.type === 'chunk' ? refused.choices[0]?.finishReason : undefined).toBe('content_filter');
+    expect(run('stop_sequence', 'END')).toEqual([
+      { type: 'finish', choice: 0, reason: 'stop', matchedStop: 'END' },
+    ]);
+    expect(run('max_tokens', null)).toMatchObject([{ type: 'finish', reason: 'length' }]);
+    expect(run('refusal', null)).toMatchObject([{ type: 'finish', reason: 'content_filter' }]);
   });
 
   it('thinking then two calls: each call carries the signed blocks before it in extra_content', () => {
@@ -240,16 +244,33 @@ describe('Anthropic stream: details', () => {
       sse('message_stop', {}),
     ];
     const out = events.flatMap((event) => stream.observe(event));
-    const fragments = out.flatMap((event) =>
-      event.type === 'chunk' ? (event.choices[0]?.toolCalls ?? []) : [],
-    );
-    expect(fragments.map((call) => [call.index, call.id, call.arguments])).toEqual([
-      [0, 'toolu_a', undefined],
-      [0, undefined, '{"city":"Oslo"}'],
-      [1, 'toolu_b', undefined],
-      [1, undefined, '{"city":"Rome"}'],
+    const calls = out.filter((part) => part.type.startsWith('tool-call-'));
+    expect(
+      calls.map((part) => [
+        part.type,
+        'index' in part ? part.index : undefined,
+        'id' in part ? part.id : undefined,
+      ]),
+    ).toEqual([
+      ['tool-call-start', 0, 'toolu_a'],
+      ['tool-call-delta', 0, undefined],
+      ['tool-call-end', 0, 'toolu_a'],
+      ['tool-call-start', 1, 'toolu_b'],
+      ['tool-call-delta', 1, undefined],
+      ['tool-call-end', 1, 'toolu_b'],
     ]);
-    expect(fragments[0]?.extra).toEqual({
+    expect(calls.map((part) => (part.type === 'tool-call-end' ? part.arguments : null))).toEqual([
+      null,
+      null,
+      '{"city":"Oslo"}',
+      null,
+      null,
+      '{"city":"Rome"}',
+    ]);
+    expect(out.filter((part) => part.type === 'reasoning-end')).toEqual([
+      { type: 'reasoning-end', choice: 0, signature: 'c2lnMQ==' },
+    ]);
+    expect(calls[0]?.type === 'tool-call-start' ? calls[0].extra : undefined).toEqual({
       anthropic: {
         thinking_blocks: [
           { type: 'thinking', thinking: 'Two cities.', signature: 'c2lnMQ==' },
@@ -257,7 +278,7 @@ describe('Anthropic stream: details', () => {
         ],
       },
     });
-    expect(fragments[2]?.extra).toBeUndefined();
+    expect(calls[3]?.type === 'tool-call-start' ? calls[3].extra : null).toBeUndefined();
     expect(stream.completed).toBe(true);
   });
 
@@ -273,9 +294,18 @@ describe('Anthropic stream: details', () => {
     stream.observe(
       sse('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
     );
-    const [closing] = stream.observe(sse('content_block_stop', { index: 0 }));
-    expect(closing?.type === 'chunk' ? closing.choices[0]?.toolCalls : undefined).toEqual([
-      { index: 0, id: undefined, name: undefined, arguments: '{}', signature: undefined, extra: undefined },
+    expect(stream.observe(sse('content_block_stop', { index: 0 }))).toEqual([
+      { type: 'tool-call-delta', choice: 0, index: 0, arguments: '{}' },
+      {
+        type: 'tool-call-end',
+        choice: 0,
+        index: 0,
+        id: 'toolu_n',
+        name: 'now',
+        arguments: '{}',
+        signature: undefined,
+        extra: undefined,
+      },
     ]);
   });
 
@@ -333,9 +363,9 @@ describe('round trip with the opposite direction (chat → Anthropic client stre
         if (block && delta?.['type'] === 'input_json_delta') {
           block['json'] = `${String(block['json'] ?? '')}${String(delta['partial_json'])}`;
         }
-        for (const chat of upstream.observe(event)) client.consume(chat);
+        client.encode(upstream.observe(event));
       }
-      for (const chat of upstream.finish()) client.consume(chat);
+      client.encode(upstream.finish());
       const expected = content.map(({ json, ...block }) =>
         block['type'] === 'tool_use' ? { ...block, input: JSON.parse(String(json)) } : block,
       );

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../errors/index.ts';
+import { chatStreamMeter } from '../lifecycle-stream-meter.ts';
 import { ChatToAnthropicStream } from './chat-stream-to-anthropic.ts';
 import type { ChatToAnthropicOptions } from './from-chat-response.ts';
 import { readAnthropicUsage } from './usage.ts';
@@ -93,7 +94,7 @@ const reasoningThenCall = [
 ];
 
 function translate(transcript: string[], options: ChatToAnthropicOptions = {}) {
-  const meter = new ChatToAnthropicStream(request, options);
+  const meter = chatStreamMeter(new ChatToAnthropicStream(request, options));
   let bytes = '';
   for (const data of transcript)
     bytes += meter.observe({ raw: `data: ${data}\n\n`, event: undefined, data }) ?? '';
@@ -160,7 +161,7 @@ async function sdkFinalMessage(bytes: string) {
 describe('ChatToAnthropicStream', () => {
   it('translates a text answer into the exact Anthropic event sequence', () => {
     const { meter, bytes } = translate(textAnswer);
-    const id = (meter.assembled()['id'] as string) ?? '';
+    const id = (meter.assembled()?.['id'] as string) ?? '';
     expect(events(bytes)).toEqual([
       {
         event: 'message_start',

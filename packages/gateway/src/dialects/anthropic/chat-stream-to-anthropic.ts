@@ -1,7 +1,6 @@
-import type { ChatStreamEvent, SseEvent, TokenUsage, ToolCallFragment } from '../../contracts/index.ts';
+import type { StreamPart, TokenUsage } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
-import type { StreamMeter } from '../dialect.ts';
-import { decodeChatEvent, settleChatEvent } from '../openai-chat/stream-events.ts';
+import type { StreamEncoder } from '../dialect.ts';
 import { renderAnthropicStreamError } from './error.ts';
 import {
   anthropicMessage,
@@ -14,7 +13,12 @@ import {
 
 type Json = Record<string, unknown>;
 
-type Block = { kind: 'text'; text: string } | { kind: 'tool'; call: ToolCall };
+interface StreamCall extends ToolCall {
+  /** Its `tool-call-end` came: the arguments are whole. */
+  ended: boolean;
+}
+
+type Block = { kind: 'text'; text: string } | { kind: 'tool'; call: StreamCall };
 
 /** Chat error `code`/`type` → Anthropic error type, so the SDK raises the matching class. */
 const errorTypes: Record<string, string> = {
@@ -30,57 +34,40 @@ const errorTypes: Record<string, string> = {
   slow_down: 'overloaded_error',
 };
 
-/** Arguments that parse to an object are finished: nothing valid can follow a closing brace. */
-function isComplete(args: string): boolean {
-  if (!args.trimEnd().endsWith('}')) return false;
-  try {
-    const value: unknown = JSON.parse(args);
-    return value !== null && typeof value === 'object';
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Chat Completions chunks → Anthropic's stream, as the SDK's MessageStream and Claude
+ * The canonical lifecycle → Anthropic's stream, as the SDK's MessageStream and Claude
  * Code read it: message_start, then per content block start → deltas → stop, then
  * message_delta (stop_reason, cumulative usage) and message_stop, every event with its
- * `event:` line (translation.md §10.2).
+ * `event:` line.
  *
  * Blocks are sequential, but parallel tool calls may stream interleaved: a call that
- * starts while the one streaming is unfinished waits, its fragments kept, and is sent
- * (one input_json_delta) when that one's arguments parse or the answer ends. Fragments
- * otherwise go out as they arrive, unvalidated: invalid JSON reaches the client as the
- * model wrote it (`assembled()` turns it into `{}`, like chatToAnthropic). A fragment
- * for a call already stopped (text came in between) can no longer be sent; only
- * `assembled()` has it.
+ * starts while the one streaming is not yet whole waits, its fragments kept, and is sent
+ * (one input_json_delta) when that one ends. Fragments otherwise go out as they arrive,
+ * unvalidated: invalid JSON reaches the client as the model wrote it (`assembled()` turns
+ * it into `{}`, like chatToAnthropic). A fragment for a call already stopped (text came in
+ * between) can no longer be sent; only `assembled()` has it.
  *
  * Chat reports usage only in its last chunk, so message_start says 0 and the real
- * counts go in message_delta (the SDK overwrites, never adds). `reasoning_content` is
- * counted but not shown (see chatToAnthropic).
+ * counts go in message_delta (the SDK overwrites, never adds). Reasoning is not shown
+ * (see chatToAnthropic): only kept for the calls it led to.
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
- * @see https://platform.openai.com/docs/api-reference/chat-streaming
  */
-export class ChatToAnthropicStream implements StreamMeter {
-  usage: TokenUsage | null = null;
-  readonly promptUsage = null;
-  completed = false;
-  failed = false;
+export class ChatToAnthropicStream implements StreamEncoder {
   readonly #request: Json;
   readonly #options: ChatToAnthropicOptions;
   readonly #id = newAnthropicId('msg');
   #model: string;
+  #usage: TokenUsage | null = null;
   #started = false;
   readonly #blocks: Block[] = [];
   /** The last block has been started and not yet stopped. */
   #open = false;
-  readonly #calls = new Map<number, ToolCall>();
-  readonly #waiting: ToolCall[] = [];
+  readonly #calls = new Map<number, StreamCall>();
+  readonly #waiting: StreamCall[] = [];
   #finishReason: unknown = null;
   #matchedStop: unknown = null;
   #reasoning = '';
   #reasoningReported = false;
-  readonly #generated: string[] = [];
 
   constructor(request: Json, options: ChatToAnthropicOptions = {}) {
     this.#request = request;
@@ -88,36 +75,9 @@ export class ChatToAnthropicStream implements StreamMeter {
     this.#model = String(request['model'] ?? '');
   }
 
-  observe(event: SseEvent): string | null {
-    return this.consume(decodeChatEvent(event));
-  }
-
-  /** One event of the canonical stream, typed (a codec upstream's, or a decoded chat chunk). */
-  consume(event: ChatStreamEvent | undefined): string | null {
-    const read = settleChatEvent(event, this);
-    if (!read) return null;
-    if (read.type === 'error') {
-      const { error } = read;
-      const type = errorTypes[String(error['code'])] ?? errorTypes[String(error['type'])] ?? 'api_error';
-      const message = String(error['message'] ?? 'upstream error');
-      return this.#emit('error', { error: { type, message }, request_id: null });
-    }
-    let out = this.#start(read.model);
-    if (read.usage) this.usage = read.usage;
-    // Anthropic messages have one answer: the first choice.
-    const delta = read.choices[0];
-    if (!delta) return out || null;
-    if (delta.reasoning !== undefined) {
-      this.#generated.push(delta.reasoning);
-      this.#reasoning += delta.reasoning;
-    }
-    for (const text of delta.texts) out += this.#textDelta(text);
-    for (const fragment of delta.toolCalls) out += this.#toolCallDelta(fragment);
-    if (delta.finishReason !== undefined) {
-      this.#finishReason = delta.finishReason;
-      this.#matchedStop = delta.matchedStop;
-      out += this.#flush();
-    }
+  encode(parts: readonly StreamPart[]): string | null {
+    let out = '';
+    for (const part of parts) out += this.#part(part);
     return out || null;
   }
 
@@ -133,7 +93,7 @@ export class ChatToAnthropicStream implements StreamMeter {
           stop_sequence: message['stop_sequence'],
           stop_details: null,
         },
-        usage: anthropicUsageOf(this.usage),
+        usage: anthropicUsageOf(this.#usage),
       }) +
       this.#emit('message_stop', {})
     );
@@ -151,7 +111,7 @@ export class ChatToAnthropicStream implements StreamMeter {
       content,
       finishReason: this.#finishReason,
       matchedStop: this.#matchedStop,
-      usage: this.usage,
+      usage: this.#usage,
     });
   }
 
@@ -159,8 +119,45 @@ export class ChatToAnthropicStream implements StreamMeter {
     return renderAnthropicStreamError(error);
   }
 
-  generatedText(): string {
-    return this.#generated.join('');
+  #part(part: StreamPart): string {
+    switch (part.type) {
+      case 'error': {
+        const { error } = part;
+        const type = errorTypes[String(error['code'])] ?? errorTypes[String(error['type'])] ?? 'api_error';
+        const message = String(error['message'] ?? 'upstream error');
+        return this.#emit('error', { error: { type, message }, request_id: null });
+      }
+      case 'usage':
+        this.#usage = part.usage;
+        return '';
+      case 'start':
+        return this.#start(part.model);
+      case 'done':
+        return '';
+      default:
+        break;
+    }
+    // Anthropic messages have one answer: the first choice.
+    if (part.choice !== 0) return '';
+    switch (part.type) {
+      case 'reasoning-delta':
+        this.#reasoning += part.text;
+        return '';
+      case 'text-delta':
+        return this.#textDelta(part.text);
+      case 'tool-call-start':
+        return this.#newCall(part);
+      case 'tool-call-delta':
+        return this.#toolCallDelta(part.index, part.arguments);
+      case 'tool-call-end':
+        return this.#endCall(part);
+      case 'finish':
+        this.#finishReason = part.reason;
+        this.#matchedStop = part.matchedStop;
+        return this.#flush();
+      default:
+        return '';
+    }
   }
 
   #emit(type: string, payload: Json): string {
@@ -186,7 +183,6 @@ export class ChatToAnthropicStream implements StreamMeter {
   }
 
   #textDelta(text: string): string {
-    this.#generated.push(text);
     let out = '';
     let block = this.#blocks.at(-1);
     if (!this.#open || block?.kind !== 'text') {
@@ -198,44 +194,50 @@ export class ChatToAnthropicStream implements StreamMeter {
     return out + this.#delta({ type: 'text_delta', text });
   }
 
-  #toolCallDelta(fragment: ToolCallFragment): string {
-    const index = fragment.index ?? 0;
-    const args = fragment.arguments ?? '';
-    if (args.length > 0) this.#generated.push(args);
-    const call = this.#calls.get(index);
-    const id = call?.id ?? fragment.id;
-    if (fragment.extra && id !== undefined) this.#options.onToolCallExtra?.(id, fragment.extra);
-    if (!call) return this.#newCall(index, fragment, args);
-    call.arguments += args;
-    if (call !== this.#liveCall()) return ''; // waiting (sent later) or already stopped (class comment)
-    let out = args.length > 0 ? this.#delta({ type: 'input_json_delta', partial_json: args }) : '';
-    while (this.#waiting.length > 0 && isComplete(this.#liveCall()?.arguments ?? '')) {
-      out += this.#closeBlock() + this.#startCall(this.#waiting.shift()!);
-    }
-    return out;
-  }
-
-  #newCall(index: number, fragment: ToolCallFragment, args: string): string {
-    const call: ToolCall = {
-      id: fragment.id ?? newAnthropicId('toolu'),
-      name: fragment.name ?? '',
-      arguments: args,
+  #newCall(part: Extract<StreamPart, { type: 'tool-call-start' }>): string {
+    const call: StreamCall = {
+      id: part.id ?? newAnthropicId('toolu'),
+      name: part.name ?? '',
+      arguments: '',
+      ended: false,
     };
-    this.#calls.set(index, call);
+    this.#calls.set(part.index, call);
+    if (part.extra) this.#options.onToolCallExtra?.(call.id, part.extra);
     const live = this.#liveCall();
-    if (live && !isComplete(live.arguments)) {
+    if (live && !live.ended) {
       this.#waiting.push(call);
       return '';
     }
     return this.#closeBlock() + this.#startCall(call);
   }
 
-  #liveCall(): ToolCall | undefined {
+  #toolCallDelta(index: number, args: string): string {
+    const call = this.#calls.get(index);
+    if (!call) return '';
+    call.arguments += args;
+    if (call !== this.#liveCall()) return ''; // waiting (sent later) or already stopped (class comment)
+    return this.#delta({ type: 'input_json_delta', partial_json: args });
+  }
+
+  /** A whole call: if it is the one streaming, the calls waiting behind it go out. */
+  #endCall(part: Extract<StreamPart, { type: 'tool-call-end' }>): string {
+    const call = this.#calls.get(part.index);
+    if (!call) return '';
+    call.ended = true;
+    if (part.extra) this.#options.onToolCallExtra?.(call.id, part.extra);
+    let out = '';
+    while (this.#waiting.length > 0 && this.#liveCall()?.ended === true) {
+      out += this.#closeBlock() + this.#startCall(this.#waiting.shift()!);
+    }
+    return out;
+  }
+
+  #liveCall(): StreamCall | undefined {
     const block = this.#blocks.at(-1);
     return this.#open && block?.kind === 'tool' ? block.call : undefined;
   }
 
-  #startCall(call: ToolCall): string {
+  #startCall(call: StreamCall): string {
     const start = this.#startBlock(
       { kind: 'tool', call },
       { type: 'tool_use', id: call.id, name: call.name, input: {} },

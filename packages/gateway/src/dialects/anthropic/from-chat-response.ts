@@ -29,8 +29,8 @@ export interface ToolCall {
  * call, as chat has no interleaving. Only the first choice exists in Anthropic.
  *
  * `reasoning_content` is not shown as a `thinking` block: the client would replay it
- * with a signature no Anthropic upstream accepts, and translation.md §7 says to drop
- * reasoning that crosses vendors (a caller may keep it via `onReasoning`).
+ * with a signature no Anthropic upstream accepts, so reasoning that crosses vendors is
+ * dropped (a caller may keep it via `onReasoning`).
  * @see https://docs.anthropic.com/en/api/messages#response-content
  * @see https://platform.openai.com/docs/api-reference/chat/object
  */
@@ -92,7 +92,10 @@ export const toolUseBlock = (call: ToolCall): Json => ({
   input: toolInput(call.arguments),
 });
 
-/** translation.md §5.1; anything unknown ended normally. */
+/**
+ * Chat `finish_reason` → Anthropic `stop_reason`; anything unknown ended normally.
+ * @see https://docs.anthropic.com/en/api/messages#response-stop-reason
+ */
 const stopReasons: Record<string, string> = {
   stop: 'end_turn',
   length: 'max_tokens',
@@ -123,7 +126,7 @@ export function stopOf(
 
 /**
  * Anthropic counts uncached input apart from cache reads and writes; chat's prompt
- * count includes both (translation.md §6), so the parts add up to `prompt_tokens`.
+ * count includes both, so the parts add up to `prompt_tokens`.
  * @see https://docs.anthropic.com/en/api/messages#response-usage
  */
 export function anthropicUsageOf(usage: TokenUsage | null): Json {

@@ -60,7 +60,7 @@ export function createAnthropicDialect(
     fromChat: (answer, call) => chatToAnthropic(answer, call.body, keep),
     passThroughMeter: (_call, route) =>
       new AnthropicStreamMeter((signature) => registry.remember(signature, signatureFamily(route))),
-    chatMeter: (call) => new ChatToAnthropicStream(call.body, keep),
+    chatEncoder: (call) => new ChatToAnthropicStream(call.body, keep),
 
     onPassThroughAnswer(response, route) {
       for (const block of (response['content'] as Json[] | undefined) ?? []) {

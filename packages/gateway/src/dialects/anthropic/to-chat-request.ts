@@ -28,7 +28,7 @@ export interface AnthropicToChatOptions {
  *   them. Blocks recording such a call in the history are refused with a 400.
  * - `top_k`, `service_tier`, `inference_geo`, `context_management`, citations and any
  *   field chat has no slot for are dropped (context edits: the upstream sees it all).
- * - `thinking` becomes `reasoning_effort` (translation.md §7 has no official table:
+ * - `thinking` becomes `reasoning_effort` (no vendor publishes a table:
  *   budget < 4k → low, < 16k → medium, else high; adaptive → medium); an
  *   `output_config.effort` wins, enum to enum. `disabled` sends nothing, as no `thinking`.
  * - A `tool_result` becomes a `tool` message, before the turn's other user content;
@@ -303,7 +303,11 @@ const toolChoices: Record<string, (choice: Json, names: Set<string>) => unknown>
   },
 };
 
-/** translation.md §7: enum to enum where the client sent one, else a budget policy. */
+/**
+ * Enum to enum where the client sent one (`output_config.effort`), else a budget policy.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-reasoning_effort
+ */
 function reasoningEffort(body: Json): string | undefined {
   const thinking = obj(body['thinking']);
   if (thinking['type'] === 'disabled') return undefined;

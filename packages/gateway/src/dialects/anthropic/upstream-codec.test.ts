@@ -1,8 +1,8 @@
 import { startUpstreamSim, type UpstreamSim } from '@hypereal/upstream-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatCompletion, ChatMessage, ChatRequest, ChatStreamEvent } from '../../contracts/index.ts';
+import type { ChatCompletion, ChatMessage, ChatRequest } from '../../contracts/index.ts';
 import { splitSse } from '../../upstream/sse.ts';
-import { encodeChatEvent } from '../openai-chat/stream-events.ts';
+import { ChatChunkEncoder } from '../openai-chat/chat-chunk-encoder.ts';
 import { anthropicUpstreamCodec, createAnthropicUpstreamCodec } from './upstream-codec.ts';
 
 type Json = Record<string, unknown>;
@@ -47,11 +47,16 @@ async function complete(chat: ChatRequest, codec = anthropicUpstreamCodec): Prom
 async function streamed(chat: ChatRequest) {
   const response = await post(chat, true);
   const translator = anthropicUpstreamCodec.streamToChat(model);
-  const events: ChatStreamEvent[] = [];
+  const encoder = new ChatChunkEncoder(true);
+  let bytes = '';
   if (!response.body) throw new Error('no body');
-  for await (const event of splitSse(response.body)) events.push(...translator.observe(event));
-  if (translator.completed) events.push(...translator.finish());
-  return { translator, chunks: events.map(encodeChatEvent).map((event) => event.data) };
+  for await (const event of splitSse(response.body)) bytes += encoder.encode(translator.observe(event)) ?? '';
+  if (translator.completed) bytes += encoder.encode(translator.finish()) ?? '';
+  const chunks = bytes
+    .split('\n\n')
+    .filter((record) => record.length > 0)
+    .map((record) => record.replace(/^data: /, ''));
+  return { translator, chunks };
 }
 
 describe('the Anthropic upstream codec against the simulator', () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { SseEvent } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { splitSse } from '../../upstream/sse.ts';
+import { chatStreamMeter } from '../lifecycle-stream-meter.ts';
 import { ChatToGeminiStream } from './chat-stream-to-gemini.ts';
 import { renderGeminiError } from './error.ts';
 import type { ChatToGeminiOptions } from './from-chat-response.ts';
@@ -43,14 +44,17 @@ const chatChunk = (delta: Json, finishReason: string | null = null, extra: Json 
   );
 
 function translate(events: SseEvent[], body: Json = request, options: ChatToGeminiOptions = {}) {
-  const meter = new ChatToGeminiStream(body, options);
+  const meter = chatStreamMeter(new ChatToGeminiStream(body, options));
   let bytes = '';
   for (const upstream of events) bytes += meter.observe(upstream) ?? '';
   if (meter.completed) bytes += meter.finish();
   return { meter, bytes };
 }
 
-/** Each event is one `data:` line and a blank line, nothing else (gemini.md §4). */
+/**
+ * Each event is one `data:` line and a blank line, nothing else
+ * (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent).
+ */
 function chunks(bytes: string): Json[] {
   return bytes
     .split('\n\n')
@@ -267,7 +271,7 @@ describe('ChatToGeminiStream', () => {
       modelVersion: 'gemini-3-flash-preview',
       responseId: 'aXo8aN2bKqGXz7IPpY6w-Q4',
     });
-    expect(readGeminiUsage(meter.assembled()['usageMetadata'])).toEqual(meter.usage);
+    expect(readGeminiUsage(meter.assembled()?.['usageMetadata'])).toEqual(meter.usage);
   });
 
   it('counts reasoning as generated text and hands it to onReasoning with the call ids', () => {

@@ -1,14 +1,7 @@
-import type {
-  ChatStreamEvent,
-  ChoiceDelta,
-  SseEvent,
-  TokenUsage,
-  ToolCallFragment,
-} from '../../contracts/index.ts';
+import type { StreamPart, TokenUsage } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
-import type { StreamMeter } from '../dialect.ts';
+import type { StreamEncoder } from '../dialect.ts';
 import { signatureField } from '../openai-chat/extra-content.ts';
-import { decodeChatEvent, settleChatEvent } from '../openai-chat/stream-events.ts';
 import { chatErrorToGemini, renderGeminiStreamError } from './error.ts';
 import {
   type ChatToGeminiOptions,
@@ -17,7 +10,6 @@ import {
   functionCallPart,
   geminiUsageOf,
   newResponseId,
-  parseArguments,
   type ToolCall,
 } from './from-chat-response.ts';
 import { showsThoughts } from './generation-config.ts';
@@ -41,39 +33,30 @@ interface StreamChoice {
   finishReason: unknown;
 }
 
-/** Arguments that parse to an object are finished: nothing valid can follow a closing brace. */
-const isComplete = (args: string): boolean =>
-  args.trimEnd().endsWith('}') && parseArguments(args) !== undefined;
-
 /**
- * Chat Completions chunks → Gemini's SSE stream (`data: <GenerateContentResponse>`
- * per event, no event names, no end sentinel: gemini.md §4).
+ * The canonical lifecycle → Gemini's SSE stream (`data: <GenerateContentResponse>` per
+ * event, no event names, no end sentinel), one event per upstream event.
  *
  * Text (and, if `includeThoughts`, reasoning as `thought: true` parts) goes out as it
- * arrives. Gemini sends function calls whole, so each call's argument fragments are
- * kept until they parse as an object (or the choice finishes) and then sent as one
- * `functionCall` part with its thought signature. The finish reason waits for
- * `[DONE]`, since chat's usage chunk follows the finish chunk: the last event carries
- * `finishReason` and the whole `usageMetadata`, on an empty text part — never beside
- * other parts, as gemini-cli drops a chunk holding an empty text part from history.
- * A text answer's signature rides on the next text part, else on that last one.
+ * arrives. Gemini sends function calls whole, so each call goes out as one `functionCall`
+ * part with its thought signature when it ends (its arguments parse, or its choice
+ * finishes). The finish reason waits for the end of the stream, since chat's usage
+ * follows the finish: the last event carries `finishReason` and the whole `usageMetadata`,
+ * on an empty text part — never beside other parts, as gemini-cli drops a chunk holding
+ * an empty text part from history. A text answer's signature rides on the next text
+ * part, else on that last one.
  * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
- * @see https://platform.openai.com/docs/api-reference/chat-streaming
  */
-export class ChatToGeminiStream implements StreamMeter {
-  usage: TokenUsage | null = null;
-  readonly promptUsage = null;
-  completed = false;
-  failed = false;
+export class ChatToGeminiStream implements StreamEncoder {
   readonly #request: Json;
   readonly #options: ChatToGeminiOptions;
   readonly #names: ToolNames;
   readonly #thoughts: boolean;
   #id: string | undefined;
   #model = '';
+  #usage: TokenUsage | null = null;
   #rawUsage: unknown;
   readonly #choices = new Map<number, StreamChoice>();
-  readonly #generated: string[] = [];
   #reasoningReported = false;
 
   constructor(request: Json, options: ChatToGeminiOptions = {}) {
@@ -83,27 +66,85 @@ export class ChatToGeminiStream implements StreamMeter {
     this.#thoughts = showsThoughts(request);
   }
 
-  observe(event: SseEvent): string | null {
-    return this.consume(decodeChatEvent(event));
-  }
-
-  /** One event of the canonical stream, typed (a codec upstream's, or a decoded chat chunk). */
-  consume(event: ChatStreamEvent | undefined): string | null {
-    const read = settleChatEvent(event, this);
-    if (!read) return null;
-    if (read.type === 'error') return `data: ${JSON.stringify(chatErrorToGemini(read.error))}\n\n`;
-    if (this.#id === undefined && read.id !== undefined) this.#id = read.id;
-    if (read.model !== undefined) this.#model = read.model;
-    if (read.usage) {
-      this.usage = read.usage;
-      this.#rawUsage = read.rawUsage;
+  encode(parts: readonly StreamPart[]): string | null {
+    let out = '';
+    const batch = new Map<number, Json[]>();
+    const partsOf = (choice: number): Json[] => {
+      let list = batch.get(choice);
+      if (!list) {
+        list = [];
+        batch.set(choice, list);
+      }
+      return list;
+    };
+    for (const part of parts) {
+      switch (part.type) {
+        case 'error':
+          out += `data: ${JSON.stringify(chatErrorToGemini(part.error))}\n\n`;
+          break;
+        case 'usage':
+          this.#usage = part.usage;
+          this.#rawUsage = part.raw;
+          break;
+        case 'start':
+          if (this.#id === undefined && part.id !== undefined) this.#id = part.id;
+          if (part.model !== undefined) this.#model = part.model;
+          this.#choice(part.choice);
+          partsOf(part.choice);
+          break;
+        case 'reasoning-delta': {
+          const state = this.#choice(part.choice);
+          state.reasoning += part.text;
+          if (this.#thoughts) partsOf(part.choice).push({ text: part.text, thought: true });
+          break;
+        }
+        case 'text-signature': {
+          const state = this.#choice(part.choice);
+          state.signature = part.signature;
+          state.signatureSent = false;
+          partsOf(part.choice);
+          break;
+        }
+        case 'text-delta':
+          this.#choice(part.choice).text += part.text;
+          partsOf(part.choice).push({ text: part.text });
+          break;
+        case 'tool-call-start':
+          this.#callOf(part.choice, part.index, part.id, part.name);
+          break;
+        case 'tool-call-delta':
+          this.#callOf(part.choice, part.index).arguments += part.arguments;
+          break;
+        case 'tool-call-end': {
+          const call = this.#callOf(part.choice, part.index, part.id, part.name);
+          call.signature = part.signature ?? call.signature;
+          call.arguments = part.arguments;
+          if (!call.sent) {
+            call.sent = true;
+            partsOf(part.choice).push(functionCallPart(call, this.#names));
+          }
+          break;
+        }
+        case 'finish':
+          this.#choice(part.choice).finishReason = part.reason;
+          partsOf(part.choice);
+          break;
+        default:
+          break;
+      }
     }
-    const candidates = read.choices.flatMap((delta) => {
-      const state = this.#choice(delta.choice);
-      const parts = this.#choiceDelta(state, delta);
-      return parts.length > 0 ? [{ content: { role: 'model', parts }, index: state.index }] : [];
+    const candidates = [...batch.entries()].flatMap(([choice, list]) => {
+      const state = this.#choice(choice);
+      // The text answer's signature rides on this event's last text part, if it has one.
+      const lastText = list.findLast((part) => typeof part['text'] === 'string' && part['thought'] !== true);
+      if (lastText && state.signature !== undefined && !state.signatureSent) {
+        lastText['thoughtSignature'] = state.signature;
+        state.signatureSent = true;
+      }
+      return list.length > 0 ? [{ content: { role: 'model', parts: list }, index: state.index }] : [];
     });
-    return candidates.length > 0 ? this.#emit({ candidates }) : null;
+    if (candidates.length > 0) out += this.#emit({ candidates });
+    return out || null;
   }
 
   /** Sends calls still held, then the last event: finish reasons and usage. */
@@ -122,7 +163,7 @@ export class ChatToGeminiStream implements StreamMeter {
     return (
       out +
       this.#emit(
-        this.usage ? { candidates: last, usageMetadata: geminiUsageOf(this.usage) } : { candidates: last },
+        this.#usage ? { candidates: last, usageMetadata: geminiUsageOf(this.#usage) } : { candidates: last },
       )
     );
   }
@@ -155,10 +196,6 @@ export class ChatToGeminiStream implements StreamMeter {
     return renderGeminiStreamError(error);
   }
 
-  generatedText(): string {
-    return this.#generated.join('');
-  }
-
   #responseId(): string {
     this.#id ??= newResponseId();
     return this.#id;
@@ -185,55 +222,15 @@ export class ChatToGeminiStream implements StreamMeter {
     return state;
   }
 
-  #choiceDelta(state: StreamChoice, delta: ChoiceDelta): Json[] {
-    const parts: Json[] = [];
-    if (delta.reasoning !== undefined) {
-      this.#generated.push(delta.reasoning);
-      state.reasoning += delta.reasoning;
-      if (this.#thoughts) parts.push({ text: delta.reasoning, thought: true });
-    }
-    if (delta.signature !== undefined) {
-      state.signature = delta.signature;
-      state.signatureSent = false;
-    }
-    for (const text of delta.texts) {
-      this.#generated.push(text);
-      state.text += text;
-      parts.push({ text });
-    }
-    const lastText = parts.findLast((part) => part['thought'] !== true);
-    if (lastText && state.signature !== undefined && !state.signatureSent) {
-      lastText['thoughtSignature'] = state.signature;
-      state.signatureSent = true;
-    }
-    for (const fragment of delta.toolCalls) {
-      const call = this.#callDelta(state, fragment);
-      if (!call.sent && call.name.length > 0 && isComplete(call.arguments)) {
-        call.sent = true;
-        parts.push(functionCallPart(call, this.#names));
-      }
-    }
-    if (delta.finishReason !== undefined) {
-      state.finishReason = delta.finishReason;
-      parts.push(...this.#flushCalls(state));
-    }
-    return parts;
-  }
-
-  #callDelta(state: StreamChoice, fragment: ToolCallFragment): StreamCall {
-    const index = slotOf(state, fragment);
+  #callOf(choice: number, index: number, id?: string, name?: string): StreamCall {
+    const state = this.#choice(choice);
     let call = state.calls.get(index);
     if (!call) {
       call = { id: `call_${newResponseId()}`, name: '', arguments: '', signature: undefined, sent: false };
       state.calls.set(index, call);
     }
-    if (fragment.id !== undefined) call.id = fragment.id;
-    if (fragment.name !== undefined) call.name = fragment.name;
-    call.signature = fragment.signature ?? call.signature;
-    if (fragment.arguments !== undefined) {
-      this.#generated.push(fragment.arguments);
-      call.arguments += fragment.arguments;
-    }
+    if (id !== undefined) call.id = id;
+    if (name !== undefined) call.name = name;
     return call;
   }
 
@@ -258,22 +255,4 @@ export class ChatToGeminiStream implements StreamMeter {
       );
     }
   }
-}
-
-/**
- * A fragment's call: by `index`, as chat specifies. Google's OpenAI-compatible endpoint
- * omits `index` and may split arguments across such deltas: there a known `id` finds
- * its call, a new id or a `name` opens the next slot, and anything else continues the
- * latest call.
- */
-function slotOf(state: StreamChoice, fragment: ToolCallFragment): number {
-  if (fragment.index !== undefined) return fragment.index;
-  const slots = [...state.calls.keys()];
-  const latest = slots.length > 0 ? Math.max(...slots) : -1;
-  if (fragment.id !== undefined) {
-    const known = [...state.calls.entries()].find(([, call]) => call.id === fragment.id);
-    return known ? known[0] : latest + 1;
-  }
-  if (fragment.name !== undefined) return latest + 1;
-  return Math.max(latest, 0);
 }

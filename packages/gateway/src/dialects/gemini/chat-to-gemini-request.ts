@@ -13,7 +13,7 @@ const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[
 
 /**
  * A Chat Completions request → a Gemini `generateContent` body, for a native Gemini
- * upstream (translation.md §1–§9, Chat → Gem). System and developer messages become
+ * upstream. System and developer messages become
  * `systemInstruction` (one that comes mid-conversation is kept as user text);
  * assistant turns become `model` turns with `functionCall` parts, carrying each call's
  * `thoughtSignature` back from `extra_content` (Gemini 3 rejects a replayed call without
@@ -106,7 +106,11 @@ function userParts(content: unknown, param: string): Json[] {
 const dataUrl = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
 const audioTypes: Record<string, string> = { wav: 'audio/wav', mp3: 'audio/mp3' };
 
-/** translation.md §2, Chat → Gem. */
+/**
+ * One chat content part → a Gemini part.
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-messages
+ * @see https://ai.google.dev/api/caching#Part
+ */
 function contentPart(part: Json, param: string): Json {
   switch (part?.['type']) {
     case 'text':
@@ -213,7 +217,11 @@ function functionDeclarations(tools: unknown): Json[] {
   });
 }
 
-/** translation.md §3, tool choice. */
+/**
+ * Chat `tool_choice` → Gemini `toolConfig.functionCallingConfig`.
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-tool_choice
+ * @see https://ai.google.dev/api/caching#FunctionCallingConfig
+ */
 function functionCallingConfig(choice: unknown): Json | undefined {
   if (choice === undefined || choice === null) return undefined;
   if (choice === 'auto') return { mode: 'AUTO' };
@@ -243,7 +251,10 @@ const renamed: Record<string, string> = {
   top_logprobs: 'logprobs',
 };
 
-/** Gemini 2.x thinks by budget; Gemini 3 by level (translation.md §7: enum to enum where there is one). */
+/**
+ * Gemini 2.x thinks by budget; Gemini 3 by level (enum to enum where there is one).
+ * @see https://ai.google.dev/gemini-api/docs/thinking
+ */
 const budgets: Record<string, number> = {
   minimal: 512,
   low: 1024,

@@ -85,7 +85,8 @@ describe('renderGeminiError', () => {
   });
 });
 
-// In-stream error objects as chat upstreams send them: OpenAI's (openai-chat.md §5.1, §7)
+// In-stream error objects as chat upstreams send them: OpenAI's
+// (https://platform.openai.com/docs/guides/error-codes/api-errors)
 // and Google's OpenAI-compatible endpoint, which sends Google's own code and status.
 const chatErrors: Array<{ name: string; error: Json; code: number; status: string; type: string }> = [
   {

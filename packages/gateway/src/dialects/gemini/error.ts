@@ -2,7 +2,11 @@ import type { GatewayError } from '../../errors/index.ts';
 
 type Json = Record<string, unknown>;
 
-/** HTTP status → google.rpc code name, as the Gemini API pairs them (gemini.md §5, translation.md §11). */
+/**
+ * HTTP status → google.rpc code name, as the Gemini API pairs them.
+ * @see https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes
+ * @see https://cloud.google.com/apis/design/errors#handling_errors
+ */
 const statusNames: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
   401: 'UNAUTHENTICATED',
@@ -20,7 +24,11 @@ const statusNames: Record<number, string> = {
 export const googleStatusOf = (status: number): string =>
   statusNames[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT');
 
-/** Google's envelope, with our `type` kept beside `status` (api.md: keep `type` and `message`). */
+/**
+ * Google's envelope, with the gateway's own error `type` kept beside `status` (every
+ * dialect's error carries `type` and `message`).
+ * @see https://cloud.google.com/apis/design/errors#http_mapping
+ */
 export function geminiErrorBody(fields: {
   status: number;
   message: string;
@@ -87,7 +95,8 @@ export function renderGeminiError(error: GatewayError): { status: number; body: 
 
 /**
  * Mid-stream failure: `@google/genai` parses every `data:` payload and throws
- * `ApiError` when it holds an `error` object whose `code` is 400–599 (gemini.md §4).
+ * `ApiError` when it holds an `error` object whose `code` is 400–599.
+ * @see https://github.com/googleapis/js-genai
  */
 export function renderGeminiStreamError(error: GatewayError): string {
   return `data: ${JSON.stringify(renderGeminiError(error).body)}\n\n`;

@@ -102,7 +102,10 @@ export const functionCallPart = (call: ToolCall, names: ToolNames): Json => ({
   ...thoughtSignaturePart(call.signature),
 });
 
-/** translation.md §5.1: tool calls end with STOP (Gemini has no tool-call reason). */
+/**
+ * Chat `finish_reason` → Gemini `finishReason`: tool calls end with STOP (Gemini has no tool-call reason).
+ * @see https://ai.google.dev/api/generate-content#FinishReason
+ */
 const finishReasons: Record<string, string> = {
   stop: 'STOP',
   length: 'MAX_TOKENS',
@@ -125,7 +128,7 @@ export const candidate = (parts: Json[], finishReason: unknown, index: number): 
 
 /**
  * Chat counts reasoning inside `completion_tokens`; Gemini's `candidatesTokenCount`
- * excludes thoughts, which it reports apart (translation.md §6). Both prompt counts
+ * excludes thoughts, which it reports apart (`thoughtsTokenCount`). Both prompt counts
  * include cached tokens.
  * @see https://ai.google.dev/api/generate-content#UsageMetadata
  */

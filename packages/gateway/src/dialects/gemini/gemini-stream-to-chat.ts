@@ -1,93 +1,77 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatStreamEvent, ChoiceDelta, SseEvent, TokenUsage } from '../../contracts/index.ts';
+import type { SseEvent, StreamPart, TokenUsage } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 import { signatureOf } from '../openai-chat/extra-content.ts';
+import { LifecycleWriter } from '../stream-lifecycle.ts';
+import type { ChatStreamTranslator } from '../upstream-codec.ts';
 import { chatFinishReason, chatPieceOf, chatUsageOf } from './gemini-to-chat-response.ts';
 import { readGeminiUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;
 
-const emptyDelta = (choice: number): ChoiceDelta => ({
-  choice,
-  role: undefined,
-  reasoning: undefined,
-  texts: [],
-  signature: undefined,
-  toolCalls: [],
-  finishReason: undefined,
-  matchedStop: undefined,
-});
-
 /**
- * A Gemini `streamGenerateContent?alt=sse` stream → the canonical typed stream
- * (translation.md §10.3): text parts → text, thought parts → reasoning, each
- * `functionCall` part → one complete tool call, `finishReason` → the choice's finish.
- * Gemini repeats cumulative `usageMetadata` on its chunks; the last one closes the
- * stream as the usage event, then `done`.
+ * A Gemini `streamGenerateContent?alt=sse` stream → the canonical lifecycle, one choice
+ * per candidate: text parts → text, thought parts → reasoning, each `functionCall` part →
+ * one whole tool call, `finishReason` → the choice's finish. Gemini repeats cumulative
+ * `usageMetadata` on its chunks; the last one closes the stream as `usage`, then `done`.
  * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  */
-export class GeminiStreamToChat {
+export class GeminiStreamToChat implements ChatStreamTranslator {
   usage: TokenUsage | null = null;
   /** Every candidate that started has finished. */
   completed = false;
   failed = false;
   readonly #upstreamModel: string;
-  #id: string | undefined;
-  #model: string | undefined;
+  readonly #writer = new LifecycleWriter();
   readonly #candidates = new Map<number, { calls: number; finished: boolean }>();
 
   constructor(upstreamModel: string) {
     this.#upstreamModel = upstreamModel;
   }
 
-  observe(input: SseEvent): ChatStreamEvent[] {
+  observe(input: SseEvent): StreamPart[] {
     let chunk: Json;
     try {
       chunk = JSON.parse(input.data) as Json;
     } catch {
       return [];
     }
+    const writer = this.#writer;
     if (chunk['error']) {
       this.failed = true;
       const error = obj(chunk['error']);
-      return [
-        {
-          type: 'error',
-          error: {
-            message: String(error['message'] ?? 'upstream error'),
-            type: 'upstream_error',
-            code: error['status'] ?? null,
-          },
-        },
-      ];
+      writer.error({
+        message: String(error['message'] ?? 'upstream error'),
+        type: 'upstream_error',
+        code: error['status'] ?? null,
+      });
+      return writer.take();
     }
-    this.#id ??= `chatcmpl-${typeof chunk['responseId'] === 'string' ? chunk['responseId'] : randomUUID()}`;
-    this.#model ??= typeof chunk['modelVersion'] === 'string' ? chunk['modelVersion'] : this.#upstreamModel;
+    writer.id ??= `chatcmpl-${typeof chunk['responseId'] === 'string' ? chunk['responseId'] : randomUUID()}`;
+    writer.model ??= typeof chunk['modelVersion'] === 'string' ? chunk['modelVersion'] : this.#upstreamModel;
     const usage = readGeminiUsage(chunk['usageMetadata']);
     if (usage) this.usage = usage;
 
-    const choices: ChoiceDelta[] = [];
     const candidates = Array.isArray(chunk['candidates']) ? (chunk['candidates'] as Json[]) : [];
     for (const [position, candidate] of candidates.entries()) {
       const index = typeof candidate['index'] === 'number' ? candidate['index'] : position;
-      const delta = emptyDelta(index);
       let state = this.#candidates.get(index);
       if (!state) {
         state = { calls: 0, finished: false };
         this.#candidates.set(index, state);
-        delta.role = 'assistant';
       }
+      writer.start(index);
       for (const part of (obj(candidate['content'])['parts'] as Json[] | undefined) ?? []) {
         const piece = chatPieceOf(obj(part));
         if (piece?.kind === 'text') {
-          if (piece.text.length > 0) delta.texts.push(piece.text);
+          writer.text(index, piece.text);
           if (typeof piece.signature === 'string' && piece.signature.length > 0)
-            delta.signature = piece.signature;
+            writer.textSignature(index, piece.signature);
         } else if (piece?.kind === 'thought') {
-          delta.reasoning = (delta.reasoning ?? '') + piece.text;
+          writer.reasoning(index, piece.text);
         } else if (piece?.kind === 'call') {
           const { id, function: fn, extra_content: extra } = piece.call;
-          delta.toolCalls.push({
+          writer.toolCall(index, {
             index: state.calls++,
             id,
             name: fn.name,
@@ -100,34 +84,22 @@ export class GeminiStreamToChat {
       const finish = chatFinishReason(candidate['finishReason'], state.calls > 0);
       if (finish) {
         state.finished = true;
-        delta.finishReason = finish;
+        writer.finish(index, finish);
       }
-      choices.push(delta);
     }
     if (candidates.length === 0 && obj(chunk['promptFeedback'])['blockReason']) {
       this.#candidates.set(0, { calls: 0, finished: true });
-      choices.push({ ...emptyDelta(0), role: 'assistant', finishReason: 'content_filter' });
+      writer.finish(0, 'content_filter');
     }
     this.completed =
       this.#candidates.size > 0 && [...this.#candidates.values()].every((state) => state.finished);
-    return choices.length > 0 ? [this.#chunk(choices, null)] : [];
+    return writer.take();
   }
 
-  /** After a clean end: the usage event (a chat client gets it only if it asked) and `done`. */
-  finish(): ChatStreamEvent[] {
-    const out: ChatStreamEvent[] = this.usage ? [this.#chunk([], this.usage)] : [];
-    out.push({ type: 'done' });
-    return out;
-  }
-
-  #chunk(choices: ChoiceDelta[], usage: TokenUsage | null): ChatStreamEvent {
-    return {
-      type: 'chunk',
-      id: this.#id,
-      model: this.#model,
-      usage,
-      rawUsage: usage ? chatUsageOf(usage) : undefined,
-      choices,
-    };
+  /** After a clean end: the usage (a chat client gets it only if it asked) and `done`. */
+  finish(): StreamPart[] {
+    if (this.usage) this.#writer.usage(this.usage, chatUsageOf(this.usage));
+    this.#writer.done();
+    return this.#writer.take();
   }
 }

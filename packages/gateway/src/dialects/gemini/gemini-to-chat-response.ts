@@ -23,7 +23,11 @@ const filtered = new Set([
   'IMAGE_RECITATION',
 ]);
 
-/** translation.md §5.1, Gem → Chat; null while a stream's candidate is still going. */
+/**
+ * Gemini `finishReason` → chat `finish_reason`; null while a stream's candidate is still going.
+ * @see https://ai.google.dev/api/generate-content#FinishReason
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
+ */
 export function chatFinishReason(reason: unknown, calledTools: boolean): ChatFinishReason | null {
   if (typeof reason !== 'string' || reason === '' || reason === 'FINISH_REASON_UNSPECIFIED') return null;
   if (reason === 'MAX_TOKENS') return 'length';
@@ -31,7 +35,11 @@ export function chatFinishReason(reason: unknown, calledTools: boolean): ChatFin
   return calledTools ? 'tool_calls' : 'stop';
 }
 
-/** Gemini usage in chat's shape: prompt includes cached tokens, completion includes thoughts (§6). */
+/**
+ * Gemini usage in chat's shape: prompt includes cached tokens, completion includes thoughts.
+ * @see https://ai.google.dev/api/generate-content#UsageMetadata
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage
+ */
 export function chatUsageOf(usage: TokenUsage): ChatUsage {
   return {
     prompt_tokens: usage.inputTokens,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatStreamEvent, SseEvent } from '../../contracts/index.ts';
-import { encodeChatEvent } from '../openai-chat/stream-events.ts';
+import type { SseEvent, StreamPart } from '../../contracts/index.ts';
+import { ChatChunkEncoder } from '../openai-chat/chat-chunk-encoder.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { GeminiStreamToChat } from './gemini-stream-to-chat.ts';
 import { geminiToChatResponse } from './gemini-to-chat-response.ts';
@@ -134,28 +134,34 @@ const sse = (data: Json): SseEvent => ({
   event: undefined,
   data: JSON.stringify(data),
 });
-// What a chat client receives: the typed events encoded as chunks.
-const parse = (events: ChatStreamEvent[]): Json[] =>
-  events
-    .map(encodeChatEvent)
-    .map((event) => (event.data === '[DONE]' ? { done: true } : JSON.parse(event.data)));
+// What a chat client receives: each upstream event's parts encoded as chunks.
+function parse(batches: StreamPart[][]): Json[] {
+  const encoder = new ChatChunkEncoder(true);
+  return batches
+    .map((parts) => encoder.encode(parts) ?? '')
+    .join('')
+    .split('\n\n')
+    .filter((record) => record.length > 0)
+    .map((record) => record.replace(/^data: /, ''))
+    .map((data) => (data === '[DONE]' ? { done: true } : (JSON.parse(data) as Json)));
+}
 
 describe('Gemini stream → Chat Completions chunks', () => {
   it('text and a call become deltas, finishReason the finish chunk, the last usageMetadata the usage chunk', () => {
     const stream = new GeminiStreamToChat('gemini-3-flash-preview');
     const chunks = [
-      ...stream.observe(
+      stream.observe(
         sse({
           candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] } }],
           usageMetadata: { promptTokenCount: 10 },
           responseId: 'r1',
         }),
       ),
-      ...stream.observe(sse({ candidates: [{ content: { role: 'model', parts: [{ text: 'lo' }] } }] })),
+      stream.observe(sse({ candidates: [{ content: { role: 'model', parts: [{ text: 'lo' }] } }] })),
     ];
     expect(stream.completed).toBe(false);
     chunks.push(
-      ...stream.observe(
+      stream.observe(
         sse({
           candidates: [
             {
@@ -171,7 +177,7 @@ describe('Gemini stream → Chat Completions chunks', () => {
       ),
     );
     expect(stream.completed).toBe(true);
-    chunks.push(...stream.finish());
+    chunks.push(stream.finish());
     const parsed = parse(chunks);
     const deltas = parsed.slice(0, -2).map((chunk) => (chunk['choices'] as Json[])[0]);
     expect(deltas.map((choice) => choice!['delta'])).toEqual([
@@ -201,9 +207,9 @@ describe('Gemini stream → Chat Completions chunks', () => {
 
   it('an in-stream error is relayed as a chat error and marks the stream failed', () => {
     const stream = new GeminiStreamToChat('m');
-    const out = parse(
+    const out = parse([
       stream.observe(sse({ error: { code: 500, message: 'Internal error', status: 'INTERNAL' } })),
-    );
+    ]);
     expect(out).toEqual([{ error: { message: 'Internal error', type: 'upstream_error', code: 'INTERNAL' } }]);
     expect(stream.failed).toBe(true);
   });

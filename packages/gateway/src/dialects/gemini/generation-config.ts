@@ -7,7 +7,11 @@ type Json = Record<string, unknown>;
 const refuse = (param: string, message: string): GatewayError =>
   new GatewayError('invalid_request', { param, message });
 
-/** generationConfig fields with a chat field of the same meaning (translation.md §9). */
+/**
+ * generationConfig fields with a chat field of the same meaning.
+ * @see https://ai.google.dev/api/generate-content#v1beta.GenerationConfig
+ * @see https://platform.openai.com/docs/api-reference/chat/create
+ */
 const renamed: Record<string, string> = {
   maxOutputTokens: 'max_tokens',
   temperature: 'temperature',
@@ -27,7 +31,11 @@ const mimeTypes: Record<string, (schema: unknown) => Json | undefined> = {
       : { type: 'json_schema', json_schema: { name: 'response', schema } },
 };
 
-/** translation.md §7: enum to enum. */
+/**
+ * `thinkingConfig.thinkingLevel` → `reasoning_effort`: enum to enum.
+ * @see https://ai.google.dev/gemini-api/docs/thinking
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-reasoning_effort
+ */
 const thinkingLevels: Record<string, string> = {
   MINIMAL: 'minimal',
   LOW: 'low',

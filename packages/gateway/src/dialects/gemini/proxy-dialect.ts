@@ -34,7 +34,7 @@ export function createGeminiDialect(stash = new ToolCallStash()): ProxyDialect {
       }),
     fromChat: (answer, call) => chatToGemini(answer, call.body, keepReasoning),
     passThroughMeter: () => new GeminiStreamMeter(),
-    chatMeter: (call) => new ChatToGeminiStream(call.body, keepReasoning),
+    chatEncoder: (call) => new ChatToGeminiStream(call.body, keepReasoning),
 
     readUsage: (response) => readGeminiUsage(response['usageMetadata']),
     completionText: (response) => JSON.stringify((response['candidates'] as Json[] | undefined) ?? []),

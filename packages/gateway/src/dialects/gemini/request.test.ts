@@ -4,7 +4,8 @@ import { parseGeminiRequest } from './request.ts';
 
 type Json = Record<string, unknown>;
 
-// Bodies as @google/genai sends them (gemini.md §2): contents, generationConfig, no model.
+// Bodies as @google/genai sends them (https://ai.google.dev/api/generate-content#request-body):
+// contents, generationConfig, no model.
 const contents = [{ role: 'user', parts: [{ text: 'Explain how AI works in a few words' }] }];
 
 describe('parseGeminiRequest', () => {

@@ -89,7 +89,10 @@ const refuse = (param: string, message: string): GatewayError =>
 
 const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
 
-/** A part holds exactly one data field (gemini.md §2.3); the rest is metadata. */
+/**
+ * A part holds exactly one data field (its `data` union); the rest is metadata.
+ * @see https://ai.google.dev/api/caching#Part
+ */
 const dataFields = [
   'text',
   'inlineData',
@@ -132,7 +135,11 @@ const roleHandlers: Record<string, RoleHandler> = {
 
 type PartMapper = (part: Json, param: string) => Json[];
 
-/** User parts → chat content parts (translation.md §2). */
+/**
+ * User parts → chat content parts.
+ * @see https://ai.google.dev/api/caching#Part
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-messages
+ */
 const userParts: Record<string, PartMapper> = {
   text: (part) => (part['thought'] === true ? [] : [{ type: 'text', text: String(part['text']) }]),
   empty: () => [],
@@ -211,7 +218,10 @@ function toolMessage(context: Context, response: Json, param: string, attachment
   return { role: 'tool', tool_call_id: id, content: JSON.stringify(response['response'] ?? {}) };
 }
 
-/** By id when the call had one, else by name and order (gemini.md §2.3). */
+/**
+ * By id when the call had one, else by name and order.
+ * @see https://ai.google.dev/api/caching#FunctionResponse
+ */
 function pairCall(context: Context, response: Json, param: string): string {
   const name = String(response['name'] ?? '');
   const open = context.calls.filter((call) => !call.answered);

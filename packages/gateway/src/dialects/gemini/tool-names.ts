@@ -1,9 +1,15 @@
 type Json = Record<string, unknown>;
 
-/** Chat function names: letters, digits, `_` and `-`, at most 64 (openai-chat.md §2). */
+/**
+ * Chat function names: letters, digits, `_` and `-`, at most 64.
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-tools
+ */
 const chatName = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** Gemini also allows `.` and `:` (gemini.md §2.2); those become `_` for chat. */
+/**
+ * Gemini also allows `.` and `:`; those become `_` for chat.
+ * @see https://ai.google.dev/api/caching#FunctionDeclaration
+ */
 function sanitize(name: string): string {
   if (chatName.test(name)) return name;
   const cleaned = name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
@@ -18,7 +24,7 @@ export interface ToolNames {
 /**
  * Function names both ways, rebuilt from the Gemini request's own declarations, so
  * the answer can be translated back without state kept between request and answer
- * (translation.md §3: "sanitize names when going to OpenAI and keep a reverse map").
+ * (names are sanitized on the way to chat, and a reverse map finds them again).
  * Two names that sanitize alike get a numbered suffix, in declaration order.
  * @see https://ai.google.dev/api/caching#FunctionDeclaration
  */

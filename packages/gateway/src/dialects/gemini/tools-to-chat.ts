@@ -16,7 +16,8 @@ const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[
 const nameOf = (tool: Json): string => String(obj(tool['function'])['name']);
 
 /**
- * `functionCallingConfig.mode` → `tool_choice` (translation.md §3, tool choice).
+ * `functionCallingConfig.mode` → `tool_choice`
+ * (https://ai.google.dev/api/caching#Mode, https://platform.openai.com/docs/api-reference/chat/create#chat-create-tool_choice).
  * VALIDATED (calls or text, schema-checked) has no chat equivalent: `auto` is closest.
  */
 const modes: Record<string, (allowed: string[]) => unknown> = {

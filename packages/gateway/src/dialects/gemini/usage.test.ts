@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readGeminiUsage } from './usage.ts';
 
 // usageMetadata shapes from the UsageMetadata reference
-// (https://ai.google.dev/api/generate-content#UsageMetadata) and gemini.md §3.2.
+// (https://ai.google.dev/api/generate-content#UsageMetadata) and the token guide
+// (https://ai.google.dev/gemini-api/docs/tokens).
 const rows = [
   {
     name: 'text answer',

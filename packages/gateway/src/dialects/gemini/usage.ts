@@ -8,7 +8,7 @@ const count = (value: unknown): number | undefined =>
  * Reads Gemini `usageMetadata`. The prompt count includes cached tokens (and tool-use
  * prompt tokens are input too); `candidatesTokenCount` excludes thoughts, so billed
  * output is candidates + thoughts and the reasoning share is the thoughts
- * (translation.md §6). Proto3 JSON omits zero counts: a missing candidates count is
+ * (`thoughtsTokenCount`). Proto3 JSON omits zero counts: a missing candidates count is
  * what the total leaves over. Gemini has no cache writes (caches are made out of band).
  * @see https://ai.google.dev/api/generate-content#UsageMetadata
  */

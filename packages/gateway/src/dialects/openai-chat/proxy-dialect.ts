@@ -2,14 +2,14 @@ import { countMessageTokens } from '../../billing/count-tokens.ts';
 import type { ChatRequest } from '../../contracts/index.ts';
 import { chatUpstreamRequest } from '../chat-upstream-request.ts';
 import type { ParsedCall, ProxyDialect } from '../dialect.ts';
+import { ChatChunkEncoder } from './chat-chunk-encoder.ts';
 import { chatCompletionText } from './completion-text.ts';
 import { renderOpenAiError, renderOpenAiStreamError } from './error.ts';
 import { type ChatCompletionsRequest, parseChatRequest } from './request.ts';
 import { ChatStreamMeter } from './stream-meter.ts';
 import { readChatUsage } from './usage.ts';
 
-const meter = (call: ParsedCall) =>
-  new ChatStreamMeter((call as ChatCompletionsRequest).clientWantsUsage === true);
+const wantsUsage = (call: ParsedCall): boolean => (call as ChatCompletionsRequest).clientWantsUsage === true;
 
 /**
  * OpenAI Chat Completions as the metered proxy speaks it. Its body is the canonical form
@@ -29,8 +29,8 @@ export const openAiChatDialect: ProxyDialect = {
     ),
   toChat: (call) => call.body as ChatRequest,
   fromChat: (answer) => answer,
-  passThroughMeter: meter,
-  chatMeter: meter,
+  passThroughMeter: (call) => new ChatStreamMeter(wantsUsage(call)),
+  chatEncoder: (call) => new ChatChunkEncoder(wantsUsage(call)),
   readUsage: (response) => readChatUsage(response['usage']),
   completionText: chatCompletionText,
   countPromptTokens: (body) => countMessageTokens(body['messages']),

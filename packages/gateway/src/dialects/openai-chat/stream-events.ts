@@ -1,14 +1,44 @@
-import type { ChatStreamEvent, ChoiceDelta, SseEvent, ToolCallFragment } from '../../contracts/index.ts';
+import type { SseEvent, TokenUsage } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
+import type { ToolCallPiece } from '../stream-lifecycle.ts';
 import { signatureOf } from './extra-content.ts';
 import { readChatUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;
 
+/** What one chunk said about one choice, in the order it must be applied. */
+export interface ChoiceDelta {
+  choice: number;
+  /** `reasoning_content` (DeepSeek, Gemini thoughts) or `reasoning` (OpenRouter, vLLM). */
+  reasoning: string | undefined;
+  /** Visible text: `content`, then `refusal` (each present only when non-empty). */
+  texts: string[];
+  /** A signature for the text answer (`extra_content` on the delta). */
+  signature: string | undefined;
+  toolCalls: ToolCallPiece[];
+  finishReason: string | undefined;
+  /** vLLM's `stop_reason`: the stop string that ended the choice. */
+  matchedStop: unknown;
+}
+
+/** One Chat Completions SSE event, typed. */
+export type ChatChunkEvent =
+  | {
+      type: 'chunk';
+      id: string | undefined;
+      model: string | undefined;
+      usage: TokenUsage | null;
+      /** The usage object as sent. */
+      rawUsage: unknown;
+      choices: ChoiceDelta[];
+    }
+  | { type: 'error'; error: Json }
+  | { type: 'done' };
+
 const nonEmpty = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 ? value : undefined;
 
-function toolCallFragment(fragment: Json): ToolCallFragment {
+function toolCallPiece(fragment: Json): ToolCallPiece {
   const fn = obj(fragment['function']);
   return {
     index: typeof fragment['index'] === 'number' ? fragment['index'] : undefined,
@@ -27,12 +57,11 @@ function choiceDelta(choice: Json, position: number): ChoiceDelta {
   const delta = obj(choice['delta']);
   return {
     choice: typeof choice['index'] === 'number' ? choice['index'] : position,
-    role: nonEmpty(delta['role']),
     reasoning: nonEmpty(delta['reasoning_content'] ?? delta['reasoning']),
     texts: [delta['content'], delta['refusal']].flatMap((text) => nonEmpty(text) ?? []),
     signature: signatureOf(delta),
     toolCalls: (Array.isArray(delta['tool_calls']) ? (delta['tool_calls'] as Json[]) : []).map((fragment) =>
-      toolCallFragment(obj(fragment)),
+      toolCallPiece(obj(fragment)),
     ),
     finishReason: nonEmpty(choice['finish_reason']),
     matchedStop: choice['stop_reason'],
@@ -45,7 +74,7 @@ function choiceDelta(choice: Json, position: number): ChoiceDelta {
  * and every other chunk is typed.
  * @see https://platform.openai.com/docs/api-reference/chat-streaming
  */
-export function decodeChatEvent(event: SseEvent): ChatStreamEvent | undefined {
+export function decodeChatEvent(event: SseEvent): ChatChunkEvent | undefined {
   if (event.data === '[DONE]') return { type: 'done' };
   let chunk: Json;
   try {
@@ -63,77 +92,4 @@ export function decodeChatEvent(event: SseEvent): ChatStreamEvent | undefined {
     rawUsage: chunk['usage'],
     choices: choices.map((choice, position) => choiceDelta(obj(choice), position)),
   };
-}
-
-/** A translator's end-of-stream state from one typed event: `done` completes, `error` fails. */
-export function settleChatEvent(
-  event: ChatStreamEvent | undefined,
-  state: { completed: boolean; failed: boolean },
-): Exclude<ChatStreamEvent, { type: 'done' }> | undefined {
-  if (event?.type === 'done') {
-    state.completed = true;
-    return undefined;
-  }
-  if (event?.type === 'error') state.failed = true;
-  return event;
-}
-
-/** Decodes and keeps a translator's end-of-stream state, so each one reads alike. */
-export function readChatEvent(
-  event: SseEvent,
-  state: { completed: boolean; failed: boolean },
-): Exclude<ChatStreamEvent, { type: 'done' }> | undefined {
-  return settleChatEvent(decodeChatEvent(event), state);
-}
-
-/** Reads the canonical stream as typed events (translators to other dialects). */
-export interface ChatEventConsumer {
-  consume(event: ChatStreamEvent | undefined): string | null;
-}
-
-const sse = (data: string): SseEvent => ({ raw: `data: ${data}\n\n`, event: undefined, data });
-
-function encodeDelta(delta: ChoiceDelta): Json {
-  const fields: Json = {};
-  if (delta.role !== undefined) fields['role'] = delta.role;
-  if (delta.texts.length > 0 || delta.role !== undefined) fields['content'] = delta.texts.join('');
-  if (delta.reasoning !== undefined) fields['reasoning_content'] = delta.reasoning;
-  if (delta.signature !== undefined)
-    fields['extra_content'] = { google: { thought_signature: delta.signature } };
-  if (delta.toolCalls.length > 0) {
-    fields['tool_calls'] = delta.toolCalls.map((call) => ({
-      ...(call.index !== undefined ? { index: call.index } : {}),
-      ...(call.id !== undefined ? { id: call.id, type: 'function' } : {}),
-      function: {
-        ...(call.name !== undefined ? { name: call.name } : {}),
-        arguments: call.arguments ?? '',
-      },
-      ...(call.extra !== undefined ? { extra_content: call.extra } : {}),
-    }));
-  }
-  return fields;
-}
-
-/**
- * A typed event back on the wire as a Chat Completions chunk, for a chat client of an
- * upstream with its own format (its usage-only chunk as chat sends it: `choices: []`).
- */
-export function encodeChatEvent(event: ChatStreamEvent): SseEvent {
-  if (event.type === 'done') return sse('[DONE]');
-  if (event.type === 'error') return sse(JSON.stringify({ error: event.error }));
-  return sse(
-    JSON.stringify({
-      id: event.id,
-      object: 'chat.completion.chunk',
-      created: Math.floor(Date.now() / 1000),
-      model: event.model,
-      choices: event.choices.map((delta) => ({
-        index: delta.choice,
-        delta: encodeDelta(delta),
-        finish_reason: delta.finishReason ?? null,
-        logprobs: null,
-      })),
-      ...(event.rawUsage !== undefined ? { usage: event.rawUsage } : {}),
-    }),
-  );
 }

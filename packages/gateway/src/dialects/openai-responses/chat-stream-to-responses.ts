@@ -1,7 +1,6 @@
-import type { ChatStreamEvent, SseEvent, TokenUsage, ToolCallFragment } from '../../contracts/index.ts';
+import type { StreamPart, TokenUsage } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
-import type { StreamMeter } from '../dialect.ts';
-import { decodeChatEvent, settleChatEvent } from '../openai-chat/stream-events.ts';
+import type { StreamEncoder } from '../dialect.ts';
 import {
   messageItem,
   newItemId,
@@ -32,24 +31,21 @@ interface OpenCall {
 }
 
 /**
- * Chat Completions chunks → the Responses event sequence, as openai-node and Codex
+ * The canonical lifecycle → the Responses event sequence, as openai-node and Codex
  * expect it: created, in_progress, then per output item added → deltas → done, and
  * a terminal response.completed (or .incomplete) carrying the whole response and
- * usage. Items are append-only and every event has the next sequence_number.
- * Chat `reasoning_content` (DeepSeek, Qwen…) becomes a reasoning summary: it is the
- * only visible reasoning there is.
+ * usage. Items are append-only and every event has the next sequence_number; tool-call
+ * items stay open until the answer finishes. Reasoning (DeepSeek's `reasoning_content`,
+ * Qwen…) becomes a reasoning summary: it is the only visible reasoning there is.
  * @see https://platform.openai.com/docs/api-reference/responses-streaming
  */
-export class ChatToResponsesStream implements StreamMeter {
-  usage: TokenUsage | null = null;
-  readonly promptUsage = null;
-  completed = false;
-  failed = false;
+export class ChatToResponsesStream implements StreamEncoder {
   readonly #request: Json;
   readonly #custom: Set<string>;
   readonly #id = newItemId('resp');
   readonly #createdAt = Math.floor(Date.now() / 1000);
   #model: string;
+  #usage: TokenUsage | null = null;
   #sequence = 0;
   #started = false;
   readonly #output: Json[] = [];
@@ -57,7 +53,6 @@ export class ChatToResponsesStream implements StreamMeter {
   #message: OpenText | null = null;
   readonly #calls = new Map<number, OpenCall>();
   #finishReason: unknown = null;
-  readonly #generated: string[] = [];
 
   constructor(request: Json) {
     this.#request = request;
@@ -65,32 +60,53 @@ export class ChatToResponsesStream implements StreamMeter {
     this.#model = String(request['model'] ?? '');
   }
 
-  observe(event: SseEvent): string | null {
-    return this.consume(decodeChatEvent(event));
+  encode(parts: readonly StreamPart[]): string | null {
+    let out = '';
+    for (const part of parts) out += this.#part(part);
+    return out || null;
   }
 
-  /** One event of the canonical stream, typed (a codec upstream's, or a decoded chat chunk). */
-  consume(event: ChatStreamEvent | undefined): string | null {
-    const read = settleChatEvent(event, this);
-    if (!read) return null;
-    if (read.type === 'error') {
-      const { error } = read;
-      return this.#emit('error', {
-        code: error['code'] ?? 'server_error',
-        message: String(error['message'] ?? 'upstream error'),
-        param: null,
-      });
+  #part(part: StreamPart): string {
+    switch (part.type) {
+      case 'error': {
+        const { error } = part;
+        return this.#emit('error', {
+          code: error['code'] ?? 'server_error',
+          message: String(error['message'] ?? 'upstream error'),
+          param: null,
+        });
+      }
+      case 'usage':
+        this.#usage = part.usage;
+        return '';
+      case 'start':
+        return this.#start(part.model);
+      case 'done':
+        return '';
+      default:
+        break;
     }
-    let out = this.#start(read.model);
-    if (read.usage) this.usage = read.usage;
     // A response has one answer: the first choice.
-    const delta = read.choices[0];
-    if (!delta) return out || null;
-    if (delta.reasoning !== undefined) out += this.#reasoningDelta(delta.reasoning);
-    for (const text of delta.texts) out += this.#textDelta(text);
-    for (const fragment of delta.toolCalls) out += this.#toolCallDelta(fragment);
-    if (delta.finishReason !== undefined) this.#finishReason = delta.finishReason;
-    return out || null;
+    if (part.choice !== 0) return '';
+    switch (part.type) {
+      case 'reasoning-delta':
+        return this.#reasoningDelta(part.text);
+      case 'reasoning-end':
+        return this.#closeReasoning();
+      case 'text-delta':
+        return this.#textDelta(part.text);
+      case 'text-end':
+        return this.#closeText();
+      case 'tool-call-start':
+        return this.#newCall(part);
+      case 'tool-call-delta':
+        return this.#toolCallDelta(part.index, part.arguments);
+      case 'finish':
+        this.#finishReason = part.reason;
+        return this.#closeText() + this.#closeCalls();
+      default:
+        return '';
+    }
   }
 
   /** Closes what is open and ends with the terminal event. */
@@ -115,16 +131,12 @@ export class ChatToResponsesStream implements StreamMeter {
       status,
       incompleteReason,
       output: this.#output,
-      usage: this.usage ? responsesUsageOf(this.usage) : null,
+      usage: this.#usage ? responsesUsageOf(this.#usage) : null,
     });
   }
 
   renderError(error: GatewayError): string {
     return this.#emit('error', { code: error.code, message: error.message, param: null });
-  }
-
-  generatedText(): string {
-    return this.#generated.join('');
   }
 
   #emit(type: string, payload: Json): string {
@@ -154,7 +166,6 @@ export class ChatToResponsesStream implements StreamMeter {
   }
 
   #reasoningDelta(delta: string): string {
-    this.#generated.push(delta);
     let out = '';
     if (!this.#reasoning) {
       out += this.#closeText();
@@ -181,7 +192,6 @@ export class ChatToResponsesStream implements StreamMeter {
   }
 
   #textDelta(delta: string): string {
-    this.#generated.push(delta);
     let out = '';
     if (!this.#message) {
       out += this.#closeReasoning();
@@ -208,39 +218,33 @@ export class ChatToResponsesStream implements StreamMeter {
     );
   }
 
-  #toolCallDelta(fragment: ToolCallFragment): string {
-    const index = fragment.index ?? 0;
-    let out = '';
-    let call = this.#calls.get(index);
-    if (!call) {
-      out += this.#closeText();
-      const name = fragment.name ?? '';
-      const custom = this.#custom.has(name);
-      call = {
-        outputIndex: this.#output.length,
-        id: newItemId(custom ? 'ctc' : 'fc'),
-        callId: fragment.id ?? newItemId('call'),
-        name,
-        arguments: '',
-        custom,
-      };
-      this.#calls.set(index, call);
-      out += this.#addItem(toolCallItem(call, 'in_progress'));
-    }
-    const args = fragment.arguments;
-    if (args === undefined) return out;
-    this.#generated.push(args);
+  #newCall(part: Extract<StreamPart, { type: 'tool-call-start' }>): string {
+    const out = this.#closeText();
+    const name = part.name ?? '';
+    const custom = this.#custom.has(name);
+    const call: OpenCall = {
+      outputIndex: this.#output.length,
+      id: newItemId(custom ? 'ctc' : 'fc'),
+      callId: part.id ?? newItemId('call'),
+      name,
+      arguments: '',
+      custom,
+    };
+    this.#calls.set(part.index, call);
+    return out + this.#addItem(toolCallItem(call, 'in_progress'));
+  }
+
+  #toolCallDelta(index: number, args: string): string {
+    const call = this.#calls.get(index);
+    if (!call) return '';
     call.arguments += args;
     // A custom tool's input is one JSON string field: it is sent whole when the call is done.
-    if (call.custom) return out;
-    return (
-      out +
-      this.#emit('response.function_call_arguments.delta', {
-        item_id: call.id,
-        output_index: call.outputIndex,
-        delta: args,
-      })
-    );
+    if (call.custom) return '';
+    return this.#emit('response.function_call_arguments.delta', {
+      item_id: call.id,
+      output_index: call.outputIndex,
+      delta: args,
+    });
   }
 
   #closeReasoning(): string {

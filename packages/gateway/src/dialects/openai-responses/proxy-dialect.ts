@@ -31,7 +31,7 @@ export const openAiResponsesDialect: ProxyDialect = {
   toChat: (call, route) => responsesToChat(call.body, route.model),
   fromChat: (answer, call) => chatToResponse(answer, call.body),
   passThroughMeter: () => new ResponsesStreamMeter(),
-  chatMeter: (call) => new ChatToResponsesStream(call.body),
+  chatEncoder: (call) => new ChatToResponsesStream(call.body),
   answerId: (response) => (typeof response['id'] === 'string' ? response['id'] : undefined),
 
   readUsage: (response) => readResponsesUsage(response['usage']),

@@ -37,6 +37,7 @@ export function registerCreditRoutes(app: FastifyInstance, services: Services): 
         kind: row.kind,
         description: row.description,
         requestId: row.request_id,
+        paymentId: row.payment_id ?? null,
         createdAt: Number(row.created_at),
       })),
       nextBefore: rows.length > query.limit ? page[page.length - 1]!.id : null,

@@ -4,6 +4,7 @@ import { sessionAuth } from '../session-auth.ts';
 import { registerLoginRoute, registerSessionRoutes } from './account-auth.ts';
 import { registerCreditRoutes } from './account-credits.ts';
 import { registerKeyRoutes } from './account-keys.ts';
+import { registerTopUpRoutes } from './account-topups.ts';
 import { registerUsageRoutes } from './account-usage.ts';
 
 /** The dashboard's JSON API under /api (docs/account-api.md): session cookie, CSRF token. */
@@ -15,5 +16,6 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     registerKeyRoutes(account, services);
     registerUsageRoutes(account, services);
     registerCreditRoutes(account, services);
+    registerTopUpRoutes(account, services);
   });
 }
