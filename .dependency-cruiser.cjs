@@ -15,7 +15,7 @@ const layers = [
   ['config', 'dialects'],
   ['storage'],
   ['metering', 'payments'],
-  ['proxy'],
+  ['proxy', 'images'],
   ['server'],
   ['gateway\\.ts', 'index\\.ts', 'cli'],
 ];

@@ -78,6 +78,12 @@ function statusBadge(log) {
 
 const keyName = (log) => log.keyName ?? (log.keyId ? log.keyId : '—');
 
+/** What a call produced: its output tokens, or for image calls the images returned (and their tier). */
+const output = (log) =>
+  log.images > 0
+    ? `${integer(log.images)} image${log.images === 1 ? '' : 's'}${log.imageTier ? ` (${log.imageTier})` : ''}`
+    : integer(log.completionTokens);
+
 function logRow(log) {
   return h(
     'tr',
@@ -88,7 +94,7 @@ function logRow(log) {
     statusBadge(log),
     h('td', { class: 'num' }, duration(log.latencyMs)),
     h('td', { class: 'num' }, integer(log.promptTokens)),
-    h('td', { class: 'num' }, integer(log.completionTokens)),
+    h('td', { class: 'num' }, output(log)),
     h('td', { class: 'num cost' }, credits(log.cost)),
     h('td', {}, keyName(log)),
   );
@@ -101,7 +107,7 @@ function topRow(log) {
     h('td', { title: dateTime(log.createdAt) }, shortDateTime(log.createdAt)),
     h('td', { class: 'model' }, log.model ?? '—'),
     h('td', {}, h('code', {}, log.endpoint)),
-    h('td', { class: 'num' }, `${integer(log.promptTokens)} / ${integer(log.completionTokens)}`),
+    h('td', { class: 'num' }, `${integer(log.promptTokens)} / ${output(log)}`),
     h('td', { class: 'num cost' }, credits(log.cost)),
     h('td', {}, keyName(log)),
   );

@@ -33,6 +33,20 @@ if ((await getBalance(db, user.id)).availableMicro < creditsToMicro(500)) {
   await grantCredits(db, user.id, creditsToMicro(1000), 'demo credits');
 }
 const { secret } = await createApiKey(db, { userId: user.id, name: `demo ${new Date().toISOString()}` });
+// One image through the gateway, so the example below shows a real stored, signed link.
+const imageExample = {
+  model: 'flux-2-pro',
+  prompt: 'isometric studio shot of a tiny cyberpunk apartment',
+  size: '1024x768',
+};
+const imageResponse = await fetch(`${gateway.url}/api/v1/images/generations`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+  body: JSON.stringify(imageExample),
+});
+const imageUrl = imageResponse.ok
+  ? ((await imageResponse.json()) as { data: { url: string }[] }).data[0]?.url
+  : `(failed: HTTP ${imageResponse.status} ${await imageResponse.text()})`;
 const balance = await getBalance(db, user.id);
 
 console.log(`
@@ -48,6 +62,15 @@ Stream an answer:
     -d '{"model":"deepseek-v3.2","stream":true,"messages":[{"role":"user","content":"Hello!"}]}'
 
 Or with the OpenAI SDK: new OpenAI({ baseURL: '${gateway.url}/api/v1', apiKey: process.env.HYPEREAL_API_KEY })
+
+Generate an image (billed per image; the URL is the gateway's own signed link):
+
+  curl ${gateway.url}/api/v1/images/generations \\
+    -H "Authorization: Bearer $HYPEREAL_API_KEY" -H "Content-Type: application/json" \\
+    -d '${JSON.stringify(imageExample)}'
+
+  Just made one: ${imageUrl}
+  Or by intent: POST /api/v1/images/generate {"intent":"text-to-image-fast","prompt":"…"}
 
 Dashboard: ${gateway.url}/ — sign in as ${email} / ${password} to see keys, usage and credits.
 Ctrl-C stops the demo.`);

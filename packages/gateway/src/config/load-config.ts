@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
+import { imageAdapters } from '../providers/images/index.ts';
 import { adapters, nativeWire, type Provider } from '../providers/index.ts';
 import { Catalog, type ModelEntry, type ModelPattern } from '../routing/catalog.ts';
 import type { BreakerPolicy } from '../routing/health.ts';
@@ -71,12 +72,14 @@ export interface GatewayConfig {
   /** Spending alerts go out through this SMTP server; unset logs them instead. */
   mail: { smtpUrl: string | undefined; from: string };
   publicUrl: string | undefined;
+  /** Stripe Checkout top-ups; `payments.stripe` unset = off. */
+  payments: PaymentsConfig;
   storage: StorageConfig;
   /** Fetches of user-supplied URLs (net/safe-fetch.ts). */
   network: { allowPrivate: readonly string[] };
-  /** Stripe Checkout top-ups; `payments.stripe` unset = off. */
-  payments: PaymentsConfig;
   providers: ReadonlyMap<string, Provider>;
+  /** Provider name → the image API it speaks (`imageApi:`), for image models' routes. */
+  imageApis: ReadonlyMap<string, string>;
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
   source: string;
@@ -99,14 +102,25 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const { file, source } = readConfigFile(options, env, cwd);
   const builtin = readBuiltinCatalog();
 
-  const providers = buildProviders(
-    { ...builtin.providers, ...mergeProviders(builtin.providers, file.providers) },
-    env,
-    source,
+  const providerConfigs = { ...builtin.providers, ...mergeProviders(builtin.providers, file.providers) };
+  const providers = buildProviders(providerConfigs, env, source);
+  const imageApis = new Map(
+    Object.entries(providerConfigs).flatMap(([name, provider]) =>
+      provider.imageApi ? [[name, provider.imageApi] as const] : [],
+    ),
   );
+  for (const [name, api] of imageApis) {
+    if (!imageAdapters[api])
+      throw new ConfigError(
+        `${source}: providers.${name}.imageApi: unknown image API "${api}" (known: ${Object.keys(imageAdapters).join(', ')})`,
+      );
+  }
   const modelConfigs: Record<string, ModelConfig> = { ...builtin.models };
   for (const [id, model] of Object.entries(file.models ?? {})) {
-    modelConfigs[id] = { ...(modelConfigs[id] ?? {}), ...model };
+    const base = modelConfigs[id];
+    modelConfigs[id] = { ...(base ?? {}), ...model };
+    // An image model's `rules:` override is merged field by field over the catalog's.
+    if (base?.rules && model.rules) modelConfigs[id].rules = { ...base.rules, ...model.rules };
   }
   for (const [intent, bucket] of Object.entries(file.intents ?? {})) {
     for (const id of bucket.models) {
@@ -176,10 +190,11 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       from: env['HYPEREAL_MAIL_FROM'] || file.mail?.from || 'Hypereal <no-reply@hypereal.localhost>',
     },
     publicUrl: env['HYPEREAL_PUBLIC_URL'] || file.publicUrl || undefined,
+    payments: buildPaymentsConfig(file.payments, env, source, interpolate),
     storage: buildStorage(file.storage, env, cwd, dataDir, source),
     network: { allowPrivate: file.network?.allowPrivate ?? [] },
-    payments: buildPaymentsConfig(file.payments, env, source, interpolate),
     providers,
+    imageApis,
     catalog: new Catalog(
       models,
       Object.entries(aliases),

@@ -295,6 +295,10 @@ describe('intent routing keeps chat and media apart', () => {
       resolveMediaIntent(catalog, health(), 'paint-like-monet', { kind: 'image', usage: { images: 1 } }),
     );
     expect(unknown.code).toBe('invalid_request');
-    expect(unknown.details['available_intents']).toEqual(['text-to-image-fast', 'text-to-image-quality']);
+    expect(unknown.details['available_intents']).toEqual([
+      'image-edit',
+      'text-to-image-fast',
+      'text-to-image-quality',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { creditsToMicro, type MediaPrice } from '../billing/index.ts';
 import type { Provider } from '../providers/index.ts';
+import { defaultImageRules, type ImageRules } from '../routing/image-rules.ts';
 import { defaultModalities, type MediaKind, type MediaModelEntry } from '../routing/media-models.ts';
 import type { ModelRoute } from '../routing/model-route.ts';
 import { ConfigError } from './config-error.ts';
@@ -52,7 +53,40 @@ export function buildMediaModel(
     price: mediaPrice(model),
     modalities: model.modalities ?? defaultModalities[model.kind],
     intents: model.intents ?? [],
+    ...(model.kind === 'image' ? { imageRules: imageRules(`models.${id}`, model, source) } : {}),
   };
+}
+
+/** The catalog's `rules:` over the defaults; a tier named by a rule must have a price. */
+function imageRules(
+  field: string,
+  model: Extract<MediaModelConfig, { kind: 'image' }>,
+  source: string,
+): ImageRules {
+  const { rules = {} } = model;
+  const merged: ImageRules = { ...defaultImageRules };
+  for (const [key, value] of Object.entries(rules)) {
+    if (value !== undefined) Object.assign(merged, { [key]: value });
+  }
+  const priced = new Set(Object.keys(model.price.tiers ?? {}));
+  const named = [
+    ...Object.values(merged.sizeTiers ?? {}),
+    ...(merged.resolutions ?? []),
+    ...(merged.defaultTier ? [merged.defaultTier] : []),
+  ];
+  if (priced.size > 0) {
+    for (const tier of named) {
+      if (!priced.has(tier))
+        throw new ConfigError(
+          `${source}: ${field}.rules: tier "${tier}" has no price (price.tiers has ${[...priced].join(', ')})`,
+        );
+    }
+  }
+  for (const size of Object.keys(merged.sizeTiers ?? {})) {
+    if (merged.sizes && !merged.sizes.includes(size))
+      throw new ConfigError(`${source}: ${field}.rules.sizeTiers: ${size} is not in rules.sizes`);
+  }
+  return merged;
 }
 
 function mediaPrice(model: MediaModelConfig): MediaPrice {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mediaModalities, modalitiesByKind } from '../routing/media-models.ts';
-import { routeSchema } from './schema.ts';
+import { imageRulesSchema, routeSchema } from './schema.ts';
 
 /**
  * A media model once the config file is merged over the catalog: each kind has its own
@@ -31,6 +31,7 @@ const image = z.strictObject({
     required('credits per image, e.g. { perImage: 4 }'),
   ),
   modalities: z.array(z.enum(modalitiesByKind.image)).min(1).optional(),
+  rules: imageRulesSchema.optional(),
 });
 
 const video = z.strictObject({

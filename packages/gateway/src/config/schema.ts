@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { wireDialects } from '../contracts/index.ts';
 import { isHostOrCidr } from '../net/address-policy.ts';
+import { referenceSources } from '../routing/image-rules.ts';
 import { mediaKinds, mediaModalities } from '../routing/media-models.ts';
 import { paymentsSchema } from './payments-schema.ts';
 
@@ -34,6 +35,35 @@ const modelPriceSchema = z
   })
   .strict();
 
+/** Image models: what a request may ask for (routing/image-rules.ts), checked before any vendor call. */
+export const imageRulesSchema = z
+  .object({
+    maxImages: z.number().int().min(1).max(10).optional(),
+    sizes: z
+      .array(z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT'))
+      .min(1)
+      .optional(),
+    sizeGrid: z
+      .object({
+        multipleOf: z.number().int().positive(),
+        minSide: z.number().int().positive(),
+        maxPixels: z.number().int().positive(),
+      })
+      .strict()
+      .optional(),
+    sizeTiers: z.record(z.string().regex(/^\d+x\d+$/), z.string().min(1)).optional(),
+    aspectRatios: z
+      .array(z.string().regex(/^\d+(\.\d+)?:\d+(\.\d+)?$/, 'expected W:H'))
+      .min(1)
+      .optional(),
+    resolutions: z.array(z.string().min(1)).min(1).optional(),
+    qualities: z.array(z.string().min(1)).min(1).optional(),
+    maxReferences: z.number().int().min(0).optional(),
+    referenceSources: z.array(z.enum(referenceSources)).min(1).optional(),
+    defaultTier: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const routeSchema = z.union([
   z.string().regex(/^[A-Za-z0-9_-]+\/.+$/, 'expected "<provider>/<upstream model id>"'),
   z
@@ -63,6 +93,8 @@ export const modelSchema = z
     modalities: z.array(z.enum(mediaModalities)).min(1).optional(),
     /** GPU models: maximum execution time per call, in seconds. */
     maxSeconds: z.number().positive().optional(),
+    /** Image models: the request options each accepts (sizes, aspect ratios, references…). */
+    rules: imageRulesSchema.optional(),
   })
   .strict();
 
@@ -88,6 +120,8 @@ export const providerSchema = z
     /** Upstreams sharing a family accept each other's thinking signatures; default: the adapter id. */
     signatureFamily: z.string().min(1).optional(),
     headers: z.record(z.string(), z.string()).optional(),
+    /** The image API this provider speaks (`openai-images`, `gemini-images`, `bfl`, `seedream`), for image models. */
+    imageApi: z.string().min(1).optional(),
   })
   .strict();
 

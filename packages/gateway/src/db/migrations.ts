@@ -184,6 +184,14 @@ CREATE INDEX files_user ON files (user_id, id)
 `,
   },
   {
+    version: 7,
+    name: 'request log: images returned and their price tier',
+    sql: `
+ALTER TABLE request_logs ADD COLUMN image_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE request_logs ADD COLUMN image_tier TEXT
+`,
+  },
+  {
     version: 8,
     name: 'payments (Stripe Checkout top-ups), processed payment events, ledger links to payments',
     sql: `

@@ -55,6 +55,8 @@ export function requestLogRow(
     errorMessage: outcome.errorMessage?.slice(0, 1000) ?? null,
     responseId: outcome.responseId ?? null,
     modelRule: outcome.modelRule ?? null,
+    imageCount: usage?.unit === 'images' ? usage.images : 0,
+    imageTier: usage?.unit === 'images' ? (usage.tier ?? null) : null,
     createdAt: context.startedAt,
   };
 }

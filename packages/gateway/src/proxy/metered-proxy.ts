@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
 import { countTextTokens } from '../billing/count-tokens.ts';
-import type { TokenUsage } from '../contracts/index.ts';
+import { parseJsonObject, type TokenUsage } from '../contracts/index.ts';
 import type { CallTarget, ParsedCall, ProxyDialect, StreamMeter } from '../dialects/dialect.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import { admitCall } from '../metering/admit.ts';
@@ -199,10 +199,8 @@ async function relayJson(
   const text = await response.body.text().catch((error: unknown) => {
     throw signal.aborted ? new ClientGone() : toUpstreamError(route.provider.name, error);
   });
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
+  const parsed = parseJsonObject(text);
+  if (!parsed) {
     throw new UpstreamError('upstream_error', route.provider.name, response.status, text, {
       message: 'The upstream provider returned a malformed response.',
     });

@@ -1,4 +1,5 @@
 import type { MediaPrice } from '../billing/index.ts';
+import type { ImageRules } from './image-rules.ts';
 import type { ModelRoute } from './model-route.ts';
 
 /** The catalog's non-chat kinds (docs/api-contract.md §4, §6, §7, §10). */
@@ -36,6 +37,8 @@ export interface MediaModelEntry {
   modalities: readonly MediaModality[];
   /** Intent buckets the model is in (a bucket never mixes kinds). */
   intents: readonly string[];
+  /** Image models: what a request may ask for (catalog `rules:`). */
+  imageRules?: ImageRules;
 }
 
 /** Where a model of each kind is called (docs/api-contract.md §4, §6, §7, §10). */

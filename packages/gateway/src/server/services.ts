@@ -33,10 +33,10 @@ export interface Services extends ProxyServices {
   spendingAlerts: SpendingAlerts;
   mailer: Mailer;
   throttle: AttemptThrottle;
-  /** Users' files (uploads, generated media) and their signed links. */
-  files: FileService;
   /** The Stripe SDK when top-ups are configured (`payments.stripe`), else null. */
   stripe: Stripe | null;
+  /** Users' files (uploads, generated media) and their signed links. */
+  files: FileService;
   /** Replaced by the HTTP app's logger once it exists. */
   logger: ServiceLogger;
   /** Closes connections shared with other replicas (Redis). */

@@ -31,11 +31,13 @@ export type UsageLogRow = Pick<
   | 'cost_micro'
   | 'key_id'
   | 'error_message'
+  | 'image_count'
+  | 'image_tier'
 > & { key_name: string | null };
 
 const logColumns = `l.id, l.created_at, l.endpoint, l.model, l.provider, l.status, l.stream, l.latency_ms,
   l.prompt_tokens, l.completion_tokens, l.cached_tokens, l.reasoning_tokens, l.cost_micro, l.key_id,
-  k.name AS key_name, l.error_message`;
+  k.name AS key_name, l.error_message, l.image_count, l.image_tier`;
 const dayMs = 86_400_000;
 
 /** Every query starts from (user_id, created_at), the index every usage query uses. */

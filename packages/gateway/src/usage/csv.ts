@@ -34,6 +34,8 @@ export const usageCsvHeader = [
   'key_id',
   'key_name',
   'error',
+  'images',
+  'image_tier',
 ];
 
 export function usageCsvLine(row: UsageLogRow): string {
@@ -54,5 +56,7 @@ export function usageCsvLine(row: UsageLogRow): string {
     row.key_id,
     row.key_name,
     row.error_message,
+    Number(row.image_count ?? 0),
+    row.image_tier,
   ]);
 }

@@ -24,6 +24,9 @@ export interface RequestLogEntry {
   responseId?: string | null;
   /** How the model id was resolved: `catalog`, `alias:<id>` or `pattern:<glob>`. */
   modelRule?: string | null;
+  /** Image routes: images returned (billed), and the resolution tier they were priced at. */
+  imageCount?: number;
+  imageTier?: string | null;
   createdAt: number;
 }
 
@@ -48,14 +51,17 @@ export interface RequestLogRow {
   error_message: string | null;
   response_id: string | null;
   model_rule: string | null;
+  image_count: number;
+  image_tier: string | null;
   created_at: number;
 }
 
 export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): Promise<void> {
   await db.run(
     `INSERT INTO request_logs (id, user_id, key_id, endpoint, model, provider, upstream_model, status, stream, latency_ms,
-       prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_source, cost_micro, error_code, error_message, response_id, model_rule, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_source, cost_micro, error_code, error_message, response_id, model_rule,
+       image_count, image_tier, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       entry.id,
       entry.userId,
@@ -77,6 +83,8 @@ export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): P
       entry.errorMessage?.slice(0, 1000) ?? null,
       entry.responseId ?? null,
       entry.modelRule ?? null,
+      entry.imageCount ?? 0,
+      entry.imageTier ?? null,
       entry.createdAt,
     ],
   );

@@ -52,6 +52,14 @@ describe('media models: listed for OpenAI clients, refused by chat endpoints', (
       perImage: 4.2,
       tiers: { '1K': 4.2, '2K': 16.8, '4K': 67.2 },
     });
+    expect(byId.get('gemini-3-1-flash-t2i')).toMatchObject({
+      options: {
+        n: { min: 1, max: 10 },
+        aspect_ratio: ['1:1', '3:2', '2:3', '4:3', '3:4', '16:9', '9:16', '21:9'],
+        resolution: ['0.5K', '1K', '2K', '4K'],
+        reference_images: { max: 4, sources: ['https', 'data'] },
+      },
+    });
     expect(byId.get('Veo3.1-fast-official')).toMatchObject({ kind: 'video', pricing: { perClip: 120 } });
     expect(byId.get('wan2.6')).toMatchObject({ kind: 'video', pricing: { perSecond: 10 } });
     expect(byId.get('audio-asr')).toMatchObject({ kind: 'audio', pricing: { perRequest: 2 } });

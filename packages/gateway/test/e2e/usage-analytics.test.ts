@@ -208,6 +208,8 @@ describe.each(engines)('usage analytics and CSV export of the signed-in user (%s
       'key_id',
       'key_name',
       'error',
+      'images',
+      'image_tier',
     ]);
     const json = await usage('&limit=1000');
     expect(data.map((row) => row[1])).toEqual(json.logs.map((log) => log.id));

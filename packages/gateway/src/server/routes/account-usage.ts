@@ -58,6 +58,8 @@ const logView = (row: UsageLogRow) => ({
   completionTokens: Number(row.completion_tokens),
   cachedTokens: Number(row.cached_tokens),
   reasoningTokens: Number(row.reasoning_tokens),
+  images: Number(row.image_count ?? 0),
+  imageTier: row.image_tier ?? null,
   cost: microToCredits(Number(row.cost_micro)),
   keyId: row.key_id,
   keyName: row.key_name,

@@ -3,6 +3,7 @@ import { mediaPriceInCredits } from '../../billing/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { servedOn } from '../../proxy/resolve-model.ts';
 import type { ModelEntry } from '../../routing/catalog.ts';
+import type { ImageRules } from '../../routing/image-rules.ts';
 import { type MediaModelEntry, mediaEndpoint } from '../../routing/media-models.ts';
 import type { Services } from '../services.ts';
 import { v1Paths } from '../v1-paths.ts';
@@ -34,6 +35,8 @@ const shapes = {
       endpoint: mediaEndpoint(model),
       modalities: model.modalities,
       pricing: { currency: 'credits', ...mediaPriceInCredits(model.price) },
+      // Image models: what a request may ask for (sizes, aspect ratios, references…).
+      ...(model.imageRules ? { options: imageOptions(model.imageRules) } : {}),
     }),
     list: (items: unknown[]) => ({ object: 'list', data: items }),
   },
@@ -102,4 +105,17 @@ export function registerModelRoutes(app: FastifyInstance, services: Services): v
   app.get('/v1beta/models/:id', async (request) =>
     shapes.google.item(find((request.params as { id: string }).id)),
   );
+}
+
+/** An image model's rules in the request's own field names, for clients choosing options. */
+function imageOptions(rules: ImageRules): Record<string, unknown> {
+  return {
+    n: { min: 1, max: rules.maxImages },
+    ...(rules.sizes ? { size: rules.sizes } : {}),
+    ...(rules.sizeGrid ? { size_grid: rules.sizeGrid } : {}),
+    ...(rules.aspectRatios ? { aspect_ratio: rules.aspectRatios } : {}),
+    ...(rules.resolutions ? { resolution: rules.resolutions } : {}),
+    ...(rules.qualities ? { quality: rules.qualities } : {}),
+    reference_images: { max: rules.maxReferences, sources: rules.referenceSources },
+  };
 }
