@@ -15,7 +15,7 @@ const layers = [
   ['config', 'dialects'],
   ['storage'],
   ['metering', 'payments'],
-  ['proxy', 'images'],
+  ['proxy', 'images', 'audio'],
   ['server'],
   ['gateway\\.ts', 'index\\.ts', 'cli'],
 ];

@@ -248,6 +248,20 @@ CREATE INDEX request_logs_key_spend ON request_logs (key_id, created_at, cost_mi
 DROP INDEX request_logs_key_time
 `,
   },
+  {
+    version: 12,
+    name: 'audio: voice clone models created on the vendor, per user and reference audio',
+    sql: `
+CREATE TABLE audio_voice_clones (
+  user_id TEXT NOT NULL REFERENCES users(id),
+  provider TEXT NOT NULL,
+  reference_sha256 TEXT NOT NULL,
+  voice_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, provider, reference_sha256)
+)
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

@@ -34,33 +34,7 @@ export async function proxyMeteredCall(
   reply: FastifyReply,
   target?: CallTarget,
 ): Promise<void> {
-  const state = request.hypereal;
-  const principal = state.principal as AuthenticatedKey;
-  const body = request.body as { text: string; json: unknown } | undefined;
-  const intent = await applyIntent(services, dialect, body);
-  const call = dialect.parse(body?.json, target);
-  const model = resolveModel(services.config.catalog, call.model, dialect.id);
-  state.model = model.id;
-  if (intent) reply.header('x-hypereal-intent', headerValue(intent));
-  // Known before any upstream call, so nothing about the answer can fail on a header.
-  reply.header('x-hypereal-model', headerValue(model.id));
-  reply.header('x-request-id', state.requestId);
-
-  const { charge, plan } = await admitCall(
-    services,
-    principal,
-    { requestId: state.requestId, endpoint: state.endpoint, startedAt: state.startedAt },
-    ({ availableMicro, refusal }) =>
-      planHold({
-        model,
-        rawBody: body?.text ?? '',
-        requestedOutputTokens: call.maxOutputTokens,
-        choices: call.choices,
-        availableMicro,
-        ...(refusal ? { refusal } : {}),
-      }),
-  );
-  state.logged = true;
+  const { call, model, charge, plan } = await admitChatCall(services, dialect, request, reply, target);
 
   const abort = new AbortController();
   const onClose = () => {
@@ -121,31 +95,7 @@ export async function proxyMeteredCall(
       return;
     }
     if (isSse) {
-      const meter = streamMeterFor(dialect, call, attempt.route);
-      const { interruption, tail } = await relayStream(attempt.response, sse, meter, abort.signal);
-      const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
-      const source = meter.usage ? 'upstream' : 'counted';
-      const status = interruption === 'client' ? 499 : interruption === 'upstream' ? 502 : 200;
-      // Charged and logged before the client sees the end of the stream: a crash can lose
-      // the end of an answer, never the charge of one the client received whole.
-      await finish(usage, {
-        usageSource: source,
-        responseId: meter.answerId ?? null,
-        status,
-        errorCode: status === 200 ? null : status === 499 ? 'client_closed' : 'upstream_stream_interrupted',
-        errorMessage:
-          status === 200 ? null : status === 499 ? 'client closed the stream' : 'upstream stream interrupted',
-      });
-      if (interruption === 'upstream') {
-        attempt.response.body.destroy();
-        const error = new UpstreamError('upstream_error', attempt.route.provider.name, null, '', {
-          message: 'The upstream stream was interrupted before it finished.',
-        });
-        // An error the upstream sent itself has already been relayed.
-        sse.end(tail + (meter.failed ? '' : (meter.renderError ?? dialect.renderStreamError)(error)));
-      } else {
-        sse.end(tail);
-      }
+      await relaySse(answer, sse);
       return;
     }
     sse.stopKeepalive();
@@ -190,6 +140,81 @@ interface Answer {
   call: ParsedCall;
   signal: AbortSignal;
   finish: (usage: TokenUsage | null, details: Partial<CallOutcome>) => Promise<number>;
+}
+
+/**
+ * Admission of a chat call: the intent or model resolved (wrong-endpoint and unknown-model
+ * errors in the dialect's terms), the reply's identifying headers set, and the worst case
+ * held — tokens capped to what the balance and the key's cap afford.
+ */
+async function admitChatCall(
+  services: ProxyServices,
+  dialect: ProxyDialect,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: CallTarget | undefined,
+) {
+  const state = request.hypereal;
+  const principal = state.principal as AuthenticatedKey;
+  const body = request.body as { text: string; json: unknown } | undefined;
+  const intent = await applyIntent(services, dialect, body);
+  const call = dialect.parse(body?.json, target);
+  const model = resolveModel(services.config.catalog, call.model, dialect.id);
+  state.model = model.id;
+  if (intent) reply.header('x-hypereal-intent', headerValue(intent));
+  // Known before any upstream call, so nothing about the answer can fail on a header.
+  reply.header('x-hypereal-model', headerValue(model.id));
+  reply.header('x-request-id', state.requestId);
+
+  const { charge, plan } = await admitCall(
+    services,
+    principal,
+    { requestId: state.requestId, endpoint: state.endpoint, startedAt: state.startedAt },
+    ({ availableMicro, refusal }) =>
+      planHold({
+        model,
+        rawBody: body?.text ?? '',
+        requestedOutputTokens: call.maxOutputTokens,
+        choices: call.choices,
+        availableMicro,
+        ...(refusal ? { refusal } : {}),
+      }),
+  );
+  state.logged = true;
+  return { call, model, charge, plan };
+}
+
+/**
+ * Relays a stream event by event while metering it, then charges and logs it before the
+ * client sees its end: a crash can lose the end of an answer, never the charge of one the
+ * client received whole.
+ */
+async function relaySse(
+  { dialect, response, route, call, signal, finish }: Answer,
+  sse: SseResponse,
+): Promise<void> {
+  const meter = streamMeterFor(dialect, call, route);
+  const { interruption, tail } = await relayStream(response, sse, meter, signal);
+  const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
+  const status = interruption === 'client' ? 499 : interruption === 'upstream' ? 502 : 200;
+  await finish(usage, {
+    usageSource: meter.usage ? 'upstream' : 'counted',
+    responseId: meter.answerId ?? null,
+    status,
+    errorCode: status === 200 ? null : status === 499 ? 'client_closed' : 'upstream_stream_interrupted',
+    errorMessage:
+      status === 200 ? null : status === 499 ? 'client closed the stream' : 'upstream stream interrupted',
+  });
+  if (interruption !== 'upstream') {
+    sse.end(tail);
+    return;
+  }
+  response.body.destroy();
+  const error = new UpstreamError('upstream_error', route.provider.name, null, '', {
+    message: 'The upstream stream was interrupted before it finished.',
+  });
+  // An error the upstream sent itself has already been relayed.
+  sse.end(tail + (meter.failed ? '' : (meter.renderError ?? dialect.renderStreamError)(error)));
 }
 
 async function relayJson(
