@@ -6,17 +6,27 @@ import type { FigureMeasurement, FigurePlan, MemoryFigures } from './reference.t
  * the simulator's `latencyMs` fault, the paced stream its `chunkDelayMs`.
  */
 
-/** Requests per target at --scale 1 (warm-up adds a tenth). */
+/**
+ * Requests per target at --scale 1 (warm-up adds a tenth). CPU-only figures skip `direct`, which
+ * has no proxy process to measure.
+ */
 export function figurePlans(count: (n: number, floor: number) => number): FigurePlan[] {
   return [
-    { id: 'table-cpu', size: 'small', stream: false, concurrency: 32, requests: count(3_000, 32) },
-    { id: 'table-c1', size: 'small', stream: false, concurrency: 1, requests: count(600, 20) },
+    {
+      id: 'table-cpu',
+      size: 'small',
+      stream: false,
+      concurrency: 32,
+      requests: count(2_000, 32),
+      proxiesOnly: true,
+    },
+    { id: 'table-c1', size: 'small', stream: false, concurrency: 1, requests: count(400, 20) },
     {
       id: 'table-50ms',
       size: 'small',
       stream: false,
       concurrency: 128,
-      requests: count(3_000, 128),
+      requests: count(2_000, 128),
       fault: { latencyMs: 50 },
     },
     // Paced like a real model (5 ms between events) so TTFT is not a queue behind saturated CPU.
@@ -25,10 +35,17 @@ export function figurePlans(count: (n: number, floor: number) => number): Figure
       size: 'small',
       stream: true,
       concurrency: 32,
-      requests: count(640, 32),
+      requests: count(480, 32),
       fault: { chunkDelayMs: 5 },
     },
-    { id: 'table-large', size: 'large', stream: false, concurrency: 16, requests: count(500, 16) },
+    {
+      id: 'table-large',
+      size: 'large',
+      stream: false,
+      concurrency: 16,
+      requests: count(300, 16),
+      proxiesOnly: true,
+    },
   ];
 }
 

@@ -35,6 +35,8 @@ export interface FigurePlan {
   concurrency: number;
   requests: number;
   fault?: SimFault;
+  /** Measure the proxies only (a CPU figure: direct has no process of its own to read). */
+  proxiesOnly?: boolean;
 }
 
 export interface FigureMeasurement {
@@ -77,9 +79,10 @@ interface Tally {
 /** Warms every target (a tenth of the requests), then measures them in two mirrored rounds. */
 export async function measureFigure(
   sim: SimControl,
-  targets: readonly ReferenceTarget[],
+  allTargets: readonly ReferenceTarget[],
   plan: FigurePlan,
 ): Promise<Record<string, FigureMeasurement>> {
+  const targets = plan.proxiesOnly ? allTargets.filter((target) => target.pid !== undefined) : allTargets;
   const loads = new Map(targets.map((target) => [target.name, loadTarget(target, plan)]));
   const options = (requests: number) => ({ requests, concurrency: plan.concurrency });
   const warmup = Math.max(plan.concurrency, Math.round(plan.requests / 10));
