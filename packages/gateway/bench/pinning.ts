@@ -17,7 +17,8 @@ export interface Pinning {
   description: string;
 }
 
-export function planPinning(): Pinning {
+export function planPinning(options: { enabled: boolean }): Pinning {
+  if (!options.enabled) return unpinned('--no-pin: nothing pinned');
   const cpus = availableParallelism();
   if (cpus < 2) return unpinned(`1 CPU: nothing pinned`);
   if (!hasTaskset()) return unpinned(`${cpus} CPUs but no taskset (util-linux): nothing pinned`);

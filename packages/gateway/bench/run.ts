@@ -17,7 +17,8 @@
  * for a smoke run), --only S,… (run the table figures and scenarios whose id contains one of these,
  * e.g. `table`, `table-cpu`, `messages` or `sse-large`), --out FILE (bench/results/latest.json),
  * --postgres URL (a second gateway on that PostgreSQL database, as one more table column),
- * --cpu-prof DIR (the gateway runs under `node --cpu-prof`, its profile written to DIR at exit).
+ * --cpu-prof DIR (the gateway runs under `node --cpu-prof`, its profile written to DIR at exit),
+ * --no-pin (leave scheduling to the OS, e.g. when other work already loads every core).
  */
 
 import { rmSync } from 'node:fs';
@@ -89,6 +90,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(import.meta.dirname, 'results', 'latest.json') },
     postgres: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'no-pin': { type: 'boolean', default: false },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -173,7 +175,7 @@ process.once('SIGINT', () => {
 
 async function main(): Promise<void> {
   const startedAt = new Date();
-  const pinning = planPinning();
+  const pinning = planPinning({ enabled: !values['no-pin'] });
   console.error(pinning.description);
   console.error('(the machine may be shared with other work: compare ratios within a run, not runs)');
   const fixture = await prepareGateway();
