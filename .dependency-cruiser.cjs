@@ -16,7 +16,7 @@ const layers = [
   ['storage'],
   ['metering', 'payments', 'webhooks'],
   ['jobs'],
-  ['proxy', 'images', 'video'],
+  ['proxy', 'images', 'video', 'audio'],
   ['server'],
   ['gateway\\.ts', 'index\\.ts', 'cli'],
 ];

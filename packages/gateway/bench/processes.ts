@@ -16,7 +16,7 @@ const tailLines = 40;
 
 /**
  * Spawns `node <script> ...args` (this process's own Node binary, so /proc/<pid> is the Node
- * process itself rather than a shell) and resolves once a stdout line matches `ready`, whose first
+ * process itself rather than a shell; `taskset` replaces itself with it) and resolves once a stdout line matches `ready`, whose first
  * capture group is the URL.
  */
 export function startNodeChild(options: {
@@ -24,10 +24,21 @@ export function startNodeChild(options: {
   script: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Options for Node itself, before the script (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
+  /** Started under `taskset -c <cpus>` (which execs Node, so the pid stays Node's). */
+  cpus?: string;
   ready: RegExp;
   timeoutMs?: number;
 }): Promise<RunningChild> {
-  const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
+  const nodeCommand = [
+    process.execPath,
+    ...(options.nodeArgs ?? []),
+    options.script,
+    ...(options.args ?? []),
+  ];
+  const [command, ...args] = options.cpus ? ['taskset', '-c', options.cpus, ...nodeCommand] : nodeCommand;
+  const child = spawn(command ?? process.execPath, args, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

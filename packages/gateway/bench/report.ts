@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ReferenceReport } from './reference-table.ts';
 import type { Distribution } from './stats.ts';
 
 export interface TargetMeasurement {
@@ -81,6 +82,8 @@ export interface BenchReport {
   startedAt: string;
   durationSeconds: number;
   environment: Record<string, string | number | boolean>;
+  /** The issue-#13 table: direct, bare proxy and Hypereal figures from the same run. */
+  reference?: ReferenceReport;
   scenarios: Array<ScenarioResult & { overhead: Overhead }>;
 }
 

@@ -1,5 +1,7 @@
 /**
- * `npm run bench`: the same calls sent straight to the upstream simulator and through the gateway,
+ * `npm run bench`: first the issue-#13 reference table (reference.ts, reference-table.ts): chat
+ * calls straight to the simulator, through the bare proxy (bare-proxy.ts) and through Hypereal,
+ * as ratios; then the same calls sent straight to the upstream simulator and through the gateway,
  * in one run, on 127.0.0.1: OpenAI Chat Completions (`chat-*`), Anthropic Messages (`messages-*`,
  * with Hypereal Cache off so both paths ask the simulator for the same work) and OpenAI Responses
  * (`responses-*`, passed through to the `openai` provider), each as JSON and SSE with a ~1 KB and a
@@ -9,9 +11,14 @@
  * asserts on timings. Each scenario warms both paths, then measures them in ABBA order (see
  * measure.ts); gateway CPU and peak RSS come from /proc (see proc.ts).
  *
- * Options: --concurrency N (16), --scale F (multiplies request counts, e.g. 0.1 for a smoke run),
- * --only S,… (run the scenarios whose id contains one of these, e.g. `messages` or `sse-large`),
- * --out FILE (bench/results/latest.json).
+ * Processes are pinned when the machine has two CPUs or more (pinning.ts). See bench/README.md.
+ *
+ * Options: --concurrency N (16, for the scenarios), --scale F (multiplies request counts, e.g. 0.1
+ * for a smoke run), --only S,… (run the table figures and scenarios whose id contains one of these,
+ * e.g. `table`, `table-cpu`, `messages` or `sse-large`), --out FILE (bench/results/latest.json),
+ * --postgres URL (a second gateway on that PostgreSQL database, as one more table column),
+ * --cpu-prof DIR (the gateway runs under `node --cpu-prof`, its profile written to DIR at exit),
+ * --no-pin (leave scheduling to the OS, e.g. when other work already loads every core).
  */
 
 import { rmSync } from 'node:fs';
@@ -26,8 +33,18 @@ import { type GatewayFixture, prepareGateway } from './gateway-setup.ts';
 import type { LoadTarget } from './load.ts';
 import { measureScenario, type Servers } from './measure.ts';
 import { messagesConversation, messagesRequestBody } from './messages-bodies.ts';
+import { planPinning } from './pinning.ts';
 import { clockTicksPerSecond, resetPeakRss } from './proc.ts';
-import { startNodeChild, stopChildren } from './processes.ts';
+import { type RunningChild, startNodeChild, stopChildren } from './processes.ts';
+import {
+  countStreamEvents,
+  type FigureMeasurement,
+  measureFigure,
+  type ReferenceTarget,
+  type SimFault,
+  trackMemory,
+} from './reference.ts';
+import { figurePlans, formatReferenceTable, type ReferenceReport } from './reference-table.ts';
 import {
   type Api,
   type BenchReport,
@@ -71,6 +88,9 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '1' },
     only: { type: 'string' },
     out: { type: 'string', default: join(import.meta.dirname, 'results', 'latest.json') },
+    postgres: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    'no-pin': { type: 'boolean', default: false },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -81,8 +101,8 @@ if (!(scale > 0)) throw new Error('--scale must be positive');
 const count = (n: number) => Math.max(concurrency, Math.round(n * scale));
 
 /** Measured requests per path (warm-up is a tenth of that): ~1 KB bodies, then ~150 KB ones. */
-const SMALL_REQUESTS = 3_000;
-const LARGE_REQUESTS = 600;
+const SMALL_REQUESTS = 600;
+const LARGE_REQUESTS = 100;
 
 /**
  * Every API × body size × response format, as `<api>-<json|sse>-<size>`, then the translation
@@ -120,11 +140,18 @@ const only = values.only
   ?.split(',')
   .map((part) => part.trim())
   .filter((part) => part !== '');
-const scenarios = only ? allScenarios.filter((s) => only.some((part) => s.id.includes(part))) : allScenarios;
-if (scenarios.length === 0) throw new Error(`--only ${values.only} matches no scenario`);
+const selected = (id: string) => !only || only.some((part) => id.includes(part));
+const scenarios = allScenarios.filter((s) => selected(s.id));
+const figures = figurePlans((n, floor) => Math.max(floor, Math.round(n * scale))).filter((f) =>
+  selected(f.id),
+);
+if (scenarios.length === 0 && figures.length === 0)
+  throw new Error(`--only ${values.only} matches no table figure or scenario`);
+const BARE_KEY = 'sk-bench-bare';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 let fixtureDir: string | undefined;
+const extraDirs: string[] = [];
 const pools: Pool[] = [];
 
 let cleaning: Promise<void> | undefined;
@@ -135,7 +162,7 @@ function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await Promise.allSettled(pools.map((pool) => pool.destroy()));
     await stopChildren();
-    if (fixtureDir) rmSync(fixtureDir, { recursive: true, force: true });
+    for (const dir of [fixtureDir, ...extraDirs]) if (dir) rmSync(dir, { recursive: true, force: true });
   })();
   return cleaning;
 }
@@ -148,42 +175,136 @@ process.once('SIGINT', () => {
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  const pinning = planPinning({ enabled: !values['no-pin'] });
+  console.error(pinning.description);
+  console.error('(the machine may be shared with other work: compare ratios within a run, not runs)');
   const fixture = await prepareGateway();
   fixtureDir = fixture.dir;
   const sim = await startNodeChild({
     name: 'upstream-sim',
+    ...(pinning.load ? { cpus: pinning.load } : {}),
     script: join(repoRoot, 'packages/upstream-sim/src/main.ts'),
     args: ['--host', '127.0.0.1', '--port', '0', '--api-key', SIM_KEY],
     ready: /upstream-sim listening on (http:\/\/\S+)/,
   });
-  const gateway = await startNodeChild({
-    name: 'gateway',
-    script: join(repoRoot, 'packages/gateway/src/cli/main.ts'),
-    args: ['serve', '--config', fixture.configPath],
-    env: {
-      ...simulatorEnv(sim.url, SIM_KEY),
-      HYPEREAL_DATA_DIR: fixture.dir,
-      DATABASE_URL: '',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-    },
-    ready: /Hypereal gateway on (http:\/\/\S+?)(?:\s|$)/,
+  const startGatewayChild = (name: string, on: GatewayFixture, databaseUrl: string) =>
+    startNodeChild({
+      name,
+      script: join(repoRoot, 'packages/gateway/src/cli/main.ts'),
+      args: ['serve', '--config', on.configPath],
+      env: {
+        ...simulatorEnv(sim.url, SIM_KEY),
+        HYPEREAL_DATA_DIR: on.dir,
+        DATABASE_URL: databaseUrl,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+      },
+      ...(values['cpu-prof'] && name === 'gateway'
+        ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] }
+        : {}),
+      ...(pinning.proxies ? { cpus: pinning.proxies } : {}),
+      ready: /Hypereal gateway on (http:\/\/\S+?)(?:\s|$)/,
+    });
+  const gateway = await startGatewayChild('gateway', fixture, '');
+  const bare = await startNodeChild({
+    name: 'bare-proxy',
+    script: join(import.meta.dirname, 'bare-proxy.ts'),
+    env: { BARE_KEY, UPSTREAM_URL: sim.url, UPSTREAM_KEY: SIM_KEY, PORT: '0' },
+    ...(pinning.proxies ? { cpus: pinning.proxies } : {}),
+    ready: /bare-proxy listening on (http:\/\/\S+)/,
   });
+  let postgres: { gateway: RunningChild; fixture: GatewayFixture } | undefined;
+  if (values.postgres) {
+    const pgFixture = await prepareGateway({ databaseUrl: values.postgres });
+    extraDirs.push(pgFixture.dir);
+    postgres = {
+      gateway: await startGatewayChild('gateway-pg', pgFixture, values.postgres),
+      fixture: pgFixture,
+    };
+  }
   const simPool = new Pool(sim.url, { connections: concurrency + 1 });
   const gatewayPool = new Pool(gateway.url, { connections: concurrency });
   pools.push(simPool, gatewayPool);
   const peakRssPerScenario = resetPeakRss(gateway.pid);
   console.error(`upstream-sim ${sim.url} (pid ${sim.pid}), gateway ${gateway.url} (pid ${gateway.pid})`);
 
-  const resetSim = async () => {
+  const resetSim = async (fault?: SimFault) => {
     // Drops the simulator's recorded requests and prompt cache so memory stays flat across scenarios.
     const response = await simPool.request({ method: 'POST', path: '/__sim/reset' });
     await response.body.dump();
     if (response.statusCode !== 200) throw new Error(`/__sim/reset answered ${response.statusCode}`);
+    if (!fault) return;
+    const added = await simPool.request({
+      method: 'POST',
+      path: '/__sim/faults',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...fault, times: -1 }),
+    });
+    await added.body.dump();
+    if (added.statusCode >= 300) throw new Error(`/__sim/faults answered ${added.statusCode}`);
   };
 
-  const servers: Servers = { simPid: sim.pid, gatewayPid: gateway.pid, resetSim };
+  let reference: ReferenceReport | undefined;
+  if (figures.length > 0) {
+    // Enough connections for the widest figure (c=128) on every target.
+    const pool = (url: string) => {
+      const created = new Pool(url, { connections: 128 });
+      pools.push(created);
+      return created;
+    };
+    const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+    const targets: ReferenceTarget[] = [
+      {
+        name: 'direct',
+        pool: pool(sim.url),
+        pid: undefined,
+        headers: bearer(SIM_KEY),
+        model: CHAT_UPSTREAM_MODEL,
+      },
+      {
+        name: 'bare',
+        pool: pool(bare.url),
+        pid: bare.pid,
+        headers: bearer(BARE_KEY),
+        model: CHAT_UPSTREAM_MODEL,
+      },
+      {
+        name: 'hypereal',
+        pool: pool(gateway.url),
+        pid: gateway.pid,
+        headers: bearer(fixture.apiKey),
+        model: CHAT_GATEWAY_MODEL,
+      },
+    ];
+    if (postgres)
+      targets.push({
+        name: 'hypereal-pg',
+        pool: pool(postgres.gateway.url),
+        pid: postgres.gateway.pid,
+        headers: bearer(postgres.fixture.apiKey),
+        model: CHAT_GATEWAY_MODEL,
+      });
+    const memory = trackMemory(targets);
+    const measuredFigures: Record<string, Record<string, FigureMeasurement>> = {};
+    for (const plan of figures) {
+      const began = Date.now();
+      measuredFigures[plan.id] = await measureFigure({ simPid: sim.pid, resetSim }, targets, plan);
+      console.error(`${plan.id.padEnd(28)} measured in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    }
+    await resetSim();
+    reference = {
+      pinning: pinning.description,
+      targets: targets.map((target) => target.name),
+      streamEvents: await countStreamEvents(targets[0]!),
+      figures: measuredFigures,
+      memory: memory.finish(),
+    };
+    console.log(formatReferenceTable(reference));
+    console.log('');
+  }
+
+  const servers: Servers = { simPid: sim.pid, gatewayPid: gateway.pid, resetSim: () => resetSim() };
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
     const {
@@ -227,13 +348,19 @@ async function main(): Promise<void> {
       scale,
       replyTokens: REPLY_TOKENS,
       peakRssPerScenario,
+      pinning: pinning.description,
     },
+    ...(reference ? { reference } : {}),
     scenarios: results.map((result) => ({ ...result, overhead: overhead(result) })),
   };
   writeReport(values.out, report);
-  console.log(formatReport(report));
+  if (results.length > 0) console.log(formatReport(report));
   console.log(`\nwrote ${values.out} (${report.durationSeconds} s)`);
-  if (results.some((r) => r.direct.failures + r.gateway.failures > 0)) process.exitCode = 1;
+  const referenceFailed = Object.values(reference?.figures ?? {}).some((byTarget) =>
+    Object.values(byTarget).some((m) => m.failures > 0),
+  );
+  if (referenceFailed || results.some((r) => r.direct.failures + r.gateway.failures > 0))
+    process.exitCode = 1;
 }
 
 /** Both targets of a scenario: the same request, straight to the simulator and through the gateway. */

@@ -47,6 +47,20 @@ const imageResponse = await fetch(`${gateway.url}/api/v1/images/generations`, {
 const imageUrl = imageResponse.ok
   ? ((await imageResponse.json()) as { data: { url: string }[] }).data[0]?.url
   : `(failed: HTTP ${imageResponse.status} ${await imageResponse.text()})`;
+// One spoken line through the gateway (Fish Audio in the simulator), stored like the image.
+const speechExample = {
+  model: 'audio-tts',
+  text: 'Welcome to Hypereal. One key, every model.',
+  voice_id: '7f92f8afb8ec43bf81429cc1c9199cb1',
+};
+const speechResponse = await fetch(`${gateway.url}/api/v1/audio/generations`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+  body: JSON.stringify(speechExample),
+});
+const speechUrl = speechResponse.ok
+  ? ((await speechResponse.json()) as { data: { url: string }[] }).data[0]?.url
+  : `(failed: HTTP ${speechResponse.status} ${await speechResponse.text()})`;
 const balance = await getBalance(db, user.id);
 
 console.log(`
@@ -71,6 +85,16 @@ Generate an image (billed per image; the URL is the gateway's own signed link):
 
   Just made one: ${imageUrl}
   Or by intent: POST /api/v1/images/generate {"intent":"text-to-image-fast","prompt":"…"}
+
+Speak, clone a voice, transcribe (Fish Audio; billed per request):
+
+  curl ${gateway.url}/api/v1/audio/generations \\
+    -H "Authorization: Bearer $HYPEREAL_API_KEY" -H "Content-Type: application/json" \\
+    -d '${JSON.stringify(speechExample)}'
+
+  Just made one: ${speechUrl}
+  Clone: {"model":"audio-clone","text":"…","audio":"https://…/reference-30s.mp3"} → data[0].url + voice_id (reusable)
+  Transcribe: {"model":"audio-asr","audio":"https://…/recording.mp3"} → text, segments, duration
 
 Dashboard: ${gateway.url}/ — sign in as ${email} / ${password} to see keys, usage and credits.
 Ctrl-C stops the demo.`);

@@ -312,6 +312,20 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_a
 CREATE INDEX webhook_deliveries_job ON webhook_deliveries (user_id, job_id)
 `,
   },
+  {
+    version: 12,
+    name: 'audio: voice clone models created on the vendor, per user and reference audio',
+    sql: `
+CREATE TABLE audio_voice_clones (
+  user_id TEXT NOT NULL REFERENCES users(id),
+  provider TEXT NOT NULL,
+  reference_sha256 TEXT NOT NULL,
+  voice_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, provider, reference_sha256)
+)
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

@@ -1,6 +1,4 @@
-import type { StreamPart, TokenUsage } from '../contracts/index.ts';
-
-type Json = Record<string, unknown>;
+import type { Json, StreamPart, TokenUsage } from '../contracts/index.ts';
 
 /** One fragment of a tool call as a format streams it; every field may be missing. */
 export interface ToolCallPiece {

@@ -1,10 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
-import { admitCall } from '../metering/admit.ts';
+import { admitPricedCall } from '../metering/admit.ts';
 import type { CallOutcome } from '../metering/log-row.ts';
 import { imageAdapters, type ReferenceImage, type VendorImage } from '../providers/images/index.ts';
 import { malformed, sniffImageType } from '../providers/images/vendor-json.ts';
+import { abortOnClientClose, ClientGone } from '../proxy/client-abort.ts';
 import type { ModelRoute } from '../routing/model-route.ts';
 import { type ImageAttempt, withFailover } from './failover.ts';
 import { parseImageRequest } from './image-request.ts';
@@ -13,8 +14,6 @@ import { imageModelForIntent, type PickedModel, pinnedImageModel, requestCost } 
 import type { ImageServices, StoredImage } from './ports.ts';
 import { loadReferences } from './references.ts';
 import { downloadVendorImage, vendorHttp } from './vendor-http.ts';
-
-class ClientGone extends Error {}
 
 const extensions: Readonly<Record<string, string>> = {
   'image/png': 'png',
@@ -60,28 +59,15 @@ export async function generateImages(
   if (picked.intent) reply.header('x-hypereal-intent', picked.intent);
 
   const holdMicro = requestCost(model, checked);
-  const { charge } = await admitCall(
-    {
-      db: services.db,
-      spendingAlerts: services.spendingAlerts,
-      // The price of n images at the request's tier is the minimum and the whole worst case
-      // (docs/api-contract.md §4: 402 below `creditsPerGeneration × n`), not the chat endpoints' floor.
-      config: { billing: { minimumBalanceMicro: 0, holdLeaseMs: services.config.billing.holdLeaseMs } },
-    },
+  const { charge } = await admitPricedCall(
+    services,
     principal,
     { requestId: state.requestId, endpoint: state.endpoint, startedAt: state.startedAt },
-    ({ availableMicro, refusal }) => {
-      if (holdMicro > availableMicro && refusal) throw refusal();
-      return { holdMicro };
-    },
+    holdMicro,
   );
   state.logged = true;
 
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!reply.raw.writableFinished) abort.abort();
-  };
-  reply.raw.on('close', onClose);
+  const hangUp = abortOnClientClose(reply);
   const attempts: ImageAttempt[] = [];
   const outcome: CallOutcome = { model: model.id, status: 200, modelRule: 'catalog' };
   /** Settles the hold: `images` returned (billed at the request's tier), or none. */
@@ -94,16 +80,16 @@ export async function generateImages(
     );
 
   try {
-    const references = await loadReferences(checked.references, images.fetchReference, abort.signal);
+    const references = await loadReferences(checked.references, images.fetchReference, hangUp.signal);
     const { route, value: delivered } = await withFailover(
       { health: services.health, metrics: services.metrics, policy: services.config.routing },
       model.id,
       model.routes,
-      (route) => generateOn(services, route, checked.job, checked.n, references, abort.signal),
-      abort.signal,
+      (route) => generateOn(services, route, checked.job, checked.n, references, hangUp.signal),
+      hangUp.signal,
       attempts,
     ).catch((error: unknown) => {
-      throw abort.signal.aborted ? new ClientGone() : error;
+      throw hangUp.signal.aborted ? new ClientGone() : error;
     });
     outcome.provider = route.provider.name;
     outcome.upstreamModel = route.model;
@@ -138,7 +124,7 @@ export async function generateImages(
         ),
       });
   } catch (error) {
-    if (error instanceof ClientGone || abort.signal.aborted) {
+    if (error instanceof ClientGone || hangUp.signal.aborted) {
       // The vendor call was cancelled with the connection: nothing is billed.
       await finish(0, {
         status: 499,
@@ -159,7 +145,7 @@ export async function generateImages(
     });
     throw failure;
   } finally {
-    reply.raw.off('close', onClose);
+    hangUp.release();
   }
 }
 

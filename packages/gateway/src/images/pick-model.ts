@@ -4,6 +4,7 @@ import type { Catalog } from '../routing/catalog.ts';
 import type { HealthStore } from '../routing/health.ts';
 import { describeKind, type MediaModelEntry, mediaEndpoint } from '../routing/media-models.ts';
 import { targetKey } from '../routing/order-targets.ts';
+import { resolveMediaModel } from '../routing/resolve-media-model.ts';
 import { type CheckedImageRequest, checkImageRequest } from './check-rules.ts';
 import type { ImageRequestBody } from './image-request.ts';
 
@@ -25,26 +26,7 @@ export function requestCost(
 
 /** A pinned `model` (always honoured exactly, its rules enforced), with the errors docs/api-contract.md asks for. */
 export function pinnedImageModel(catalog: Catalog, id: string, body: ImageRequestBody): PickedModel {
-  const media = catalog.media(id);
-  if (media && media.kind !== 'image') {
-    throw new GatewayError('wrong_endpoint', {
-      param: 'model',
-      message: `${media.id} is ${describeKind(media.kind)}; use ${mediaEndpoint(media)}.`,
-    });
-  }
-  if (!media) {
-    if (catalog.resolve(id)) {
-      throw new GatewayError('wrong_endpoint', {
-        param: 'model',
-        message: `${id} is a chat model; use /v1/chat/completions.`,
-      });
-    }
-    throw new GatewayError('unknown_model', {
-      param: 'model',
-      message: `Unknown model: ${id}. See available_models for the image models.`,
-      details: { available_models: catalog.mediaIds('image') },
-    });
-  }
+  const media = resolveMediaModel(catalog, id, 'image');
   return { model: media, checked: checkImageRequest(media, body) };
 }
 

@@ -53,3 +53,26 @@ export async function admitCall<P extends { holdMicro: number }>(
   );
   return { charge, plan: planned };
 }
+
+/**
+ * Admission of a call priced up front — n images at a tier, one audio request, a clip: that
+ * price is both the endpoint's minimum and the whole hold (a key's cap refuses it with 403,
+ * the balance with 402), not the chat endpoints' 200-credit floor.
+ */
+export function admitPricedCall(
+  services: MeteringServices,
+  principal: AuthenticatedKey,
+  context: Omit<ChargedContext, 'userId' | 'keyId'>,
+  holdMicro: number,
+): Promise<{ charge: RequestCharge; plan: { holdMicro: number } }> {
+  const billing = { minimumBalanceMicro: 0, holdLeaseMs: services.config.billing.holdLeaseMs };
+  return admitCall(
+    { ...services, config: { billing } },
+    principal,
+    context,
+    ({ availableMicro, refusal }) => {
+      if (holdMicro > availableMicro && refusal) throw refusal();
+      return { holdMicro };
+    },
+  );
+}

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
 import { countTextTokens } from '../billing/count-tokens.ts';
-import type { TokenUsage } from '../contracts/index.ts';
+import { parseJsonObject, type TokenUsage } from '../contracts/index.ts';
 import type { CallTarget, ParsedCall, ProxyDialect, StreamMeter } from '../dialects/dialect.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import { admitCall } from '../metering/admit.ts';
@@ -13,14 +13,13 @@ import type { ModelRoute } from '../routing/model-route.ts';
 import type { AttemptRecord } from '../routing/upstream-router.ts';
 import { toUpstreamError, type UpstreamResponse } from '../upstream/http-client.ts';
 import { splitSse } from '../upstream/sse.ts';
+import { abortOnClientClose, ClientGone } from './client-abort.ts';
 import { headerValue } from './header-value.ts';
 import type { ProxyServices } from './proxy-services.ts';
 import { relayStream } from './relay-stream.ts';
 import { resolveModel, servedOn } from './resolve-model.ts';
 import { SseResponse } from './sse-response.ts';
 import { jsonAnswerFor, streamMeterFor, upstreamRequestFor } from './wire-route.ts';
-
-class ClientGone extends Error {}
 
 /**
  * One metered call in any dialect: admit (model, minimum balance, hold), forward,
@@ -34,6 +33,122 @@ export async function proxyMeteredCall(
   reply: FastifyReply,
   target?: CallTarget,
 ): Promise<void> {
+  const { call, model, charge, plan } = await admitChatCall(services, dialect, request, reply, target);
+
+  const hangUp = abortOnClientClose(reply);
+  const outcome = {
+    ...baseOutcome(model, call.stream),
+    modelRule: services.config.catalog.lookup(call.model)?.rule ?? null,
+  };
+  const sse = new SseResponse(reply, dialect.keepaliveEvent, services.config.server.keepaliveMs);
+  if (call.stream) sse.startKeepalive();
+  const attempts: AttemptRecord[] = [];
+  const finish = (usage: TokenUsage | null, details: Partial<CallOutcome>) =>
+    charge.settle(
+      model.price,
+      usage && { unit: 'tokens', tokens: usage },
+      { ...outcome, ...details },
+      attempts,
+    );
+
+  try {
+    const entries =
+      dialect.planRoutes?.(call, model.routes) ?? model.routes.map((route) => ({ route, call }));
+    const callFor = new Map(entries.map((entry) => [entry.route, entry.call]));
+    const client = { headers: request.headers, query: request.query as Record<string, unknown> };
+    const attempt = await services.router
+      .send(
+        model,
+        entries.map((entry) => entry.route),
+        (route) =>
+          upstreamRequestFor(dialect, callFor.get(route) ?? call, route, client, plan.clampOutputTokens),
+        hangUp.signal,
+        attempts,
+      )
+      .catch((error: unknown) => {
+        throw hangUp.signal.aborted ? new ClientGone() : toUpstreamError('upstream', error);
+      });
+    outcome.provider = attempt.route.provider.name;
+    outcome.upstreamModel = attempt.route.model;
+    reply.header('x-hypereal-provider', headerValue(attempt.route.provider.name));
+    reply.header('x-hypereal-attempts', String(attempts.length));
+
+    const answer: Answer = {
+      dialect,
+      reply,
+      response: attempt.response,
+      route: attempt.route,
+      call,
+      signal: hangUp.signal,
+      finish,
+    };
+    const isSse = String(attempt.response.headers['content-type'] ?? '').includes('text/event-stream');
+    if (isSse && !call.stream) {
+      // An always-SSE upstream answering a non-streaming call: assemble the one JSON answer.
+      sse.stopKeepalive();
+      await assembleStream(answer);
+      return;
+    }
+    if (isSse) {
+      await relaySse(answer, sse);
+      return;
+    }
+    sse.stopKeepalive();
+    await relayJson(answer, sse);
+  } catch (error) {
+    sse.stopKeepalive();
+    if (error instanceof ClientGone || hangUp.signal.aborted) {
+      // Abandoned before the answer: the upstream still read the prompt.
+      const usage = await countedUsage(dialect, call.body, null);
+      await finish(usage, {
+        usageSource: 'counted',
+        status: 499,
+        errorCode: 'client_closed',
+        errorMessage: 'client closed the connection',
+      });
+      if (!reply.sent) reply.hijack();
+      return;
+    }
+    const failure =
+      error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
+    if (!sse.started) reply.header('x-hypereal-attempts', String(attempts.length));
+    await finish(null, {
+      provider: error instanceof UpstreamError ? error.provider : (outcome.provider ?? null),
+      status: failure.status,
+      errorCode: failure.code,
+      errorMessage: failure.message,
+    });
+    // Keepalives already sent a 200: the error can only travel as a stream event.
+    if (!sse.started) throw failure;
+    sse.end(dialect.renderStreamError(failure));
+  } finally {
+    hangUp.release();
+  }
+}
+
+/** One upstream answer on its way to the client, and how to settle it. */
+interface Answer {
+  dialect: ProxyDialect;
+  reply: FastifyReply;
+  response: UpstreamResponse;
+  route: ModelRoute;
+  call: ParsedCall;
+  signal: AbortSignal;
+  finish: (usage: TokenUsage | null, details: Partial<CallOutcome>) => Promise<number>;
+}
+
+/**
+ * Admission of a chat call: the intent or model resolved (wrong-endpoint and unknown-model
+ * errors in the dialect's terms), the reply's identifying headers set, and the worst case
+ * held — tokens capped to what the balance and the key's cap afford.
+ */
+async function admitChatCall(
+  services: ProxyServices,
+  dialect: ProxyDialect,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: CallTarget | undefined,
+) {
   const state = request.hypereal;
   const principal = state.principal as AuthenticatedKey;
   const body = request.body as { text: string; json: unknown } | undefined;
@@ -61,135 +176,40 @@ export async function proxyMeteredCall(
       }),
   );
   state.logged = true;
-
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!reply.raw.writableFinished) abort.abort();
-  };
-  reply.raw.on('close', onClose);
-  const outcome = {
-    ...baseOutcome(model, call.stream),
-    modelRule: services.config.catalog.lookup(call.model)?.rule ?? null,
-  };
-  const sse = new SseResponse(reply, dialect.keepaliveEvent, services.config.server.keepaliveMs);
-  if (call.stream) sse.startKeepalive();
-  const attempts: AttemptRecord[] = [];
-  const finish = (usage: TokenUsage | null, details: Partial<CallOutcome>) =>
-    charge.settle(
-      model.price,
-      usage && { unit: 'tokens', tokens: usage },
-      { ...outcome, ...details },
-      attempts,
-    );
-
-  try {
-    const entries =
-      dialect.planRoutes?.(call, model.routes) ?? model.routes.map((route) => ({ route, call }));
-    const callFor = new Map(entries.map((entry) => [entry.route, entry.call]));
-    const client = { headers: request.headers, query: request.query as Record<string, unknown> };
-    const attempt = await services.router
-      .send(
-        model,
-        entries.map((entry) => entry.route),
-        (route) =>
-          upstreamRequestFor(dialect, callFor.get(route) ?? call, route, client, plan.clampOutputTokens),
-        abort.signal,
-        attempts,
-      )
-      .catch((error: unknown) => {
-        throw abort.signal.aborted ? new ClientGone() : toUpstreamError('upstream', error);
-      });
-    outcome.provider = attempt.route.provider.name;
-    outcome.upstreamModel = attempt.route.model;
-    reply.header('x-hypereal-provider', headerValue(attempt.route.provider.name));
-    reply.header('x-hypereal-attempts', String(attempts.length));
-
-    const answer: Answer = {
-      dialect,
-      reply,
-      response: attempt.response,
-      route: attempt.route,
-      call,
-      signal: abort.signal,
-      finish,
-    };
-    const isSse = String(attempt.response.headers['content-type'] ?? '').includes('text/event-stream');
-    if (isSse && !call.stream) {
-      // An always-SSE upstream answering a non-streaming call: assemble the one JSON answer.
-      sse.stopKeepalive();
-      await assembleStream(answer);
-      return;
-    }
-    if (isSse) {
-      const meter = streamMeterFor(dialect, call, attempt.route);
-      const { interruption, tail } = await relayStream(attempt.response, sse, meter, abort.signal);
-      const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
-      const source = meter.usage ? 'upstream' : 'counted';
-      const status = interruption === 'client' ? 499 : interruption === 'upstream' ? 502 : 200;
-      // Charged and logged before the client sees the end of the stream: a crash can lose
-      // the end of an answer, never the charge of one the client received whole.
-      await finish(usage, {
-        usageSource: source,
-        responseId: meter.answerId ?? null,
-        status,
-        errorCode: status === 200 ? null : status === 499 ? 'client_closed' : 'upstream_stream_interrupted',
-        errorMessage:
-          status === 200 ? null : status === 499 ? 'client closed the stream' : 'upstream stream interrupted',
-      });
-      if (interruption === 'upstream') {
-        attempt.response.body.destroy();
-        const error = new UpstreamError('upstream_error', attempt.route.provider.name, null, '', {
-          message: 'The upstream stream was interrupted before it finished.',
-        });
-        // An error the upstream sent itself has already been relayed.
-        sse.end(tail + (meter.failed ? '' : (meter.renderError ?? dialect.renderStreamError)(error)));
-      } else {
-        sse.end(tail);
-      }
-      return;
-    }
-    sse.stopKeepalive();
-    await relayJson(answer, sse);
-  } catch (error) {
-    sse.stopKeepalive();
-    if (error instanceof ClientGone || abort.signal.aborted) {
-      // Abandoned before the answer: the upstream still read the prompt.
-      const usage = await countedUsage(dialect, call.body, null);
-      await finish(usage, {
-        usageSource: 'counted',
-        status: 499,
-        errorCode: 'client_closed',
-        errorMessage: 'client closed the connection',
-      });
-      if (!reply.sent) reply.hijack();
-      return;
-    }
-    const failure =
-      error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
-    if (!sse.started) reply.header('x-hypereal-attempts', String(attempts.length));
-    await finish(null, {
-      provider: error instanceof UpstreamError ? error.provider : (outcome.provider ?? null),
-      status: failure.status,
-      errorCode: failure.code,
-      errorMessage: failure.message,
-    });
-    // Keepalives already sent a 200: the error can only travel as a stream event.
-    if (!sse.started) throw failure;
-    sse.end(dialect.renderStreamError(failure));
-  } finally {
-    reply.raw.off('close', onClose);
-  }
+  return { call, model, charge, plan };
 }
 
-/** One upstream answer on its way to the client, and how to settle it. */
-interface Answer {
-  dialect: ProxyDialect;
-  reply: FastifyReply;
-  response: UpstreamResponse;
-  route: ModelRoute;
-  call: ParsedCall;
-  signal: AbortSignal;
-  finish: (usage: TokenUsage | null, details: Partial<CallOutcome>) => Promise<number>;
+/**
+ * Relays a stream event by event while metering it, then charges and logs it before the
+ * client sees its end: a crash can lose the end of an answer, never the charge of one the
+ * client received whole.
+ */
+async function relaySse(
+  { dialect, response, route, call, signal, finish }: Answer,
+  sse: SseResponse,
+): Promise<void> {
+  const meter = streamMeterFor(dialect, call, route);
+  const { interruption, tail } = await relayStream(response, sse, meter, signal);
+  const usage = meter.usage ?? (await countedUsage(dialect, call.body, meter));
+  const status = interruption === 'client' ? 499 : interruption === 'upstream' ? 502 : 200;
+  await finish(usage, {
+    usageSource: meter.usage ? 'upstream' : 'counted',
+    responseId: meter.answerId ?? null,
+    status,
+    errorCode: status === 200 ? null : status === 499 ? 'client_closed' : 'upstream_stream_interrupted',
+    errorMessage:
+      status === 200 ? null : status === 499 ? 'client closed the stream' : 'upstream stream interrupted',
+  });
+  if (interruption !== 'upstream') {
+    sse.end(tail);
+    return;
+  }
+  response.body.destroy();
+  const error = new UpstreamError('upstream_error', route.provider.name, null, '', {
+    message: 'The upstream stream was interrupted before it finished.',
+  });
+  // An error the upstream sent itself has already been relayed.
+  sse.end(tail + (meter.failed ? '' : (meter.renderError ?? dialect.renderStreamError)(error)));
 }
 
 async function relayJson(
@@ -199,10 +219,8 @@ async function relayJson(
   const text = await response.body.text().catch((error: unknown) => {
     throw signal.aborted ? new ClientGone() : toUpstreamError(route.provider.name, error);
   });
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
+  const parsed = parseJsonObject(text);
+  if (!parsed) {
     throw new UpstreamError('upstream_error', route.provider.name, response.status, text, {
       message: 'The upstream provider returned a malformed response.',
     });

@@ -101,7 +101,7 @@ export class UpstreamRouter {
         }),
       };
     }
-    const request = build(route); // a request that cannot be built is the client's 400, thrown as is
+    const request = buildRequest(build, route);
     let error: GatewayError = new GatewayError('upstream_unavailable');
     for (let retry = 0; retry <= retries; retry++) {
       if (retry > 0) {
@@ -230,4 +230,16 @@ function bufferedBody(text: string, original: UpstreamResponse['body']): Upstrea
     text: async () => text,
     destroy: (error?: Error) => original.destroy(error),
   });
+}
+
+/**
+ * A request that cannot be built is the client's 400 (a GatewayError, thrown as is) or a
+ * bug of ours (500) — never "could not reach the upstream": nothing was sent.
+ */
+function buildRequest(build: (route: ModelRoute) => UpstreamRequest, route: ModelRoute): UpstreamRequest {
+  try {
+    return build(route);
+  } catch (error) {
+    throw error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
+  }
 }

@@ -10,6 +10,7 @@ import './request-state.ts';
 import './route-dialect.ts';
 import { registerAccountRoutes } from './routes/account.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
+import { registerAudioRoutes } from './routes/audio.ts';
 import { registerChatRoutes } from './routes/chat-completions.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerFileContentRoutes, registerStorageRoutes } from './routes/files.ts';
@@ -136,6 +137,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
     registerImageRoutes(v1, services);
     registerJobRoutes(v1, services);
     registerWebhookRoutes(v1, services);
+    registerAudioRoutes(v1, services);
     registerModelRoutes(v1, services);
     registerStorageRoutes(v1, services);
   });

@@ -1,10 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
+import type { Json } from '../contracts/index.ts';
 import type { Database } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { findAnswerOwner } from '../usage/index.ts';
-
-type Json = Record<string, unknown>;
 
 const idOf = (value: unknown): string | undefined =>
   typeof value === 'string'

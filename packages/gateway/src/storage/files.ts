@@ -38,6 +38,13 @@ export interface ListFilesOptions {
   cursor?: string | undefined;
 }
 
+/** A file a signed link may read. */
+export interface SignedFile {
+  file: FileRecord;
+  /** The bytes, or one inclusive byte range of them. */
+  open(range?: ByteRange): Promise<ObjectBody>;
+}
+
 export interface FileServiceOptions {
   db: Database;
   store: ObjectStore;
@@ -244,12 +251,15 @@ export class FileService {
   }
 
   /** For a signed link: 403 when the signature is wrong or old, 404 when the file is gone. */
+  /**
+   * The file behind a signed link: 403 when the signature is wrong or old, 404 when the
+   * file is gone. Its bytes are opened only on `open`, so a cache check costs no read.
+   */
   async openSigned(
     id: string,
     expires: string | undefined,
     signature: string | undefined,
-    range?: (size: number) => ByteRange | undefined,
-  ): Promise<{ file: FileRecord; body: ObjectBody; range: ByteRange | undefined }> {
+  ): Promise<SignedFile> {
     const check = this.#options.signer.verify(id, expires, signature, Date.now());
     if (check !== 'valid') {
       throw new GatewayError('forbidden', {
@@ -262,10 +272,14 @@ export class FileService {
     }
     const row = await this.#row(id);
     if (!row) throw notFound(id);
-    const file = toRecord(row);
-    const wanted = range?.(file.sizeBytes);
-    const body = await this.#options.store.get(row.storage_key, wanted);
-    if (!body) throw notFound(id);
-    return { file, body, range: wanted };
+    const store = this.#options.store;
+    return {
+      file: toRecord(row),
+      open: async (range) => {
+        const body = await store.get(row.storage_key, range);
+        if (!body) throw notFound(id);
+        return body;
+      },
+    };
   }
 }

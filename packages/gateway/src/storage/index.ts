@@ -18,6 +18,7 @@ export {
   isFileKind,
   type ListFilesOptions,
   type SaveFileInput,
+  type SignedFile,
 } from './files.ts';
 export { LocalObjectStore } from './local-store.ts';
 export type {

@@ -31,7 +31,7 @@ export class UpstreamClient {
     provider: string,
     url: string,
     headers: Record<string, string>,
-    body: string,
+    body: string | Buffer,
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
     return this.send(provider, 'POST', url, headers, body, signal);
@@ -42,7 +42,7 @@ export class UpstreamClient {
     method: 'GET' | 'POST' | 'DELETE',
     url: string,
     headers: Record<string, string>,
-    body: string | undefined,
+    body: string | Buffer | undefined,
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
     try {

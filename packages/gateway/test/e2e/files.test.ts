@@ -11,14 +11,14 @@ const png = Buffer.concat([
 
 interface FileView {
   id: string;
-  object: 'file';
   kind: string;
   filename: string;
-  content_type: string;
+  contentType: string;
   bytes: number;
   sha256: string;
+  createdAt: number;
   url: string;
-  url_expires_at: number;
+  urlExpiresAt: number;
 }
 
 const bearer = (user: TestUser) => ({ authorization: `Bearer ${user.key}` });
@@ -96,12 +96,15 @@ describe.each([
   it('uploads a raw body and serves it back at its signed link, without a key', async () => {
     const file = await upload(harness, user, png, 'filename=cat.png&kind=image');
     expect(file).toMatchObject({
-      object: 'file',
       kind: 'image',
       filename: 'cat.png',
-      content_type: 'image/png',
+      contentType: 'image/png',
       bytes: png.length,
     });
+    expect(Math.abs(file.createdAt - Date.now())).toBeLessThan(60_000);
+    // Links last storage.urlTtlSeconds, 7 days by default.
+    expect(Math.abs(file.urlExpiresAt - (Date.now() + 7 * 24 * 3600 * 1000))).toBeLessThan(60_000);
+    expect(new URL(file.url).searchParams.get('expires')).toBe(String(file.urlExpiresAt / 1000));
     expect(file.url).toMatch(
       new RegExp(`^${harness.gateway.url}/v1/files/${file.id}/content\\?expires=\\d+&signature=`),
     );
@@ -147,7 +150,7 @@ describe.each([
     expect(file).toMatchObject({
       kind: 'audio',
       filename: 'voice.mp3',
-      content_type: 'audio/mpeg',
+      contentType: 'audio/mpeg',
       bytes: 12,
     });
     expect(await (await fetch(file.url)).text()).toBe('ID3 fake mp3');
@@ -211,7 +214,7 @@ describe('file links and the storage API', () => {
       method: 'DELETE',
       headers: bearer(alice),
     });
-    expect(await deleted.json()).toEqual({ id: file.id, object: 'file', deleted: true });
+    expect(await deleted.json()).toEqual({ id: file.id, deleted: true });
     const gone = await fetch(url);
     expect(gone.status).toBe(404);
     expect((await errorOf(gone)).code).toBe('not_found');
@@ -265,14 +268,15 @@ describe('file links and the storage API', () => {
 
     const page1 = (await (
       await fetch(`${harness.baseUrl}/storage/files?kind=image&limit=1`, { headers: bearer(bob) })
-    ).json()) as { next_cursor: string };
-    expect(page1).toMatchObject({ object: 'list', has_more: true, data: [{ id: b.id }] });
+    ).json()) as { nextCursor: string };
+    expect(page1).toMatchObject({ data: [{ id: b.id }] });
+    expect(page1.nextCursor).toBe(b.id);
     const page2 = await (
-      await fetch(`${harness.baseUrl}/storage/files?kind=image&limit=1&cursor=${page1.next_cursor}`, {
+      await fetch(`${harness.baseUrl}/storage/files?kind=image&limit=1&cursor=${page1.nextCursor}`, {
         headers: bearer(bob),
       })
     ).json();
-    expect(page2).toMatchObject({ has_more: false, next_cursor: null, data: [{ id: a.id }] });
+    expect(page2).toMatchObject({ nextCursor: null, data: [{ id: a.id }] });
 
     const shown = await (
       await fetch(`${harness.baseUrl}/storage/files/${a.id}`, { headers: bearer(bob) })
@@ -373,5 +377,44 @@ describe('signing secret', () => {
     expect((await fetch(`${elsewhere.gateway.url}${path.pathname}${path.search}`)).status).toBe(403);
     await closeSettled(elsewhere);
     await db.close();
+  });
+});
+
+describe('upload size', () => {
+  it('is bounded by storage.maxFileBytes, not by the JSON body limit', async () => {
+    const harness = await startHarness({
+      config: { server: { bodyLimitMb: 0.01 }, storage: { maxFileBytes: 64 * 1024 } },
+    });
+    const user = await harness.newUser(0);
+    const body = Buffer.alloc(50 * 1024, 7);
+    const raw = await upload(harness, user, body, 'filename=blob.bin', 'application/octet-stream');
+    expect(raw.bytes).toBe(body.length);
+    const form = new FormData();
+    form.append('file', new Blob([body]), 'blob.bin');
+    const multipart = await fetch(`${harness.baseUrl}/storage/files`, {
+      method: 'POST',
+      headers: bearer(user),
+      body: form,
+    });
+    expect(multipart.status).toBe(201);
+    const tooBig = await uploadRaw(
+      harness,
+      user,
+      Buffer.alloc(65 * 1024),
+      'filename=big.bin',
+      'application/octet-stream',
+    );
+    expect(tooBig.status).toBe(413);
+    // The JSON routes keep their own limit.
+    const chat = await fetch(`${harness.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { ...bearer(user), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'deepseek-v3.2',
+        messages: [{ role: 'user', content: 'x'.repeat(20_000) }],
+      }),
+    });
+    expect(chat.status).toBe(413);
+    await closeSettled(harness);
   });
 });

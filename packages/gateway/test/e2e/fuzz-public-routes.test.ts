@@ -65,6 +65,9 @@ const oddModels = [
   `claude-${'x'.repeat(5_000)}`,
   'gemini-',
   'claude-',
+  // Non-ASCII ids a family pattern resolves: answered, with the x-hypereal-model header encoded.
+  'claude-模型',
+  'gpt-5-модель',
   'gpt-image-1',
 ];
 const modelArb = fc.oneof(

@@ -63,7 +63,9 @@ describe.each(engines)('files on %s', (engine) => {
       url.searchParams.get('expires') ?? undefined,
       url.searchParams.get('signature') ?? undefined,
     );
-    expect(await text(opened.body.stream)).toBe('id,name\n1,cat\n');
+    expect(opened.file).toEqual(saved);
+    expect(await text((await opened.open()).stream)).toBe('id,name\n1,cat\n');
+    expect(await text((await opened.open({ start: 3, end: 6 })).stream)).toBe('name');
   });
 
   it("never shows one user another user's file", async () => {

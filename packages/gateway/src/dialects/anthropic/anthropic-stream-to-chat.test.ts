@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { SseEvent, StreamPart } from '../../contracts/index.ts';
+import type { Json, SseEvent, StreamPart } from '../../contracts/index.ts';
 import { splitSse } from '../../upstream/sse.ts';
 import { ChatChunkEncoder } from '../openai-chat/chat-chunk-encoder.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { AnthropicStreamToChat } from './anthropic-stream-to-chat.ts';
 import { ChatToAnthropicStream } from './chat-stream-to-anthropic.ts';
 import { readAnthropicUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 /** The transcript in small pieces, as a socket delivers it. */
 async function* chunks(text: string): AsyncGenerator<string> {

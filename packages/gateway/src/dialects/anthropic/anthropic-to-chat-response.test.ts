@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { anthropicToChatResponse } from './anthropic-to-chat-response.ts';
 import { chatToAnthropic } from './from-chat-response.ts';
 import { readAnthropicUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 // Message fixtures follow the Messages reference (https://docs.anthropic.com/en/api/messages), the tool
 // use guide (https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use) and the

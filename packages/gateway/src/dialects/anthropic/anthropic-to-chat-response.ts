@@ -4,13 +4,13 @@ import type {
   ChatFinishReason,
   ChatToolCall,
   ChatUsage,
+  Json,
   TokenUsage,
 } from '../../contracts/index.ts';
 import { type ContentBlock, contentBlockSchema, readMessage } from './message-schema.ts';
 import { type ThinkingBlock, thinkingExtra } from './thinking-carrier.ts';
 import { readAnthropicUsage } from './usage.ts';
 
-type Json = Record<string, unknown>;
 type ChatChoice = ChatCompletion['choices'][number];
 
 /**

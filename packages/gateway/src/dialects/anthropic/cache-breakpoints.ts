@@ -1,3 +1,5 @@
+import type { Json } from '../../contracts/index.ts';
+
 /**
  * Hypereal Cache: when a request carries no `cache_control` at all, mark the prefixes
  * Anthropic recommends caching for repeated context — the tool definitions, the system
@@ -10,8 +12,6 @@ const maxBreakpoints = 4;
 const ephemeral = { type: 'ephemeral' } as const;
 /** Blocks that may carry cache_control (thinking blocks may not). */
 const cacheable = new Set(['text', 'image', 'document', 'tool_use', 'tool_result', 'search_result']);
-
-type Json = Record<string, unknown>;
 
 export function hasCacheControl(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasCacheControl);

@@ -3,13 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { chatStreamMeter } from '../lifecycle-stream-meter.ts';
 import { ChatToAnthropicStream } from './chat-stream-to-anthropic.ts';
 import type { ChatToAnthropicOptions } from './from-chat-response.ts';
 import { readAnthropicUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 const request: Json = {
   model: 'claude-sonnet-4-5',

@@ -1,4 +1,4 @@
-import type { StreamPart, TokenUsage } from '../../contracts/index.ts';
+import type { Json, StreamPart, TokenUsage } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { StreamEncoder } from '../dialect.ts';
 import { renderAnthropicStreamError } from './error.ts';
@@ -10,8 +10,6 @@ import {
   type ToolCall,
   toolUseBlock,
 } from './from-chat-response.ts';
-
-type Json = Record<string, unknown>;
 
 interface StreamCall extends ToolCall {
   /** Its `tool-call-end` came: the arguments are whole. */

@@ -1,9 +1,8 @@
+import type { Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { obj } from '../json-fields.ts';
 import { toolInput } from './from-chat-response.ts';
 import { thinkingBlocksOf } from './thinking-carrier.ts';
-
-type Json = Record<string, unknown>;
 
 export const refuse = (param: string, message: string): GatewayError =>
   new GatewayError('invalid_request', { param, message });

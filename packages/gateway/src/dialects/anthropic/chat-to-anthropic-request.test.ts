@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../../contracts/index.ts';
+import type { ChatRequest, Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { chatToAnthropicRequest } from './chat-to-anthropic-request.ts';
 import { carriedSignatures } from './thinking-carrier.ts';
 import { anthropicToChat } from './to-chat-request.ts';
-
-type Json = Record<string, unknown>;
 
 // Chat fixtures follow the Chat Completions reference (https://platform.openai.com/docs/api-reference/chat/create);
 // expected bodies the Messages reference (https://docs.anthropic.com/en/api/messages), the tool use guide

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../../contracts/index.ts';
+import type { ChatRequest, Json } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 import {
   assistantBlocks,
@@ -9,8 +9,6 @@ import {
   toolResultBlock,
 } from './chat-to-anthropic-content.ts';
 import { thinkingOf } from './chat-to-anthropic-thinking.ts';
-
-type Json = Record<string, unknown>;
 
 export interface ChatToAnthropicRequestOptions {
   /** `max_tokens` when the chat request sets no cap (the API requires one): the model's output limit. */

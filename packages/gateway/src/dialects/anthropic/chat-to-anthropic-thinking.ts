@@ -1,7 +1,6 @@
+import type { Json } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 import { list, refuse } from './chat-to-anthropic-content.ts';
-
-type Json = Record<string, unknown>;
 
 /** The smallest `thinking.budget_tokens` the API accepts. */
 export const MIN_THINKING_BUDGET = 1024;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { chatToAnthropic, toolInput } from './from-chat-response.ts';
 import { readAnthropicUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 // chat.completion fixtures follow the Chat Completions reference examples
 // (https://platform.openai.com/docs/api-reference/chat/create) and DeepSeek's

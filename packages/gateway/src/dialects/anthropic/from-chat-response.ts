@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { TokenUsage } from '../../contracts/index.ts';
+import type { Json, TokenUsage } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
-
-type Json = Record<string, unknown>;
 
 export const newAnthropicId = (prefix: 'msg' | 'toolu'): string =>
   `${prefix}_${randomUUID().replaceAll('-', '')}`;

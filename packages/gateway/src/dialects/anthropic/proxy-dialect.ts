@@ -1,4 +1,5 @@
 import { countTextTokens } from '../../billing/count-tokens.ts';
+import type { Json } from '../../contracts/index.ts';
 import type { ProxyDialect } from '../dialect.ts';
 import { ToolCallStash } from '../tool-call-stash.ts';
 import { ChatToAnthropicStream } from './chat-stream-to-anthropic.ts';
@@ -9,8 +10,6 @@ import { AnthropicStreamMeter } from './stream-meter.ts';
 import { planBySignature, SignatureRegistry, signatureFamily } from './thinking-signatures.ts';
 import { anthropicToChat } from './to-chat-request.ts';
 import { readAnthropicUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 const defaultVersion = '2023-06-01';
 

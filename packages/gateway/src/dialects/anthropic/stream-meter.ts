@@ -1,8 +1,6 @@
-import type { SseEvent, TokenUsage } from '../../contracts/index.ts';
+import { type Json, parseJsonObject, type SseEvent, type TokenUsage } from '../../contracts/index.ts';
 import type { StreamMeter } from '../dialect.ts';
 import { readAnthropicUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 /**
  * Reads an Anthropic Messages stream as it passes: input-side usage from
@@ -26,12 +24,9 @@ export class AnthropicStreamMeter implements StreamMeter {
   observe(event: SseEvent): string | null {
     const name = event.event;
     if (name === 'ping' || event.data.charCodeAt(0) !== 123 /* { */) return event.raw;
-    try {
-      const data = JSON.parse(event.data) as Json;
-      handlers[String(name ?? data['type'])]?.(this, data);
-    } catch {
-      // unparseable data is forwarded as-is, never dropped
-    }
+    // Unparseable data is forwarded as-is, never dropped.
+    const data = parseJsonObject(event.data);
+    if (data) handlers[String(name ?? data['type'])]?.(this, data);
     return event.raw;
   }
 

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { Json } from '../../contracts/index.ts';
 import type { ModelRoute } from '../../routing/model-route.ts';
 import type { ParsedCall } from '../dialect.ts';
-
-type Json = Record<string, unknown>;
 
 /**
  * Thinking blocks carry signatures only the issuing API family accepts (Anthropic's

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { anthropicToChat } from './to-chat-request.ts';
-
-type Json = Record<string, unknown>;
 
 // Fixtures follow the examples of the Anthropic Messages, tool-use, vision and PDF docs
 // (https://docs.anthropic.com/en/api/messages, …/build-with-claude/tool-use, …/vision,

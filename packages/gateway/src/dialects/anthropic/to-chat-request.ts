@@ -1,8 +1,6 @@
-import type { ChatMessage, ChatRequest } from '../../contracts/index.ts';
+import type { ChatMessage, ChatRequest, Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { copyFields, num, obj } from '../json-fields.ts';
-
-type Json = Record<string, unknown>;
 
 export interface AnthropicToChatOptions {
   /**

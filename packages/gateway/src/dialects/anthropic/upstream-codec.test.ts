@@ -1,11 +1,9 @@
 import { startUpstreamSim, type UpstreamSim } from '@hypereal/upstream-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatCompletion, ChatMessage, ChatRequest } from '../../contracts/index.ts';
+import type { ChatCompletion, ChatMessage, ChatRequest, Json } from '../../contracts/index.ts';
 import { splitSse } from '../../upstream/sse.ts';
 import { ChatChunkEncoder } from '../openai-chat/chat-chunk-encoder.ts';
 import { anthropicUpstreamCodec, createAnthropicUpstreamCodec } from './upstream-codec.ts';
-
-type Json = Record<string, unknown>;
 
 // The codec against the upstream simulator's Messages API, which validates bodies as the
 // real API does (extra fields, thinking budgets, signatures, tool pairing) and answers

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, type GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import { describe, expect, it } from 'vitest';
-import type { SseEvent } from '../../contracts/index.ts';
+import type { Json, SseEvent } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { splitSse } from '../../upstream/sse.ts';
 import { chatStreamMeter } from '../lifecycle-stream-meter.ts';
@@ -13,8 +13,6 @@ import { renderGeminiError } from './error.ts';
 import type { ChatToGeminiOptions } from './from-chat-response.ts';
 import { geminiToChat } from './to-chat-request.ts';
 import { readGeminiUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 const request: Json = { contents: [{ role: 'user', parts: [{ text: 'Hello' }] }] };
 const signature = 'CiQBcsjafKTPLLpbGPHD4WjvSsnnWKLgWtmFfTfH6BWx2+3rPW8=';

@@ -1,4 +1,4 @@
-import type { StreamPart, TokenUsage } from '../../contracts/index.ts';
+import type { Json, StreamPart, TokenUsage } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { StreamEncoder } from '../dialect.ts';
 import { signatureField } from '../openai-chat/extra-content.ts';
@@ -15,8 +15,6 @@ import {
 import { showsThoughts } from './generation-config.ts';
 import { thoughtSignaturePart } from './thought-signatures.ts';
 import { type ToolNames, toolNames } from './tool-names.ts';
-
-type Json = Record<string, unknown>;
 
 interface StreamCall extends ToolCall {
   sent: boolean;

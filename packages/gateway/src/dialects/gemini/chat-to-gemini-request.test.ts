@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../../contracts/index.ts';
+import type { ChatRequest, Json } from '../../contracts/index.ts';
 import { chatToGeminiRequest } from './chat-to-gemini-request.ts';
-
-type Json = Record<string, unknown>;
 
 // Chat fixtures follow the Chat Completions reference (https://platform.openai.com/docs/api-reference/chat/create);
 // expected bodies the generateContent reference (https://ai.google.dev/api/generate-content) and

@@ -1,10 +1,8 @@
-import type { ChatRequest } from '../../contracts/index.ts';
+import type { ChatRequest, Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { obj } from '../json-fields.ts';
 import { signatureOf } from '../openai-chat/extra-content.ts';
 import { thoughtSignaturePart } from './thought-signatures.ts';
-
-type Json = Record<string, unknown>;
 
 const refuse = (param: string, message: string): GatewayError =>
   new GatewayError('invalid_request', { param, message });

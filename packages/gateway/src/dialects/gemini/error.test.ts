@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { chatErrorToGemini, renderGeminiError, renderGeminiStreamError } from './error.ts';
-
-type Json = Record<string, unknown>;
 
 const errorInfo = (reason: string, metadata: Json = {}): Json => ({
   '@type': 'type.googleapis.com/google.rpc.ErrorInfo',

@@ -1,6 +1,5 @@
+import type { Json } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
-
-type Json = Record<string, unknown>;
 
 /**
  * HTTP status → google.rpc code name, as the Gemini API pairs them.

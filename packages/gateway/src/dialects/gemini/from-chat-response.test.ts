@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { chatToGemini } from './from-chat-response.ts';
 import { readGeminiUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 // chat.completion fixtures follow the Chat Completions reference examples
 // (https://platform.openai.com/docs/api-reference/chat/create), DeepSeek's reasoning

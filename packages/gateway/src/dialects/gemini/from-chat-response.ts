@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { TokenUsage } from '../../contracts/index.ts';
+import type { Json, TokenUsage } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 import { signatureOf } from '../openai-chat/extra-content.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { showsThoughts } from './generation-config.ts';
 import { thoughtSignaturePart } from './thought-signatures.ts';
 import { type ToolNames, toolNames } from './tool-names.ts';
-
-type Json = Record<string, unknown>;
 
 export interface ChatToGeminiOptions {
   /**

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { SseEvent, StreamPart, TokenUsage } from '../../contracts/index.ts';
+import {
+  type Json,
+  parseJsonObject,
+  type SseEvent,
+  type StreamPart,
+  type TokenUsage,
+} from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 import { signatureOf } from '../openai-chat/extra-content.ts';
 import { LifecycleWriter } from '../stream-lifecycle.ts';
 import type { ChatStreamTranslator } from '../upstream-codec.ts';
 import { chatFinishReason, chatPieceOf, chatUsageOf } from './gemini-to-chat-response.ts';
 import { readGeminiUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 /**
  * A Gemini `streamGenerateContent?alt=sse` stream → the canonical lifecycle, one choice
@@ -30,12 +34,8 @@ export class GeminiStreamToChat implements ChatStreamTranslator {
   }
 
   observe(input: SseEvent): StreamPart[] {
-    let chunk: Json;
-    try {
-      chunk = JSON.parse(input.data) as Json;
-    } catch {
-      return [];
-    }
+    const chunk = parseJsonObject(input.data);
+    if (!chunk) return [];
     const writer = this.#writer;
     if (chunk['error']) {
       this.failed = true;

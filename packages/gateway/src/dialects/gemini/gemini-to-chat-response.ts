@@ -4,13 +4,12 @@ import type {
   ChatFinishReason,
   ChatToolCall,
   ChatUsage,
+  Json,
   TokenUsage,
 } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 import { signatureField } from '../openai-chat/extra-content.ts';
 import { readGeminiUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 const filtered = new Set([
   'SAFETY',

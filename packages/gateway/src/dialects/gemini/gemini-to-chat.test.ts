@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { SseEvent, StreamPart } from '../../contracts/index.ts';
+import type { Json, SseEvent, StreamPart } from '../../contracts/index.ts';
 import { ChatChunkEncoder } from '../openai-chat/chat-chunk-encoder.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import { GeminiStreamToChat } from './gemini-stream-to-chat.ts';
 import { geminiToChatResponse } from './gemini-to-chat-response.ts';
 import { readGeminiUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 // GenerateContentResponse fixtures follow https://ai.google.dev/api/generate-content and the
 // thought signature guide (https://ai.google.dev/gemini-api/docs/thought-signatures); the chat

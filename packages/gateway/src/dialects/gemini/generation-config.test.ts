@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { applyGenerationConfig, showsThoughts } from './generation-config.ts';
-
-type Json = Record<string, unknown>;
 
 // generationConfig examples from the text-generation, structured-output, thinking and
 // safety-settings docs (https://ai.google.dev/gemini-api/docs/text-generation,

@@ -1,8 +1,7 @@
+import type { Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { obj } from '../json-fields.ts';
 import { toJsonSchema } from './openapi-schema.ts';
-
-type Json = Record<string, unknown>;
 
 const refuse = (param: string, message: string): GatewayError =>
   new GatewayError('invalid_request', { param, message });

@@ -1,7 +1,5 @@
-import type { UpstreamRequest } from '../../contracts/index.ts';
+import type { Json, UpstreamRequest } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
-
-type Json = Record<string, unknown>;
 
 /**
  * A call to the Gemini API itself: the model and streaming live in the path (below the

@@ -1,4 +1,4 @@
-type Json = Record<string, unknown>;
+import type { Json } from '../../contracts/index.ts';
 
 type KeyMapper = (value: unknown, out: Json, schema: Json) => void;
 

@@ -1,4 +1,5 @@
 import { countTextTokens } from '../../billing/count-tokens.ts';
+import type { Json } from '../../contracts/index.ts';
 import type { ProxyDialect } from '../dialect.ts';
 import { ToolCallStash } from '../tool-call-stash.ts';
 import { ChatToGeminiStream } from './chat-stream-to-gemini.ts';
@@ -9,8 +10,6 @@ import { parseGeminiRequest } from './request.ts';
 import { GeminiStreamMeter } from './stream-meter.ts';
 import { geminiToChat } from './to-chat-request.ts';
 import { readGeminiUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 /**
  * The Gemini API as the metered proxy speaks it. Gemini models pass straight through

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { parseGeminiRequest } from './request.ts';
-
-type Json = Record<string, unknown>;
 
 // Bodies as @google/genai sends them (https://ai.google.dev/api/generate-content#request-body):
 // contents, generationConfig, no model.

@@ -1,9 +1,7 @@
-import type { SseEvent, TokenUsage } from '../../contracts/index.ts';
+import { type Json, parseJsonObject, type SseEvent, type TokenUsage } from '../../contracts/index.ts';
 import type { StreamMeter } from '../dialect.ts';
 import { obj } from '../json-fields.ts';
 import { readGeminiUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 /**
  * Watches a Gemini stream pass through unchanged: the latest cumulative
@@ -19,12 +17,8 @@ export class GeminiStreamMeter implements StreamMeter {
   readonly #generated: string[] = [];
 
   observe(event: SseEvent): string {
-    let chunk: Json;
-    try {
-      chunk = JSON.parse(event.data) as Json;
-    } catch {
-      return event.raw;
-    }
+    const chunk = parseJsonObject(event.data);
+    if (!chunk) return event.raw;
     if (chunk['error']) this.failed = true;
     this.usage = readGeminiUsage(chunk['usageMetadata']) ?? this.usage;
     const candidates = Array.isArray(chunk['candidates']) ? (chunk['candidates'] as Json[]) : [];

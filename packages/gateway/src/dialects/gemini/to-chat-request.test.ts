@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { geminiToChat } from './to-chat-request.ts';
-
-type Json = Record<string, unknown>;
 
 // Fixtures follow the examples of the Gemini API docs: text generation, system
 // instructions and multi-turn chat (https://ai.google.dev/gemini-api/docs/text-generation),

@@ -1,12 +1,10 @@
-import type { ChatMessage, ChatRequest } from '../../contracts/index.ts';
+import type { ChatMessage, ChatRequest, Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { obj } from '../json-fields.ts';
 import { signatureField } from '../openai-chat/extra-content.ts';
 import { applyGenerationConfig } from './generation-config.ts';
 import { type ToolNames, toolNames } from './tool-names.ts';
 import { applyTools } from './tools-to-chat.ts';
-
-type Json = Record<string, unknown>;
 
 export interface GeminiToChatOptions {
   stream: boolean;

@@ -1,4 +1,4 @@
-type Json = Record<string, unknown>;
+import type { Json } from '../../contracts/index.ts';
 
 /**
  * Chat function names: letters, digits, `_` and `-`, at most 64.

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { toolNames } from './tool-names.ts';
 import { applyTools } from './tools-to-chat.ts';
-
-type Json = Record<string, unknown>;
 
 // Declarations and modes from the function-calling docs
 // (https://ai.google.dev/gemini-api/docs/function-calling): schedule_meeting with an

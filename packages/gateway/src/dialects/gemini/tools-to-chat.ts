@@ -1,9 +1,8 @@
+import type { Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { obj } from '../json-fields.ts';
 import { toJsonSchema } from './openapi-schema.ts';
 import type { ToolNames } from './tool-names.ts';
-
-type Json = Record<string, unknown>;
 
 const modeParam = 'toolConfig.functionCallingConfig.mode';
 const namesParam = 'toolConfig.functionCallingConfig.allowedFunctionNames';

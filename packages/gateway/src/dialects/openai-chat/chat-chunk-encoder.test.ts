@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { SseEvent, StreamPart } from '../../contracts/index.ts';
+import type { Json, SseEvent, StreamPart } from '../../contracts/index.ts';
 import { LifecycleStreamMeter } from '../lifecycle-stream-meter.ts';
 import type { ChatStreamTranslator } from '../upstream-codec.ts';
 import { ChatChunkEncoder } from './chat-chunk-encoder.ts';
-
-type Json = Record<string, unknown>;
 
 const records = (bytes: string | null): Json[] =>
   (bytes ?? '')

@@ -1,7 +1,5 @@
-import type { StreamPart } from '../../contracts/index.ts';
+import type { Json, StreamPart } from '../../contracts/index.ts';
 import type { StreamEncoder } from '../dialect.ts';
-
-type Json = Record<string, unknown>;
 
 interface Fragment {
   index: number;

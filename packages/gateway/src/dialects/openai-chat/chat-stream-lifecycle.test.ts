@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SseEvent, StreamPart } from '../../contracts/index.ts';
+import type { Json, SseEvent, StreamPart } from '../../contracts/index.ts';
 import { ChatStreamLifecycle } from './chat-stream-lifecycle.ts';
-
-type Json = Record<string, unknown>;
 
 const sse = (data: Json | string): SseEvent => {
   const text = typeof data === 'string' ? data : JSON.stringify(data);

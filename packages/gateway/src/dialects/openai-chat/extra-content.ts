@@ -1,6 +1,5 @@
+import type { Json } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
-
-type Json = Record<string, unknown>;
 
 /**
  * Gemini's `thoughtSignature` in chat: Google's OpenAI-compatible endpoint puts it in

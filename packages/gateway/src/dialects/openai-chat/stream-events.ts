@@ -1,10 +1,8 @@
-import type { SseEvent, TokenUsage } from '../../contracts/index.ts';
+import { type Json, parseJsonObject, type SseEvent, type TokenUsage } from '../../contracts/index.ts';
 import { obj } from '../json-fields.ts';
 import type { ToolCallPiece } from '../stream-lifecycle.ts';
 import { signatureOf } from './extra-content.ts';
 import { readChatUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 /** What one chunk said about one choice, in the order it must be applied. */
 export interface ChoiceDelta {
@@ -76,12 +74,8 @@ function choiceDelta(choice: Json, position: number): ChoiceDelta {
  */
 export function decodeChatEvent(event: SseEvent): ChatChunkEvent | undefined {
   if (event.data === '[DONE]') return { type: 'done' };
-  let chunk: Json;
-  try {
-    chunk = JSON.parse(event.data) as Json;
-  } catch {
-    return undefined;
-  }
+  const chunk = parseJsonObject(event.data);
+  if (!chunk) return undefined;
   if (chunk['error'] !== undefined) return { type: 'error', error: obj(chunk['error']) };
   const choices = Array.isArray(chunk['choices']) ? (chunk['choices'] as Json[]) : [];
   return {

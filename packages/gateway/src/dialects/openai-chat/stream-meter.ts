@@ -1,4 +1,4 @@
-import type { SseEvent, TokenUsage } from '../../contracts/index.ts';
+import { parseJsonObject, type SseEvent, type TokenUsage } from '../../contracts/index.ts';
 import type { StreamMeter } from '../dialect.ts';
 import { readChatUsage } from './usage.ts';
 
@@ -44,7 +44,7 @@ export class ChatStreamMeter implements StreamMeter {
     if (!pending) return null;
     this.#pendingFinish = null;
     if (!withUsage || !this.#lastUsage) return pending.raw;
-    const chunk = JSON.parse(pending.data) as Record<string, unknown>;
+    const chunk = parseJsonObject(pending.data) ?? {};
     return `data: ${JSON.stringify({ ...chunk, usage: this.#lastUsage })}\n\n`;
   }
 
@@ -60,12 +60,8 @@ export class ChatStreamMeter implements StreamMeter {
       return true;
     }
     if (event.data.charCodeAt(0) !== 123 /* { */) return true;
-    let chunk: Record<string, unknown>;
-    try {
-      chunk = JSON.parse(event.data) as Record<string, unknown>;
-    } catch {
-      return true; // unparseable data is forwarded as-is, never dropped
-    }
+    const chunk = parseJsonObject(event.data);
+    if (!chunk) return true; // unparseable data is forwarded as-is, never dropped
     if (chunk['error'] !== undefined) this.failed = true;
     const usage = readChatUsage(chunk['usage']);
     if (usage) {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../contracts/index.ts';
 import { chatStreamMeter } from '../lifecycle-stream-meter.ts';
 import { ChatToResponsesStream } from './chat-stream-to-responses.ts';
-
-type Json = Record<string, unknown>;
 
 const request: Json = { model: 'deepseek-chat', input: 'hi', stream: true };
 

@@ -1,4 +1,4 @@
-import type { StreamPart, TokenUsage } from '../../contracts/index.ts';
+import type { Json, StreamPart, TokenUsage } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { StreamEncoder } from '../dialect.ts';
 import {
@@ -12,8 +12,6 @@ import {
 } from './response-envelope.ts';
 import { customToolNames } from './to-chat-request.ts';
 import { responsesUsageOf } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 interface OpenText {
   outputIndex: number;

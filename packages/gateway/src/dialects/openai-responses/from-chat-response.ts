@@ -1,3 +1,4 @@
+import type { Json } from '../../contracts/index.ts';
 import { readChatUsage } from '../openai-chat/usage.ts';
 import {
   messageItem,
@@ -9,8 +10,6 @@ import {
 } from './response-envelope.ts';
 import { customToolNames } from './to-chat-request.ts';
 import { responsesUsageOf } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 /**
  * A chat.completion → a Response, output items in the order the model produced

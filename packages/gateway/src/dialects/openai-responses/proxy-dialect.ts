@@ -1,4 +1,5 @@
 import { countTextTokens } from '../../billing/count-tokens.ts';
+import type { Json } from '../../contracts/index.ts';
 import type { GatewayError } from '../../errors/index.ts';
 import type { ProxyDialect } from '../dialect.ts';
 import { renderOpenAiError } from '../openai-chat/error.ts';
@@ -8,8 +9,6 @@ import { parseResponsesRequest } from './request.ts';
 import { ResponsesStreamMeter } from './stream-meter.ts';
 import { responsesToChat } from './to-chat-request.ts';
 import { readResponsesUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 /** Header Codex and the SDK send that Responses upstreams may use; nothing else of the client's leaves. */
 const forwardedHeaders = ['openai-beta', 'session_id', 'conversation_id', 'x-openai-subagent'];

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../../contracts/index.ts';
 
 export const newItemId = (prefix: string): string => `${prefix}_${randomUUID().replaceAll('-', '')}`;
 

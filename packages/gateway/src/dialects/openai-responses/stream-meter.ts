@@ -1,8 +1,6 @@
-import type { SseEvent, TokenUsage } from '../../contracts/index.ts';
+import { type Json, parseJsonObject, type SseEvent, type TokenUsage } from '../../contracts/index.ts';
 import type { StreamMeter } from '../dialect.ts';
 import { readResponsesUsage } from './usage.ts';
-
-type Json = Record<string, unknown>;
 
 const textDeltas = new Set([
   'response.output_text.delta',
@@ -30,12 +28,8 @@ export class ResponsesStreamMeter implements StreamMeter {
 
   observe(event: SseEvent): string | null {
     if (event.data.charCodeAt(0) !== 123 /* { */) return event.raw;
-    let data: Json;
-    try {
-      data = JSON.parse(event.data) as Json;
-    } catch {
-      return event.raw;
-    }
+    const data = parseJsonObject(event.data);
+    if (!data) return event.raw;
     const type = String(data['type'] ?? event.event ?? '');
     if (textDeltas.has(type) && typeof data['delta'] === 'string') this.#generated.push(data['delta']);
     else if (type === 'response.created') {

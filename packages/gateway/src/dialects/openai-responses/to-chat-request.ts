@@ -1,8 +1,6 @@
-import type { ChatMessage, ChatRequest, ChatTool, ChatToolChoice } from '../../contracts/index.ts';
+import type { ChatMessage, ChatRequest, ChatTool, ChatToolChoice, Json } from '../../contracts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { copyFields, obj } from '../json-fields.ts';
-
-type Json = Record<string, unknown>;
 
 /**
  * Responses request → Chat Completions request, for upstreams that only speak chat

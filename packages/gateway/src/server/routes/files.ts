@@ -35,12 +35,7 @@ export function registerFileContentRoutes(app: FastifyInstance, services: Servic
     app.get(path, async (request, reply) => {
       const { id } = request.params as { id: string };
       const query = validate(contentQuerySchema, request.query);
-      const { file, body, range } = await services.files.openSigned(
-        id,
-        query.expires,
-        query.signature,
-        (size) => parseRange(request.headers.range, size),
-      );
+      const { file, open } = await services.files.openSigned(id, query.expires, query.signature);
       const etag = `"${file.sha256}"`;
       const secondsLeft = Math.max(0, Number(query.expires) - Math.floor(Date.now() / 1000));
       reply
@@ -50,10 +45,9 @@ export function registerFileContentRoutes(app: FastifyInstance, services: Servic
         .header('x-content-type-options', 'nosniff')
         // A stored file is data, never a page of ours: no scripts even if someone uploads HTML.
         .header('content-security-policy', "default-src 'none'; sandbox");
-      if (request.headers['if-none-match'] === etag) {
-        body.stream.destroy();
-        return reply.code(304).send();
-      }
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      const range = parseRange(request.headers.range, file.sizeBytes);
+      const body = await open(range);
       reply
         .header('content-type', file.contentType)
         .header('content-length', String(body.contentLength))
@@ -67,17 +61,17 @@ export function registerFileContentRoutes(app: FastifyInstance, services: Servic
 
 function fileView(services: Services, request: FastifyRequest, file: FileRecord) {
   const link = services.files.signedUrl(file.id, publicBaseUrl(services, request));
+  // camelCase and epoch milliseconds, like the account API.
   return {
     id: file.id,
-    object: 'file',
     kind: file.kind,
     filename: file.filename,
-    content_type: file.contentType,
+    contentType: file.contentType,
     bytes: file.sizeBytes,
     sha256: file.sha256,
-    created_at: Math.floor(file.createdAt / 1000),
+    createdAt: file.createdAt,
     url: link.url,
-    url_expires_at: link.expiresAt,
+    urlExpiresAt: link.expiresAt * 1000,
   };
 }
 
@@ -146,10 +140,8 @@ export function registerStorageRoutes(app: FastifyInstance, services: Services):
         const query = validate(listQuerySchema, request.query);
         const page = await services.files.list(userOf(request), query);
         return {
-          object: 'list',
           data: page.files.map((file) => fileView(services, request, file)),
-          has_more: page.nextCursor !== null,
-          next_cursor: page.nextCursor,
+          nextCursor: page.nextCursor,
         };
       });
       scope.get(`${path}/:id`, async (request) =>
@@ -162,7 +154,7 @@ export function registerStorageRoutes(app: FastifyInstance, services: Services):
       });
       scope.delete(`${path}/:id`, async (request) => {
         await services.files.delete(userOf(request), idOf(request));
-        return { id: idOf(request), object: 'file', deleted: true };
+        return { id: idOf(request), deleted: true };
       });
     }
   });

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthenticatedKey } from '../../accounts/index.ts';
-import { emptyUsage } from '../../contracts/index.ts';
+import { emptyUsage, parseJsonObject } from '../../contracts/index.ts';
 import { anthropicHeaders, betaQuery } from '../../dialects/anthropic/proxy-dialect.ts';
+import { num } from '../../dialects/json-fields.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { requestLogRow } from '../../metering/log-row.ts';
 import { headerValue } from '../../proxy/header-value.ts';
@@ -50,7 +51,7 @@ export function registerMessagesRoutes(app: FastifyInstance, services: Services)
       const principal = state.principal as AuthenticatedKey;
       state.logged = true;
       // Counting is free, as upstream; it is logged like every call.
-      const counted = Number((JSON.parse(text) as { input_tokens?: number }).input_tokens ?? 0);
+      const counted = num(parseJsonObject(text)?.['input_tokens']);
       await insertRequestLog(
         services.db,
         requestLogRow(
