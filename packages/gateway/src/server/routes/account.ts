@@ -6,6 +6,8 @@ import { registerCreditRoutes } from './account-credits.ts';
 import { registerKeyRoutes } from './account-keys.ts';
 import { registerTopUpRoutes } from './account-topups.ts';
 import { registerUsageRoutes } from './account-usage.ts';
+import { registerPersonalAuditRoutes } from './audit.ts';
+import { registerOrgRoutes } from './orgs.ts';
 
 /** The dashboard's JSON API under /api (docs/account-api.md): session cookie, CSRF token. */
 export function registerAccountRoutes(app: FastifyInstance, services: Services): void {
@@ -17,5 +19,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     registerUsageRoutes(account, services);
     registerCreditRoutes(account, services);
     registerTopUpRoutes(account, services);
+    registerPersonalAuditRoutes(account, services);
+    registerOrgRoutes(account, services);
   });
 }
