@@ -21,6 +21,7 @@ export const dashboardPages: Readonly<Record<string, string>> = {
   '/usage': 'usage.html',
   '/credits': 'credits.html',
   '/jobs': 'jobs.html',
+  '/settings/organization': 'organization.html',
 };
 
 /** Everything else lives under this prefix: /dashboard/css/…, /dashboard/js/…, /dashboard/vendor/…. */
@@ -69,7 +70,7 @@ function walk(dir: string, prefix: string, into: Map<string, DashboardAsset>): v
 }
 
 /**
- * Every URL path the dashboard answers, mapped to its file: the four pages, the
+ * Every URL path the dashboard answers, mapped to its file: the pages, the
  * stylesheet and scripts under /dashboard/…, and Chart.js at /dashboard/vendor/chart.umd.min.js.
  * Read once; nothing is resolved from the request path, so nothing outside public/ is reachable.
  */

@@ -127,6 +127,8 @@ export interface NewJob {
   /** The creating process owns the job's lease for this long (it submits at once). */
   leaseOwner: string;
   leaseMs: number;
+  /** An org key's job holds and settles in the org's wallet. */
+  orgId?: string | null | undefined;
 }
 
 /**
@@ -159,6 +161,7 @@ export async function createJob(db: Database, input: NewJob): Promise<{ job: Job
         leaseMs: 0,
         endpoint: input.endpoint,
         jobId: id,
+        orgId: input.orgId ?? null,
       });
       await tx.run(
         `INSERT INTO jobs (id, user_id, key_id, kind, model, state, input, hold_id, hold_micro, idempotency_key, webhook_url,
@@ -301,6 +304,7 @@ export async function finishJob(db: Database, jobId: string, end: Terminal): Pro
           requestId: job.id,
           userId: job.userId,
           keyId: job.keyId,
+          orgId: hold?.orgId ?? null,
           endpoint: endpointOf(job.kind),
           startedAt: job.createdAt,
         },

@@ -52,7 +52,7 @@ export async function createVideoJob(
       param: 'webhookUrl',
       allowPrivate: services.config.network.allowPrivate,
     });
-  const { availableMicro } = await getBalance(services.db, principal.userId);
+  const { availableMicro } = await getBalance(services.db, principal.userId, principal.orgId);
   if (availableMicro < holdMicro) {
     throw new GatewayError('insufficient_credits', {
       message: `Insufficient credits: this ${model.id} video costs up to ${formatCredits(holdMicro)} credits and ${formatCredits(availableMicro)} are available.`,
@@ -73,6 +73,7 @@ export async function createVideoJob(
     deadlineMs: rules.deadlineMinutes * 60_000,
     keyBudget: budget?.ref,
     leaseOwner: engine.owner,
+    orgId: principal.orgId,
     leaseMs: engine.leaseMs,
   });
   // The job logs itself when it ends (its request-log row is written with its settlement).

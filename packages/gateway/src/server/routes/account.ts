@@ -7,6 +7,8 @@ import { registerAccountJobRoutes } from './account-jobs.ts';
 import { registerKeyRoutes } from './account-keys.ts';
 import { registerTopUpRoutes } from './account-topups.ts';
 import { registerUsageRoutes } from './account-usage.ts';
+import { registerPersonalAuditRoutes } from './audit.ts';
+import { registerOrgRoutes } from './orgs.ts';
 
 /** The dashboard's JSON API under /api (docs/account-api.md): session cookie, CSRF token. */
 export function registerAccountRoutes(app: FastifyInstance, services: Services): void {
@@ -19,5 +21,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     registerCreditRoutes(account, services);
     registerTopUpRoutes(account, services);
     registerAccountJobRoutes(account, services);
+    registerPersonalAuditRoutes(account, services);
+    registerOrgRoutes(account, services);
   });
 }
