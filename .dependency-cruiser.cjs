@@ -8,7 +8,7 @@ const layers = [
   ['contracts', 'errors', 'ids\\.ts'],
   ['upstream', 'db', 'observability', 'notifications', 'limits', 'net'],
   ['accounts'],
-  ['billing'],
+  ['billing', 'sso'],
   ['usage'],
   ['providers'],
   ['routing'],

@@ -6,10 +6,13 @@ import { registerCreditRoutes } from './account-credits.ts';
 import { registerKeyRoutes } from './account-keys.ts';
 import { registerTopUpRoutes } from './account-topups.ts';
 import { registerUsageRoutes } from './account-usage.ts';
+import { registerOrgSsoRoutes } from './org-sso.ts';
+import { registerSsoLoginRoutes } from './sso-login.ts';
 
 /** The dashboard's JSON API under /api (docs/account-api.md): session cookie, CSRF token. */
 export function registerAccountRoutes(app: FastifyInstance, services: Services): void {
   registerLoginRoute(app, services);
+  registerSsoLoginRoutes(app, services);
   app.register(async (account) => {
     account.addHook('onRequest', sessionAuth(services));
     registerSessionRoutes(account, services);
@@ -17,5 +20,6 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     registerUsageRoutes(account, services);
     registerCreditRoutes(account, services);
     registerTopUpRoutes(account, services);
+    registerOrgSsoRoutes(account, services);
   });
 }

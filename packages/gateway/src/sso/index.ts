@@ -1,0 +1,30 @@
+export {
+  emailDomain,
+  isDomainName,
+  ownerOnDomain,
+  type TxtResolver,
+  txtRecordName,
+  txtRecordPresent,
+  txtRecordValue,
+} from './domain-claim.ts';
+export { signInFederated } from './federated-sign-in.ts';
+export { consumeLoginState, createLoginState, loginStateTtlMs } from './login-state.ts';
+export { authorizationUrl, completeLogin, discoverIssuer, newPkce } from './oidc.ts';
+export {
+  MemoryOrgDirectory,
+  type OrgDirectory,
+  type OrgRole,
+  type SsoAuditEvent,
+  ssoAdminRoles,
+} from './org-directory.ts';
+export {
+  deleteProvider,
+  findProvider,
+  listOrgProviders,
+  markDomainVerified,
+  providerForDomain,
+  type SsoProvider,
+  saveProvider,
+  sha256,
+} from './provider-store.ts';
+export { acceptResponse, loginRedirectUrl, parseIdpMetadata, type SpEndpoints, spMetadata } from './saml.ts';
