@@ -7,7 +7,7 @@ import type { OidcSettings } from './provider-store.ts';
 /**
  * OpenID Connect, authorization code flow with PKCE (S256), state and nonce, through
  * openid-client (https://github.com/panva/openid-client): it checks the ID token's
- * signature against the issuer's JWKS, `iss`, `aud`, `exp`/`iat` and the nonce
+ * signature against the issuer's JWKS (with non-repudiation checks on, see below), `iss`, `aud`, `exp`/`iat` and the nonce
  * (https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation).
  * Every request to the IdP goes through `fetch` (the gateway's address policy).
  */
@@ -77,6 +77,10 @@ function configurationOf(settings: OidcSettings, fetch: GuardedFetch): client.Co
   configuration[client.customFetch] = fetch;
   configuration.timeout = 10;
   if (allowHttp(settings.issuer)) client.allowInsecureRequests(configuration);
+  // openid-client trusts an ID token from the token endpoint on TLS alone unless told
+  // otherwise (OIDC Core §3.1.3.7 item 6 permits that); we verify its signature against the
+  // issuer's JWKS as well, so a token endpoint answer that was tampered with is refused.
+  client.enableNonRepudiationChecks(configuration);
   return configuration;
 }
 
