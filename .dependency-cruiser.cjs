@@ -7,7 +7,9 @@ const src = '^packages/gateway/src/';
 const layers = [
   ['contracts', 'errors', 'ids\\.ts'],
   ['upstream', 'db', 'observability', 'notifications', 'limits', 'net'],
+  ['audit'],
   ['accounts'],
+  ['orgs'],
   ['billing', 'sso'],
   ['usage'],
   ['providers'],

@@ -17,7 +17,6 @@ import { MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
 import { UpstreamRouter } from './routing/upstream-router.ts';
 import { buildApp } from './server/app.ts';
 import type { ServiceLogger, Services } from './server/services.ts';
-import { MemoryOrgDirectory } from './sso/index.ts';
 import { createFileService } from './storage/index.ts';
 import { UpstreamClient } from './upstream/http-client.ts';
 
@@ -58,8 +57,6 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
         ),
     spendingAlerts: undefined as never,
     throttle: new AttemptThrottle(database),
-    // Until the organisations module provides the real directory.
-    orgs: new MemoryOrgDirectory(),
     stripe: config.payments.stripe ? createStripeClient(config.payments.stripe) : null,
     files: createFileService(config.storage, database),
     rateLimiter: redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),

@@ -7,7 +7,10 @@ export const keyPrefix = 'ck_';
 
 export interface ApiKeyRecord {
   id: string;
+  /** The creator; for an org key, the member who created it. */
   user_id: string;
+  /** Set for an org key: it spends from the org's wallet. */
+  org_id: string | null;
   name: string;
   prefix: string;
   key_hash: string;
@@ -59,6 +62,7 @@ export async function createApiKey(
   db: Database,
   input: {
     userId: string;
+    orgId?: string | null;
     name: string;
     expiresAt?: number | null;
     spendingLimitMicro?: number | null;
@@ -69,6 +73,7 @@ export async function createApiKey(
   const record: ApiKeyRecord = {
     id: newId('key'),
     user_id: input.userId,
+    org_id: input.orgId ?? null,
     name: input.name,
     prefix: secret.slice(0, keyPrefix.length + 6),
     key_hash: hashKey(secret),
@@ -83,8 +88,8 @@ export async function createApiKey(
     disabled_month: null,
   };
   await db.run(
-    `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at, expires_at, spending_limit_micro, auto_disable)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at, expires_at, spending_limit_micro, auto_disable, org_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       record.id,
       record.user_id,
@@ -95,32 +100,50 @@ export async function createApiKey(
       record.expires_at,
       record.spending_limit_micro,
       record.auto_disable,
+      record.org_id,
     ],
   );
   return { secret, record };
 }
 
+/** The user's personal keys (org keys they created belong to the org). */
 export function listApiKeys(db: Database, userId: string): Promise<ApiKeyRecord[]> {
-  return db.all<ApiKeyRecord>('SELECT * FROM api_keys WHERE user_id = ? ORDER BY created_at', [userId]);
+  return db.all<ApiKeyRecord>(
+    'SELECT * FROM api_keys WHERE user_id = ? AND org_id IS NULL ORDER BY created_at',
+    [userId],
+  );
 }
 
-/** A key of `userId` by id or prefix; another user's key is "not found", never "forbidden". */
+export function listOrgApiKeys(db: Database, orgId: string): Promise<ApiKeyRecord[]> {
+  return db.all<ApiKeyRecord>('SELECT * FROM api_keys WHERE org_id = ? ORDER BY created_at', [orgId]);
+}
+
+/** Whose keys: a user id (their personal keys), or an org's. */
+export type KeyOwner = string | { orgId: string };
+
+/**
+ * A key of `owner` by id or prefix; another user's or org's key is "not found", never
+ * "forbidden". Org keys a user created are the org's, not theirs.
+ */
 export async function requireApiKey(
   db: Database,
-  userId: string,
+  owner: KeyOwner,
   keyIdOrPrefix: string,
 ): Promise<ApiKeyRecord> {
-  const key = await db.get<ApiKeyRecord>(
-    'SELECT * FROM api_keys WHERE user_id = ? AND (id = ? OR prefix = ?)',
-    [userId, keyIdOrPrefix, keyIdOrPrefix],
-  );
+  const [where, id] =
+    typeof owner === 'string' ? ['user_id = ? AND org_id IS NULL', owner] : ['org_id = ?', owner.orgId];
+  const key = await db.get<ApiKeyRecord>(`SELECT * FROM api_keys WHERE ${where} AND (id = ? OR prefix = ?)`, [
+    id,
+    keyIdOrPrefix,
+    keyIdOrPrefix,
+  ]);
   if (!key) throw new GatewayError('not_found', { message: `No such API key: ${keyIdOrPrefix}` });
   return key;
 }
 
 export async function revokeApiKey(
   db: Database,
-  userId: string,
+  userId: KeyOwner,
   keyIdOrPrefix: string,
 ): Promise<ApiKeyRecord> {
   const key = await requireApiKey(db, userId, keyIdOrPrefix);
@@ -141,7 +164,7 @@ export interface ApiKeyChanges {
 
 export async function updateApiKey(
   db: Database,
-  userId: string,
+  userId: KeyOwner,
   keyId: string,
   changes: ApiKeyChanges,
 ): Promise<ApiKeyRecord> {

@@ -6,6 +6,8 @@ export interface AuthenticatedKey {
   keyId: string;
   keyName: string;
   userId: string;
+  /** An org key's org: calls spend from the org's wallet. Null for a personal key. */
+  orgId: string | null;
   plan: string;
   rateLimitRpm: number | null;
   /** Micro-credits per calendar month (UTC), or null for no cap. */
@@ -17,6 +19,8 @@ interface KeyRow {
   name: string;
   key_hash: string;
   user_id: string;
+  org_id: string | null;
+  org_deleted_at: number | null;
   plan: string;
   rate_limit_rpm: number | null;
   expires_at: number | null;
@@ -68,7 +72,7 @@ export class KeyAuthenticator {
       throw new GatewayError('invalid_api_key', { message: 'Invalid API key.' });
     }
     const now = Date.now();
-    const state = keyState(row, now);
+    const state = row.org_deleted_at !== null ? 'revoked' : keyState(row, now);
     if (state === 'revoked')
       throw new GatewayError('invalid_api_key', { message: 'This API key has been revoked.' });
     if (state === 'expired')
@@ -89,6 +93,7 @@ export class KeyAuthenticator {
       keyId: row.id,
       keyName: row.name,
       userId: row.user_id,
+      orgId: row.org_id,
       plan: row.plan,
       rateLimitRpm: row.rate_limit_rpm,
       spendingLimitMicro: row.spending_limit_micro === null ? null : Number(row.spending_limit_micro),
@@ -106,8 +111,8 @@ export class KeyAuthenticator {
     const row =
       (await this.#db.get<KeyRow>(
         `SELECT k.id, k.name, k.key_hash, k.user_id, k.expires_at, k.revoked_at, k.spending_limit_micro,
-                k.disabled_reason, k.disabled_month, u.plan, u.rate_limit_rpm
-         FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?`,
+                k.disabled_reason, k.disabled_month, u.plan, u.rate_limit_rpm, k.org_id, o.deleted_at AS org_deleted_at
+         FROM api_keys k JOIN users u ON u.id = k.user_id LEFT JOIN orgs o ON o.id = k.org_id WHERE k.key_hash = ?`,
         [keyHash],
       )) ?? null;
     if (this.#cache.size >= this.#maxEntries) this.#cache.clear();

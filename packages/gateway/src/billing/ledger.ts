@@ -19,11 +19,23 @@ export interface LedgerEntry {
   created_at: number;
   /** The payment a `topup` / `topup_refund` entry belongs to. */
   payment_id: string | null;
+  /** Set when the entry moved an org's wallet (then `user_id` is the member who acted). */
+  org_id: string | null;
 }
+
+/**
+ * Which wallet pays: the user's own, or (with `orgId`) the org's. A ledger row always
+ * names a user — on an org wallet, the member whose key or action moved the money — so
+ * one ledger serves both, and each wallet's balance is the sum of its own rows.
+ */
+const walletOf = (userId: string, orgId: string | null | undefined) =>
+  orgId ? { table: 'orgs', id: orgId, label: 'org' } : { table: 'users', id: userId, label: 'user' };
 
 export interface Hold {
   id: string;
   userId: string;
+  /** The org whose wallet holds (and is charged), or null for the user's own. */
+  orgId?: string | null | undefined;
   amountMicro: number;
   /** Set when the hold also reserved a key's monthly budget. */
   keyBudget?: { keyId: string; month: string } | undefined;
@@ -39,15 +51,17 @@ export async function appendEntry(
     requestId?: string | null;
     holdId?: string | null;
     paymentId?: string | null;
+    orgId?: string | null;
     description: string;
   },
   balanceHeldDelta = 0,
 ): Promise<LedgerEntry> {
+  const wallet = walletOf(entry.userId, entry.orgId);
   const updated = await tx.get<{ balance_micro: number }>(
-    'UPDATE users SET balance_micro = balance_micro + ?, held_micro = held_micro + ? WHERE id = ? RETURNING balance_micro',
-    [entry.amountMicro, balanceHeldDelta, entry.userId],
+    `UPDATE ${wallet.table} SET balance_micro = balance_micro + ?, held_micro = held_micro + ? WHERE id = ? RETURNING balance_micro`,
+    [entry.amountMicro, balanceHeldDelta, wallet.id],
   );
-  if (!updated) throw new GatewayError('not_found', { message: `No such user: ${entry.userId}` });
+  if (!updated) throw new GatewayError('not_found', { message: `No such ${wallet.label}: ${wallet.id}` });
   const row: LedgerEntry = {
     id: newId('led'),
     user_id: entry.userId,
@@ -59,10 +73,11 @@ export async function appendEntry(
     description: entry.description,
     created_at: Date.now(),
     payment_id: entry.paymentId ?? null,
+    org_id: entry.orgId ?? null,
   };
   await tx.run(
-    `INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at, payment_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at, payment_id, org_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       row.id,
       row.user_id,
@@ -74,6 +89,7 @@ export async function appendEntry(
       row.description,
       row.created_at,
       row.payment_id,
+      row.org_id,
     ],
   );
   return row;
@@ -85,17 +101,20 @@ export function grantCredits(
   amountMicro: number,
   description = 'operator grant',
   kind: LedgerKind = 'grant',
+  orgId: string | null = null,
 ): Promise<LedgerEntry> {
   if (!Number.isSafeInteger(amountMicro) || amountMicro === 0) {
     throw new GatewayError('invalid_request', {
       message: 'Grant amount must be a non-zero whole number of micro-credits.',
     });
   }
-  return db.transaction((tx) => appendEntry(tx, { userId, amountMicro, kind, description }));
+  return db.transaction((tx) => appendEntry(tx, { userId, amountMicro, kind, description, orgId }));
 }
 
 export interface PlaceHoldInput {
   userId: string;
+  /** An org key's org: its wallet is held and charged instead of the user's. */
+  orgId?: string | null | undefined;
   keyId: string | null;
   requestId: string;
   amountMicro: number;
@@ -116,15 +135,16 @@ export interface PlaceHoldInput {
 export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Hold> {
   const amount = Math.max(0, Math.ceil(input.amountMicro));
   const required = Math.max(amount, input.minimumMicro);
+  const wallet = walletOf(input.userId, input.orgId);
   return db.transaction(async (tx) => {
     const { changes } = await tx.run(
-      'UPDATE users SET held_micro = held_micro + ? WHERE id = ? AND balance_micro - held_micro >= ?',
-      [amount, input.userId, required],
+      `UPDATE ${wallet.table} SET held_micro = held_micro + ? WHERE id = ? AND balance_micro - held_micro >= ?`,
+      [amount, wallet.id, required],
     );
     if (changes === 0) {
       const user = await tx.get<{ balance_micro: number; held_micro: number }>(
-        'SELECT balance_micro, held_micro FROM users WHERE id = ?',
-        [input.userId],
+        `SELECT balance_micro, held_micro FROM ${wallet.table} WHERE id = ?`,
+        [wallet.id],
       );
       const available = user ? Number(user.balance_micro) - Number(user.held_micro) : 0;
       throw new GatewayError('insufficient_credits', {
@@ -136,12 +156,13 @@ export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Ho
     const hold: Hold = {
       id: newId('hld'),
       userId: input.userId,
+      orgId: input.orgId ?? null,
       amountMicro: amount,
       keyBudget: budget && { keyId: budget.keyId, month: budget.month },
     };
     const now = Date.now();
     await tx.run(
-      "INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at, key_month, lease_until, endpoint) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+      "INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at, key_month, lease_until, endpoint, org_id) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
       [
         hold.id,
         input.userId,
@@ -152,6 +173,7 @@ export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Ho
         budget?.month ?? null,
         now + input.leaseMs,
         input.endpoint,
+        input.orgId ?? null,
       ],
     );
     return hold;
@@ -197,14 +219,16 @@ export async function settleHold(
           kind: 'charge',
           requestId: settlement.requestId,
           holdId: hold.id,
+          orgId: hold.orgId ?? null,
           description: settlement.description,
         },
         -hold.amountMicro,
       );
     } else {
-      await tx.run('UPDATE users SET held_micro = held_micro - ? WHERE id = ?', [
+      const wallet = walletOf(hold.userId, hold.orgId);
+      await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [
         hold.amountMicro,
-        hold.userId,
+        wallet.id,
       ]);
     }
     const budget = hold.keyBudget;
@@ -240,6 +264,7 @@ export async function expiredHolds(db: Queryable, now = Date.now()): Promise<Exp
   const rows = await db.all<{
     id: string;
     user_id: string;
+    org_id: string | null;
     key_id: string | null;
     key_month: string | null;
     amount_micro: number;
@@ -247,7 +272,7 @@ export async function expiredHolds(db: Queryable, now = Date.now()): Promise<Exp
     endpoint: string | null;
     created_at: number;
   }>(
-    `SELECT id, user_id, key_id, key_month, amount_micro, request_id, endpoint, created_at FROM holds
+    `SELECT id, user_id, org_id, key_id, key_month, amount_micro, request_id, endpoint, created_at FROM holds
      WHERE status = 'open' AND (lease_until < ? OR (lease_until IS NULL AND created_at < ?))`,
     [now, now - legacyHoldMs],
   );
@@ -255,6 +280,7 @@ export async function expiredHolds(db: Queryable, now = Date.now()): Promise<Exp
     hold: {
       id: row.id,
       userId: row.user_id,
+      orgId: row.org_id,
       amountMicro: Number(row.amount_micro),
       keyBudget: row.key_id && row.key_month ? { keyId: row.key_id, month: row.key_month } : undefined,
     },
@@ -265,15 +291,18 @@ export async function expiredHolds(db: Queryable, now = Date.now()): Promise<Exp
   }));
 }
 
+/** The user's own wallet, or with `orgId` the org's. */
 export async function getBalance(
   db: Queryable,
   userId: string,
+  orgId: string | null = null,
 ): Promise<{ balanceMicro: number; heldMicro: number; availableMicro: number }> {
+  const wallet = walletOf(userId, orgId);
   const row = await db.get<{ balance_micro: number; held_micro: number }>(
-    'SELECT balance_micro, held_micro FROM users WHERE id = ?',
-    [userId],
+    `SELECT balance_micro, held_micro FROM ${wallet.table} WHERE id = ?`,
+    [wallet.id],
   );
-  if (!row) throw new GatewayError('not_found', { message: `No such user: ${userId}` });
+  if (!row) throw new GatewayError('not_found', { message: `No such ${wallet.label}: ${wallet.id}` });
   const balanceMicro = Number(row.balance_micro);
   const heldMicro = Number(row.held_micro);
   return { balanceMicro, heldMicro, availableMicro: balanceMicro - heldMicro };
@@ -285,18 +314,21 @@ export function listLedger(
   userId: string,
   limit = 100,
   before?: string,
+  orgId: string | null = null,
 ): Promise<LedgerEntry[]> {
+  const [where, id] = orgId ? ['org_id = ?', orgId] : ['user_id = ? AND org_id IS NULL', userId];
   return db.all<LedgerEntry>(
-    `SELECT * FROM ledger_entries WHERE user_id = ?${before ? ' AND id < ?' : ''} ORDER BY id DESC LIMIT ?`,
-    [userId, ...(before ? [before] : []), limit],
+    `SELECT * FROM ledger_entries WHERE ${where}${before ? ' AND id < ?' : ''} ORDER BY id DESC LIMIT ?`,
+    [id, ...(before ? [before] : []), limit],
   );
 }
 
-/** The invariant every money-moving test checks: the cached balance is the ledger's sum. */
-export async function ledgerSum(db: Queryable, userId: string): Promise<number> {
+/** The invariant every money-moving test checks: the cached balance is the ledger's sum (per wallet). */
+export async function ledgerSum(db: Queryable, userId: string, orgId: string | null = null): Promise<number> {
+  const [where, id] = orgId ? ['org_id = ?', orgId] : ['user_id = ? AND org_id IS NULL', userId];
   const row = await db.get<{ total: number | null }>(
-    'SELECT COALESCE(SUM(amount_micro), 0) AS total FROM ledger_entries WHERE user_id = ?',
-    [userId],
+    `SELECT COALESCE(SUM(amount_micro), 0) AS total FROM ledger_entries WHERE ${where}`,
+    [id],
   );
   return Number(row?.total ?? 0);
 }

@@ -16,6 +16,8 @@ export async function grantTopUp(
   userId: string,
   amountMicro: number,
   note = 'operator grant',
+  /** Grants into this org's wallet (`userId` is then its owner, named on the ledger row). */
+  orgId: string | null = null,
 ): Promise<LedgerEntry> {
   if (!Number.isSafeInteger(amountMicro) || amountMicro < minimumTopUpMicro) {
     throw new GatewayError('invalid_request', {
@@ -23,7 +25,9 @@ export async function grantTopUp(
       message: `A grant is at least ${formatCredits(minimumTopUpMicro)} credits (the minimum top-up); use an adjustment, with a note, for smaller or negative corrections.`,
     });
   }
-  return db.transaction((tx) => appendEntry(tx, { userId, amountMicro, kind: 'grant', description: note }));
+  return db.transaction((tx) =>
+    appendEntry(tx, { userId, amountMicro, kind: 'grant', description: note, orgId }),
+  );
 }
 
 export async function adjustCredits(

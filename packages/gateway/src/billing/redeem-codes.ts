@@ -53,7 +53,13 @@ export async function createRedeemCodes(
 }
 
 /** Redeems a code once, ever: the claim and the ledger credit commit together. */
-export function redeemCode(db: Database, userId: string, code: string): Promise<LedgerEntry> {
+/** With `orgId` the credit goes to the org's wallet (`userId` is the member redeeming). */
+export function redeemCode(
+  db: Database,
+  userId: string,
+  code: string,
+  orgId: string | null = null,
+): Promise<LedgerEntry> {
   return db.transaction(async (tx) => {
     const claimed = await tx.get<{ id: string; amount_micro: number }>(
       `UPDATE redeem_codes SET redeemed_by = ?, redeemed_at = ?
@@ -70,6 +76,7 @@ export function redeemCode(db: Database, userId: string, code: string): Promise<
       userId,
       amountMicro: Number(claimed.amount_micro),
       kind: 'redeem',
+      orgId,
       description: `redeem code ${claimed.id}`,
     });
   });

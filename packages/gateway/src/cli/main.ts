@@ -11,6 +11,7 @@ import {
   setUserPlan,
   setUserRateLimit,
 } from '../accounts/index.ts';
+import { recordAudit, verifyAuditChain } from '../audit/index.ts';
 import {
   adjustCredits,
   creditsToMicro,
@@ -26,6 +27,7 @@ import { ConfigError, type GatewayConfig, loadConfig } from '../config/index.ts'
 import { type Database, openDatabase } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { startGateway } from '../gateway.ts';
+import { findOrg, listMembers, type Org } from '../orgs/index.ts';
 import { mediaKinds } from '../routing/media-models.ts';
 import { listRequestLogs } from '../usage/index.ts';
 import { printTable } from './print-table.ts';
@@ -39,6 +41,10 @@ const usage = `hypereal — self-hosted AI API gateway
   hypereal users set-limit --user U --rpm N            per-user requests/minute (--rpm 0 clears it)
   hypereal users set-plan --user U --plan P
   hypereal credits grant --user U --credits N [--note T]   a top-up: N ≥ 200 credits
+  hypereal credits grant --org O --credits N [--note T]    the same into an organisation's wallet
+  hypereal credits balance --org O                     an organisation's wallet
+  hypereal orgs members --org O                        an organisation's members and roles
+  hypereal audit verify                                check the audit log's hash chain (exit 1 if broken)
   hypereal credits adjust --user U --credits=±N --note T   any other correction (small or negative), with why
   hypereal credits balance --user U
   hypereal credits ledger --user U [--limit N]
@@ -51,7 +57,7 @@ const usage = `hypereal — self-hosted AI API gateway
   hypereal models                                      catalog with prices (chat: USD per 1M tokens;
                                                        image/video/audio/gpu: credits per unit)
 
-  U is a user id or email. Global: --config FILE (else $HYPEREAL_CONFIG or ./hypereal.yaml);
+  U is a user id or email; O an organisation id or slug. Global: --config FILE (else $HYPEREAL_CONFIG or ./hypereal.yaml);
   DATABASE_URL=postgres://… selects PostgreSQL.`;
 
 const { values, positionals } = parseArgs({
@@ -61,6 +67,7 @@ const { values, positionals } = parseArgs({
     email: { type: 'string' },
     plan: { type: 'string' },
     user: { type: 'string' },
+    org: { type: 'string' },
     rpm: { type: 'string' },
     credits: { type: 'string' },
     note: { type: 'string' },
@@ -90,6 +97,19 @@ function numberOption(name: keyof typeof values, fallback?: number): number {
 }
 
 class UsageError extends Error {}
+
+async function requireOrg(db: Database, idOrSlug: string): Promise<Org> {
+  const org = await findOrg(db, idOrSlug);
+  if (!org) throw new GatewayError('not_found', { message: `No such organisation: ${idOrSlug}` });
+  return org;
+}
+
+/** The org's owner: ledger rows name a user, and on an operator's grant that is the owner. */
+async function ownerOf(db: Database, org: Org): Promise<string> {
+  const owner = (await listMembers(db, org.id)).find((member) => member.role === 'owner');
+  if (!owner) throw new GatewayError('not_found', { message: `${org.slug} has no owner` });
+  return owner.userId;
+}
 
 async function withDb<T>(config: GatewayConfig, fn: (db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase({ databaseUrl: config.database.url, sqlitePath: config.database.sqlitePath });
@@ -215,6 +235,28 @@ async function run(): Promise<void> {
         return;
       }
       case 'credits grant': {
+        if (values.org) {
+          const org = await requireOrg(db, values.org);
+          const entry = await grantTopUp(
+            db,
+            await ownerOf(db, org),
+            creditsToMicro(numberOption('credits')),
+            values.note ?? 'operator grant',
+            org.id,
+          );
+          await recordAudit(db, {
+            scope: { orgId: org.id },
+            actorId: null,
+            action: 'credits.granted',
+            targetType: 'ledger_entry',
+            targetId: entry.id,
+            after: { credits: formatCredits(entry.amount_micro), note: entry.description, via: 'cli' },
+          });
+          console.log(
+            `granted ${formatCredits(entry.amount_micro)} credits to ${org.slug}; balance ${formatCredits(entry.balance_after_micro)}`,
+          );
+          return;
+        }
         const user = await requireUser(db, required('user'));
         const entry = await grantTopUp(
           db,
@@ -222,6 +264,14 @@ async function run(): Promise<void> {
           creditsToMicro(numberOption('credits')),
           values.note ?? 'operator grant',
         );
+        await recordAudit(db, {
+          scope: { userId: user.id },
+          actorId: null,
+          action: 'credits.granted',
+          targetType: 'ledger_entry',
+          targetId: entry.id,
+          after: { credits: formatCredits(entry.amount_micro), note: entry.description, via: 'cli' },
+        });
         console.log(
           `granted ${formatCredits(entry.amount_micro)} credits to ${user.email}; balance ${formatCredits(entry.balance_after_micro)}`,
         );
@@ -241,6 +291,14 @@ async function run(): Promise<void> {
         return;
       }
       case 'credits balance': {
+        if (values.org) {
+          const org = await requireOrg(db, values.org);
+          const balance = await getBalance(db, '', org.id);
+          console.log(
+            `${org.slug}: balance ${formatCredits(balance.balanceMicro)} credits, held ${formatCredits(balance.heldMicro)}, available ${formatCredits(balance.availableMicro)}`,
+          );
+          return;
+        }
         const user = await requireUser(db, required('user'));
         const balance = await getBalance(db, user.id);
         console.log(
@@ -312,6 +370,30 @@ async function run(): Promise<void> {
             error: l.error_code ?? '',
           })),
         );
+        return;
+      }
+      case 'orgs members': {
+        const org = await requireOrg(db, required('org'));
+        printTable(
+          (await listMembers(db, org.id)).map((m) => ({
+            user: m.userId,
+            email: m.email,
+            role: m.role,
+            joined: new Date(m.joinedAt).toISOString(),
+          })),
+        );
+        return;
+      }
+      case 'audit verify': {
+        const report = await verifyAuditChain(db);
+        if (report.ok) {
+          console.log(`audit log intact: ${report.rows} row(s), hash chain verified`);
+          return;
+        }
+        console.error(
+          `audit log BROKEN at row ${report.brokenAt?.seq}: ${report.brokenAt?.reason} (${report.rows} row(s) verified before it)`,
+        );
+        process.exitCode = 1;
         return;
       }
       default:

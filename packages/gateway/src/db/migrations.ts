@@ -249,6 +249,71 @@ DROP INDEX request_logs_key_time
 `,
   },
   {
+    version: 14,
+    name: 'organisations: members, invitations, org wallets (ledger and holds name their wallet), org keys, audit log',
+    sql: `
+CREATE TABLE orgs (
+  id TEXT PRIMARY KEY,
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  balance_micro BIGINT NOT NULL DEFAULT 0,
+  held_micro BIGINT NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  deleted_at BIGINT,
+  CHECK (held_micro >= 0)
+);
+CREATE TABLE org_members (
+  org_id TEXT NOT NULL REFERENCES orgs(id),
+  user_id TEXT NOT NULL REFERENCES users(id),
+  role TEXT NOT NULL,
+  joined_at BIGINT NOT NULL,
+  PRIMARY KEY (org_id, user_id)
+);
+CREATE INDEX org_members_user ON org_members (user_id);
+CREATE UNIQUE INDEX org_members_one_owner ON org_members (org_id) WHERE role = 'owner';
+CREATE TABLE org_invitations (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id),
+  email TEXT NOT NULL,
+  role TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  invited_by TEXT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  responded_at BIGINT
+);
+CREATE INDEX org_invitations_org ON org_invitations (org_id, status);
+ALTER TABLE api_keys ADD COLUMN org_id TEXT REFERENCES orgs(id);
+CREATE INDEX api_keys_org ON api_keys (org_id);
+ALTER TABLE ledger_entries ADD COLUMN org_id TEXT REFERENCES orgs(id);
+CREATE INDEX ledger_entries_org ON ledger_entries (org_id, created_at);
+ALTER TABLE holds ADD COLUMN org_id TEXT;
+ALTER TABLE request_logs ADD COLUMN org_id TEXT;
+CREATE INDEX request_logs_org_time ON request_logs (org_id, created_at);
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  org_id TEXT,
+  user_id TEXT,
+  actor_id TEXT,
+  action TEXT NOT NULL,
+  target_type TEXT,
+  target_id TEXT,
+  before_json TEXT,
+  after_json TEXT,
+  ip TEXT,
+  user_agent TEXT,
+  created_at BIGINT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_org ON audit_log (org_id, seq);
+CREATE INDEX audit_log_user ON audit_log (user_id, seq)
+`,
+  },
+  {
     version: 15,
     name: 'single sign-on: OIDC and SAML providers per org, email-domain claims, login states, SAML replay cache',
     sql: `
@@ -259,6 +324,7 @@ CREATE TABLE sso_providers (
   domain TEXT NOT NULL,
   settings TEXT NOT NULL,
   sso_only INTEGER NOT NULL DEFAULT 0,
+  jit_role TEXT NOT NULL DEFAULT 'viewer',
   domain_token TEXT NOT NULL,
   domain_verified_at BIGINT,
   domain_verified_by TEXT,

@@ -29,11 +29,11 @@ export interface Affordable {
 export async function admitCall<P extends { holdMicro: number }>(
   services: MeteringServices,
   principal: AuthenticatedKey,
-  context: Omit<ChargedContext, 'userId' | 'keyId'>,
+  context: Omit<ChargedContext, 'userId' | 'keyId' | 'orgId'>,
   plan: (affordable: Affordable) => P,
 ): Promise<{ charge: RequestCharge; plan: P }> {
   const minimumMicro = services.config.billing.minimumBalanceMicro;
-  const { availableMicro } = await getBalance(services.db, principal.userId);
+  const { availableMicro } = await getBalance(services.db, principal.userId, principal.orgId);
   if (availableMicro < minimumMicro) {
     throw new GatewayError('insufficient_credits', {
       message: `Insufficient credits: a balance of at least ${formatCredits(minimumMicro)} credits is required to call this endpoint (available: ${formatCredits(availableMicro)}).`,
@@ -47,7 +47,7 @@ export async function admitCall<P extends { holdMicro: number }>(
   });
   const charge = await RequestCharge.hold(
     services.db,
-    { ...context, userId: principal.userId, keyId: principal.keyId },
+    { ...context, userId: principal.userId, keyId: principal.keyId, orgId: principal.orgId },
     { amountMicro: planned.holdMicro, minimumMicro, leaseMs: services.config.billing.holdLeaseMs },
     budget,
   );

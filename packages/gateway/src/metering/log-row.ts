@@ -6,6 +6,8 @@ export interface CallContext {
   requestId: string;
   userId: string | null;
   keyId: string | null;
+  /** The org whose key made the call (its wallet pays). */
+  orgId?: string | null | undefined;
   endpoint: string;
   startedAt: number;
 }
@@ -37,6 +39,7 @@ export function requestLogRow(
     id: context.requestId,
     userId: context.userId,
     keyId: context.keyId,
+    orgId: context.orgId ?? null,
     endpoint: context.endpoint,
     model: outcome.model,
     provider: outcome.provider ?? null,

@@ -23,6 +23,7 @@ export async function releaseExpiredHolds(db: Database, now = Date.now()): Promi
         const context = {
           requestId: expired.requestId,
           userId: expired.hold.userId,
+          orgId: expired.hold.orgId ?? null,
           keyId: expired.keyId,
           endpoint: expired.endpoint ?? 'unknown',
           startedAt: expired.createdAt,

@@ -59,6 +59,7 @@ export class RequestCharge {
     try {
       const hold = await placeHold(db, {
         userId: context.userId,
+        orgId: context.orgId ?? null,
         keyId: context.keyId,
         requestId: context.requestId,
         endpoint: context.endpoint,

@@ -23,12 +23,13 @@ declare module 'fastify' {
 /** The request's part of its log row: who called (if anyone authenticated) and when. */
 export function callContext(
   state: RequestState,
-  principal: Pick<AuthenticatedKey, 'userId' | 'keyId'> | null,
+  principal: Pick<AuthenticatedKey, 'userId' | 'keyId' | 'orgId'> | null,
 ): CallContext {
   return {
     requestId: state.requestId,
     userId: principal?.userId ?? null,
     keyId: principal?.keyId ?? null,
+    orgId: principal?.orgId ?? null,
     endpoint: state.endpoint,
     startedAt: state.startedAt,
   };

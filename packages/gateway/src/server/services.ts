@@ -11,7 +11,7 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ProxyServices } from '../proxy/proxy-services.ts';
 import type { HealthStore } from '../routing/health.ts';
 import type { UpstreamRouter } from '../routing/upstream-router.ts';
-import type { OrgDirectory, TxtResolver } from '../sso/index.ts';
+import type { TxtResolver } from '../sso/index.ts';
 import type { FileService } from '../storage/index.ts';
 import type { UpstreamClient } from '../upstream/http-client.ts';
 
@@ -38,8 +38,6 @@ export interface Services extends ProxyServices {
   stripe: Stripe | null;
   /** Users' files (uploads, generated media) and their signed links. */
   files: FileService;
-  /** Organisations as single sign-on sees them (roles, owners, just-in-time membership, audit). */
-  orgs: OrgDirectory;
   /** DNS TXT lookups for email-domain claims; the system resolver unless a test sets one. */
   resolveTxt?: TxtResolver;
   /** Replaced by the HTTP app's logger once it exists. */

@@ -10,13 +10,7 @@ export {
 export { signInFederated } from './federated-sign-in.ts';
 export { consumeLoginState, createLoginState, loginStateTtlMs } from './login-state.ts';
 export { authorizationUrl, completeLogin, discoverIssuer, newPkce } from './oidc.ts';
-export {
-  MemoryOrgDirectory,
-  type OrgDirectory,
-  type OrgRole,
-  type SsoAuditEvent,
-  ssoAdminRoles,
-} from './org-directory.ts';
+export { ensureMember, ownerEmails, recordSsoAudit, type SsoAuditEvent } from './org-directory.ts';
 export {
   deleteProvider,
   findProvider,

@@ -1,76 +1,47 @@
+import { recordAudit } from '../audit/index.ts';
+import type { Database } from '../db/index.ts';
+import { addMember, listMembers, type OrgRole } from '../orgs/index.ts';
+
 /**
- * What single sign-on needs from organisations, and nothing more: who may configure an
- * org's SSO, who its owners are (for the email-domain rule), and just-in-time membership.
- * The organisations module implements it; MemoryOrgDirectory stands in until it does.
+ * What single sign-on needs from organisations: the owners' addresses (for the email-domain
+ * rule), just-in-time membership and the org's audit trail — on the organisations module.
  */
-export type OrgRole = 'owner' | 'admin' | 'developer' | 'billing' | 'viewer';
+export async function ownerEmails(db: Database, orgId: string): Promise<string[]> {
+  return (await listMembers(db, orgId)).filter((member) => member.role === 'owner').map((m) => m.email);
+}
 
 export interface SsoAuditEvent {
   orgId: string;
   actorUserId: string | null;
   action: string;
-  target: string;
+  targetId: string;
   before?: unknown;
   after?: unknown;
-  ip?: string;
-  userAgent?: string;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
 }
 
-export interface OrgDirectory {
-  /** The user's role in the org, or null when the org does not exist or they are not a member. */
-  roleOf(orgId: string, userId: string): Promise<OrgRole | null>;
-  /** The emails of the org's owners. */
-  ownerEmails(orgId: string): Promise<string[]>;
-  /** Role new members get when they arrive through SSO. */
-  defaultRole(orgId: string): Promise<OrgRole>;
-  /** Adds the user with the role unless they are a member already. */
-  ensureMember(orgId: string, user: { id: string; email: string }, role: OrgRole): Promise<void>;
-  recordAudit(event: SsoAuditEvent): Promise<void>;
+export async function recordSsoAudit(db: Database, event: SsoAuditEvent): Promise<void> {
+  await recordAudit(db, {
+    scope: { orgId: event.orgId },
+    actorId: event.actorUserId,
+    action: event.action,
+    targetType:
+      event.action.startsWith('sso.') && event.action !== 'sso.user_provisioned' ? 'sso_provider' : 'user',
+    targetId: event.targetId,
+    ...(event.before === undefined ? {} : { before: event.before }),
+    ...(event.after === undefined ? {} : { after: event.after }),
+    ip: event.ip,
+    userAgent: event.userAgent,
+  });
 }
 
-/** Who may change an org's SSO settings (the contract: Owner and Admin manage SSO). */
-export const ssoAdminRoles: ReadonlySet<OrgRole> = new Set(['owner', 'admin']);
-
-/** An in-process directory: for tests, and for the gateway until the organisations module lands. */
-export class MemoryOrgDirectory implements OrgDirectory {
-  readonly orgs = new Map<
-    string,
-    { defaultRole: OrgRole; members: Map<string, { email: string; role: OrgRole }> }
-  >();
-  readonly audit: SsoAuditEvent[] = [];
-
-  addOrg(orgId: string, owner: { userId: string; email: string }, defaultRole: OrgRole = 'viewer'): void {
-    this.orgs.set(orgId, {
-      defaultRole,
-      members: new Map([[owner.userId, { email: owner.email, role: 'owner' }]]),
-    });
-  }
-
-  setMember(orgId: string, member: { userId: string; email: string }, role: OrgRole): void {
-    this.orgs.get(orgId)?.members.set(member.userId, { email: member.email, role });
-  }
-
-  async roleOf(orgId: string, userId: string): Promise<OrgRole | null> {
-    return this.orgs.get(orgId)?.members.get(userId)?.role ?? null;
-  }
-
-  async ownerEmails(orgId: string): Promise<string[]> {
-    const org = this.orgs.get(orgId);
-    if (!org) return [];
-    return [...org.members.values()].filter((m) => m.role === 'owner').map((m) => m.email);
-  }
-
-  async defaultRole(orgId: string): Promise<OrgRole> {
-    return this.orgs.get(orgId)?.defaultRole ?? 'viewer';
-  }
-
-  async ensureMember(orgId: string, user: { id: string; email: string }, role: OrgRole): Promise<void> {
-    const org = this.orgs.get(orgId);
-    if (!org || org.members.has(user.id)) return;
-    org.members.set(user.id, { email: user.email, role });
-  }
-
-  async recordAudit(event: SsoAuditEvent): Promise<void> {
-    this.audit.push(event);
-  }
+/** Makes the user a member with `role` unless they are one; true when they were added. */
+export async function ensureMember(
+  db: Database,
+  orgId: string,
+  userId: string,
+  role: OrgRole,
+): Promise<boolean> {
+  return (await addMember(db, { orgId, userId, role })).added;
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '../db/index.ts';
 import { newId } from '../ids.ts';
+import { isOrgRole, type OrgRole } from '../orgs/index.ts';
 
 export const oidcSettingsSchema = z.object({
   issuer: z.string(),
@@ -24,6 +25,8 @@ export type SsoProvider = {
   orgId: string;
   domain: string;
   ssoOnly: boolean;
+  /** Role of members who arrive through this provider (just-in-time provisioning). */
+  defaultRole: OrgRole;
   domainToken: string;
   domainVerifiedAt: number | null;
   domainVerifiedBy: string | null;
@@ -37,6 +40,7 @@ interface ProviderRow {
   domain: string;
   settings: string;
   sso_only: number;
+  jit_role: string;
   domain_token: string;
   domain_verified_at: number | null;
   domain_verified_by: string | null;
@@ -44,7 +48,7 @@ interface ProviderRow {
 }
 
 const columns =
-  'id, org_id, type, domain, settings, sso_only, domain_token, domain_verified_at, domain_verified_by, checked_at';
+  'id, org_id, type, domain, settings, sso_only, jit_role, domain_token, domain_verified_at, domain_verified_by, checked_at';
 
 function fromRow(row: ProviderRow): SsoProvider {
   const common = {
@@ -52,6 +56,7 @@ function fromRow(row: ProviderRow): SsoProvider {
     orgId: row.org_id,
     domain: row.domain,
     ssoOnly: Number(row.sso_only) === 1,
+    defaultRole: isOrgRole(row.jit_role) && row.jit_role !== 'owner' ? row.jit_role : 'viewer',
     domainToken: row.domain_token,
     domainVerifiedAt: row.domain_verified_at === null ? null : Number(row.domain_verified_at),
     domainVerifiedBy: row.domain_verified_by,
@@ -85,7 +90,7 @@ export async function providerForDomain(db: Database, domain: string): Promise<S
   return row ? fromRow(row) : undefined;
 }
 
-export type ProviderInput = { orgId: string; domain: string; ssoOnly: boolean } & (
+export type ProviderInput = { orgId: string; domain: string; ssoOnly: boolean; defaultRole: OrgRole } & (
   | { type: 'oidc'; settings: OidcSettings }
   | { type: 'saml'; settings: SamlSettings }
 );
@@ -100,15 +105,15 @@ export async function saveProvider(db: Database, input: ProviderInput): Promise<
   const settings = JSON.stringify(input.settings);
   if (existing) {
     await db.run(
-      'UPDATE sso_providers SET type = ?, settings = ?, sso_only = ?, checked_at = ?, updated_at = ? WHERE id = ?',
-      [input.type, settings, input.ssoOnly ? 1 : 0, now, now, existing.id],
+      'UPDATE sso_providers SET type = ?, settings = ?, sso_only = ?, jit_role = ?, checked_at = ?, updated_at = ? WHERE id = ?',
+      [input.type, settings, input.ssoOnly ? 1 : 0, input.defaultRole, now, now, existing.id],
     );
     return (await findProvider(db, existing.id))!;
   }
   const id = newId('sso');
   await db.run(
-    `INSERT INTO sso_providers (id, org_id, type, domain, settings, sso_only, domain_token, checked_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO sso_providers (id, org_id, type, domain, settings, sso_only, jit_role, domain_token, checked_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       id,
       input.orgId,
@@ -116,6 +121,7 @@ export async function saveProvider(db: Database, input: ProviderInput): Promise<
       input.domain,
       settings,
       input.ssoOnly ? 1 : 0,
+      input.defaultRole,
       randomBytes(18).toString('base64url'),
       now,
       now,

@@ -2,7 +2,10 @@ import type { Queryable, SqlParam } from '../db/index.ts';
 import type { RequestLogRow } from './request-log.ts';
 
 export interface UsageFilter {
-  userId: string;
+  /** Without `orgId`: the user's personal calls. With it: one member's calls on the org's keys. */
+  userId?: string | undefined;
+  /** An org's calls (its keys spend from its wallet). */
+  orgId?: string | undefined;
   sinceMs: number;
   endpoint?: string | undefined;
   model?: string | undefined;
@@ -42,8 +45,21 @@ const dayMs = 86_400_000;
 
 /** Every query starts from (user_id, created_at), the index every usage query uses. */
 function where(filter: UsageFilter): { sql: string; params: SqlParam[] } {
-  const clauses = ['l.user_id = ?', 'l.created_at >= ?'];
-  const params: SqlParam[] = [filter.userId, filter.sinceMs];
+  const clauses: string[] = [];
+  const params: SqlParam[] = [];
+  if (filter.orgId) {
+    clauses.push('l.org_id = ?');
+    params.push(filter.orgId);
+    if (filter.userId) {
+      clauses.push('l.user_id = ?');
+      params.push(filter.userId);
+    }
+  } else {
+    clauses.push('l.user_id = ?', 'l.org_id IS NULL');
+    params.push(filter.userId ?? '');
+  }
+  clauses.push('l.created_at >= ?');
+  params.push(filter.sinceMs);
   if (filter.endpoint) {
     clauses.push('l.endpoint = ?');
     params.push(filter.endpoint);

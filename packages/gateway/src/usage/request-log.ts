@@ -4,6 +4,8 @@ export interface RequestLogEntry {
   id: string;
   userId: string | null;
   keyId: string | null;
+  /** The org whose key made the call. */
+  orgId?: string | null | undefined;
   endpoint: string;
   model: string | null;
   provider: string | null;
@@ -60,8 +62,8 @@ export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): P
   await db.run(
     `INSERT INTO request_logs (id, user_id, key_id, endpoint, model, provider, upstream_model, status, stream, latency_ms,
        prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_source, cost_micro, error_code, error_message, response_id, model_rule,
-       image_count, image_tier, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       image_count, image_tier, created_at, org_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       entry.id,
       entry.userId,
@@ -86,6 +88,7 @@ export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): P
       entry.imageCount ?? 0,
       entry.imageTier ?? null,
       entry.createdAt,
+      entry.orgId ?? null,
     ],
   );
 }

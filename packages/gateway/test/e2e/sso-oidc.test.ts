@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MemoryOrgDirectory } from '../../src/sso/index.ts';
+import { listAudit } from '../../src/audit/index.ts';
+import { addMember, findMembership } from '../../src/orgs/index.ts';
 import { AccountClient, signedIn } from '../helpers/account-client.ts';
 import { type Harness, startHarness } from '../helpers/harness.ts';
 import { startOidcIdp, type TestIdp } from '../helpers/oidc-idp.ts';
 import { CookieBrowser } from '../helpers/sso-browser.ts';
 
 const password = 'correct horse battery';
-const orgId = 'org_acme';
 const clientId = 'hypereal-gateway';
 const clientSecret = 'a-client-secret-long-enough-for-hmac';
 
@@ -14,17 +14,16 @@ describe('OIDC single sign-on against a real OpenID Provider', () => {
   let harness: Harness;
   let idp: TestIdp;
   let root: string;
-  let orgs: MemoryOrgDirectory;
+  let orgId: string;
   let owner: AccountClient;
   let providerId: string;
 
   beforeAll(async () => {
     harness = await startHarness({ config: { network: { allowPrivate: ['127.0.0.1'] } } });
     root = harness.gateway.url;
-    orgs = harness.gateway.services.orgs as MemoryOrgDirectory;
-    const { user } = await harness.newUser(0, { email: 'owner@acme.test', password });
-    orgs.addOrg(orgId, { userId: user.id, email: user.email }, 'developer');
+    await harness.newUser(0, { email: 'owner@acme.test', password });
     owner = await signedIn(root, 'owner@acme.test', password);
+    orgId = (await owner.call('POST', '/api/orgs', { name: 'Acme Inc' })).body['id'] as string;
     // The redirect URI is only known once the provider exists: register a pattern-free list later.
     idp = await startOidcIdp({
       clientId,
@@ -62,11 +61,10 @@ describe('OIDC single sign-on against a real OpenID Provider', () => {
     // A private address not on network.allowPrivate is refused before any request.
     const guarded = await startHarness();
     try {
-      const gOrgs = guarded.gateway.services.orgs as MemoryOrgDirectory;
-      const { user } = await guarded.newUser(0, { email: 'owner@acme.test', password });
-      gOrgs.addOrg(orgId, { userId: user.id, email: user.email });
+      await guarded.newUser(0, { email: 'owner@acme.test', password });
       const client = await signedIn(guarded.gateway.url, 'owner@acme.test', password);
-      const refused = await client.call('POST', `/api/orgs/${orgId}/sso`, {
+      const guardedOrg = (await client.call('POST', '/api/orgs', { name: 'Acme' })).body['id'] as string;
+      const refused = await client.call('POST', `/api/orgs/${guardedOrg}/sso`, {
         type: 'oidc',
         issuer: idp.issuer,
         clientId,
@@ -87,6 +85,7 @@ describe('OIDC single sign-on against a real OpenID Provider', () => {
       clientId,
       clientSecret,
       domain: 'ACME.test',
+      defaultRole: 'developer',
     });
     expect(saved.status).toBe(200);
     expect(saved.body).toMatchObject({
@@ -95,13 +94,16 @@ describe('OIDC single sign-on against a real OpenID Provider', () => {
       checked: true,
       domainVerified: true,
       domainVerifiedBy: 'owner:owner@acme.test',
+      defaultRole: 'developer',
       issuer: idp.issuer,
       clientId,
     });
     expect(saved.text).not.toContain(clientSecret);
     providerId = saved.body['id'] as string;
     expect(saved.body['redirectUri']).toBe(`${root}/api/auth/sso/${providerId}/callback`);
-    expect(orgs.audit.map((event) => event.action)).toContain('sso.provider_saved');
+    expect((await listAudit(harness.db, { scope: { orgId } })).map((entry) => entry.action)).toContain(
+      'sso.provider_saved',
+    );
     // Now that the id is known, the IdP registers the real redirect URI.
     idp.setRedirectUris([saved.body['redirectUri'] as string]);
     const again = await save({
@@ -110,6 +112,7 @@ describe('OIDC single sign-on against a real OpenID Provider', () => {
       clientId,
       clientSecret,
       domain: 'acme.test',
+      defaultRole: 'developer',
     });
     expect(again.status).toBe(200);
     expect(again.body['id']).toBe(providerId);
@@ -117,11 +120,11 @@ describe('OIDC single sign-on against a real OpenID Provider', () => {
 
   it('only owners and admins manage SSO; another org is a 404', async () => {
     const { user } = await harness.newUser(0, { email: 'dev@acme.test', password });
-    orgs.setMember(orgId, { userId: user.id, email: user.email }, 'developer');
+    await addMember(harness.db, { orgId, userId: user.id, role: 'developer' });
     const developer = await signedIn(root, 'dev@acme.test', password);
     const forbidden = await developer.call('GET', `/api/orgs/${orgId}/sso`);
     expect(forbidden.status).toBe(403);
-    expect(forbidden.body.error?.message).toMatch(/developer.*may not view single sign-on settings/);
+    expect(forbidden.body.error?.message).toBe('Your role in Acme Inc (developer) does not allow sso.view.');
     const elsewhere = await owner.call('GET', '/api/orgs/org_other/sso');
     expect(elsewhere.status).toBe(404);
   });
@@ -154,8 +157,8 @@ describe('OIDC single sign-on against a real OpenID Provider', () => {
     expect(session.status).toBe(200);
     const body = (await session.json()) as { user: { email: string; id: string } };
     expect(body.user.email).toBe('alice@acme.test');
-    expect(await orgs.roleOf(orgId, body.user.id)).toBe('developer');
-    expect(orgs.audit.map((event) => event.action)).toEqual(
+    expect((await findMembership(harness.db, orgId, body.user.id))?.role).toBe('developer');
+    expect((await listAudit(harness.db, { scope: { orgId } })).map((entry) => entry.action)).toEqual(
       expect.arrayContaining(['sso.user_provisioned', 'member.joined_via_sso']),
     );
 
@@ -259,6 +262,7 @@ describe('OIDC single sign-on against a real OpenID Provider', () => {
       clientId,
       clientSecret,
       domain: 'acme.test',
+      defaultRole: 'developer',
       ssoOnly: true,
     });
     expect(enforced.body['ssoOnly']).toBe(true);

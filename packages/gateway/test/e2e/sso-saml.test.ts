@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MemoryOrgDirectory } from '../../src/sso/index.ts';
+import { listAudit } from '../../src/audit/index.ts';
+import { addMember, findMembership } from '../../src/orgs/index.ts';
 import { type AccountClient, signedIn } from '../helpers/account-client.ts';
 import { type Harness, startHarness } from '../helpers/harness.ts';
 import { type AssertionFields, encodeForPost, idpSsoUrl, TestSamlIdp } from '../helpers/saml-idp.ts';
 import { CookieBrowser } from '../helpers/sso-browser.ts';
 
 const password = 'correct horse battery';
-const orgId = 'org_acme';
 
 describe('SAML single sign-on with a locally generated IdP key and certificate', () => {
   let harness: Harness;
   let root: string;
-  let orgs: MemoryOrgDirectory;
+  let orgId: string;
   let owner: AccountClient;
   const idp = new TestSamlIdp();
   let providerId: string;
@@ -21,10 +21,9 @@ describe('SAML single sign-on with a locally generated IdP key and certificate',
   beforeAll(async () => {
     harness = await startHarness();
     root = harness.gateway.url;
-    orgs = harness.gateway.services.orgs as MemoryOrgDirectory;
-    const { user } = await harness.newUser(0, { email: 'owner@acme.test', password });
-    orgs.addOrg(orgId, { userId: user.id, email: user.email }, 'viewer');
+    await harness.newUser(0, { email: 'owner@acme.test', password });
     owner = await signedIn(root, 'owner@acme.test', password);
+    orgId = (await owner.call('POST', '/api/orgs', { name: 'Acme Inc' })).body['id'] as string;
   });
   afterAll(() => harness.close());
 
@@ -117,7 +116,7 @@ describe('SAML single sign-on with a locally generated IdP key and certificate',
     const session = await browser.request(`${root}/api/auth/session`);
     const body = (await session.json()) as { user: { id: string; email: string } };
     expect(body.user.email).toBe('alice@acme.test');
-    expect(await orgs.roleOf(orgId, body.user.id)).toBe('viewer');
+    expect((await findMembership(harness.db, orgId, body.user.id))?.role).toBe('viewer');
   });
 
   it('accepts a clock a little ahead (inside the skew) and refuses an expired assertion', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { throttleRules } from '../../accounts/index.ts';
 import { getBalance, listLedger, microToCredits } from '../../billing/index.ts';
 import { redeemCode } from '../../billing/redeem-codes.ts';
+import { auditRequest } from '../audit-context.ts';
 import type { Services } from '../services.ts';
 import { validate, validateBody } from '../validate-body.ts';
 
@@ -49,6 +50,16 @@ export function registerCreditRoutes(app: FastifyInstance, services: Services): 
     await throttle.check(subjects);
     try {
       const entry = await redeemCode(db, userOf(request), input.code);
+      await auditRequest(services, request, {
+        scope: { userId: userOf(request) },
+        action: 'credits.redeemed',
+        targetType: 'ledger_entry',
+        targetId: entry.id,
+        after: {
+          credits: microToCredits(entry.amount_micro),
+          balance: microToCredits(entry.balance_after_micro),
+        },
+      });
       return {
         credits: microToCredits(entry.amount_micro),
         balance: microToCredits(entry.balance_after_micro),

@@ -13,19 +13,20 @@ import {
 } from '../../accounts/index.ts';
 import { creditsToMicro, microToCredits } from '../../billing/index.ts';
 import { keysMonthSpend } from '../../billing/key-budget.ts';
+import { auditRequest } from '../audit-context.ts';
 import type { Services } from '../services.ts';
 import { validateBody } from '../validate-body.ts';
 
 /** Credits per calendar month; 50 000 = $500 (docs/api-contract.md §11). */
 const spendingLimit = z.number().positive().max(1e9).nullable();
-const createSchema = z
+export const createKeySchema = z
   .object({
     name: z.string().trim().min(1).max(100),
     spendingLimit: spendingLimit.optional(),
     autoDisable: z.boolean().optional(),
   })
   .strict();
-const updateSchema = z
+export const updateKeySchema = z
   .object({
     name: z.string().trim().min(1).max(100).optional(),
     spendingLimit: spendingLimit.optional(),
@@ -34,10 +35,10 @@ const updateSchema = z
   })
   .strict();
 
-const toMicro = (limit: number | null | undefined) =>
+export const toMicro = (limit: number | null | undefined) =>
   limit === undefined ? undefined : limit === null ? null : creditsToMicro(limit);
 
-function keyView(key: ApiKeyRecord, spentMicro: number) {
+export function keyView(key: ApiKeyRecord, spentMicro: number) {
   return {
     id: key.id,
     name: key.name,
@@ -53,6 +54,15 @@ function keyView(key: ApiKeyRecord, spentMicro: number) {
   };
 }
 
+/** What the audit log keeps of a key: its settings, never its secret or hash. */
+export const auditedKey = (key: ApiKeyRecord) => ({
+  name: key.name,
+  prefix: key.prefix,
+  spendingLimit: key.spending_limit_micro === null ? null : microToCredits(Number(key.spending_limit_micro)),
+  autoDisable: Boolean(key.auto_disable),
+  state: keyState(key),
+});
+
 /** /api/api-keys: the signed-in user's keys only; anyone else's key id is a 404. */
 export function registerKeyRoutes(app: FastifyInstance, services: Services): void {
   const { db, keys } = services;
@@ -66,6 +76,20 @@ export function registerKeyRoutes(app: FastifyInstance, services: Services): voi
     keys.invalidate();
     return view(key);
   };
+  /** A change to a key, recorded in the user's own audit trail with the key before and after. */
+  const audited = async (request: FastifyRequest, action: string, change: () => Promise<ApiKeyRecord>) => {
+    const before = await requireApiKey(db, userOf(request), keyParam(request));
+    const after = await change();
+    await auditRequest(services, request, {
+      scope: { userId: userOf(request) },
+      action,
+      targetType: 'api_key',
+      targetId: after.id,
+      before: auditedKey(before),
+      after: auditedKey(after),
+    });
+    return changed(after);
+  };
 
   app.get('/api/api-keys', async (request) => {
     const list = await listApiKeys(db, userOf(request));
@@ -77,12 +101,19 @@ export function registerKeyRoutes(app: FastifyInstance, services: Services): voi
     return { data: list.map((key) => keyView(key, spent.get(key.id) ?? 0)) };
   });
   app.post('/api/api-keys', async (request, reply) => {
-    const input = validateBody(createSchema, request);
+    const input = validateBody(createKeySchema, request);
     const { secret, record } = await createApiKey(db, {
       userId: userOf(request),
       name: input.name,
       spendingLimitMicro: toMicro(input.spendingLimit) ?? null,
       autoDisable: input.autoDisable ?? false,
+    });
+    await auditRequest(services, request, {
+      scope: { userId: userOf(request) },
+      action: 'key.created',
+      targetType: 'api_key',
+      targetId: record.id,
+      after: auditedKey(record),
     });
     reply.code(201).header('cache-control', 'no-store');
     return { ...keyView(record, 0), key: secret };
@@ -91,18 +122,22 @@ export function registerKeyRoutes(app: FastifyInstance, services: Services): voi
     view(await requireApiKey(db, userOf(request), keyParam(request))),
   );
   app.patch('/api/api-keys/:id', async (request) => {
-    const input = validateBody(updateSchema, request);
+    const input = validateBody(updateKeySchema, request);
     const changes: ApiKeyChanges = {};
     if (input.name !== undefined) changes.name = input.name;
     if (input.spendingLimit !== undefined) changes.spendingLimitMicro = toMicro(input.spendingLimit)!;
     if (input.autoDisable !== undefined) changes.autoDisable = input.autoDisable;
     if (input.disabled !== undefined) changes.disabled = input.disabled;
-    return changed(await updateApiKey(db, userOf(request), keyParam(request), changes));
+    return audited(request, 'key.updated', () =>
+      updateApiKey(db, userOf(request), keyParam(request), changes),
+    );
   });
   app.delete('/api/api-keys/:id', async (request) =>
-    changed(await revokeApiKey(db, userOf(request), keyParam(request))),
+    audited(request, 'key.revoked', () => revokeApiKey(db, userOf(request), keyParam(request))),
   );
   app.post('/api/api-keys/:id/enable', async (request) =>
-    changed(await updateApiKey(db, userOf(request), keyParam(request), { disabled: false })),
+    audited(request, 'key.updated', () =>
+      updateApiKey(db, userOf(request), keyParam(request), { disabled: false }),
+    ),
   );
 }

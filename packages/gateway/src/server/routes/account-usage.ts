@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { microToCredits } from '../../billing/index.ts';
 import {
@@ -32,10 +32,13 @@ const pageQuery = filterQuery.extend({
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
 });
 
-function filterOf(request: FastifyRequest, query: z.infer<typeof filterQuery>): UsageFilter {
+/** Whose calls: the user's personal ones, or an org's (optionally one member's). */
+export type UsageScope = Pick<UsageFilter, 'userId' | 'orgId'>;
+
+function filterOf(scope: UsageScope, query: z.infer<typeof filterQuery>): UsageFilter {
   const now = Date.now();
   return {
-    userId: request.hypereal.session!.userId,
+    ...scope,
     sinceMs: now - query.days * 86_400_000,
     endpoint: query.endpoint || undefined,
     model: query.model || undefined,
@@ -68,10 +71,28 @@ const logView = (row: UsageLogRow) => ({
 
 /** The signed-in user's request log: analytics JSON and a streamed CSV export. */
 export function registerUsageRoutes(app: FastifyInstance, services: Services): void {
+  registerUsageEndpoints(app, services, {
+    path: '/api/api-usage',
+    scopeOf: (request) => ({ userId: request.hypereal.session!.userId }),
+  });
+}
+
+/** The analytics and CSV routes at `path` and `path/export`, over the calls `scopeOf` picks. */
+export function registerUsageEndpoints(
+  app: FastifyInstance,
+  services: Services,
+  options: {
+    path: string;
+    scopeOf: (request: FastifyRequest) => UsageScope;
+    config?: FastifyContextConfig;
+    filename?: (request: FastifyRequest) => string;
+  },
+): void {
   const { db } = services;
-  app.get('/api/api-usage', async (request) => {
+  const config = options.config ?? {};
+  app.get(options.path, { config }, async (request) => {
     const query = validate(pageQuery, request.query);
-    const filter = filterOf(request, query);
+    const filter = filterOf(options.scopeOf(request), query);
     const [logs, total, byModel, top, daily] = await Promise.all([
       usageLogs(db, filter, { limit: query.limit, offset: query.offset }),
       usageCount(db, filter),
@@ -98,9 +119,9 @@ export function registerUsageRoutes(app: FastifyInstance, services: Services): v
     };
   });
 
-  app.get('/api/api-usage/export', async (request, reply) => {
-    const filter = filterOf(request, validate(filterQuery, request.query));
-    const filename = `hypereal-usage-${new Date().toISOString().slice(0, 10)}.csv`;
+  app.get(`${options.path}/export`, { config }, async (request, reply) => {
+    const filter = filterOf(options.scopeOf(request), validate(filterQuery, request.query));
+    const filename = `${options.filename?.(request) ?? 'hypereal-usage'}-${new Date().toISOString().slice(0, 10)}.csv`;
     async function* lines() {
       yield `\uFEFF${csvRow(usageCsvHeader)}`;
       for await (const row of streamUsageLogs(db, filter)) yield usageCsvLine(row);

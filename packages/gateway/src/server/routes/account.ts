@@ -6,7 +6,9 @@ import { registerCreditRoutes } from './account-credits.ts';
 import { registerKeyRoutes } from './account-keys.ts';
 import { registerTopUpRoutes } from './account-topups.ts';
 import { registerUsageRoutes } from './account-usage.ts';
+import { registerPersonalAuditRoutes } from './audit.ts';
 import { registerOrgSsoRoutes } from './org-sso.ts';
+import { registerOrgRoutes } from './orgs.ts';
 import { registerSsoLoginRoutes } from './sso-login.ts';
 
 /** The dashboard's JSON API under /api (docs/account-api.md): session cookie, CSRF token. */
@@ -20,6 +22,8 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     registerUsageRoutes(account, services);
     registerCreditRoutes(account, services);
     registerTopUpRoutes(account, services);
+    registerPersonalAuditRoutes(account, services);
+    registerOrgRoutes(account, services);
     registerOrgSsoRoutes(account, services);
   });
 }

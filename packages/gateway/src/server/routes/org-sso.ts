@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { GatewayError } from '../../errors/index.ts';
 import { guardedFetch } from '../../net/guarded-fetch.ts';
+import { isOrgRole } from '../../orgs/index.ts';
 import {
   deleteProvider,
   discoverIssuer,
@@ -9,15 +10,17 @@ import {
   isDomainName,
   listOrgProviders,
   markDomainVerified,
+  ownerEmails,
   ownerOnDomain,
   parseIdpMetadata,
+  recordSsoAudit,
   type SsoProvider,
   saveProvider,
-  ssoAdminRoles,
   txtRecordName,
   txtRecordPresent,
   txtRecordValue,
 } from '../../sso/index.ts';
+import { membershipOf, orgAccess } from '../org-access.ts';
 import type { Services } from '../services.ts';
 import { validateBody } from '../validate-body.ts';
 import { baseUrl, spEndpoints, ssoPaths } from './sso-urls.ts';
@@ -27,6 +30,10 @@ const domainField = z
   .max(253)
   .transform((value) => value.trim().toLowerCase().replace(/^@/, ''))
   .refine(isDomainName, 'expected a domain name such as acme.com');
+const defaultRoleField = z
+  .string()
+  .refine((role) => isOrgRole(role) && role !== 'owner', 'one of admin, developer, billing, viewer')
+  .optional();
 const saveSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('oidc'),
@@ -35,28 +42,34 @@ const saveSchema = z.discriminatedUnion('type', [
     clientSecret: z.string().min(1).max(2000),
     domain: domainField,
     ssoOnly: z.boolean().optional(),
+    defaultRole: defaultRoleField,
   }),
   z.object({
     type: z.literal('saml'),
     metadataXml: z.string().min(1).max(200_000),
     domain: domainField,
     ssoOnly: z.boolean().optional(),
+    defaultRole: defaultRoleField,
   }),
 ]);
 
-/** An org's SSO providers: Owner and Admin only (403 naming the action; 404 for another org). */
+/**
+ * An org's SSO providers, behind the organisations gate (`orgAccess`): `sso.view` and
+ * `sso.manage` in the permission matrix (Owner and Admin), 404 for another org.
+ */
 export function registerOrgSsoRoutes(app: FastifyInstance, services: Services): void {
-  const { db, orgs } = services;
-  const fetch = guardedFetch({ allowPrivate: services.config.network.allowPrivate });
+  app.register(async (org) => {
+    org.addHook('preHandler', orgAccess(services));
+    registerRoutes(org, services);
+  });
+}
 
-  async function authorise(request: FastifyRequest, orgId: string, action: string): Promise<string> {
-    const session = request.hypereal.session!;
-    const role = await orgs.roleOf(orgId, session.userId);
-    if (role === null) throw new GatewayError('not_found', { message: 'No organisation with this id.' });
-    if (!ssoAdminRoles.has(role))
-      throw new GatewayError('forbidden', { message: `Your role (${role}) may not ${action}.` });
-    return session.userId;
-  }
+const at = (orgAction: 'sso.view' | 'sso.manage') => ({ config: { orgAction } });
+
+function registerRoutes(app: FastifyInstance, services: Services): void {
+  const { db } = services;
+  const fetch = guardedFetch({ allowPrivate: services.config.network.allowPrivate });
+  const actorOf = (request: FastifyRequest) => request.hypereal.session!.userId;
 
   function view(request: FastifyRequest, provider: SsoProvider) {
     const base = baseUrl(services, request);
@@ -66,6 +79,7 @@ export function registerOrgSsoRoutes(app: FastifyInstance, services: Services): 
       type: provider.type,
       domain: provider.domain,
       ssoOnly: provider.ssoOnly,
+      defaultRole: provider.defaultRole,
       checked: provider.checkedAt !== null,
       checkedAt: provider.checkedAt,
       domainVerified: provider.domainVerifiedAt !== null,
@@ -94,70 +108,71 @@ export function registerOrgSsoRoutes(app: FastifyInstance, services: Services): 
     };
   }
 
-  const audit = (
-    request: FastifyRequest,
-    orgId: string,
-    actor: string,
-    action: string,
-    target: string,
-    after?: unknown,
-  ) =>
-    orgs.recordAudit({
+  const audit = (request: FastifyRequest, orgId: string, action: string, targetId: string, after?: unknown) =>
+    recordSsoAudit(db, {
       orgId,
-      actorUserId: actor,
+      actorUserId: actorOf(request),
       action,
-      target,
+      targetId,
       ...(after === undefined ? {} : { after }),
       ip: request.ip,
-      ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
+      userAgent: request.headers['user-agent'],
     });
 
-  app.get<{ Params: { orgId: string } }>('/api/orgs/:orgId/sso', async (request) => {
-    await authorise(request, request.params.orgId, 'view single sign-on settings');
+  app.get<{ Params: { orgId: string } }>('/api/orgs/:orgId/sso', at('sso.view'), async (request) => {
     const providers = await listOrgProviders(db, request.params.orgId);
     return { data: providers.map((provider) => view(request, provider)) };
   });
 
-  app.post<{ Params: { orgId: string } }>('/api/orgs/:orgId/sso', async (request, reply) => {
-    const { orgId } = request.params;
-    const actor = await authorise(request, orgId, 'manage single sign-on');
-    const input = validateBody(saveSchema, request);
-    const ssoOnly = input.ssoOnly ?? false;
-    let provider =
-      input.type === 'oidc'
-        ? await saveProvider(db, {
-            orgId,
-            domain: input.domain,
-            ssoOnly,
-            type: 'oidc',
-            settings: await discoverIssuer(input, fetch),
-          })
-        : await saveProvider(db, {
-            orgId,
-            domain: input.domain,
-            ssoOnly,
-            type: 'saml',
-            settings: await parseIdpMetadata(input.metadataXml),
-          });
-    if (provider.domainVerifiedAt === null) {
-      const owner = ownerOnDomain(await orgs.ownerEmails(orgId), provider.domain);
-      if (owner && (await markDomainVerified(db, provider.id, `owner:${owner}`)))
-        provider = (await findProvider(db, provider.id))!;
-    }
-    const shown = view(request, provider);
-    await audit(request, orgId, actor, 'sso.provider_saved', provider.id, {
-      type: shown.type,
-      domain: shown.domain,
-      ssoOnly: shown.ssoOnly,
-    });
-    return reply.code(200).send(shown);
-  });
+  app.post<{ Params: { orgId: string } }>(
+    '/api/orgs/:orgId/sso',
+    at('sso.manage'),
+    async (request, reply) => {
+      const orgId = membershipOf(request).org.id;
+      const input = validateBody(saveSchema, request);
+      const ssoOnly = input.ssoOnly ?? false;
+      const defaultRole =
+        input.defaultRole !== undefined && isOrgRole(input.defaultRole) ? input.defaultRole : 'viewer';
+      let provider =
+        input.type === 'oidc'
+          ? await saveProvider(db, {
+              orgId,
+              domain: input.domain,
+              ssoOnly,
+              defaultRole,
+              type: 'oidc',
+              settings: await discoverIssuer(input, fetch),
+            })
+          : await saveProvider(db, {
+              orgId,
+              domain: input.domain,
+              ssoOnly,
+              defaultRole,
+              type: 'saml',
+              settings: await parseIdpMetadata(input.metadataXml),
+            });
+      if (provider.domainVerifiedAt === null) {
+        const owner = ownerOnDomain(await ownerEmails(db, orgId), provider.domain);
+        if (owner && (await markDomainVerified(db, provider.id, `owner:${owner}`)))
+          provider = (await findProvider(db, provider.id))!;
+      }
+      const shown = view(request, provider);
+      await audit(request, orgId, 'sso.provider_saved', provider.id, {
+        type: shown.type,
+        domain: shown.domain,
+        ssoOnly: shown.ssoOnly,
+        defaultRole: provider.defaultRole,
+      });
+      return reply.code(200).send(shown);
+    },
+  );
 
   app.post<{ Params: { orgId: string; providerId: string } }>(
     '/api/orgs/:orgId/sso/:providerId/verify-domain',
+    at('sso.manage'),
     async (request) => {
-      const { orgId, providerId } = request.params;
-      const actor = await authorise(request, orgId, 'manage single sign-on');
+      const { providerId } = request.params;
+      const orgId = membershipOf(request).org.id;
       const provider = await findProvider(db, providerId);
       if (!provider || provider.orgId !== orgId) throw new GatewayError('not_found');
       if (provider.domainVerifiedAt === null) {
@@ -170,7 +185,7 @@ export function registerOrgSsoRoutes(app: FastifyInstance, services: Services): 
           throw new GatewayError('invalid_request', {
             message: `Another organisation already holds the claim on ${provider.domain}.`,
           });
-        await audit(request, orgId, actor, 'sso.domain_verified', provider.id, { domain: provider.domain });
+        await audit(request, orgId, 'sso.domain_verified', provider.id, { domain: provider.domain });
       }
       return view(request, (await findProvider(db, providerId))!);
     },
@@ -178,13 +193,14 @@ export function registerOrgSsoRoutes(app: FastifyInstance, services: Services): 
 
   app.delete<{ Params: { orgId: string; providerId: string } }>(
     '/api/orgs/:orgId/sso/:providerId',
+    at('sso.manage'),
     async (request, reply) => {
-      const { orgId, providerId } = request.params;
-      const actor = await authorise(request, orgId, 'manage single sign-on');
+      const { providerId } = request.params;
+      const orgId = membershipOf(request).org.id;
       const provider = await findProvider(db, providerId);
       if (!provider || provider.orgId !== orgId) throw new GatewayError('not_found');
       await deleteProvider(db, providerId);
-      await audit(request, orgId, actor, 'sso.provider_deleted', providerId, undefined);
+      await audit(request, orgId, 'sso.provider_deleted', providerId);
       return reply.code(204).send();
     },
   );

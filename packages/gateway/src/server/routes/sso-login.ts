@@ -45,7 +45,6 @@ const acsBody = z.looseObject({ SAMLResponse: z.string().max(1_000_000), RelaySt
 export function registerSsoLoginRoutes(app: FastifyInstance, services: Services): void {
   const { db } = services;
   const fetch = guardedFetch({ allowPrivate: services.config.network.allowPrivate });
-  const deps = { db, orgs: services.orgs };
 
   async function loginProvider(id: string): Promise<SsoProvider> {
     const provider = await findProvider(db, id);
@@ -131,7 +130,7 @@ export function registerSsoLoginRoutes(app: FastifyInstance, services: Services)
         nonce: stored.nonce,
         codeVerifier: stored.codeVerifier,
       });
-      const user = await signInFederated(deps, provider, identity, {
+      const user = await signInFederated(db, provider, identity, {
         ip: request.ip,
         userAgent: request.headers['user-agent'],
       });
@@ -176,7 +175,7 @@ export function registerSsoLoginRoutes(app: FastifyInstance, services: Services)
         spEndpoints(services, request, provider.id),
         body.data.SAMLResponse,
       );
-      const user = await signInFederated(deps, provider, identity, {
+      const user = await signInFederated(db, provider, identity, {
         ip: request.ip,
         userAgent: request.headers['user-agent'],
       });
