@@ -20,6 +20,7 @@ export const dashboardPages: Readonly<Record<string, string>> = {
   '/manage-api-keys': 'manage-api-keys.html',
   '/usage': 'usage.html',
   '/credits': 'credits.html',
+  '/settings/organization': 'settings-organization.html',
 };
 
 /** Everything else lives under this prefix: /dashboard/css/…, /dashboard/js/…, /dashboard/vendor/…. */
