@@ -202,4 +202,64 @@ describe('SAML single sign-on with a locally generated IdP key and certificate',
     expect(recipient.status).toBe(401);
     expect(recipient.session).toBeUndefined();
   });
+
+  it('claims a domain no owner is on only through its DNS TXT record, and one org per domain', async () => {
+    const txt = new Map<string, string[][]>();
+    harness.gateway.services.resolveTxt = async (name) => {
+      const records = txt.get(name);
+      if (!records) throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+      return records;
+    };
+    const saved = await owner.call('POST', `/api/orgs/${orgId}/sso`, {
+      type: 'saml',
+      metadataXml: idp.metadataXml(),
+      domain: 'acme-labs.test',
+    });
+    expect(saved.body).toMatchObject({ domainVerified: false });
+    const { txtName, txtValue } = saved.body['domainVerification'] as { txtName: string; txtValue: string };
+    expect(txtName).toBe('_hypereal-sso.acme-labs.test');
+    const discover = await fetch(`${root}/api/auth/sso/discover`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'x@acme-labs.test' }),
+    });
+    expect(await discover.json()).toEqual({ sso: false });
+
+    const path = `/api/orgs/${orgId}/sso/${saved.body['id'] as string}/verify-domain`;
+    const early = await owner.call('POST', path);
+    expect(early.status).toBe(400);
+    expect(early.body.error?.message).toBe(`No TXT record ${txtValue} at ${txtName} yet.`);
+    txt.set(txtName, [['v=spf1 -all'], [txtValue.slice(0, 10), txtValue.slice(10)]]);
+    const verified = await owner.call('POST', path);
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ domainVerified: true, domainVerifiedBy: 'dns-txt' });
+    const audit = await listAudit(harness.db, { scope: { orgId } });
+    expect(audit.map((entry) => entry.action)).toContain('sso.domain_verified');
+
+    // A second org cannot take a domain the first one holds.
+    await harness.newUser(0, { email: 'boss@rival.test', password });
+    const rival = await signedIn(root, 'boss@rival.test', password);
+    const rivalOrg = (await rival.call('POST', '/api/orgs', { name: 'Rival' })).body['id'] as string;
+    const rivalSaved = await rival.call('POST', `/api/orgs/${rivalOrg}/sso`, {
+      type: 'saml',
+      metadataXml: idp.metadataXml(),
+      domain: 'acme-labs.test',
+    });
+    const rivalToken = (rivalSaved.body['domainVerification'] as { txtValue: string }).txtValue;
+    txt.set(txtName, [[rivalToken]]);
+    const taken = await rival.call(
+      'POST',
+      `/api/orgs/${rivalOrg}/sso/${rivalSaved.body['id'] as string}/verify-domain`,
+    );
+    expect(taken.status).toBe(400);
+    expect(taken.body.error?.message).toBe('Another organisation already holds the claim on acme-labs.test.');
+
+    // A viewer may not see the SSO settings (the permission matrix: sso.view is Owner and Admin).
+    const { user } = await harness.newUser(0, { email: 'viewer@acme.test', password });
+    await addMember(harness.db, { orgId, userId: user.id, role: 'viewer' });
+    const viewer = await signedIn(root, 'viewer@acme.test', password);
+    const hidden = await viewer.call('GET', `/api/orgs/${orgId}/sso`);
+    expect(hidden.status).toBe(403);
+    expect(hidden.body.error?.message).toBe('Your role in Acme Inc (viewer) does not allow sso.view.');
+  });
 });
