@@ -11,6 +11,9 @@ const passwordField = byId('password-field');
 const ssoNote = byId('sso-note');
 const submit = byId('login-submit');
 byId('email').focus();
+// A single sign-on that failed comes back here with the reason.
+const ssoError = new URLSearchParams(location.search).get('sso_error');
+if (ssoError) showMessage(error, ssoError);
 
 /** The SSO route for this email, or null; remembered per address so typing is not a request each time. */
 let discovered = { email: null, redirectUrl: null };

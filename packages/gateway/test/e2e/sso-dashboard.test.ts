@@ -107,5 +107,21 @@ describe.skipIf(!chromiumAvailable)('SSO in the dashboard, in headless Chromium'
     expect((await findMembership(harness.db, orgId, dana!.id))?.role).toBe('developer');
     expect(loginProblems).toEqual([]);
     await teammate.close();
+
+    // An IdP answer that is refused brings the browser back to the form, with the reason.
+    idp.accounts.set('outsider-sub', { email: 'outsider@elsewhere.test', email_verified: true });
+    idp.nextLogin = 'outsider-sub';
+    const other = await browser.newContext();
+    const refused = await other.newPage();
+    await refused.goto(`${origin}/login`);
+    await refused.fill('#email', 'someone@acme.test');
+    await refused.click('#login-submit');
+    await refused.waitForURL(/\/login\?sso_error=/);
+    await expect
+      .poll(() => refused.locator('#login-error').textContent())
+      .toBe(
+        'Single sign-on failed: the identity provider vouched for outsider@elsewhere.test, which is not on acme.test.',
+      );
+    await other.close();
   });
 });

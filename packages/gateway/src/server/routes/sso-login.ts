@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { GatewayError } from '../../errors/index.ts';
 import { guardedFetch } from '../../net/guarded-fetch.ts';
@@ -32,6 +32,25 @@ const discoverSchema = z.object({ email: z.string().min(3).max(320) }).strict();
 const loginQuery = z.looseObject({ login_hint: z.string().max(320).optional() });
 const callbackQuery = z.looseObject({ state: z.string().max(200).optional() });
 const acsBody = z.looseObject({ SAMLResponse: z.string().max(1_000_000), RelayState: z.string().optional() });
+
+type ProviderRequest = FastifyRequest<{ Params: { providerId: string } }>;
+
+/**
+ * A browser that navigated here (Accept: text/html) is sent back to the login form with the
+ * reason (`/login?sso_error=…`) instead of a JSON error page; API clients get the JSON error.
+ */
+function forBrowser(handler: (request: ProviderRequest, reply: FastifyReply) => Promise<unknown>) {
+  return async (request: ProviderRequest, reply: FastifyReply): Promise<unknown> => {
+    try {
+      return await handler(request, reply);
+    } catch (error) {
+      const accept = request.headers.accept ?? '';
+      if (!(error instanceof GatewayError) || !accept.includes('text/html')) throw error;
+      const query = new URLSearchParams({ sso_error: error.message });
+      return reply.code(303).header('location', `/login?${query}`).header('cache-control', 'no-store').send();
+    }
+  };
+}
 
 /**
  * Public single sign-on routes (README, "Single sign-on"):
@@ -69,47 +88,50 @@ export function registerSsoLoginRoutes(app: FastifyInstance, services: Services)
     };
   });
 
-  app.get<{ Params: { providerId: string } }>('/api/auth/sso/:providerId/login', async (request, reply) => {
-    const provider = await loginProvider(request.params.providerId);
-    const query = loginQuery.parse(request.query ?? {});
-    if (provider.type === 'saml') {
-      const url = await loginRedirectUrl(
-        db,
-        provider.id,
-        provider.settings,
-        spEndpoints(services, request, provider.id),
-        '',
-      );
-      return reply.code(302).header('location', url).header('cache-control', 'no-store').send();
-    }
-    const { codeVerifier, nonce } = newPkce();
-    const login = await createLoginState(db, provider.id, codeVerifier, nonce);
-    const url = await authorizationUrl(provider.settings, fetch, {
-      redirectUri: `${baseUrl(services, request)}${ssoPaths(provider.id).oidcCallback}`,
-      state: login.state,
-      nonce,
-      codeVerifier,
-      ...(query.login_hint ? { loginHint: query.login_hint } : {}),
-    });
-    const cookie = [
-      `${stateCookie}=${login.browserSecret}`,
-      'Path=/api/auth/sso',
-      'HttpOnly',
-      'SameSite=Lax',
-      `Max-Age=${Math.floor(loginStateTtlMs / 1000)}`,
-      ...(wantsSecureCookies(services, request) ? ['Secure'] : []),
-    ].join('; ');
-    return reply
-      .code(302)
-      .header('location', url)
-      .header('set-cookie', cookie)
-      .header('cache-control', 'no-store')
-      .send();
-  });
+  app.get<{ Params: { providerId: string } }>(
+    '/api/auth/sso/:providerId/login',
+    forBrowser(async (request, reply) => {
+      const provider = await loginProvider(request.params.providerId);
+      const query = loginQuery.parse(request.query ?? {});
+      if (provider.type === 'saml') {
+        const url = await loginRedirectUrl(
+          db,
+          provider.id,
+          provider.settings,
+          spEndpoints(services, request, provider.id),
+          '',
+        );
+        return reply.code(302).header('location', url).header('cache-control', 'no-store').send();
+      }
+      const { codeVerifier, nonce } = newPkce();
+      const login = await createLoginState(db, provider.id, codeVerifier, nonce);
+      const url = await authorizationUrl(provider.settings, fetch, {
+        redirectUri: `${baseUrl(services, request)}${ssoPaths(provider.id).oidcCallback}`,
+        state: login.state,
+        nonce,
+        codeVerifier,
+        ...(query.login_hint ? { loginHint: query.login_hint } : {}),
+      });
+      const cookie = [
+        `${stateCookie}=${login.browserSecret}`,
+        'Path=/api/auth/sso',
+        'HttpOnly',
+        'SameSite=Lax',
+        `Max-Age=${Math.floor(loginStateTtlMs / 1000)}`,
+        ...(wantsSecureCookies(services, request) ? ['Secure'] : []),
+      ].join('; ');
+      return reply
+        .code(302)
+        .header('location', url)
+        .header('set-cookie', cookie)
+        .header('cache-control', 'no-store')
+        .send();
+    }),
+  );
 
   app.get<{ Params: { providerId: string } }>(
     '/api/auth/sso/:providerId/callback',
-    async (request, reply) => {
+    forBrowser(async (request, reply) => {
       const provider = await loginProvider(request.params.providerId);
       if (provider.type !== 'oidc') throw new GatewayError('not_found');
       const { state } = callbackQuery.parse(request.query ?? {});
@@ -140,7 +162,7 @@ export function registerSsoLoginRoutes(app: FastifyInstance, services: Services)
         `${stateCookie}=; Path=/api/auth/sso; HttpOnly; SameSite=Lax; Max-Age=0`,
       ]);
       return reply.code(303).header('location', '/').send();
-    },
+    }),
   );
 
   app.get<{ Params: { providerId: string } }>(
@@ -159,28 +181,31 @@ export function registerSsoLoginRoutes(app: FastifyInstance, services: Services)
       { parseAs: 'string', bodyLimit: 2_000_000 },
       (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
     );
-    acs.post<{ Params: { providerId: string } }>('/api/auth/sso/:providerId', async (request, reply) => {
-      const provider = await loginProvider(request.params.providerId);
-      if (provider.type !== 'saml') throw new GatewayError('not_found');
-      const body = acsBody.safeParse(request.body);
-      if (!body.success)
-        throw new GatewayError('invalid_request', {
-          param: 'SAMLResponse',
-          message: 'Missing SAMLResponse.',
+    acs.post<{ Params: { providerId: string } }>(
+      '/api/auth/sso/:providerId',
+      forBrowser(async (request, reply) => {
+        const provider = await loginProvider(request.params.providerId);
+        if (provider.type !== 'saml') throw new GatewayError('not_found');
+        const body = acsBody.safeParse(request.body);
+        if (!body.success)
+          throw new GatewayError('invalid_request', {
+            param: 'SAMLResponse',
+            message: 'Missing SAMLResponse.',
+          });
+        const identity = await acceptResponse(
+          db,
+          provider.id,
+          provider.settings,
+          spEndpoints(services, request, provider.id),
+          body.data.SAMLResponse,
+        );
+        const user = await signInFederated(db, provider, identity, {
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
         });
-      const identity = await acceptResponse(
-        db,
-        provider.id,
-        provider.settings,
-        spEndpoints(services, request, provider.id),
-        body.data.SAMLResponse,
-      );
-      const user = await signInFederated(db, provider, identity, {
-        ip: request.ip,
-        userAgent: request.headers['user-agent'],
-      });
-      await startSession(services, request, reply, user.id);
-      return reply.code(303).header('location', '/').send();
-    });
+        await startSession(services, request, reply, user.id);
+        return reply.code(303).header('location', '/').send();
+      }),
+    );
   });
 }
