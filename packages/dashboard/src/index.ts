@@ -20,7 +20,7 @@ export const dashboardPages: Readonly<Record<string, string>> = {
   '/manage-api-keys': 'manage-api-keys.html',
   '/usage': 'usage.html',
   '/credits': 'credits.html',
-  '/settings/organization': 'settings-organization.html',
+  '/settings/organization': 'organization.html',
 };
 
 /** Everything else lives under this prefix: /dashboard/css/…, /dashboard/js/…, /dashboard/vendor/…. */
@@ -69,7 +69,7 @@ function walk(dir: string, prefix: string, into: Map<string, DashboardAsset>): v
 }
 
 /**
- * Every URL path the dashboard answers, mapped to its file: the four pages, the
+ * Every URL path the dashboard answers, mapped to its file: the pages, the
  * stylesheet and scripts under /dashboard/…, and Chart.js at /dashboard/vendor/chart.umd.min.js.
  * Read once; nothing is resolved from the request path, so nothing outside public/ is reachable.
  */

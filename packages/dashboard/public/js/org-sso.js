@@ -1,8 +1,8 @@
-// /settings/organization → SSO: OIDC (issuer, client id and secret; the discovery document
+// /settings/organization → Single sign-on (organization.js calls showSso for the selected org): OIDC (issuer, client id and secret; the discovery document
 // is fetched and checked on save) and SAML (IdP metadata XML), the email-domain claim, and
 // the URLs to give the IdP (redirect URI; ACS URL and SP metadata).
 import { api } from './api.js';
-import { busy, byId, h, pageError, showMessage, startPage } from './ui.js';
+import { busy, byId, h, showMessage } from './ui.js';
 
 let orgId = null;
 
@@ -73,31 +73,17 @@ async function loadProviders() {
   byId('sso-empty').hidden = data.length > 0;
 }
 
-async function start() {
-  await startPage();
-  const { data: orgs } = await api('/api/orgs');
-  const wanted = new URLSearchParams(location.search).get('org');
-  const select = byId('org-select');
-  select.replaceChildren(...orgs.map((org) => h('option', { value: org.id }, `${org.name} (${org.role})`)));
-  if (orgs.length === 0) {
-    byId('org-name').textContent = 'You are not a member of any organisation yet.';
-    byId('sso').hidden = true;
-    return;
-  }
-  orgId = orgs.some((org) => org.id === wanted) ? wanted : orgs[0].id;
-  select.value = orgId;
-  select.addEventListener('change', () =>
-    location.assign(`/settings/organization?org=${encodeURIComponent(select.value)}`),
-  );
+let wired = false;
+
+/** Shows the org's providers; the form only for roles with `sso.manage`. */
+export async function showSso(id, canManage) {
+  orgId = id;
+  byId('sso-form').hidden = !canManage;
+  await loadProviders();
+  if (wired) return;
+  wired = true;
   for (const radio of document.querySelectorAll('input[name="sso-type"]'))
     radio.addEventListener('change', showType);
-  try {
-    await loadProviders();
-  } catch (error) {
-    // 403: this role may not see SSO settings.
-    byId('sso').hidden = true;
-    pageError(error);
-  }
   byId('sso-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const type = typeChosen();
@@ -119,11 +105,8 @@ async function start() {
     await busy(byId('sso-submit'), async () => {
       try {
         const saved = await api(`/api/orgs/${encodeURIComponent(orgId)}/sso`, { method: 'POST', body });
-        showMessage(
-          result,
-          `Saved: ${saved.type === 'oidc' ? 'the issuer answered its discovery document' : 'metadata read'}.`,
-          'success',
-        );
+        const what = saved.type === 'oidc' ? 'the issuer answered its discovery document' : 'metadata read';
+        showMessage(result, `Saved: ${what}.`, 'success');
         byId('sso-client-secret').value = '';
         await loadProviders();
       } catch (error) {
@@ -132,5 +115,3 @@ async function start() {
     });
   });
 }
-
-start().catch(pageError);

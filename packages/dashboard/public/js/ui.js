@@ -114,8 +114,44 @@ export async function startPage() {
       location.assign('/login');
     }
   });
-  await refreshBalance();
+  await Promise.all([refreshBalance(), fillOrgSwitcher()]);
   return session;
+}
+
+const orgStorageKey = 'hypereal.org';
+
+/** The organization the switcher has selected (its id), or null for the personal account. */
+export function selectedOrg() {
+  const fromUrl = new URLSearchParams(location.search).get('org');
+  return fromUrl || localStorage.getItem(orgStorageKey) || null;
+}
+
+export function rememberOrg(id) {
+  if (id) localStorage.setItem(orgStorageKey, id);
+  else localStorage.removeItem(orgStorageKey);
+}
+
+/** The top bar's org switcher: Personal plus every org the user belongs to. */
+export async function fillOrgSwitcher() {
+  const select = byId('org-switcher');
+  if (!select) return [];
+  const { data } = await api('/api/orgs');
+  const current = selectedOrg();
+  select.replaceChildren(
+    h('option', { value: '' }, 'Personal'),
+    ...data.map((org) => h('option', { value: org.id, selected: org.id === current }, org.name)),
+  );
+  select.hidden = data.length === 0;
+  if (!select.dataset.wired) {
+    select.dataset.wired = 'true';
+    select.addEventListener('change', () => {
+      rememberOrg(select.value);
+      location.assign(
+        select.value ? `/settings/organization?org=${encodeURIComponent(select.value)}` : '/usage',
+      );
+    });
+  }
+  return data;
 }
 
 /** Updates the balance in the top bar; returns `{ balance, held, available }`. */

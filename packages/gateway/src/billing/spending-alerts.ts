@@ -1,4 +1,5 @@
 import { capApiKey } from '../accounts/index.ts';
+import { recordAudit } from '../audit/index.ts';
 import type { Database } from '../db/index.ts';
 import type { Mailer } from '../notifications/mailer.ts';
 import { keyMonthSpend } from './key-month-spend.ts';
@@ -52,12 +53,33 @@ export class SpendingAlerts {
   capReached(keyId: string, month: string, limitMicro: number): void {
     this.#track(
       (async () => {
-        if (await capApiKey(this.#options.db, keyId, month)) this.#options.onKeyCapped();
+        if (await capApiKey(this.#options.db, keyId, month)) {
+          this.#options.onKeyCapped();
+          await this.#auditCapped(keyId, month, limitMicro);
+        }
         // The heads-up is moot once the cap is hit: claim it so it is not sent afterwards.
         await this.#claim(keyId, month, 80);
         await this.#alert(keyId, month, 100, limitMicro, null);
       })(),
     );
+  }
+
+  /** The auto-disable is an administrative change too: in the key's org's trail, or its owner's. */
+  async #auditCapped(keyId: string, month: string, limitMicro: number): Promise<void> {
+    const key = await this.#options.db.get<{ user_id: string; org_id: string | null }>(
+      'SELECT user_id, org_id FROM api_keys WHERE id = ?',
+      [keyId],
+    );
+    if (!key) return;
+    await recordAudit(this.#options.db, {
+      scope: key.org_id ? { orgId: key.org_id } : { userId: key.user_id },
+      actorId: null,
+      action: 'key.auto_disabled',
+      targetType: 'api_key',
+      targetId: keyId,
+      before: { state: 'active' },
+      after: { state: 'capped', month, spendingLimitMicro: limitMicro },
+    });
   }
 
   /** Resolves when every alert started so far has been sent (tests, shutdown). */

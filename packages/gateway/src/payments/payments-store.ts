@@ -1,3 +1,4 @@
+import { appendAudit } from '../audit/index.ts';
 import { appendEntry } from '../billing/ledger.ts';
 import type { Queryable } from '../db/index.ts';
 import { newId } from '../ids.ts';
@@ -217,6 +218,19 @@ export async function grantPayment(
     description,
   });
   await tx.run('UPDATE payments SET ledger_entry_id = ? WHERE id = ?', [entry.id, payment.id]);
+  // In the same transaction: a credited top-up always has its audit row (actor: the payment provider).
+  await appendAudit(tx, {
+    scope: { userId: payment.user_id },
+    actorId: null,
+    action: 'credits.topup',
+    targetType: 'payment',
+    targetId: payment.id,
+    after: {
+      creditsMicro: Number(payment.credits_micro),
+      ledgerEntryId: entry.id,
+      provider: payment.provider,
+    },
+  });
   return entry.id;
 }
 
@@ -266,6 +280,14 @@ export async function settleClawback(tx: Queryable, paymentId: string): Promise<
     kind: 'topup_refund',
     paymentId,
     description: `Refund of top-up ${paymentId}`,
+  });
+  await appendAudit(tx, {
+    scope: { userId: payment.user_id },
+    actorId: null,
+    action: 'credits.topup_refunded',
+    targetType: 'payment',
+    targetId: paymentId,
+    after: { clawedBackMicro: delta, status },
   });
   return delta;
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/index.ts';
 import { rateLimitHeaders } from '../limits/rate-limiter.ts';
 import { extractApiKey } from './extract-key.ts';
+import { assertOrgKeyMayCall } from './org-access.ts';
 import type { Services } from './services.ts';
 
 /**
@@ -13,6 +14,7 @@ export function admission(services: Services) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const principal = await services.keys.authenticate(extractApiKey(request));
     request.hypereal.principal = principal;
+    assertOrgKeyMayCall(request, principal.orgId);
     const limit =
       principal.rateLimitRpm ??
       services.config.rateLimits.plans[principal.plan] ??

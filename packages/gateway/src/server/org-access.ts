@@ -44,3 +44,22 @@ export function membershipOf(request: FastifyRequest): Membership {
   if (!membership) throw new GatewayError('internal_error', { message: 'Org route outside orgAccess.' });
   return membership;
 }
+
+/**
+ * /v1 routes whose resources still belong to a person, not an org (stored files): an org
+ * key is refused there rather than reach its creator's personal files. Everything else on
+ * /v1 an org key may call; what it spends comes from the org's wallet.
+ */
+const personalOnlyV1 = ['/v1/storage/', '/api/v1/storage/'];
+
+/** The /v1 half of the gate, run by admission for every authenticated call. */
+export function assertOrgKeyMayCall(request: FastifyRequest, orgId: string | null): void {
+  if (!orgId) return;
+  const route = request.routeOptions.url ?? request.url;
+  if (personalOnlyV1.some((prefix) => route.startsWith(prefix))) {
+    throw new GatewayError('forbidden', {
+      message:
+        'Organisation keys cannot use file storage yet (stored files belong to a person); use a personal key.',
+    });
+  }
+}

@@ -129,6 +129,12 @@ describe('dashboard sign-in: sessions, CSRF, throttling, password change', () =>
     expect(changed.status).toBe(204);
     expect((await laptop.call('GET', '/api/auth/session')).status).toBe(200);
     expect((await phone.call('GET', '/api/auth/session')).status).toBe(401);
+    // Recorded in the account's own audit trail, without either password.
+    const trail = await laptop.call('GET', '/api/audit');
+    expect((trail.body['data'] as { action: string }[]).map((row) => row.action)).toEqual([
+      'account.password_changed',
+    ]);
+    expect(trail.text).not.toContain('brand new');
     expect((await new AccountClient(root).signIn('grace@example.com', password)).status).toBe(401);
     expect((await new AccountClient(root).signIn('grace@example.com', 'a brand new passphrase')).status).toBe(
       200,

@@ -257,6 +257,17 @@ describe.each(engines)('hard monthly spending cap per key (%s)', (engine) => {
 
     // Re-enabled but still at the cap: refused by the budget (not disabled again this month); a higher limit lets it run.
     await account.call('POST', `/api/api-keys/${created.id}/enable`);
+    // Both land in the owner's own audit trail: the gateway's auto-disable, then the owner's re-enable.
+    const trail = (await account.call('GET', '/api/audit?limit=5')).body['data'] as {
+      action: string;
+      targetId: string;
+      actorId: string | null;
+      after: { state?: string };
+    }[];
+    expect(trail.filter((row) => row.targetId === created.id).slice(0, 2)).toMatchObject([
+      { action: 'key.updated', after: { state: 'active' } },
+      { action: 'key.auto_disabled', actorId: null, after: { state: 'capped' } },
+    ]);
     const still = await ask(client, { maxTokens: 5 }).catch((error: unknown) => error);
     expect((still as APIError).code).toBe('spending_limit_exceeded');
     await harness.gateway.services.spendingAlerts.settled();

@@ -153,6 +153,12 @@ describe('organisations', () => {
       ['charge', bobId],
       ['redeem', aliceId],
     ]);
+    // Stored files still belong to a person: an org key is refused there, by name.
+    const files = await fetch(`${harness.baseUrl}/storage/files`, {
+      headers: { authorization: `Bearer ${key.body['key']}` },
+    });
+    expect(files.status).toBe(403);
+    expect(await files.text()).toContain('Organisation keys cannot use file storage');
     // The org's key is not one of Bob's personal keys.
     const personal = (await bob.call('GET', '/api/api-keys')).body['data'] as { id: string }[];
     expect(personal.map((k) => k.id)).not.toContain(key.body['id']);

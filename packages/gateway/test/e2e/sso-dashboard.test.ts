@@ -55,6 +55,7 @@ describe.skipIf(!chromiumAvailable)('SSO in the dashboard, in headless Chromium'
     await page.click('#login-submit');
     await page.waitForURL(`${origin}/settings/organization`);
     await expect.poll(() => page.locator('#sso-empty').isVisible()).toBe(true);
+    expect(await page.locator('#sso-section').isVisible()).toBe(true);
 
     // A wrong issuer: the error says the discovery document could not be used.
     await page.fill('#sso-domain', 'acme.test');

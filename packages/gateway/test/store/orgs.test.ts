@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/accounts/index.ts';
 import { listAudit, recordAudit, verifyAuditChain } from '../../src/audit/index.ts';
+import { getBalance, grantCredits, ledgerSum, placeHold, settleHold } from '../../src/billing/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { GatewayError } from '../../src/errors/index.ts';
+import { releaseExpiredHolds } from '../../src/metering/release-expired-holds.ts';
 import {
   addMember,
   createInvitation,
@@ -103,6 +105,45 @@ describe.each(engines)('orgs and audit on %s', (engine) => {
         now: Date.now() + invitationTtlMs + 1,
       }),
     ).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it("an org wallet holds, charges and releases on its own; the member's wallet is untouched", async () => {
+    db = await freshDatabase(engine);
+    const alice = await createUser(db, { email: 'alice@acme.test' });
+    const org = await createOrg(db, { name: 'Acme', ownerId: alice.id });
+    await grantCredits(db, alice.id, 5_000_000, 'personal');
+    await grantCredits(db, alice.id, 9_000_000, 'org grant', 'grant', org.id);
+    const wallets = async () => {
+      const orgWallet = await getBalance(db, alice.id, org.id);
+      const own = await getBalance(db, alice.id);
+      expect(await ledgerSum(db, alice.id, org.id)).toBe(orgWallet.balanceMicro);
+      expect(await ledgerSum(db, alice.id)).toBe(own.balanceMicro);
+      return { org: orgWallet, own };
+    };
+    const hold = {
+      userId: alice.id,
+      orgId: org.id,
+      keyId: null,
+      minimumMicro: 0,
+      endpoint: '/v1/chat/completions',
+    };
+    const charged = await placeHold(db, {
+      ...hold,
+      requestId: 'r1',
+      amountMicro: 4_000_000,
+      leaseMs: 60_000,
+    });
+    expect((await wallets()).org.heldMicro).toBe(4_000_000);
+    // More than the org has available is refused, even though the user's own wallet could pay.
+    await expect(
+      placeHold(db, { ...hold, requestId: 'r2', amountMicro: 6_000_000, leaseMs: 60_000 }),
+    ).rejects.toMatchObject({ code: 'insufficient_credits' });
+    await settleHold(db, charged, { chargeMicro: 1_500_000, description: 'chat', requestId: 'r1' });
+    await placeHold(db, { ...hold, requestId: 'r3', amountMicro: 2_000_000, leaseMs: 1 });
+    expect(await releaseExpiredHolds(db, Date.now() + 1_000)).toBe(1);
+    const after = await wallets();
+    expect(after.org).toEqual({ balanceMicro: 7_500_000, heldMicro: 0, availableMicro: 7_500_000 });
+    expect(after.own).toEqual({ balanceMicro: 5_000_000, heldMicro: 0, availableMicro: 5_000_000 });
   });
 
   it('the audit chain verifies, and fails at the first edited, deleted or reordered row', async () => {

@@ -14,6 +14,7 @@ import {
 } from '../../accounts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { emailDomain, providerForDomain } from '../../sso/index.ts';
+import { auditRequest } from '../audit-context.ts';
 import { readCookie, sessionCookieHeader } from '../cookies.ts';
 import type { Services } from '../services.ts';
 import { assertSameOrigin, wantsSecureCookies } from '../session-auth.ts';
@@ -106,6 +107,13 @@ export function registerSessionRoutes(app: FastifyInstance, services: Services):
     }
     await setPassword(db, session.userId, input.newPassword);
     await deleteOtherSessions(db, session.userId, session.idHash);
+    await auditRequest(services, request, {
+      scope: { userId: session.userId },
+      action: 'account.password_changed',
+      targetType: 'user',
+      targetId: session.userId,
+      after: { otherSessionsSignedOut: true },
+    });
     reply.code(204).send();
   });
 }

@@ -23,7 +23,6 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     registerCreditRoutes(account, services);
     registerTopUpRoutes(account, services);
     registerPersonalAuditRoutes(account, services);
-    registerOrgRoutes(account, services);
-    registerOrgSsoRoutes(account, services);
+    registerOrgRoutes(account, services, [registerOrgSsoRoutes]);
   });
 }

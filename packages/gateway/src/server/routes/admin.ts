@@ -9,6 +9,7 @@ import {
   setPassword,
   setUserRateLimit,
 } from '../../accounts/index.ts';
+import { recordAudit } from '../../audit/index.ts';
 import { adjustCredits, creditsToMicro, formatCredits, getBalance, grantTopUp } from '../../billing/index.ts';
 import { createRedeemCodes } from '../../billing/redeem-codes.ts';
 import { GatewayError } from '../../errors/index.ts';
@@ -104,6 +105,16 @@ export function registerAdminRoutes(
         input.kind === 'adjustment'
           ? await adjustCredits(db, user.id, amountMicro, input.note ?? '')
           : await grantTopUp(db, user.id, amountMicro, input.note ?? 'operator grant (admin API)');
+      await recordAudit(db, {
+        scope: { userId: user.id },
+        actorId: null,
+        action: entry.kind === 'adjustment' ? 'credits.adjusted' : 'credits.granted',
+        targetType: 'ledger_entry',
+        targetId: entry.id,
+        after: { credits: formatCredits(entry.amount_micro), note: entry.description, via: 'admin-api' },
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+      });
       return {
         ledgerEntryId: entry.id,
         kind: entry.kind,

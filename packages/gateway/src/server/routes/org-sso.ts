@@ -20,9 +20,10 @@ import {
   txtRecordPresent,
   txtRecordValue,
 } from '../../sso/index.ts';
-import { membershipOf, orgAccess } from '../org-access.ts';
+import { membershipOf } from '../org-access.ts';
 import type { Services } from '../services.ts';
 import { validateBody } from '../validate-body.ts';
+import type { OrgScopedRoutes } from './orgs.ts';
 import { baseUrl, spEndpoints, ssoPaths } from './sso-urls.ts';
 
 const domainField = z
@@ -54,15 +55,11 @@ const saveSchema = z.discriminatedUnion('type', [
 ]);
 
 /**
- * An org's SSO providers, behind the organisations gate (`orgAccess`): `sso.view` and
- * `sso.manage` in the permission matrix (Owner and Admin), 404 for another org.
+ * An org's SSO providers, registered through the organisations routes (`OrgScopedRoutes`),
+ * so the one gate `orgAccess` applies: `sso.view` and `sso.manage` in the permission matrix
+ * (Owner and Admin), 404 for another org.
  */
-export function registerOrgSsoRoutes(app: FastifyInstance, services: Services): void {
-  app.register(async (org) => {
-    org.addHook('preHandler', orgAccess(services));
-    registerRoutes(org, services);
-  });
-}
+export const registerOrgSsoRoutes: OrgScopedRoutes = (org, services) => registerRoutes(org, services);
 
 const at = (orgAction: 'sso.view' | 'sso.manage') => ({ config: { orgAction } });
 

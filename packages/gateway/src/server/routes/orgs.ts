@@ -62,7 +62,18 @@ const params = (request: FastifyRequest) => request.params as Record<string, str
  * and everything under /api/orgs/:orgId, each route naming its permission-matrix action and
  * let in by `orgAccess` alone.
  */
-export function registerOrgRoutes(app: FastifyInstance, services: Services): void {
+/**
+ * More routes under /api/orgs/:orgId/… behind the same gate (the SSO settings): each
+ * declares its action with `{ config: { orgAction: 'sso.manage' } }` and reads the
+ * caller's org with `membershipOf(request)`.
+ */
+export type OrgScopedRoutes = (org: FastifyInstance, services: Services) => void;
+
+export function registerOrgRoutes(
+  app: FastifyInstance,
+  services: Services,
+  extraRoutes: readonly OrgScopedRoutes[] = [],
+): void {
   const { db, keys } = services;
   const userOf = (request: FastifyRequest) => request.hypereal.session!.userId;
 
@@ -424,5 +435,6 @@ export function registerOrgRoutes(app: FastifyInstance, services: Services): voi
       scopeOf: (request) => ({ orgId: orgIdOf(request) }),
       filename: (request) => `hypereal-audit-${membershipOf(request).org.slug}`,
     });
+    for (const register of extraRoutes) register(org, services);
   });
 }
