@@ -2,7 +2,7 @@ import { createUser, findUserByEmail, type User } from '../accounts/index.ts';
 import type { Database } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { emailDomain } from './domain-claim.ts';
-import { ensureMember, recordSsoAudit } from './org-directory.ts';
+import { ensureMember, recordSsoAudit } from './org-membership.ts';
 import type { SsoProvider } from './provider-store.ts';
 
 /**

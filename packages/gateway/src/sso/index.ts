@@ -10,7 +10,7 @@ export {
 export { signInFederated } from './federated-sign-in.ts';
 export { consumeLoginState, createLoginState, loginStateTtlMs } from './login-state.ts';
 export { authorizationUrl, completeLogin, discoverIssuer, newPkce } from './oidc.ts';
-export { ensureMember, ownerEmails, recordSsoAudit, type SsoAuditEvent } from './org-directory.ts';
+export { ensureMember, ownerEmails, recordSsoAudit, type SsoAuditEvent } from './org-membership.ts';
 export {
   deleteProvider,
   findProvider,
