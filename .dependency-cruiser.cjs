@@ -10,7 +10,7 @@ const layers = [
   ['audit'],
   ['accounts'],
   ['orgs'],
-  ['billing'],
+  ['billing', 'sso'],
   ['usage'],
   ['providers'],
   ['routing'],

@@ -1,6 +1,7 @@
 // /settings/organization: create an org, answer an invitation (?invite=…), members and
 // their roles, invitations, the audit log; the org is the one the top-bar switcher selects.
 import { api } from './api.js';
+import { showSso } from './org-sso.js';
 import {
   busy,
   byId,
@@ -161,6 +162,7 @@ async function refresh() {
     ),
   );
   byId('sso-section').hidden = !org.can['sso.view'];
+  if (org.can['sso.view']) await showSso(org.id, org.can['sso.manage']);
   byId('audit-section').hidden = !org.can['audit.view'];
   byId('audit-export').href = `/api/orgs/${encodeURIComponent(org.id)}/audit/export`;
   if (org.can['audit.view']) await loadAudit();

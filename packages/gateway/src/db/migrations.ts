@@ -391,6 +391,52 @@ CREATE INDEX audit_log_org ON audit_log (org_id, seq);
 CREATE INDEX audit_log_user ON audit_log (user_id, seq)
 `,
   },
+  {
+    version: 15,
+    name: 'single sign-on: OIDC and SAML providers per org, email-domain claims, login states, SAML replay cache',
+    sql: `
+CREATE TABLE sso_providers (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  sso_only INTEGER NOT NULL DEFAULT 0,
+  jit_role TEXT NOT NULL DEFAULT 'viewer',
+  domain_token TEXT NOT NULL,
+  domain_verified_at BIGINT,
+  domain_verified_by TEXT,
+  checked_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  CHECK (type IN ('oidc', 'saml'))
+);
+CREATE UNIQUE INDEX sso_providers_org_domain ON sso_providers (org_id, domain);
+CREATE UNIQUE INDEX sso_providers_claimed_domain ON sso_providers (domain) WHERE domain_verified_at IS NOT NULL;
+CREATE TABLE sso_login_states (
+  state_hash TEXT PRIMARY KEY,
+  provider_id TEXT NOT NULL,
+  browser_hash TEXT NOT NULL,
+  code_verifier TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX sso_login_states_expiry ON sso_login_states (expires_at);
+CREATE TABLE saml_requests (
+  request_id TEXT PRIMARY KEY,
+  provider_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE TABLE saml_assertions_seen (
+  provider_id TEXT NOT NULL,
+  assertion_id TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (provider_id, assertion_id)
+)
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

@@ -18,6 +18,12 @@ export const errorCodes = {
   not_signed_in: { status: 401, type: 'authentication_error', message: 'Sign in first.' },
   invalid_credentials: { status: 401, type: 'authentication_error', message: 'Wrong email or password.' },
   forbidden: { status: 403, type: 'permission_error', message: 'Forbidden.' },
+  sso_failed: { status: 401, type: 'authentication_error', message: 'Single sign-on failed.' },
+  sso_required: {
+    status: 403,
+    type: 'permission_error',
+    message: "This email domain signs in through its organisation's single sign-on only.",
+  },
   csrf_failed: {
     status: 403,
     type: 'permission_error',

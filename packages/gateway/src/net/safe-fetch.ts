@@ -44,14 +44,14 @@ export interface SafeFetchResult {
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
-const systemResolver: Resolver = async (hostname) =>
+export const systemResolver: Resolver = async (hostname) =>
   (await systemLookup(hostname, { all: true, verbatim: true })).map((entry) => ({
     address: entry.address,
     family: entry.family === 6 ? 6 : 4,
   }));
 
 /** Thrown inside; turned into the caller's 400 at the edge. */
-class Refusal extends Error {
+export class Refusal extends Error {
   override name = 'Refusal';
 }
 
@@ -114,7 +114,7 @@ function parseUrl(input: string, base?: URL): URL {
 }
 
 /** Resolves the host and returns the addresses it may be reached at, or refuses. */
-async function checkTarget(
+export async function checkTarget(
   url: URL,
   allowlist: PrivateAllowlist,
   resolve: Resolver,
@@ -152,7 +152,7 @@ async function checkTarget(
 }
 
 /** A `lookup` that answers with the addresses already checked, never asking DNS again. */
-function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
+export function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
   return (_hostname, lookupOptions, callback) => {
     if (lookupOptions.all)
       callback(
@@ -243,7 +243,7 @@ function withDeadline<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> {
   });
 }
 
-function describeNetworkError(error: unknown): string {
+export function describeNetworkError(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   const cause = (error as { cause?: { code?: unknown } }).cause?.code;
   return String(

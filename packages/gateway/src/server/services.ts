@@ -12,6 +12,7 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ProxyServices } from '../proxy/proxy-services.ts';
 import type { HealthStore } from '../routing/health.ts';
 import type { UpstreamRouter } from '../routing/upstream-router.ts';
+import type { TxtResolver } from '../sso/index.ts';
 import type { FileService } from '../storage/index.ts';
 import type { UpstreamClient } from '../upstream/http-client.ts';
 
@@ -40,6 +41,8 @@ export interface Services extends ProxyServices {
   files: FileService;
   /** The durable job engine: this process's worker for async jobs (video, later GPU). */
   jobs: JobEngine;
+  /** DNS TXT lookups for email-domain claims; the system resolver unless a test sets one. */
+  resolveTxt?: TxtResolver;
   /** Replaced by the HTTP app's logger once it exists. */
   logger: ServiceLogger;
   /** Closes connections shared with other replicas (Redis). */

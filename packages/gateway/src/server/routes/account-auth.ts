@@ -13,6 +13,7 @@ import {
   verifyLogin,
 } from '../../accounts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
+import { emailDomain, providerForDomain } from '../../sso/index.ts';
 import { auditRequest } from '../audit-context.ts';
 import { readCookie, sessionCookieHeader } from '../cookies.ts';
 import type { Services } from '../services.ts';
@@ -45,22 +46,39 @@ export function registerLoginRoute(app: FastifyInstance, services: Services): vo
       { rule: throttleRules.loginPerIp, subject: request.ip },
     ];
     await throttle.check(subjects);
+    const claimed = await providerForDomain(db, emailDomain(email));
+    if (claimed?.ssoOnly)
+      throw new GatewayError('sso_required', {
+        param: 'email',
+        message: `${emailDomain(email)} signs in through its organisation's single sign-on only: use POST /api/auth/sso/discover.`,
+      });
     const user = await verifyLogin(db, email, input.password);
     if (!user) {
       await throttle.fail(subjects);
       throw new GatewayError('invalid_credentials', { message: 'Wrong email or password.' });
     }
-    // Never promote a session id the browser arrived with (it may have been planted): end it, issue a new one.
-    const previous = readCookie(request.headers.cookie, sessionCookie);
-    const stale = previous ? await findSession(db, previous) : null;
-    if (stale) await deleteSession(db, stale.idHash);
-    const session = await createSession(db, user.id);
-    setSessionCookie(services, request, reply, session.id, sessionMaxAgeSeconds);
+    const session = await startSession(services, request, reply, user.id);
     return {
       user: userView({ userId: user.id, email: user.email, plan: user.plan }),
       csrfToken: session.csrfToken,
     };
   });
+}
+
+/** A fresh dashboard session for a user who just proved who they are (password or SSO). */
+export async function startSession(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  userId: string,
+): Promise<{ id: string; csrfToken: string }> {
+  // Never promote a session id the browser arrived with (it may have been planted): end it, issue a new one.
+  const previous = readCookie(request.headers.cookie, sessionCookie);
+  const stale = previous ? await findSession(services.db, previous) : null;
+  if (stale) await deleteSession(services.db, stale.idHash);
+  const session = await createSession(services.db, userId);
+  setSessionCookie(services, request, reply, session.id, sessionMaxAgeSeconds);
+  return session;
 }
 
 /** Session routes behind sessionAuth. */

@@ -8,11 +8,14 @@ import { registerKeyRoutes } from './account-keys.ts';
 import { registerTopUpRoutes } from './account-topups.ts';
 import { registerUsageRoutes } from './account-usage.ts';
 import { registerPersonalAuditRoutes } from './audit.ts';
+import { registerOrgSsoRoutes } from './org-sso.ts';
 import { registerOrgRoutes } from './orgs.ts';
+import { registerSsoLoginRoutes } from './sso-login.ts';
 
 /** The dashboard's JSON API under /api (docs/account-api.md): session cookie, CSRF token. */
 export function registerAccountRoutes(app: FastifyInstance, services: Services): void {
   registerLoginRoute(app, services);
+  registerSsoLoginRoutes(app, services);
   app.register(async (account) => {
     account.addHook('onRequest', sessionAuth(services));
     registerSessionRoutes(account, services);
@@ -22,6 +25,6 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     registerTopUpRoutes(account, services);
     registerAccountJobRoutes(account, services);
     registerPersonalAuditRoutes(account, services);
-    registerOrgRoutes(account, services);
+    registerOrgRoutes(account, services, [registerOrgSsoRoutes]);
   });
 }
