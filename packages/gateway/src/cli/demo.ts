@@ -14,6 +14,8 @@ const simulatorKey = 'sim-demo-key';
 const sim = await startUpstreamSim({ host: '127.0.0.1', port: 0, apiKeys: [simulatorKey] });
 const dataDir = join(process.cwd(), 'data');
 const config = loadConfig({
+  // The simulator's video tasks finish in well under a second: poll them that often.
+  inline: { jobs: { tickMs: 200, maxPollIntervalMs: 500 } },
   env: {
     ...process.env,
     ...simulatorEnv(sim.url, simulatorKey),
@@ -61,6 +63,42 @@ const speechResponse = await fetch(`${gateway.url}/api/v1/audio/generations`, {
 const speechUrl = speechResponse.ok
   ? ((await speechResponse.json()) as { data: { url: string }[] }).data[0]?.url
   : `(failed: HTTP ${speechResponse.status} ${await speechResponse.text()})`;
+// One video job (async: create, then poll the job until it ends), and one stored file.
+const auth = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+const videoExample = {
+  model: 'doubao-seedance-1-0-pro-fast',
+  prompt: 'A paper boat on a rainy street',
+  duration: 5,
+};
+const created = (await (
+  await fetch(`${gateway.url}/api/v1/videos/generate`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify(videoExample),
+  })
+).json()) as { jobId?: string; pollUrl?: string; error?: { message: string } };
+let videoResult = created.error ? `(failed: ${created.error.message})` : '(still running)';
+for (let poll = 0; created.jobId && poll < 60; poll++) {
+  const job = (await (
+    await fetch(`${gateway.url}/api/v1/jobs/${created.jobId}`, { headers: auth })
+  ).json()) as {
+    status: string;
+    outputs?: { url: string }[];
+    error?: { message: string };
+  };
+  if (job.status === 'succeeded') videoResult = job.outputs?.[0]?.url ?? '(no output)';
+  if (job.status !== 'queued' && job.status !== 'running') {
+    if (job.status !== 'succeeded') videoResult = `(${job.status}: ${job.error?.message ?? ''})`;
+    break;
+  }
+  await new Promise((done) => setTimeout(done, 250));
+}
+const upload = await fetch(`${gateway.url}/api/v1/storage/files?filename=prompts.txt&kind=dataset`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${secret}`, 'content-type': 'text/plain' },
+  body: 'a tabby cat astronaut\na paper boat on a rainy street\n',
+});
+const uploaded = upload.ok ? ((await upload.json()) as { id: string }).id : `(failed: HTTP ${upload.status})`;
 const balance = await getBalance(db, user.id);
 
 console.log(`
@@ -96,7 +134,24 @@ Speak, clone a voice, transcribe (Fish Audio; billed per request):
   Clone: {"model":"audio-clone","text":"…","audio":"https://…/reference-30s.mp3"} → data[0].url + voice_id (reusable)
   Transcribe: {"model":"audio-asr","audio":"https://…/recording.mp3"} → text, segments, duration
 
-Dashboard: ${gateway.url}/ — sign in as ${email} / ${password} to see keys, usage and credits.
+Make a video (async, billed per second; poll the job until it succeeds):
+
+  curl ${gateway.url}/api/v1/videos/generate \\
+    -H "Authorization: Bearer $HYPEREAL_API_KEY" -H "Content-Type: application/json" \\
+    -d '${JSON.stringify(videoExample)}'
+  curl ${gateway.url}/api/v1/jobs/<jobId> -H "Authorization: Bearer $HYPEREAL_API_KEY"
+
+  Just made one (job ${created.jobId ?? '-'}): ${videoResult}
+
+Store files (upload, list by kind, download, delete):
+
+  curl "${gateway.url}/api/v1/storage/files?filename=prompts.txt&kind=dataset" \\
+    -H "Authorization: Bearer $HYPEREAL_API_KEY" -H "Content-Type: text/plain" --data-binary @prompts.txt
+  curl "${gateway.url}/api/v1/storage/files?kind=dataset" -H "Authorization: Bearer $HYPEREAL_API_KEY"
+
+  Just stored one: ${uploaded}
+
+Dashboard: ${gateway.url}/ — sign in as ${email} / ${password} to see keys, usage, jobs, credits and organisations.
 Ctrl-C stops the demo.`);
 
 const stop = () => {
