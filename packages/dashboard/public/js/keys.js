@@ -211,13 +211,21 @@ function revealSecret(secret) {
   byId('copy-secret').focus();
 }
 
-secretDialog.addEventListener('close', () => {
+function forgetSecret() {
   byId('secret-value').textContent = '';
   byId('copy-status').textContent = '';
+}
+
+// The dialog's `close` event fires a task later (Escape): the button erases the secret at once.
+secretDialog.addEventListener('close', () => {
+  forgetSecret();
   byId('key-name').focus();
 });
 
-byId('close-secret').addEventListener('click', () => secretDialog.close());
+byId('close-secret').addEventListener('click', () => {
+  forgetSecret();
+  secretDialog.close();
+});
 
 byId('copy-secret').addEventListener('click', async () => {
   const secret = byId('secret-value').textContent;
