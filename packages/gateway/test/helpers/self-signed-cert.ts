@@ -50,8 +50,11 @@ export function selfSignedCertificate(commonName: string, validDays = 365): Test
   const algorithm = sequence(oid('1.2.840.113549.1.1.11'), nullValue);
   const name = sequence(set(sequence(oid('2.5.4.3'), utf8(commonName))));
   const now = Date.now();
+  // DER integers are minimal: a random serial must not start with a zero byte (1 in 256 did).
+  const serial = randomBytes(12);
+  serial[0] = (serial[0]! & 0x7f) | 0x01;
   const tbs = sequence(
-    positiveInteger(randomBytes(12)),
+    positiveInteger(serial),
     algorithm,
     name,
     sequence(utcTime(new Date(now - 3600_000)), utcTime(new Date(now + validDays * 86_400_000))),
