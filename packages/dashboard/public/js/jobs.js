@@ -1,6 +1,8 @@
 // /jobs: the signed-in user's async jobs (video…), newest first: state, cost, outputs
 // (the gateway's signed links), a cancel button on live jobs; "Load more" follows nextBefore.
+// Below them, the user's stored files (files.js).
 import { api } from './api.js';
+import { startFiles } from './files.js';
 import { busy, byId, credits, dateTime, fillTable, h, pageError, refreshBalance, startPage } from './ui.js';
 
 const stateLabels = {
@@ -79,7 +81,7 @@ try {
   await startPage();
   byId('jobs-state').addEventListener('change', () => load(true).catch(pageError));
   byId('jobs-more').addEventListener('click', () => load(false).catch(pageError));
-  await load(true);
+  await Promise.all([load(true), startFiles()]);
 } catch (error) {
   pageError(error);
 }

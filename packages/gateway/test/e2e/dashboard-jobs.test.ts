@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ describe.skipIf(!chromiumAvailable)('dashboard /jobs in headless Chromium', () =
     await harness?.close();
   });
 
-  it('lists jobs with state, cost and output links, and cancels a live one (refunded)', async () => {
+  it('lists jobs with state, cost and output links, cancels a live one (refunded), and lists, downloads and deletes the stored output', async () => {
     const { user, key } = await harness.newUser(1000);
     await setPassword(harness.db, user.id, password);
     const create = async (prompt: string) => {
@@ -91,6 +91,37 @@ describe.skipIf(!chromiumAvailable)('dashboard /jobs in headless Chromium', () =
     await page.getByLabel('State').selectOption('failed');
     await expect.poll(() => page.locator('#jobs-body tr').count()).toBe(1);
     expect(await harness.balancedBalance(user.id)).toBe(creditsToMicro(1000 - 120));
+
+    // Files: the succeeded job's output is stored (kind output), downloads, and can be deleted.
+    const fileRows = page.locator('#files-body tr');
+    await expect.poll(() => fileRows.count()).toBe(1);
+    const output = fileRows.first();
+    expect(await output.locator('td[data-label="Name"]').textContent()).toBe(`${done}-1.mp4`);
+    expect(await output.locator('td[data-label="Kind"]').textContent()).toBe('Job output');
+    expect(await output.locator('td[data-label="Size"]').textContent()).toMatch(/^\d+(\.\d)? (B|KB|MB)$/);
+    const fileLink = output.getByRole('link', { name: 'Download' });
+    const [download] = await Promise.all([page.waitForEvent('download'), fileLink.click()]);
+    expect(download.suggestedFilename()).toBe(`${done}-1.mp4`);
+    const saved = readFileSync(await download.path());
+    expect(saved.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(saved.equals(mp4)).toBe(true);
+    await page.getByLabel('Kind').selectOption('dataset');
+    await expect.poll(() => fileRows.count()).toBe(0);
+    expect(await page.locator('#files-empty').isVisible()).toBe(true);
+    await page.getByLabel('Kind').selectOption('output');
+    await expect.poll(() => fileRows.count()).toBe(1);
+    await page.screenshot({ path: `${artifacts}jobs-files-desktop.png`, fullPage: true });
+
+    const fileHref = (await fileLink.getAttribute('href'))!;
+    await output.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this file?' });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await fileRows.count()).toBe(1);
+    await output.getByRole('button', { name: 'Delete' }).click();
+    await dialog.getByRole('button', { name: 'Delete file' }).click();
+    await expect.poll(() => fileRows.count()).toBe(0);
+    expect(await page.locator('#files-empty').isVisible()).toBe(true);
+    expect((await fetch(fileHref)).status).toBe(404);
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);

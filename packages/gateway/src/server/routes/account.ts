@@ -3,6 +3,7 @@ import type { Services } from '../services.ts';
 import { sessionAuth } from '../session-auth.ts';
 import { registerLoginRoute, registerSessionRoutes } from './account-auth.ts';
 import { registerCreditRoutes } from './account-credits.ts';
+import { registerAccountFileRoutes } from './account-files.ts';
 import { registerAccountJobRoutes } from './account-jobs.ts';
 import { registerKeyRoutes } from './account-keys.ts';
 import { registerTopUpRoutes } from './account-topups.ts';
@@ -24,6 +25,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     registerCreditRoutes(account, services);
     registerTopUpRoutes(account, services);
     registerAccountJobRoutes(account, services);
+    registerAccountFileRoutes(account, services);
     registerPersonalAuditRoutes(account, services);
     registerOrgRoutes(account, services, [registerOrgSsoRoutes]);
   });

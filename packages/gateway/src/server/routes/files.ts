@@ -14,7 +14,7 @@ const uploadQuerySchema = z.object({
   kind: z.enum(fileKinds).optional(),
 });
 const kindSchema = z.object({ kind: z.enum(fileKinds).default('upload') });
-const listQuerySchema = z.object({
+export const listQuerySchema = z.object({
   kind: z.enum(fileKinds).optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
   cursor: z.string().min(1).optional(),
@@ -59,7 +59,8 @@ export function registerFileContentRoutes(app: FastifyInstance, services: Servic
   }
 }
 
-function fileView(services: Services, request: FastifyRequest, file: FileRecord) {
+/** A file as the APIs show it, with a fresh signed `url` (also used by /api/files). */
+export function fileView(services: Services, request: FastifyRequest, file: FileRecord) {
   const link = services.files.signedUrl(file.id, publicBaseUrl(services, request));
   // camelCase and epoch milliseconds, like the account API.
   return {
