@@ -162,6 +162,21 @@ describe('organisations', () => {
     // The org's key is not one of Bob's personal keys.
     const personal = (await bob.call('GET', '/api/api-keys')).body['data'] as { id: string }[];
     expect(personal.map((k) => k.id)).not.toContain(key.body['id']);
+
+    // Where an org key's job events go is webhooks.manage: a developer may rename the key, not hook it.
+    const hook = await bob.call('PATCH', `/api/orgs/${orgId}/api-keys/${key.body['id']}`, {
+      webhookUrl: 'https://hooks.acme.test/jobs',
+    });
+    expect(hook.status).toBe(403);
+    expect(JSON.stringify(hook.body)).toContain('webhooks.manage');
+    const privateHook = await alice.call('PATCH', `/api/orgs/${orgId}/api-keys/${key.body['id']}`, {
+      webhookUrl: 'https://127.0.0.1/jobs',
+    });
+    expect(privateHook.status).toBe(400);
+    const cleared = await alice.call('PATCH', `/api/orgs/${orgId}/api-keys/${key.body['id']}`, {
+      webhookUrl: null,
+    });
+    expect(cleared.status).toBe(200);
   });
 
   it("an org key's monthly cap refuses a call the org wallet could pay, and nothing is held or charged", async () => {

@@ -138,12 +138,7 @@ export function registerKeyRoutes(app: FastifyInstance, services: Services): voi
     return audited(request, 'key.updated', async () => {
       if (input.webhookUrl !== undefined) {
         const key = await requireApiKey(db, userOf(request), keyParam(request));
-        if (input.webhookUrl !== null)
-          await checkPublicUrl(input.webhookUrl, {
-            param: 'webhookUrl',
-            allowPrivate: services.config.network.allowPrivate,
-          });
-        await db.run('UPDATE api_keys SET webhook_url = ? WHERE id = ?', [input.webhookUrl, key.id]);
+        await setKeyWebhook(services, key.id, input.webhookUrl);
         if (Object.keys(changes).length === 0) return requireApiKey(db, userOf(request), keyParam(request));
       }
       return updateApiKey(db, userOf(request), keyParam(request), changes);
@@ -157,4 +152,11 @@ export function registerKeyRoutes(app: FastifyInstance, services: Services): voi
       updateApiKey(db, userOf(request), keyParam(request), { disabled: false }),
     ),
   );
+}
+
+/** Sets (or clears, with null) the URL a key's job webhooks go to, SSRF-checked on save. */
+export async function setKeyWebhook(services: Services, keyId: string, url: string | null): Promise<void> {
+  if (url !== null)
+    await checkPublicUrl(url, { param: 'webhookUrl', allowPrivate: services.config.network.allowPrivate });
+  await services.db.run('UPDATE api_keys SET webhook_url = ? WHERE id = ?', [url, keyId]);
 }

@@ -13,6 +13,7 @@ import {
 import { getBalance, listLedger, microToCredits } from '../../billing/index.ts';
 import { keysMonthSpend } from '../../billing/key-budget.ts';
 import { redeemCode } from '../../billing/redeem-codes.ts';
+import { GatewayError } from '../../errors/index.ts';
 import {
   allows,
   createInvitation,
@@ -37,7 +38,14 @@ import { auditRequest } from '../audit-context.ts';
 import { membershipOf, orgAccess } from '../org-access.ts';
 import type { Services } from '../services.ts';
 import { validate, validateBody } from '../validate-body.ts';
-import { auditedKey, createKeySchema, keyView, toMicro, updateKeySchema } from './account-keys.ts';
+import {
+  auditedKey,
+  createKeySchema,
+  keyView,
+  setKeyWebhook,
+  toMicro,
+  updateKeySchema,
+} from './account-keys.ts';
 import { registerUsageEndpoints } from './account-usage.ts';
 import { registerAuditEndpoints } from './audit.ts';
 
@@ -343,6 +351,16 @@ export function registerOrgRoutes(
       if (input.spendingLimit !== undefined) changes.spendingLimitMicro = toMicro(input.spendingLimit)!;
       if (input.autoDisable !== undefined) changes.autoDisable = input.autoDisable;
       if (input.disabled !== undefined) changes.disabled = input.disabled;
+      if (input.webhookUrl !== undefined) {
+        // Where an org key's job events go is the org's webhook: its own permission.
+        const { org: found, role } = membershipOf(request);
+        if (!allows(role, 'webhooks.manage')) {
+          throw new GatewayError('forbidden', {
+            message: `Your role in ${found.name} (${role}) does not allow webhooks.manage.`,
+          });
+        }
+        await setKeyWebhook(services, before.id, input.webhookUrl);
+      }
       const after = await updateApiKey(db, owner, before.id, changes);
       keys.invalidate();
       await audit(request, {
