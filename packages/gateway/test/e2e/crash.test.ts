@@ -1,15 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startUpstreamSim, type UpstreamSim } from '@hypereal/upstream-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningChild, startNodeChild, stopChildren } from '../../bench/processes.ts';
+import { stopChildren } from '../../bench/processes.ts';
 import { createApiKey, createUser } from '../../src/accounts/index.ts';
 import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/billing/index.ts';
-import { simulatorEnv } from '../../src/cli/simulator-env.ts';
 import { type Database, openDatabase } from '../../src/db/index.ts';
+import { startGatewayProcess } from '../helpers/gateway-process.ts';
 
-const repoRoot = resolve(import.meta.dirname, '../../../..');
 const simKey = 'sim-crash-key';
 
 interface ClientRun {
@@ -39,23 +38,6 @@ async function streamOnce(url: string, key: string): Promise<ClientRun> {
     // the gateway died under this request
   }
   return run;
-}
-
-function startGateway(dir: string, configPath: string, sim: UpstreamSim): Promise<RunningChild> {
-  return startNodeChild({
-    name: 'gateway',
-    script: join(repoRoot, 'packages/gateway/src/cli/main.ts'),
-    args: ['serve', '--config', configPath],
-    env: {
-      ...simulatorEnv(sim.url, simKey),
-      HYPEREAL_DATA_DIR: dir,
-      DATABASE_URL: '',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-    },
-    ready: /Hypereal gateway on (http:\/\/\S+?)(?:\s|$)/,
-  });
 }
 
 /**
@@ -89,7 +71,7 @@ describe('crash: kill -9 under streaming load, restart on the same store', () =>
   });
 
   it('charges and logs exactly once every answer a client received whole, and frees the rest', async () => {
-    const first = await startGateway(dir, configPath, sim);
+    const first = await startGatewayProcess(dir, configPath, sim, simKey);
     const runs: Array<Promise<ClientRun>> = [];
     for (let index = 0; index < 24; index++) {
       runs.push(streamOnce(first.url, key));
@@ -104,7 +86,7 @@ describe('crash: kill -9 under streaming load, restart on the same store', () =>
     expect(cut.length).toBeGreaterThan(0);
 
     // The restarted gateway serves, and its sweep frees the dead process's holds within the lease.
-    const second = await startGateway(dir, configPath, sim);
+    const second = await startGatewayProcess(dir, configPath, sim, simKey);
     const after = await streamOnce(second.url, key);
     expect(after.complete).toBe(true);
     const deadline = Date.now() + 10_000;

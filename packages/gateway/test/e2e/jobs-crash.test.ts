@@ -1,33 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startUpstreamSim, type UpstreamSim } from '@hypereal/upstream-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningChild, startNodeChild, stopChildren } from '../../bench/processes.ts';
+import { stopChildren } from '../../bench/processes.ts';
 import { createApiKey, createUser } from '../../src/accounts/index.ts';
 import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/billing/index.ts';
-import { simulatorEnv } from '../../src/cli/simulator-env.ts';
 import { type Database, openDatabase } from '../../src/db/index.ts';
+import { startGatewayProcess } from '../helpers/gateway-process.ts';
 
-const repoRoot = resolve(import.meta.dirname, '../../../..');
 const simKey = 'sim-jobs-crash-key';
-
-function startGateway(dir: string, configPath: string, sim: UpstreamSim): Promise<RunningChild> {
-  return startNodeChild({
-    name: 'gateway',
-    script: join(repoRoot, 'packages/gateway/src/cli/main.ts'),
-    args: ['serve', '--config', configPath],
-    env: {
-      ...simulatorEnv(sim.url, simKey),
-      HYPEREAL_DATA_DIR: dir,
-      DATABASE_URL: '',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-    },
-    ready: /Hypereal gateway on (http:\/\/\S+?)(?:\s|$)/,
-  });
-}
 
 /**
  * kill -9 while video jobs run, then a restart on the same SQLite store: the new process
@@ -62,7 +44,7 @@ describe('crash: kill -9 while video jobs run, restart on the same store', () =>
   });
 
   it('every job ends once, every hold is settled or refunded once, the ledger balances', async () => {
-    const first = await startGateway(dir, configPath, sim);
+    const first = await startGatewayProcess(dir, configPath, sim, simKey);
     const prompts = (index: number) =>
       index % 7 === 3
         ? 'a storm [[sim:video_error]]'
@@ -102,7 +84,7 @@ describe('crash: kill -9 while video jobs run, restart on the same store', () =>
     );
     expect(liveAtKill).toBeGreaterThan(0);
 
-    await startGateway(dir, configPath, sim);
+    await startGatewayProcess(dir, configPath, sim, simKey);
     const deadline = Date.now() + 30_000;
     const live = async () =>
       Number(
