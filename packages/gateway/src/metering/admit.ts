@@ -10,7 +10,7 @@ import { type ChargedContext, RequestCharge } from './request-charge.ts';
 export interface MeteringServices {
   db: Database;
   spendingAlerts: SpendingAlerts;
-  config: { billing: { minimumBalanceMicro: number; holdLeaseMs: number } };
+  config: { billing: { holdLeaseMs: number } };
 }
 
 /** How much of the user's credit (and the key's month budget) the call may hold. */
@@ -21,18 +21,16 @@ export interface Affordable {
 }
 
 /**
- * The first step of every metered call, whatever its unit: the endpoint's minimum balance,
- * then the unit's own worst-case plan for what the user and key can afford (tokens capped to
- * fit, images × n, seconds × rate…), then the hold of that worst case. Nothing is sent
- * upstream before this returns; a refusal costs nothing.
+ * What a call may hold: the endpoint's minimum checked on the available balance (402), then
+ * the lower of that balance and the key's remaining month budget — with the key's 403 as
+ * the refusal when it is the budget that binds. Shared by every admission, the job
+ * engine's included (which places its hold in the job's own transaction).
  */
-export async function admitCall<P extends { holdMicro: number }>(
+export async function affordable(
   services: MeteringServices,
   principal: AuthenticatedKey,
-  context: Omit<ChargedContext, 'userId' | 'keyId' | 'orgId'>,
-  plan: (affordable: Affordable) => P,
-): Promise<{ charge: RequestCharge; plan: P }> {
-  const minimumMicro = services.config.billing.minimumBalanceMicro;
+  minimumMicro: number,
+): Promise<Affordable & { budget: Awaited<ReturnType<typeof loadKeyBudget>> }> {
   const { availableMicro } = await getBalance(services.db, principal.userId, principal.orgId);
   if (availableMicro < minimumMicro) {
     throw new GatewayError('insufficient_credits', {
@@ -41,10 +39,28 @@ export async function admitCall<P extends { holdMicro: number }>(
   }
   const budget = await loadKeyBudget(services.db, services.spendingAlerts, principal);
   const capped = budget !== undefined && budget.remainingMicro < availableMicro;
-  const planned = plan({
+  return {
     availableMicro: capped ? budget.remainingMicro : availableMicro,
     refusal: capped ? budget.refusal : undefined,
-  });
+    budget,
+  };
+}
+
+/**
+ * The first step of every metered call, whatever its unit: the endpoint's minimum balance
+ * (`minimumMicro`), then the unit's own worst-case plan for what the user and key can afford
+ * (tokens capped to fit, images × n, seconds × rate…), then the hold of that worst case.
+ * Nothing is sent upstream before this returns; a refusal costs nothing.
+ */
+export async function admitCall<P extends { holdMicro: number }>(
+  services: MeteringServices,
+  principal: AuthenticatedKey,
+  context: Omit<ChargedContext, 'userId' | 'keyId' | 'orgId'>,
+  minimumMicro: number,
+  plan: (affordable: Affordable) => P,
+): Promise<{ charge: RequestCharge; plan: P }> {
+  const { budget, ...limits } = await affordable(services, principal, minimumMicro);
+  const planned = plan(limits);
   const charge = await RequestCharge.hold(
     services.db,
     { ...context, userId: principal.userId, keyId: principal.keyId, orgId: principal.orgId },
@@ -65,14 +81,8 @@ export function admitPricedCall(
   context: Omit<ChargedContext, 'userId' | 'keyId'>,
   holdMicro: number,
 ): Promise<{ charge: RequestCharge; plan: { holdMicro: number } }> {
-  const billing = { minimumBalanceMicro: 0, holdLeaseMs: services.config.billing.holdLeaseMs };
-  return admitCall(
-    { ...services, config: { billing } },
-    principal,
-    context,
-    ({ availableMicro, refusal }) => {
-      if (holdMicro > availableMicro && refusal) throw refusal();
-      return { holdMicro };
-    },
-  );
+  return admitCall(services, principal, context, 0, ({ availableMicro, refusal }) => {
+    if (holdMicro > availableMicro && refusal) throw refusal();
+    return { holdMicro };
+  });
 }

@@ -165,6 +165,7 @@ async function admitChatCall(
     services,
     principal,
     { requestId: state.requestId, endpoint: state.endpoint, startedAt: state.startedAt },
+    services.config.billing.minimumBalanceMicro,
     ({ availableMicro, refusal }) =>
       planHold({
         model,

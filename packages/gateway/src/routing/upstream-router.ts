@@ -102,7 +102,8 @@ export class UpstreamRouter {
       };
     }
     const request = buildRequest(build, route);
-    let error: GatewayError = new GatewayError('upstream_unavailable');
+    // Made only when an attempt failed: a successful call builds no error object.
+    let error: GatewayError | undefined;
     for (let retry = 0; retry <= retries; retry++) {
       if (retry > 0) {
         const wait = error instanceof UpstreamError ? error.retryAfterMs : undefined;
@@ -114,7 +115,7 @@ export class UpstreamRouter {
       error = outcome.error;
       if (!error.retryable) return outcome;
     }
-    return { error };
+    return { error: error ?? new GatewayError('upstream_unavailable') };
   }
 
   async #attempt(

@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
-import { formatCredits, getBalance } from '../billing/index.ts';
-import { loadKeyBudget } from '../billing/key-budget.ts';
+import { formatCredits } from '../billing/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { JobEngine } from '../jobs/engine.ts';
 import { jobJson, type OutputLinker } from '../jobs/job-json.ts';
 import { createJob, getJob, releaseJob } from '../jobs/store.ts';
+import { affordable } from '../metering/admit.ts';
 import { checkPublicUrl } from '../net/safe-fetch.ts';
 import { defaultVideoRules } from '../routing/video-rules.ts';
 import { videoCost } from './video-handler.ts';
@@ -52,14 +52,15 @@ export async function createVideoJob(
       param: 'webhookUrl',
       allowPrivate: services.config.network.allowPrivate,
     });
-  const { availableMicro } = await getBalance(services.db, principal.userId, principal.orgId);
-  if (availableMicro < holdMicro) {
-    throw new GatewayError('insufficient_credits', {
-      message: `Insufficient credits: this ${model.id} video costs up to ${formatCredits(holdMicro)} credits and ${formatCredits(availableMicro)} are available.`,
-    });
+  const { availableMicro, refusal, budget } = await affordable(services, principal, 0);
+  if (holdMicro > availableMicro) {
+    throw (
+      refusal?.() ??
+      new GatewayError('insufficient_credits', {
+        message: `Insufficient credits: this ${model.id} video costs up to ${formatCredits(holdMicro)} credits and ${formatCredits(availableMicro)} are available.`,
+      })
+    );
   }
-  const budget = await loadKeyBudget(services.db, services.spendingAlerts, principal);
-  if (budget && budget.remainingMicro < holdMicro) throw budget.refusal();
   const { job, created } = await createJob(services.db, {
     userId: principal.userId,
     keyId: principal.keyId,
