@@ -18,7 +18,7 @@ const layers = [
   ['storage'],
   ['metering', 'payments', 'webhooks'],
   ['jobs'],
-  ['proxy', 'images', 'video', 'audio'],
+  ['proxy', 'images', 'video', 'audio', 'gpu'],
   ['server'],
   ['gateway\\.ts', 'index\\.ts', 'cli'],
 ];
