@@ -52,7 +52,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
   const keys = new KeyAuthenticator(database);
   // Every replica drops its key cache within a Redis round trip of a change anywhere.
   const invalidation = redis
-    ? await connectKeyInvalidation(redis, keys, { connectedTtlMs: 5_000, fallbackTtlMs: 1_000 })
+    ? connectKeyInvalidation(redis, keys, { connectedTtlMs: 5_000, fallbackTtlMs: 1_000 })
     : undefined;
   const services: Services = {
     config,

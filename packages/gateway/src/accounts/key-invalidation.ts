@@ -18,11 +18,11 @@ export interface KeyInvalidationOptions {
  * subscriber is not connected the cache falls back to a short TTL, and on reconnecting it is
  * dropped whole (whatever was published meanwhile is lost).
  */
-export async function connectKeyInvalidation(
+export function connectKeyInvalidation(
   redis: Redis,
   keys: KeyAuthenticator,
   options: KeyInvalidationOptions,
-): Promise<{ close(): Promise<void> }> {
+): { close(): Promise<void> } {
   const subscriber = redis.duplicate({ maxRetriesPerRequest: null });
   const degrade = () => {
     keys.setTtl(options.fallbackTtlMs);
@@ -46,12 +46,9 @@ export async function connectKeyInvalidation(
       // Redis is down: the other replicas are on their fallback TTL.
     });
   });
-  try {
-    await subscriber.subscribe(keyInvalidationChannel);
-    keys.setTtl(options.connectedTtlMs);
-  } catch {
-    // Not reachable yet: the fallback TTL holds until `ready`.
-  }
+  // Not awaited: a Redis that is down at start must not hold the gateway up. The command
+  // waits in ioredis's offline queue; until `ready` the fallback TTL holds.
+  subscriber.subscribe(keyInvalidationChannel).catch(() => undefined);
   return {
     async close() {
       keys.onInvalidate(undefined);
