@@ -125,7 +125,9 @@ describe.skipIf(!postgresUrl)('graceful shutdown finishes or refunds every admit
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'deepseek-v3.2', stream: true, messages: [{ role: 'user', content }] }),
       }).catch((error: unknown) => {
-        throw new Error(`${content}: ${String((error as Error).cause ?? error)} after ${Date.now() - startedAt} ms`);
+        throw new Error(
+          `${content}: ${String((error as Error).cause ?? error)} after ${Date.now() - startedAt} ms`,
+        );
       });
       const requestId = response.headers.get('x-request-id');
       let text = '';
@@ -163,12 +165,20 @@ describe.skipIf(!postgresUrl)('graceful shutdown finishes or refunds every admit
     expect(exitedMs).toBeLessThan(8_000);
     expect(gateway.output()).not.toMatch(/Cannot use a pool/);
 
-    console.info(`shutdown: exited after ${exitedMs} ms; streams ended at ${results.map((run) => `${run.ms}${run.complete ? '' : '(cut)'}`).join(', ')} ms`);
-    const all = await db.all<{ status: number; cost_micro: number; completion_tokens: number; error_code: string | null }>(
-      'SELECT status, cost_micro, completion_tokens, error_code FROM request_logs WHERE user_id = ?',
-      [user.id],
+    console.info(
+      `shutdown: exited after ${exitedMs} ms; streams ended at ${results.map((run) => `${run.ms}${run.complete ? '' : '(cut)'}`).join(', ')} ms`,
     );
-    console.info(`shutdown: logs ${all.map((row) => `${row.status}/${row.completion_tokens}/${row.error_code}`).join(' ')}`);
+    const all = await db.all<{
+      status: number;
+      cost_micro: number;
+      completion_tokens: number;
+      error_code: string | null;
+    }>('SELECT status, cost_micro, completion_tokens, error_code FROM request_logs WHERE user_id = ?', [
+      user.id,
+    ]);
+    console.info(
+      `shutdown: logs ${all.map((row) => `${row.status}/${row.completion_tokens}/${row.error_code}`).join(' ')}`,
+    );
     expect(results.filter((run) => run.complete)).toHaveLength(6);
     const ids = results.map((run) => run.requestId!);
     expect(ids.every(Boolean)).toBe(true);
