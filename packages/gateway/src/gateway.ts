@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { AttemptThrottle, KeyAuthenticator } from './accounts/index.ts';
+import { connectKeyInvalidation } from './accounts/key-invalidation.ts';
 import { warmTokenizer } from './billing/count-tokens.ts';
 import { SpendingAlerts } from './billing/spending-alerts.ts';
 import type { GatewayConfig } from './config/index.ts';
@@ -11,6 +12,7 @@ import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialec
 import { JobEngine } from './jobs/engine.ts';
 import { deleteExpiredOutputs } from './jobs/retention.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
+import { OpenCharges } from './metering/open-charges.ts';
 import { releaseExpiredHolds } from './metering/release-expired-holds.ts';
 import { logMailer, smtpMailer } from './notifications/mailer.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
@@ -48,10 +50,15 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     ? new RedisHealthStore(redis, config.routing.breaker)
     : new MemoryHealthStore(config.routing.breaker);
   const keys = new KeyAuthenticator(database);
+  // Every replica drops its key cache within a Redis round trip of a change anywhere.
+  const invalidation = redis
+    ? connectKeyInvalidation(redis, keys, { connectedTtlMs: 5_000, fallbackTtlMs: 1_000 })
+    : undefined;
   const services: Services = {
     config,
     db: database,
     keys,
+    openCharges: new OpenCharges(),
     logger: quietLogger,
     // Spending alerts reach the log when no SMTP server is configured.
     mailer: config.mail.smtpUrl
@@ -70,6 +77,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     metrics,
     router: new UpstreamRouter({ client: upstream, health, metrics, policy: config.routing }),
     closeShared: async () => {
+      await invalidation?.close();
       await redis?.quit();
     },
     dialects: {
@@ -113,11 +121,12 @@ export async function startGateway(
   if (options.logger !== false && config.server.logLevel !== 'silent') services.logger = app.log;
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   warmTokenizer();
+  // Every replica sweeps: a crashed one's holds are released within lease + lease/3.
   const sweep = setInterval(() => {
     releaseExpiredHolds(services.db).catch((error: unknown) =>
       app.log.error({ err: error }, 'hold sweep failed'),
     );
-  }, config.billing.holdLeaseMs / 2);
+  }, holdSweepMs(config.billing.holdLeaseMs));
   sweep.unref();
   services.jobs.start();
   const webhooks = new WebhookSender({
@@ -143,8 +152,8 @@ export async function startGateway(
       clearInterval(sweep);
       webhooks.stop();
       clearInterval(retention);
+      await drain(app, services, config.server.shutdownGraceMs);
       await services.jobs.stop();
-      await app.close();
       await services.spendingAlerts.settled();
       services.mailer.close();
       await services.upstream.close();
@@ -153,4 +162,41 @@ export async function startGateway(
       if (!options.db) await services.db.close();
     },
   };
+}
+
+/**
+ * Graceful shutdown of the HTTP side: stop accepting, give every admitted request
+ * `graceMs` to finish (charged and logged as usual), then cut the connections still open —
+ * each such call settles through its client-gone path, billed for what was generated — and
+ * refund, with a log row, any hold that still has not settled. Only then may the database
+ * pool close: nothing admitted is left to write to it.
+ */
+async function drain(app: ReturnType<typeof buildApp>, services: Services, graceMs: number): Promise<void> {
+  const closed = app.close();
+  const deadline = Date.now() + graceMs;
+  const finished = await services.openCharges.settled(graceMs);
+  // Requests still being admitted hold their connection open: wait for those too.
+  const connectionsGone = await Promise.race([
+    closed.then(() => true),
+    new Promise<false>((done) => setTimeout(() => done(false), Math.max(0, deadline - Date.now())).unref()),
+  ]);
+  if (!finished || !connectionsGone) {
+    app.server.closeAllConnections();
+    await services.openCharges.settled(2_000);
+    const refunded = await services.openCharges.refundAll({
+      status: 503,
+      errorCode: 'shutdown',
+      errorMessage: 'The gateway shut down before this request finished; its hold was released uncharged.',
+    });
+    if (refunded > 0) services.logger.error({ refunded }, 'shutdown refunded requests that did not finish');
+  }
+  await closed;
+}
+
+/**
+ * How often each replica sweeps expired holds: a third of the lease (at most 5 s), so the
+ * documented bound on a dead process's holds is lease + sweep (20 s with the 15 s default).
+ */
+export function holdSweepMs(leaseMs: number): number {
+  return Math.max(100, Math.min(5_000, Math.floor(leaseMs / 3)));
 }

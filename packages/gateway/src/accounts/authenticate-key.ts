@@ -36,7 +36,10 @@ interface CacheEntry {
 }
 
 export interface KeyAuthenticatorOptions {
-  /** How long another process's revocation may take to be seen here; same-process revocations are immediate. */
+  /**
+   * How long another process's revocation may take to be seen here when nothing tells this
+   * one (no Redis); same-process revocations, and with Redis every replica's, are immediate.
+   */
   ttlMs?: number;
   maxEntries?: number;
   touchIntervalMs?: number;
@@ -47,7 +50,9 @@ export class KeyAuthenticator {
   readonly #db: Database;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #touched = new Map<string, number>();
-  readonly #ttlMs: number;
+  #ttlMs: number;
+  /** Tells the other replicas (Redis pub/sub, `key-invalidation.ts`) that cached key states are stale. */
+  #broadcast: (() => void) | undefined;
   readonly #maxEntries: number;
   readonly #touchIntervalMs: number;
 
@@ -100,9 +105,27 @@ export class KeyAuthenticator {
     };
   }
 
-  /** Drops cached entries so a revocation or limit change in this process applies to the next request. */
+  /**
+   * Drops cached entries so a revocation or limit change applies to the next request, here
+   * and (when connected) on every other replica.
+   */
   invalidate(): void {
     this.#cache.clear();
+    this.#broadcast?.();
+  }
+
+  /** Drops cached entries because another replica changed a key or a limit. */
+  invalidateLocal(): void {
+    this.#cache.clear();
+  }
+
+  /** How long an entry may be served from the cache from now on (a lost invalidation channel shortens it). */
+  setTtl(ttlMs: number): void {
+    this.#ttlMs = ttlMs;
+  }
+
+  onInvalidate(broadcast: (() => void) | undefined): void {
+    this.#broadcast = broadcast;
   }
 
   async #lookup(keyHash: string): Promise<KeyRow | null> {

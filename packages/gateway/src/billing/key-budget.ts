@@ -103,7 +103,13 @@ export async function loadKeyBudget(
   alerts: SpendingAlerts,
   key: { keyId: string; spendingLimitMicro: number | null },
 ): Promise<
-  | { ref: KeyBudgetRef; alerts: SpendingAlerts; remainingMicro: number; refusal: () => GatewayError }
+  | {
+      ref: KeyBudgetRef;
+      alerts: SpendingAlerts;
+      remainingMicro: number;
+      /** `neededMicro`: the least the refused request could have run with (see `SpendingAlerts.refused`). */
+      refusal: (neededMicro?: number) => GatewayError;
+    }
   | undefined
 > {
   const limitMicro = key.spendingLimitMicro;
@@ -111,8 +117,8 @@ export async function loadKeyBudget(
   const ref = { keyId: key.keyId, month: monthOf(Date.now()), limitMicro };
   const spend = await keyMonthSpend(db, ref.keyId, ref.month);
   const remainingMicro = limitMicro - spend.spentMicro - spend.heldMicro;
-  const refusal = () => {
-    alerts.refused(ref.keyId, ref.month, limitMicro);
+  const refusal = (neededMicro?: number) => {
+    alerts.refused(ref.keyId, ref.month, limitMicro, neededMicro);
     return capExceeded(limitMicro, remainingMicro, spend.heldMicro);
   };
   if (remainingMicro <= 0) throw refusal();

@@ -38,14 +38,17 @@ export class SpendingAlerts {
   }
 
   /**
-   * A request did not fit in what is left of the month. Only when nothing else is in
-   * flight is that the cap itself; a refusal caused by other requests' holds is not.
+   * A request did not fit in what is left of the month. When the month's settled spend
+   * alone leaves less than the smallest form of the request (`neededMicro`: its input and
+   * one output token, its fixed price…), that is the cap itself — whatever else is in flight.
+   * A refusal that only other requests' holds caused (they may yet be released) is not.
    */
-  refused(keyId: string, month: string, limitMicro: number): void {
+  refused(keyId: string, month: string, limitMicro: number, neededMicro = 1): void {
     this.#track(
       (async () => {
         const spend = await keyMonthSpend(this.#options.db, keyId, month);
-        if (spend.heldMicro === 0) this.capReached(keyId, month, limitMicro);
+        if (spend.spentMicro + Math.max(1, neededMicro) > limitMicro)
+          this.capReached(keyId, month, limitMicro);
       })(),
     );
   }

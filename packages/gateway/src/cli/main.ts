@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import {
   createApiKey,
   createUser,
@@ -11,6 +12,7 @@ import {
   setUserPlan,
   setUserRateLimit,
 } from '../accounts/index.ts';
+import { publishKeyInvalidation } from '../accounts/key-invalidation.ts';
 import { recordAudit, verifyAuditChain } from '../audit/index.ts';
 import {
   adjustCredits,
@@ -24,7 +26,7 @@ import {
 } from '../billing/index.ts';
 import { createRedeemCodes } from '../billing/redeem-codes.ts';
 import { ConfigError, type GatewayConfig, loadConfig } from '../config/index.ts';
-import { type Database, openDatabase } from '../db/index.ts';
+import { appliedVersions, type Database, migrate, migrations, openDatabase } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { startGateway } from '../gateway.ts';
 import { findOrg, listMembers, type Org } from '../orgs/index.ts';
@@ -35,6 +37,7 @@ import { printTable } from './print-table.ts';
 const usage = `hypereal — self-hosted AI API gateway
 
   hypereal serve [--config FILE]                       start the gateway (default :8080, SQLite under ./data)
+  hypereal migrate                                     bring the schema up to date (idempotent; prints what it applied)
   hypereal users create --email E [--plan P] [--password P]   create a user (dashboard sign-in with a password)
   hypereal users set-password --user U --password P    (or $HYPEREAL_PASSWORD instead of --password)
   hypereal users list
@@ -120,6 +123,54 @@ async function withDb<T>(config: GatewayConfig, fn: (db: Database) => Promise<T>
   }
 }
 
+/**
+ * `hypereal migrate`: the schema step of an upgrade, before (or instead of) the replicas'
+ * own migration on start. Forward-only and idempotent, under the same advisory lock.
+ */
+async function migrateCommand(config: GatewayConfig): Promise<void> {
+  const db = await openDatabase({
+    databaseUrl: config.database.url,
+    sqlitePath: config.database.sqlitePath,
+    migrate: false,
+  });
+  try {
+    const before = await appliedVersions(db);
+    const count = await migrate(db, {
+      onApplied: (migration, ms) =>
+        console.log(`applied ${migration.version}: ${migration.name} (${Math.round(ms)} ms)`),
+    });
+    const after = await appliedVersions(db);
+    const known = new Set(migrations.map((migration) => migration.version));
+    const unknown = after.filter((version) => !known.has(version));
+    const latest = Math.max(0, ...after);
+    console.log(
+      count === 0
+        ? `schema up to date at version ${latest} (${db.engine}); nothing applied`
+        : `schema at version ${latest} (${db.engine}): ${count} migration${count === 1 ? '' : 's'} applied, from ${before.length === 0 ? 'an empty database' : `version ${Math.max(...before)}`}`,
+    );
+    if (unknown.length > 0) {
+      console.error(`note: versions ${unknown.join(', ')} were applied by a newer Hypereal than this one`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/** A key or a limit changed from the CLI: the running replicas drop their key caches now. */
+async function tellReplicas(config: GatewayConfig): Promise<void> {
+  if (!config.redisUrl) return;
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await publishKeyInvalidation(redis);
+  } catch {
+    console.error('note: Redis unreachable; replicas see the change within their 1 s fallback');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function run(): Promise<void> {
   const [command, sub] = positionals;
   if (values.help || !command) {
@@ -144,6 +195,9 @@ async function run(): Promise<void> {
       );
       return;
     }
+    case 'migrate':
+      await migrateCommand(config);
+      return;
     case 'models':
       printTable(
         config.catalog.ids().map((id) => {
@@ -203,6 +257,7 @@ async function run(): Promise<void> {
         const user = await requireUser(db, required('user'));
         const rpm = numberOption('rpm');
         await setUserRateLimit(db, user.id, rpm > 0 ? Math.floor(rpm) : null);
+        await tellReplicas(config);
         console.log(
           rpm > 0 ? `${user.email}: ${Math.floor(rpm)} requests/minute` : `${user.email}: plan default`,
         );
@@ -231,6 +286,7 @@ async function run(): Promise<void> {
       case 'users set-plan': {
         const user = await requireUser(db, required('user'));
         await setUserPlan(db, user.id, required('plan'));
+        await tellReplicas(config);
         console.log(`${user.email}: plan ${values.plan}`);
         return;
       }
@@ -352,6 +408,7 @@ async function run(): Promise<void> {
       case 'keys revoke': {
         const user = await requireUser(db, required('user'));
         const key = await revokeApiKey(db, user.id, required('key'));
+        await tellReplicas(config);
         console.log(`revoked ${key.id} (${key.prefix}…)`);
         return;
       }

@@ -58,6 +58,8 @@ export interface GatewayConfig {
     /** Whole request (headers and body) must arrive within this. */
     requestTimeoutMs: number;
     headersTimeoutMs: number;
+    /** SIGTERM: admitted requests get this long to finish; the rest are cut (billed for what was generated) or refunded. */
+    shutdownGraceMs: number;
   };
   database: { url: string | undefined; sqlitePath: string };
   billing: { minimumBalanceMicro: number; holdLeaseMs: number };
@@ -194,6 +196,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       logLevel: env['LOG_LEVEL'] ?? file.server?.logLevel ?? 'info',
       keepaliveMs: file.server?.keepaliveMs ?? 15_000,
       requestTimeoutMs: file.server?.requestTimeoutMs ?? 60_000,
+      shutdownGraceMs: file.server?.shutdownGraceMs ?? 10_000,
       // Node wants the headers timeout no longer than the request timeout.
       headersTimeoutMs: Math.min(
         file.server?.headersTimeoutMs ?? 20_000,
@@ -206,7 +209,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     },
     billing: {
       minimumBalanceMicro: creditsToMicro(file.billing?.minimumBalanceCredits ?? 200),
-      holdLeaseMs: (file.billing?.holdLeaseSeconds ?? 60) * 1000,
+      // 15 s: a dead process's holds are free within 20 s (lease + one sweep), see holdSweepMs.
+      holdLeaseMs: (file.billing?.holdLeaseSeconds ?? 15) * 1000,
     },
     admin: { token: env['HYPEREAL_ADMIN_TOKEN'] || interpolate(file.admin?.token, env) || undefined },
     rateLimits: { defaultRpm: file.rateLimits?.defaultRpm ?? 600, plans: file.rateLimits?.plans ?? {} },

@@ -165,6 +165,8 @@ export const configSchema = z
         requestTimeoutMs: z.number().int().positive().optional(),
         /** Longest a client may take to send the request headers. */
         headersTimeoutMs: z.number().int().positive().optional(),
+        /** On SIGTERM: how long admitted requests may take to finish before they are cut and refunded. */
+        shutdownGraceMs: z.number().int().min(0).optional(),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
       })
       .strict()

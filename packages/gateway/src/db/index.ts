@@ -3,18 +3,20 @@ import { openPostgres } from './postgres.ts';
 import { openSqlite } from './sqlite.ts';
 import type { Database } from './types.ts';
 
-export { migrate } from './migrations.ts';
+export { appliedVersions, type MigrateOptions, type Migration, migrate, migrations } from './migrations.ts';
 export type { Database, Queryable, SqlParam } from './types.ts';
 
 export interface OpenDatabaseOptions {
   /** postgres://… selects PostgreSQL; otherwise SQLite at `sqlitePath`. */
   databaseUrl?: string | undefined;
   sqlitePath: string;
+  /** False: open as found (`hypereal migrate` runs them itself, and says what it did). */
+  migrate?: boolean;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const url = options.databaseUrl;
   const db = url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url) : openSqlite(options.sqlitePath);
-  await migrate(db);
+  if (options.migrate !== false) await migrate(db);
   return db;
 }

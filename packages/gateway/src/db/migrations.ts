@@ -5,7 +5,7 @@ import type { Database } from './types.ts';
  * timestamps, so one set of statements runs on SQLite and PostgreSQL alike.
  * Append new migrations; never edit one that has shipped.
  */
-export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export const migrations: ReadonlyArray<Migration> = [
   {
     version: 1,
     name: 'accounts, keys, ledger, holds, request log',
@@ -439,19 +439,36 @@ CREATE TABLE saml_assertions_seen (
   },
 ];
 
-export async function migrate(db: Database): Promise<number> {
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export interface MigrateOptions {
+  /** Stop after this version (the upgrade tests build each earlier schema this way). */
+  upTo?: number;
+  /** Called after each migration commits (`hypereal migrate` prints them). */
+  onApplied?: (migration: Migration, ms: number) => void;
+}
+
+/**
+ * Brings the schema forward, never back: every migration not yet recorded in
+ * `schema_migrations` runs in its own transaction, in version order, under the engine's
+ * migration lock (a PostgreSQL advisory lock, so replicas starting together never race).
+ * Idempotent: a second run applies nothing. Returns how many migrations it applied.
+ */
+export async function migrate(db: Database, options: MigrateOptions = {}): Promise<number> {
   return db.withMigrationLock(async () => {
     await db.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
     );
-    const applied = new Set(
-      (await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((row) =>
-        Number(row.version),
-      ),
-    );
+    const applied = new Set(await appliedVersions(db));
     let count = 0;
-    for (const migration of migrations) {
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (options.upTo !== undefined && migration.version > options.upTo) break;
       if (applied.has(migration.version)) continue;
+      const started = performance.now();
       await db.transaction(async (tx) => {
         for (const statement of splitStatements(migration.sql)) await tx.run(statement);
         await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
@@ -460,10 +477,19 @@ export async function migrate(db: Database): Promise<number> {
           Date.now(),
         ]);
       });
+      options.onApplied?.(migration, performance.now() - started);
       count++;
     }
     return count;
   });
+}
+
+/** The versions recorded as applied, ascending (none on an empty database). */
+export async function appliedVersions(db: Database): Promise<number[]> {
+  const rows = await db
+    .all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
+    .catch(() => []);
+  return rows.map((row) => Number(row.version));
 }
 
 function splitStatements(sql: string): string[] {

@@ -4,6 +4,7 @@ import { loadKeyBudget } from '../billing/key-budget.ts';
 import type { SpendingAlerts } from '../billing/spending-alerts.ts';
 import type { Database } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
+import type { OpenCharges } from './open-charges.ts';
 import { type ChargedContext, RequestCharge } from './request-charge.ts';
 
 /** What admission needs of the running gateway. */
@@ -11,13 +12,15 @@ export interface MeteringServices {
   db: Database;
   spendingAlerts: SpendingAlerts;
   config: { billing: { holdLeaseMs: number } };
+  /** This process's unsettled holds, for graceful shutdown. */
+  openCharges?: OpenCharges;
 }
 
 /** How much of the user's credit (and the key's month budget) the call may hold. */
 export interface Affordable {
   availableMicro: number;
   /** The error to raise when the call does not fit because of the key's cap, not the balance. */
-  refusal: (() => GatewayError) | undefined;
+  refusal: ((neededMicro?: number) => GatewayError) | undefined;
 }
 
 /**
@@ -66,6 +69,7 @@ export async function admitCall<P extends { holdMicro: number }>(
     { ...context, userId: principal.userId, keyId: principal.keyId, orgId: principal.orgId },
     { amountMicro: planned.holdMicro, minimumMicro, leaseMs: services.config.billing.holdLeaseMs },
     budget,
+    services.openCharges,
   );
   return { charge, plan: planned };
 }
@@ -82,7 +86,7 @@ export function admitPricedCall(
   holdMicro: number,
 ): Promise<{ charge: RequestCharge; plan: { holdMicro: number } }> {
   return admitCall(services, principal, context, 0, ({ availableMicro, refusal }) => {
-    if (holdMicro > availableMicro && refusal) throw refusal();
+    if (holdMicro > availableMicro && refusal) throw refusal(holdMicro);
     return { holdMicro };
   });
 }

@@ -20,7 +20,7 @@ export interface HoldPlanInput {
   choices: number;
   availableMicro: number;
   /** The error when the request does not fit (default: 402 insufficient credits), e.g. a key's cap. */
-  refusal?: () => GatewayError;
+  refusal?: (neededMicro: number) => GatewayError;
 }
 
 /**
@@ -47,7 +47,9 @@ export function planHold(input: HoldPlanInput): HoldPlan {
       ? perChoiceOutput
       : Math.floor(((input.availableMicro - inputMicro) * 1_000_000) / outputRate / choices);
   if (affordable < 1 || input.requestedOutputTokens !== undefined) {
-    if (input.refusal) throw input.refusal();
+    // The least this request could run with: its input and one output token per choice.
+    if (input.refusal)
+      throw input.refusal(inputMicro + tokenCost(model.price, { ...emptyUsage, outputTokens: choices }));
     throw new GatewayError('insufficient_credits', {
       message:
         affordable < 1

@@ -9,6 +9,7 @@ export type ChargedContext = CallContext & { userId: string; keyId: string };
 import { type Hold, placeHold, renewHold, settleHold } from '../billing/index.ts';
 import type { KeyBudgetRef } from '../billing/key-budget.ts';
 import type { SpendingAlerts } from '../billing/spending-alerts.ts';
+import type { OpenCharges, RefundableCharge } from './open-charges.ts';
 import { type ModelPrice, priceOf } from './pricing.ts';
 
 /** A capped key's budget for this request, and who to tell when it runs low. */
@@ -21,8 +22,9 @@ export interface KeyBudget {
  * One request's money: its hold, and the settlement that charges the metered cost
  * and writes the request log in the same transaction — exactly once.
  */
-export class RequestCharge {
+export class RequestCharge implements RefundableCharge {
   readonly #db: Database;
+  readonly #open: OpenCharges | undefined;
   readonly #hold: Hold;
   readonly #context: ChargedContext;
   readonly #budget: KeyBudget | undefined;
@@ -35,8 +37,11 @@ export class RequestCharge {
     context: ChargedContext,
     budget: KeyBudget | undefined,
     leaseMs: number,
+    open: OpenCharges | undefined,
   ) {
     this.#db = db;
+    this.#open = open;
+    open?.add(this);
     this.#hold = hold;
     this.#context = context;
     this.#budget = budget;
@@ -55,6 +60,7 @@ export class RequestCharge {
     context: ChargedContext,
     amounts: { amountMicro: number; minimumMicro: number; leaseMs: number },
     budget?: KeyBudget,
+    open?: OpenCharges,
   ): Promise<RequestCharge> {
     try {
       const hold = await placeHold(db, {
@@ -66,7 +72,7 @@ export class RequestCharge {
         ...amounts,
         keyBudget: budget?.ref,
       });
-      return new RequestCharge(db, hold, context, budget, amounts.leaseMs);
+      return new RequestCharge(db, hold, context, budget, amounts.leaseMs, open);
     } catch (error) {
       if (budget && (error as { code?: string }).code === 'spending_limit_exceeded') {
         budget.alerts.refused(budget.ref.keyId, budget.ref.month, budget.ref.limitMicro);
@@ -99,6 +105,24 @@ export class RequestCharge {
     if (this.#settled) return 0;
     this.#settled = true;
     clearInterval(this.#lease);
+    try {
+      return await this.#settle(price, usage, outcome, attempts);
+    } finally {
+      this.#open?.delete(this);
+    }
+  }
+
+  /** Graceful shutdown ran out of time for this call: nothing charged, the log row says why. */
+  refund(reason: { status: number; errorCode: string; errorMessage: string }): Promise<number> {
+    return this.settle({ input: 0, output: 0 }, null, { model: null, ...reason });
+  }
+
+  async #settle(
+    price: ModelPrice,
+    usage: MeteredUsage | null,
+    outcome: CallOutcome,
+    attempts: Parameters<typeof insertAttempts>[2],
+  ): Promise<number> {
     const costMicro = usage ? Math.min(priceOf(price, usage), this.#hold.amountMicro) : 0;
     const settled = await settleHold(this.#db, this.#hold, {
       chargeMicro: costMicro,

@@ -38,7 +38,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly #breakerTargets = new Set<string>();
+
   breakerState(target: string, state: BreakerState): void {
+    this.#breakerTargets.add(target);
     this.breaker.set({ target }, breakerValue[state]);
+  }
+
+  /**
+   * Before a scrape: every breaker as the shared store sees it now (another replica may have
+   * opened or closed it); a target this replica knew that the store no longer has is closed.
+   */
+  syncBreakers(states: ReadonlyMap<string, BreakerState>): void {
+    for (const target of this.#breakerTargets) if (!states.has(target)) this.breakerState(target, 'closed');
+    for (const [target, state] of states) this.breakerState(target, state);
   }
 }

@@ -51,7 +51,10 @@ export async function proxyMeteredCall(
       attempts,
     );
 
+  let upstreamCalled = false;
   try {
+    // Gone while it was admitted (watched since its first byte): nothing goes upstream.
+    if (hangUp.signal.aborted) throw new ClientGone();
     const entries =
       dialect.planRoutes?.(call, model.routes) ?? model.routes.map((route) => ({ route, call }));
     const callFor = new Map(entries.map((entry) => [entry.route, entry.call]));
@@ -60,8 +63,16 @@ export async function proxyMeteredCall(
       .send(
         model,
         entries.map((entry) => entry.route),
-        (route) =>
-          upstreamRequestFor(dialect, callFor.get(route) ?? call, route, client, plan.clampOutputTokens),
+        (route) => {
+          upstreamCalled = true;
+          return upstreamRequestFor(
+            dialect,
+            callFor.get(route) ?? call,
+            route,
+            client,
+            plan.clampOutputTokens,
+          );
+        },
         hangUp.signal,
         attempts,
       )
@@ -98,10 +109,10 @@ export async function proxyMeteredCall(
   } catch (error) {
     sse.stopKeepalive();
     if (error instanceof ClientGone || hangUp.signal.aborted) {
-      // Abandoned before the answer: the upstream still read the prompt.
-      const usage = await countedUsage(dialect, call.body, null);
+      // Abandoned before the answer: the upstream (if it was called) still read the prompt.
+      const usage = upstreamCalled ? await countedUsage(dialect, call.body, null) : null;
       await finish(usage, {
-        usageSource: 'counted',
+        usageSource: usage ? 'counted' : null,
         status: 499,
         errorCode: 'client_closed',
         errorMessage: 'client closed the connection',

@@ -22,6 +22,8 @@ export interface HealthStore {
   recordSuccess(target: string): Promise<void>;
   recordFailure(target: string): Promise<BreakerState>;
   state(target: string): Promise<BreakerState>;
+  /** Every target with breaker history and its state now (the /metrics gauge, on any replica). */
+  snapshot(): Promise<Map<string, BreakerState>>;
 }
 
 interface MemoryEntry {
@@ -72,11 +74,55 @@ export class MemoryHealthStore implements HealthStore {
     if (!entry || entry.openUntil === 0) return 'closed';
     return this.#now() < entry.openUntil ? 'open' : 'half-open';
   }
+
+  async snapshot(): Promise<Map<string, BreakerState>> {
+    const states = new Map<string, BreakerState>();
+    for (const target of this.#entries.keys()) states.set(target, await this.state(target));
+    return states;
+  }
 }
 
 /**
- * The same breaker in Redis, one hash per target (`failures`, `openUntil`) plus a
- * probe key claimed with SET NX, so replicas agree on who probes.
+ * Admission in one round trip, so two replicas can never both see "half-open, probe free":
+ * the state read and the probe claim (SET NX PX) run as one script, atomically
+ * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/).
+ * Returns 0 closed, 1 open, 2 half-open with the probe already out, 3 half-open and claimed.
+ */
+const admitScript = `
+local openUntil = tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '0')
+if openUntil == 0 then return 0 end
+if tonumber(ARGV[1]) < openUntil then return 1 end
+if redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX') then return 3 end
+return 2`;
+
+/**
+ * A failure in one round trip: counted, and the breaker (re)opened when it was the probe
+ * or the threshold is reached. KEYS: hash, probe, target set; ARGV: openUntil, threshold,
+ * hash TTL, target. Returns 1 when open.
+ */
+const failureScript = `
+redis.call('SADD', KEYS[3], ARGV[4])
+local probing = redis.call('EXISTS', KEYS[2]) == 1
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if probing or failures >= tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'openUntil', ARGV[1])
+  redis.call('DEL', KEYS[2])
+  return 1
+end
+return 0`;
+
+const admitted: ReadonlyArray<{ allowed: boolean; state: BreakerState }> = [
+  { allowed: true, state: 'closed' },
+  { allowed: false, state: 'open' },
+  { allowed: false, state: 'half-open' },
+  { allowed: true, state: 'half-open' },
+];
+
+/**
+ * The same breaker in Redis, one hash per target (`failures`, `openUntil`) plus a probe
+ * key claimed in the same script that reads the state, so replicas agree on who probes;
+ * a set of targets with history lets any replica report every breaker on /metrics.
  */
 export class RedisHealthStore implements HealthStore {
   readonly #redis: Redis;
@@ -90,17 +136,11 @@ export class RedisHealthStore implements HealthStore {
   }
 
   async admit(target: string): Promise<{ allowed: boolean; state: BreakerState }> {
-    const state = await this.state(target);
-    if (state === 'closed') return { allowed: true, state };
-    if (state === 'open') return { allowed: false, state };
-    const claimed = await this.#redis.set(
-      `${this.#prefix}${target}:probe`,
-      '1',
-      'PX',
-      this.#policy.cooldownMs,
-      'NX',
+    const key = `${this.#prefix}${target}`;
+    const code = Number(
+      await this.#redis.eval(admitScript, 2, key, `${key}:probe`, Date.now(), this.#policy.cooldownMs),
     );
-    return { allowed: claimed === 'OK', state };
+    return admitted[code] ?? { allowed: true, state: 'closed' };
   }
 
   async recordSuccess(target: string): Promise<void> {
@@ -109,23 +149,38 @@ export class RedisHealthStore implements HealthStore {
 
   async recordFailure(target: string): Promise<BreakerState> {
     const key = `${this.#prefix}${target}`;
-    const probing = (await this.#redis.exists(`${key}:probe`)) === 1;
-    const failures = await this.#redis.hincrby(key, 'failures', 1);
-    await this.#redis.pexpire(key, this.#policy.cooldownMs * 10);
-    if (probing || failures >= this.#policy.failureThreshold) {
-      await this.#redis
-        .multi()
-        .hset(key, 'openUntil', String(Date.now() + this.#policy.cooldownMs))
-        .del(`${key}:probe`)
-        .exec();
-      return 'open';
-    }
-    return 'closed';
+    const opened = await this.#redis.eval(
+      failureScript,
+      3,
+      key,
+      `${key}:probe`,
+      `${this.#prefix}targets`,
+      Date.now() + this.#policy.cooldownMs,
+      this.#policy.failureThreshold,
+      this.#policy.cooldownMs * 10,
+      target,
+    );
+    return Number(opened) === 1 ? 'open' : 'closed';
   }
 
   async state(target: string): Promise<BreakerState> {
-    const openUntil = Number((await this.#redis.hget(`${this.#prefix}${target}`, 'openUntil')) ?? 0);
-    if (openUntil === 0) return 'closed';
-    return Date.now() < openUntil ? 'open' : 'half-open';
+    return stateOf(await this.#redis.hget(`${this.#prefix}${target}`, 'openUntil'));
   }
+
+  async snapshot(): Promise<Map<string, BreakerState>> {
+    const targets = await this.#redis.smembers(`${this.#prefix}targets`);
+    if (targets.length === 0) return new Map();
+    const pipeline = this.#redis.pipeline();
+    for (const target of targets) pipeline.hget(`${this.#prefix}${target}`, 'openUntil');
+    const replies = (await pipeline.exec()) ?? [];
+    return new Map(
+      targets.map((target, index) => [target, stateOf((replies[index]?.[1] as string | null) ?? null)]),
+    );
+  }
+}
+
+function stateOf(openUntilField: string | null): BreakerState {
+  const openUntil = Number(openUntilField ?? 0);
+  if (openUntil === 0) return 'closed';
+  return Date.now() < openUntil ? 'open' : 'half-open';
 }

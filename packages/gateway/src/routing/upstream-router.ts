@@ -58,11 +58,15 @@ export class UpstreamRouter {
     const skipped: ModelRoute[] = [];
     let lastError: GatewayError | undefined;
     for (const route of ordered) {
-      if (!(await health.admit(targetKey(route))).allowed) {
+      const admission = await health.admit(targetKey(route));
+      this.#deps.metrics.breakerState(targetKey(route), admission.state);
+      if (!admission.allowed) {
         skipped.push(route);
         continue;
       }
-      const outcome = await this.#tryTarget(model, route, build, signal, attempts, policy.retriesPerTarget);
+      // A half-open target's probe is one attempt: its failure reopens the breaker at once.
+      const retries = admission.state === 'half-open' ? 0 : policy.retriesPerTarget;
+      const outcome = await this.#tryTarget(model, route, build, signal, attempts, retries);
       if ('response' in outcome) return this.#answered(model, outcome.response, attempts);
       lastError = outcome.error;
       if (!outcome.error.retryable) throw outcome.error;

@@ -8,6 +8,7 @@ import { redactUrl } from './extract-key.ts';
 import { maxJsonDepth, nestsDeeperThan } from './json-depth.ts';
 import './request-state.ts';
 import './route-dialect.ts';
+import { abortOnClientClose } from '../proxy/client-abort.ts';
 import { registerAccountRoutes } from './routes/account.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAudioRoutes } from './routes/audio.ts';
@@ -65,7 +66,9 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   });
 
   app.decorateRequest('hypereal', null as never);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    // From the first byte: a client that hangs up before its hold is placed is not billed in full.
+    abortOnClientClose(reply);
     const path = request.url.split('?', 1)[0] ?? '';
     request.hypereal = {
       requestId: request.id,

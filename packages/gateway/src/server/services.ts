@@ -7,6 +7,8 @@ import type { Database } from '../db/index.ts';
 import type { ProxyDialect } from '../dialects/dialect.ts';
 import type { JobEngine } from '../jobs/engine.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
+/** The slice of the app logger that background work (alerts, sweeps) writes to. */
+import type { OpenCharges } from '../metering/open-charges.ts';
 import type { Mailer } from '../notifications/mailer.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ProxyServices } from '../proxy/proxy-services.ts';
@@ -15,8 +17,6 @@ import type { UpstreamRouter } from '../routing/upstream-router.ts';
 import type { TxtResolver } from '../sso/index.ts';
 import type { FileService } from '../storage/index.ts';
 import type { UpstreamClient } from '../upstream/http-client.ts';
-
-/** The slice of the app logger that background work (alerts, sweeps) writes to. */
 export interface ServiceLogger {
   info(object: object, message: string): void;
   error(object: object, message: string): void;
@@ -27,6 +27,8 @@ export interface Services extends ProxyServices {
   config: GatewayConfig;
   db: Database;
   keys: KeyAuthenticator;
+  /** Holds this process placed and has not settled: graceful shutdown waits for them. */
+  openCharges: OpenCharges;
   rateLimiter: RateLimiter;
   upstream: UpstreamClient;
   router: UpstreamRouter;

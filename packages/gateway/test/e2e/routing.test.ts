@@ -129,6 +129,8 @@ describe('routing: retries, failover, breakers, weights, intents', () => {
   });
 
   it('replaces a stream cut before its first byte, bills once, and never retries a bad request', async () => {
+    // A closed breaker: the tests above leave primary-model's half-open, and a probe gets no retry.
+    await harness.gateway.services.health.recordSuccess('deepseek/primary-model');
     const before = await harness.balancedBalance(user.user.id);
     primary.addFault({ match: { model: 'primary-model' }, cutAfterChunks: 0 });
     const stream = await user.client.chat.completions.create({

@@ -58,3 +58,15 @@ export async function sharedDatabase(engine: Engine): Promise<[Database, Databas
   const first = await openDatabase({ databaseUrl: url.toString(), sqlitePath: '' });
   return [first, await openDatabase({ databaseUrl: url.toString(), sqlitePath: '' })];
 }
+
+/** A fresh, empty PostgreSQL schema's URL, for a gateway started as its own process. */
+export async function freshPostgresUrl(): Promise<string> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const url = new URL(postgresUrl!);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}

@@ -8,12 +8,14 @@ const repoRoot = resolve(import.meta.dirname, '../../../..');
 /**
  * The gateway as its own process (`hypereal serve`), in front of `sim`, on the SQLite store
  * under `dir` — for the tests that kill it with SIGKILL and start it again on the same store.
+ * `env` overrides (`DATABASE_URL` for PostgreSQL, `REDIS_URL`, `PORT`…) make it one replica of many.
  */
 export function startGatewayProcess(
   dir: string,
   configPath: string,
   sim: UpstreamSim,
   simKey: string,
+  env: Record<string, string> = {},
 ): Promise<RunningChild> {
   return startNodeChild({
     name: 'gateway',
@@ -26,6 +28,7 @@ export function startGatewayProcess(
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'warn',
+      ...env,
     },
     ready: /Hypereal gateway on (http:\/\/\S+?)(?:\s|$)/,
   });

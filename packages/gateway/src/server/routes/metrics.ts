@@ -33,6 +33,7 @@ export function registerMetricsRoutes(
         });
       }
     }
+    services.metrics.syncBreakers(await services.health.snapshot());
     reply.header('content-type', services.metrics.registry.contentType);
     return services.metrics.registry.metrics();
   });
