@@ -3,10 +3,16 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Database, Queryable, SqlParam } from './types.ts';
 
+interface BatchItem {
+  fn: (tx: Queryable) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Embedded SQLite (node:sqlite, WAL). node:sqlite is synchronous, so an async
  * transaction would interleave with other requests' statements on the one
- * connection; every write and transaction therefore queues on one mutex.
+ * connection; every write and transaction therefore queues on one mutex — in batches.
  */
 export function openSqlite(path: string): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -30,7 +36,65 @@ export function openSqlite(path: string): Database {
     return statement;
   };
 
+  // Group commit: every write and transaction that arrives while the connection is busy (or
+  // in the same turn of the event loop) joins one batch, run as one SQLite transaction with a
+  // savepoint per item, so one item's failure rolls back only its own writes. A caller's
+  // promise settles only after its batch's COMMIT: nothing is reported done (no charge, no
+  // answer sent) before it is durable to the same degree as a transaction of its own, and a
+  // crash loses at most batches whose callers were all still waiting.
+  // https://www.sqlite.org/lang_savepoint.html
   let queue: Promise<unknown> = Promise.resolve();
+  let open: BatchItem[] | null = null;
+  const step = (sql: string) => prepare(sql).run();
+  const flush = async (items: BatchItem[]) => {
+    if (open === items) open = null;
+    const single = items.length === 1;
+    step('BEGIN IMMEDIATE');
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    for (const item of items) {
+      if (!single) step('SAVEPOINT item');
+      try {
+        const value = await item.fn(direct);
+        if (!single) step('RELEASE item');
+        results.push({ ok: true, value });
+      } catch (error) {
+        if (single) step('ROLLBACK');
+        else {
+          step('ROLLBACK TO item');
+          step('RELEASE item');
+        }
+        results.push({ ok: false, error });
+      }
+    }
+    if (!single || results[0]?.ok) {
+      try {
+        step('COMMIT');
+      } catch (error) {
+        connection.exec('ROLLBACK');
+        for (const item of items) item.reject(error);
+        return;
+      }
+    }
+    results.forEach((result, index) => {
+      const item = items[index]!;
+      if (result.ok) item.resolve(result.value);
+      else item.reject(result.error);
+    });
+  };
+  const batched = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const item = { fn, resolve: resolve as (value: unknown) => void, reject };
+      if (open) {
+        open.push(item);
+        return;
+      }
+      const items: BatchItem[] = [item];
+      open = items;
+      queue = queue
+        .then(() => new Promise((next) => setImmediate(next)))
+        .then(() => flush(items))
+        .catch(() => undefined);
+    });
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
     const result = queue.then(fn);
     queue = result.catch(() => undefined);
@@ -50,19 +114,8 @@ export function openSqlite(path: string): Database {
     engine: 'sqlite',
     all: direct.all,
     get: direct.get,
-    run: (sql, params) => exclusive(() => direct.run(sql, params)),
-    transaction: (fn) =>
-      exclusive(async () => {
-        connection.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await fn(direct);
-          connection.exec('COMMIT');
-          return result;
-        } catch (error) {
-          connection.exec('ROLLBACK');
-          throw error;
-        }
-      }),
+    run: (sql, params) => batched((tx) => tx.run(sql, params)),
+    transaction: batched,
     exec: (sql) => exclusive(async () => connection.exec(sql)),
     withMigrationLock: (fn) => fn(),
     close: async () => {
