@@ -5,7 +5,7 @@ import { parseJsonObject, type TokenUsage } from '../contracts/index.ts';
 import type { CallTarget, ParsedCall, ProxyDialect, StreamMeter } from '../dialects/dialect.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import { admitCall } from '../metering/admit.ts';
-import { planHold } from '../metering/estimate-hold.ts';
+import { planHold, resizeHoldPlan } from '../metering/estimate-hold.ts';
 import type { CallOutcome } from '../metering/log-row.ts';
 import type { ModelEntry } from '../routing/catalog.ts';
 import { needsOf, resolveIntent } from '../routing/intents.ts';
@@ -161,20 +161,22 @@ async function admitChatCall(
   reply.header('x-hypereal-model', headerValue(model.id));
   reply.header('x-request-id', state.requestId);
 
+  const holdInput = (affordable: { availableMicro: number; refusal: (() => GatewayError) | undefined }) => ({
+    model,
+    rawBody: body?.text ?? '',
+    requestedOutputTokens: call.maxOutputTokens,
+    choices: call.choices,
+    availableMicro: affordable.availableMicro,
+    ...(affordable.refusal ? { refusal: affordable.refusal } : {}),
+  });
   const { charge, plan } = await admitCall(
     services,
     principal,
     { requestId: state.requestId, endpoint: state.endpoint, startedAt: state.startedAt },
     services.config.billing.minimumBalanceMicro,
-    ({ availableMicro, refusal }) =>
-      planHold({
-        model,
-        rawBody: body?.text ?? '',
-        requestedOutputTokens: call.maxOutputTokens,
-        choices: call.choices,
-        availableMicro,
-        ...(refusal ? { refusal } : {}),
-      }),
+    (affordable) => planHold(holdInput(affordable)),
+    (planned, heldMicro) =>
+      resizeHoldPlan(planned, heldMicro, holdInput({ availableMicro: heldMicro, refusal: undefined })),
   );
   state.logged = true;
   return { call, model, charge, plan };
