@@ -154,7 +154,11 @@ export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Ho
   const budget = input.keyBudget;
   const id = newId('hld');
   const now = Date.now();
-  const row = await db.get<{ held: number | null; available: number | null; key_remaining: number | null }>(
+  const row = await db.grouped.get<{
+    held: number | null;
+    available: number | null;
+    key_remaining: number | null;
+  }>(
     'SELECT held, available, key_remaining FROM hypereal_place_hold(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     [
       input.userId,
@@ -172,6 +176,7 @@ export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Ho
       now + input.leaseMs,
       input.endpoint,
     ],
+    walletOf(input.userId, input.orgId).id,
   );
   if (!row || row.available === null) {
     const wallet = walletOf(input.userId, input.orgId);

@@ -115,6 +115,8 @@ export function openSqlite(path: string): Database {
     all: direct.all,
     get: direct.get,
     run: (sql, params) => batched((tx) => tx.run(sql, params)),
+    // Every write already commits in groups here; one connection, so no lock order to keep.
+    grouped: { get: (sql, params) => batched((tx) => tx.get(sql, params)) },
     transaction: batched,
     exec: (sql) => exclusive(async () => connection.exec(sql)),
     withMigrationLock: (fn) => fn(),

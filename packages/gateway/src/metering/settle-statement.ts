@@ -104,9 +104,10 @@ export async function settleInOneStatement(
       attempt.cause,
     );
   });
-  const row = await db.get<{ closed: number | string; key_spent: number | null }>(
+  const row = await db.grouped.get<{ closed: number | string; key_spent: number | null }>(
     statementFor(wallet.table, attempts.length, budget !== undefined, charge > 0),
     params,
+    wallet.id,
   );
   if (!row || Number(row.closed) === 0) return null;
   return { chargedMicro: charge, keySpentMicro: budget ? Number(row.key_spent ?? 0) : null };
