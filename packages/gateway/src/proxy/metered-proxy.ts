@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
 import { countTextTokens } from '../billing/count-tokens.ts';
 import { parseJsonObject, type TokenUsage } from '../contracts/index.ts';
+import type { JsonSource } from '../contracts/json-source.ts';
 import type { CallTarget, ParsedCall, ProxyDialect, StreamMeter } from '../dialects/dialect.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import { admitCall } from '../metering/admit.ts';
@@ -151,9 +152,10 @@ async function admitChatCall(
 ) {
   const state = request.hypereal;
   const principal = state.principal as AuthenticatedKey;
-  const body = request.body as { text: string; json: unknown } | undefined;
+  const body = request.body as { text: string; json: unknown; source?: JsonSource } | undefined;
   const intent = await applyIntent(services, dialect, body);
   const call = dialect.parse(body?.json, target);
+  call.source = body?.source;
   const model = resolveModel(services.config.catalog, call.model, dialect.id);
   state.model = model.id;
   if (intent) reply.header('x-hypereal-intent', headerValue(intent));
