@@ -25,6 +25,18 @@ export function tempDir(prefix = 'hypereal-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** The URL of a new, empty PostgreSQL schema (for a gateway process of its own). */
+export async function freshPostgresUrl(): Promise<string> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const url = new URL(postgresUrl!);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
 /** A fresh, migrated database: a new SQLite file, or a new PostgreSQL schema. */
 export async function freshDatabase(engine: Engine): Promise<Database> {
   if (engine === 'sqlite') return openDatabase({ sqlitePath: join(tempDir(), 'test.db') });

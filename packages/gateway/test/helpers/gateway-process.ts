@@ -7,13 +7,15 @@ const repoRoot = resolve(import.meta.dirname, '../../../..');
 
 /**
  * The gateway as its own process (`hypereal serve`), in front of `sim`, on the SQLite store
- * under `dir` — for the tests that kill it with SIGKILL and start it again on the same store.
+ * under `dir` (or the PostgreSQL database at `databaseUrl`) — for the tests that kill it with
+ * SIGKILL and start it again on the same store.
  */
 export function startGatewayProcess(
   dir: string,
   configPath: string,
   sim: UpstreamSim,
   simKey: string,
+  databaseUrl = '',
 ): Promise<RunningChild> {
   return startNodeChild({
     name: 'gateway',
@@ -22,7 +24,7 @@ export function startGatewayProcess(
     env: {
       ...simulatorEnv(sim.url, simKey),
       HYPEREAL_DATA_DIR: dir,
-      DATABASE_URL: '',
+      DATABASE_URL: databaseUrl,
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'warn',
