@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonSource, scanJson, spliceJsonObject } from './json-source.ts';
+import { jsonSource, scanJson, spliceJsonBody, spliceJsonObject } from './json-source.ts';
 
 const sourceOf = (text: string) => {
   const parsed = JSON.parse(text) as Record<string, unknown>;
-  const source = jsonSource(text, scanJson(text, 128).spans, parsed);
+  const source = jsonSource(text, scanJson(text, 128), parsed);
   if (!source) throw new Error('not an object');
   return { parsed, source };
 };
@@ -47,5 +47,31 @@ describe('splicing a forwarded JSON body', () => {
     expect(scanJson('[[[1]]]', 3).tooDeep).toBe(false);
     expect(scanJson('[[[[1]]]]', 3).tooDeep).toBe(true);
     expect(scanJson('{"a":"[[[[[[["}', 3).tooDeep).toBe(false);
+  });
+});
+
+describe('splicing into bytes', () => {
+  it('gives the same bytes as the text splice, and counts image parts', () => {
+    const text =
+      '{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:x"}}]}]}';
+    const bytes = Buffer.from(text);
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    const scan = scanJson(text, 128);
+    const source = jsonSource(text, scan, parsed, bytes)!;
+    expect(source.imageParts).toBe(2);
+    expect(source.byteLength).toBe(bytes.length);
+    const out = { ...parsed, model: 'b', max_tokens: 5 };
+    expect(Buffer.isBuffer(spliceJsonBody(out, source))).toBe(true);
+    expect(spliceJsonBody(out, source).toString()).toBe(spliceJsonObject(out, source));
+    expect(JSON.parse(spliceJsonObject(out, source))).toEqual(out);
+  });
+
+  it('falls back to text when the bytes do not index like the text (non-ASCII)', () => {
+    const text = '{"model":"é","messages":[]}';
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    const source = jsonSource(text, scanJson(text, 128), parsed, Buffer.from(text))!;
+    expect(source.bytes).toBeUndefined();
+    expect(source.byteLength).toBe(Buffer.byteLength(text));
+    expect(spliceJsonBody({ ...parsed, model: 'b' }, source)).toBe('{"model":"b","messages":[]}');
   });
 });

@@ -7,6 +7,12 @@
  */
 export interface JsonSource {
   text: string;
+  /** The body's bytes, when they index like `text` (ASCII): a splice then copies bytes, not characters. */
+  bytes?: Buffer | undefined;
+  /** The body's length in UTF-8 bytes. */
+  byteLength: number;
+  /** How many strings in the body are exactly `image_url` (a key or a part type): image parts, roughly. */
+  imageParts: number;
   /** Top-level member name → [start, end) of its value in `text`, and the parsed value. */
   members: ReadonlyMap<string, { start: number; end: number; value: unknown }>;
 }
@@ -16,6 +22,8 @@ export interface JsonScan {
   tooDeep: boolean;
   /** Top-level member value spans, when the text is an object (last occurrence of a name wins, as in JSON.parse). */
   spans: Map<string, [number, number]> | undefined;
+  /** Strings exactly `image_url`, at any depth. */
+  imageParts: number;
 }
 
 /**
@@ -33,6 +41,7 @@ export function scanJson(text: string, limit: number): JsonScan {
   let isObject = false;
   let key: string | undefined;
   let valueStart = -1;
+  let imageParts = 0;
   for (let match = structural.exec(text); match !== null; match = structural.exec(text)) {
     const at = match.index;
     const code = text.charCodeAt(at);
@@ -40,10 +49,11 @@ export function scanJson(text: string, limit: number): JsonScan {
       const end = closingQuote(text, at);
       if (end === -1) break; // unterminated: JSON.parse will say so
       if (depth === 1 && valueStart === -1) key = memberName(text, at, end);
+      if (end - at === 10 && text.startsWith('image_url', at + 1)) imageParts++;
       structural.lastIndex = end + 1;
     } else if (code === 0x7b || code === 0x5b) {
       if (depth === 0) isObject = code === 0x7b;
-      if (++depth > limit) return { tooDeep: true, spans: undefined };
+      if (++depth > limit) return { tooDeep: true, spans: undefined, imageParts };
     } else if (code === 0x7d || code === 0x5d) {
       if (depth === 1 && key !== undefined && valueStart !== -1)
         spans.set(key, trimmed(text, valueStart, at));
@@ -57,7 +67,7 @@ export function scanJson(text: string, limit: number): JsonScan {
       }
     }
   }
-  return { tooDeep: false, spans: isObject ? spans : undefined };
+  return { tooDeep: false, spans: isObject ? spans : undefined, imageParts };
 }
 
 /** The quote that closes the string opened at `open`: the next one not escaped by a backslash. */
@@ -93,14 +103,22 @@ function trimmed(text: string, start: number, end: number): [number, number] {
 /** The source of a parsed body: its spans paired with the values JSON.parse gave them. */
 export function jsonSource(
   text: string,
-  spans: Map<string, [number, number]> | undefined,
+  scan: JsonScan,
   parsed: unknown,
+  bytes?: Buffer,
 ): JsonSource | undefined {
+  const spans = scan.spans;
   if (!spans || parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
   const record = parsed as Record<string, unknown>;
   const members = new Map<string, { start: number; end: number; value: unknown }>();
   for (const [name, [start, end]] of spans) members.set(name, { start, end, value: record[name] });
-  return { text, members };
+  return {
+    text,
+    bytes: bytes?.length === text.length ? bytes : undefined,
+    byteLength: bytes?.length ?? Buffer.byteLength(text),
+    imageParts: scan.imageParts,
+    members,
+  };
 }
 
 /**
@@ -111,16 +129,41 @@ export function jsonSource(
  * plain `JSON.stringify` path).
  */
 export function spliceJsonObject(object: Record<string, unknown>, source: JsonSource): string {
-  let out = '{';
+  return pieces(object, source)
+    .map((piece) => (typeof piece === 'string' ? piece : source.text.slice(piece[0], piece[1])))
+    .join('');
+}
+
+/**
+ * `spliceJsonObject` as bytes when the source's bytes index like its text: the copied members
+ * are byte ranges of what the client sent, so nothing of them is encoded to UTF-8 again.
+ */
+export function spliceJsonBody(object: Record<string, unknown>, source: JsonSource): string | Buffer {
+  const bytes = source.bytes;
+  if (!bytes) return spliceJsonObject(object, source);
+  return Buffer.concat(
+    pieces(object, source).map((piece) =>
+      typeof piece === 'string' ? Buffer.from(piece) : bytes.subarray(piece[0], piece[1]),
+    ),
+  );
+}
+
+/** The output as new text and [start, end) ranges of the source to copy. */
+function pieces(object: Record<string, unknown>, source: JsonSource): Array<string | [number, number]> {
+  const out: Array<string | [number, number]> = [];
+  let pending = '{';
   for (const name of Object.keys(object)) {
     const value = object[name];
     const member = source.members.get(name);
-    const text =
-      member !== undefined && member.value === value && value !== undefined
-        ? source.text.slice(member.start, member.end)
-        : JSON.stringify(value);
-    if (text === undefined) continue;
-    out += `${out.length === 1 ? '' : ','}${JSON.stringify(name)}:${text}`;
+    const copied = member !== undefined && member.value === value && value !== undefined;
+    const text = copied ? undefined : JSON.stringify(value);
+    if (!copied && text === undefined) continue;
+    pending += `${out.length === 0 && pending === '{' ? '' : ','}${JSON.stringify(name)}:`;
+    if (copied) {
+      out.push(pending, [member.start, member.end]);
+      pending = '';
+    } else pending += text;
   }
-  return `${out}}`;
+  out.push(`${pending}}`);
+  return out;
 }

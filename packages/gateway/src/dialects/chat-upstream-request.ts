@@ -1,5 +1,5 @@
 import type { ChatRequest, UpstreamRequest } from '../contracts/index.ts';
-import { type JsonSource, spliceJsonObject } from '../contracts/json-source.ts';
+import { type JsonSource, spliceJsonBody } from '../contracts/json-source.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { WirePlan } from '../providers/index.ts';
 import type { ModelRoute } from '../routing/model-route.ts';
@@ -35,7 +35,7 @@ export function chatUpstreamRequest(
   if (plan.wire === 'openai-chat') {
     // The client's own chat body: its untouched members (the messages, the tools) copied as
     // they came, not serialised again — unless a provider quirk may have rewritten anything.
-    const text = source && !adapter.adjustRequest ? spliceJsonObject(chat, source) : JSON.stringify(chat);
+    const text = source && !adapter.adjustRequest ? spliceJsonBody(chat, source) : JSON.stringify(chat);
     return { path: plan.path, headers: {}, body: text };
   }
   const codec = upstreamCodecs[plan.wire];

@@ -22,6 +22,9 @@ export interface HoldPlanInput {
   requestedOutputTokens: number | undefined;
   choices: number;
   availableMicro: number;
+  /** The body's byte length and image parts, when a scan of it already counted them (else from `rawBody`). */
+  rawBytes?: number | undefined;
+  imageParts?: number | undefined;
   /** The error when the request does not fit (default: 402 insufficient credits), e.g. a key's cap. */
   refusal?: () => GatewayError;
 }
@@ -36,7 +39,9 @@ export interface HoldPlanInput {
  */
 export function planHold(input: HoldPlanInput): HoldPlan {
   const { model, choices } = input;
-  const inputTokens = Buffer.byteLength(input.rawBody) + countImageParts(input.rawBody) * tokensPerImagePart;
+  const inputTokens =
+    (input.rawBytes ?? Buffer.byteLength(input.rawBody)) +
+    (input.imageParts ?? countImageParts(input.rawBody)) * tokensPerImagePart;
   const perChoiceOutput = Math.min(
     input.requestedOutputTokens ?? model.maxOutputTokens,
     model.maxOutputTokens,

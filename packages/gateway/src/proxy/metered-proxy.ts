@@ -166,6 +166,8 @@ async function admitChatCall(
   const holdInput = (affordable: { availableMicro: number; refusal: (() => GatewayError) | undefined }) => ({
     model,
     rawBody: body?.text ?? '',
+    rawBytes: body?.source?.byteLength,
+    imageParts: body?.source?.imageParts,
     requestedOutputTokens: call.maxOutputTokens,
     choices: call.choices,
     availableMicro: affordable.availableMicro,

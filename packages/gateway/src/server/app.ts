@@ -82,8 +82,8 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   // Bodies are JSON whatever the content-type says (curl -d sends form encoding);
   // the raw text is kept because its size bounds the request's worst-case cost.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
-    const raw = text as string;
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, bytes, done) => {
+    const raw = (bytes as Buffer).toString('utf8');
     if (raw.trim().length === 0) return done(null, { text: raw, json: undefined });
     // One pass for the depth check and the members' places (so a forwarded body is spliced, not re-serialised).
     const scan = scanJson(raw, maxJsonDepth);
@@ -97,7 +97,7 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
     }
     try {
       const json: unknown = JSON.parse(raw);
-      done(null, { text: raw, json, source: jsonSource(raw, scan.spans, json) });
+      done(null, { text: raw, json, source: jsonSource(raw, scan, json, bytes as Buffer) });
     } catch (error) {
       done(
         new GatewayError('invalid_json', {
