@@ -52,8 +52,7 @@ describe('splicing a forwarded JSON body', () => {
 
 describe('splicing into bytes', () => {
   it('gives the same bytes as the text splice, and counts image parts', () => {
-    const text =
-      '{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:x"}}]}]}';
+    const text = `{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:${'x'.repeat(20_000)}"}}]}]}`;
     const bytes = Buffer.from(text);
     const parsed = JSON.parse(text) as Record<string, unknown>;
     const scan = scanJson(text, 128);

@@ -134,13 +134,16 @@ export function spliceJsonObject(object: Record<string, unknown>, source: JsonSo
     .join('');
 }
 
+const bytesSpliceFrom = 16 * 1024;
+
 /**
  * `spliceJsonObject` as bytes when the source's bytes index like its text: the copied members
  * are byte ranges of what the client sent, so nothing of them is encoded to UTF-8 again.
  */
 export function spliceJsonBody(object: Record<string, unknown>, source: JsonSource): string | Buffer {
   const bytes = source.bytes;
-  if (!bytes) return spliceJsonObject(object, source);
+  // Small bodies: one string beats a handful of small buffers.
+  if (!bytes || bytes.length < bytesSpliceFrom) return spliceJsonObject(object, source);
   return Buffer.concat(
     pieces(object, source).map((piece) =>
       typeof piece === 'string' ? Buffer.from(piece) : bytes.subarray(piece[0], piece[1]),
