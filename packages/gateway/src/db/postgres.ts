@@ -103,7 +103,7 @@ function groupCommitter(pool: pg.Pool): GroupedQueries {
       return;
     }
     client.release();
-    items.forEach((item, index) => item.resolve(results[index]?.rows[0]));
+    for (const [index, item] of items.entries()) item.resolve(results[index]?.rows[0]);
   };
   const pump = () => {
     while (running < parallelGroups && waiting.length > 0) {
@@ -112,10 +112,15 @@ function groupCommitter(pool: pg.Pool): GroupedQueries {
         .sort((a, b) => (a.lockOrder < b.lockOrder ? -1 : a.lockOrder > b.lockOrder ? 1 : 0));
       waiting = waiting.slice(items.length);
       running++;
-      runGroup(items).finally(() => {
-        running--;
-        pump();
-      });
+      runGroup(items)
+        .catch((error: unknown) => {
+          // No connection to be had: nothing of the group ran.
+          for (const item of items) item.reject(error);
+        })
+        .finally(() => {
+          running--;
+          pump();
+        });
     }
   };
   return {
