@@ -46,31 +46,49 @@ export function openSqlite(path: string): Database {
   let queue: Promise<unknown> = Promise.resolve();
   let open: BatchItem[] | null = null;
   const step = (sql: string) => prepare(sql).run();
+  const quietly = (sql: string) => {
+    try {
+      step(sql);
+    } catch {
+      // The transaction is already gone (SQLite rolled it back itself): nothing to undo.
+    }
+  };
   const flush = async (items: BatchItem[]) => {
     if (open === items) open = null;
     const single = items.length === 1;
-    step('BEGIN IMMEDIATE');
+    try {
+      step('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const item of items) item.reject(error);
+      return;
+    }
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     for (const item of items) {
-      if (!single) step('SAVEPOINT item');
       try {
+        if (!single) step('SAVEPOINT item');
         const value = await item.fn(direct);
         if (!single) step('RELEASE item');
         results.push({ ok: true, value });
       } catch (error) {
-        if (single) step('ROLLBACK');
+        if (!connection.isTransaction) {
+          // An error that ended the whole transaction (disk full, I/O): every write of the
+          // batch is gone, so nobody's succeeded.
+          for (const each of items) each.reject(error);
+          return;
+        }
+        if (single) quietly('ROLLBACK');
         else {
-          step('ROLLBACK TO item');
-          step('RELEASE item');
+          quietly('ROLLBACK TO item');
+          quietly('RELEASE item');
         }
         results.push({ ok: false, error });
       }
     }
-    if (!single || results[0]?.ok) {
+    if (connection.isTransaction) {
       try {
         step('COMMIT');
       } catch (error) {
-        connection.exec('ROLLBACK');
+        quietly('ROLLBACK');
         for (const item of items) item.reject(error);
         return;
       }
