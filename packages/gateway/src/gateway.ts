@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
 import { AttemptThrottle, KeyAuthenticator } from './accounts/index.ts';
 import { connectKeyInvalidation } from './accounts/key-invalidation.ts';
-import { warmTokenizer } from './billing/count-tokens.ts';
 import { SpendingAlerts } from './billing/spending-alerts.ts';
 import type { GatewayConfig } from './config/index.ts';
 import { type Database, openDatabase } from './db/index.ts';
@@ -69,7 +68,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     spendingAlerts: undefined as never,
     jobs: undefined as never,
     throttle: new AttemptThrottle(database),
-    stripe: config.payments.stripe ? createStripeClient(config.payments.stripe) : null,
+    stripe: config.payments.stripe ? await createStripeClient(config.payments.stripe) : null,
     files: createFileService(config.storage, database),
     rateLimiter: redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),
     upstream,
@@ -120,7 +119,6 @@ export async function startGateway(
   const app = buildApp(services, options.logger === undefined ? {} : { logger: options.logger });
   if (options.logger !== false && config.server.logLevel !== 'silent') services.logger = app.log;
   const address = await app.listen({ host: config.server.host, port: config.server.port });
-  warmTokenizer();
   // Every replica sweeps: a crashed one's holds are released within lease + lease/3.
   const sweep = setInterval(() => {
     releaseExpiredHolds(services.db).catch((error: unknown) =>

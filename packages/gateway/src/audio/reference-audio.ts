@@ -1,4 +1,3 @@
-import { parseBuffer } from 'music-metadata';
 import { GatewayError } from '../errors/index.ts';
 import type { AudioFile } from '../providers/audio/types.ts';
 
@@ -29,6 +28,8 @@ export const audioExtension = (contentType: string): string => extensions[conten
  */
 export async function audioDurationSeconds(bytes: Buffer, contentType: string): Promise<number | undefined> {
   try {
+    // Imported on first use: ~20 MB resident that a gateway without audio never needs.
+    const { parseBuffer } = await import('music-metadata');
     const metadata = await parseBuffer(
       bytes,
       { mimeType: contentType, size: bytes.length },

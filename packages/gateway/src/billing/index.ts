@@ -13,8 +13,10 @@ export {
   placeHoldIn,
   renewHold,
   type Settlement,
+  type SettleOutcome,
   settleHold,
   settleHoldIn,
+  walletOf,
 } from './ledger.ts';
 export {
   type AudioPrice,

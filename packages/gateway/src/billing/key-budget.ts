@@ -93,6 +93,18 @@ export async function settleKeyBudget(
   return Number(row?.spent_micro ?? 0);
 }
 
+/** A capped key's budget for this month, as a hold reserves it (nothing read: the hold checks it). */
+export function keyBudgetOf(
+  alerts: SpendingAlerts,
+  key: { keyId: string; spendingLimitMicro: number | null },
+): { ref: KeyBudgetRef; alerts: SpendingAlerts } | undefined {
+  if (key.spendingLimitMicro === null) return undefined;
+  return {
+    ref: { keyId: key.keyId, month: monthOf(Date.now()), limitMicro: key.spendingLimitMicro },
+    alerts,
+  };
+}
+
 /**
  * A capped key's budget as this request sees it: what is left of the month, and the
  * refusal to raise (which also tells the alerts) when the request does not fit. A key

@@ -1,7 +1,8 @@
 import type { Database, Queryable } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { newId } from '../ids.ts';
-import { type KeyBudgetRef, reserveKeyBudget, settleKeyBudget } from './key-budget.ts';
+import { capExceeded, type KeyBudgetRef, reserveKeyBudget, settleKeyBudget } from './key-budget.ts';
+import { keyMonthSpend } from './key-month-spend.ts';
 import { formatCredits } from './money.ts';
 
 /** `topup` / `topup_refund`: a paid checkout and its (partial) refund, linked by `payment_id`. */
@@ -28,7 +29,7 @@ export interface LedgerEntry {
  * names a user — on an org wallet, the member whose key or action moved the money — so
  * one ledger serves both, and each wallet's balance is the sum of its own rows.
  */
-const walletOf = (userId: string, orgId: string | null | undefined) =>
+export const walletOf = (userId: string, orgId: string | null | undefined) =>
   orgId ? { table: 'orgs', id: orgId, label: 'org' } : { table: 'users', id: userId, label: 'user' };
 
 export interface Hold {
@@ -117,7 +118,15 @@ export interface PlaceHoldInput {
   orgId?: string | null | undefined;
   keyId: string | null;
   requestId: string;
+  /** The most to hold: the call's worst case. */
   amountMicro: number;
+  /**
+   * The least the call can run with (default: `amountMicro`). When the available credit or
+   * the key's remaining budget is below `amountMicro` but not below this, that much is held
+   * instead (a chat call without max_tokens gets its output capped to fit) — decided under
+   * the same lock as the hold, so concurrent holds can never make it refuse a call that fits.
+   */
+  leastMicro?: number | undefined;
   /** The endpoint's minimum balance: available credit must reach it before anything is held. */
   minimumMicro: number;
   /** The key's monthly cap, reserved in the same transaction. */
@@ -133,19 +142,96 @@ export interface PlaceHoldInput {
 }
 
 /**
- * Atomically reserves `amountMicro` of the user's available credit (balance − open holds).
- * The conditional UPDATE is the whole concurrency story: two requests can never both
- * hold the same credit, on one replica or many.
+ * Atomically reserves up to `amountMicro` (at least `leastMicro`) of the user's available credit
+ * (balance − open holds), and of the key's month budget when it has a cap. The conditional
+ * UPDATE is the whole concurrency story: two requests can never both hold the same credit, on
+ * one replica or many. On PostgreSQL it is one round trip: the `hypereal_place_hold` function
+ * (migration 19) locks the wallet row, then the key's budget row, sizes the hold and writes it.
  */
-export function placeHold(db: Database, input: PlaceHoldInput): Promise<Hold> {
-  return db.transaction((tx) => placeHoldIn(tx, input));
+export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Hold> {
+  if (db.engine !== 'postgres' || input.jobId) return db.transaction((tx) => placeHoldIn(tx, input));
+  const { most, least } = holdRange(input);
+  const budget = input.keyBudget;
+  const id = newId('hld');
+  const now = Date.now();
+  const row = await db.grouped.get<{
+    held: number | null;
+    available: number | null;
+    key_remaining: number | null;
+  }>(
+    'SELECT held, available, key_remaining FROM hypereal_place_hold(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      input.userId,
+      input.orgId ?? null,
+      most,
+      least,
+      input.minimumMicro,
+      budget?.keyId ?? null,
+      budget?.month ?? null,
+      budget?.limitMicro ?? null,
+      id,
+      input.keyId,
+      input.requestId,
+      now,
+      now + input.leaseMs,
+      input.endpoint,
+    ],
+    walletOf(input.userId, input.orgId).id,
+  );
+  if (!row || row.available === null) {
+    const wallet = walletOf(input.userId, input.orgId);
+    throw new GatewayError('not_found', { message: `No such ${wallet.label}: ${wallet.id}` });
+  }
+  if (row.held === null) {
+    const available = Number(row.available);
+    const required = Math.max(least, input.minimumMicro);
+    if (available >= required && budget && row.key_remaining !== null) {
+      const remaining = Number(row.key_remaining);
+      const spend = await keyMonthSpend(db, budget.keyId, budget.month);
+      throw capExceeded(budget.limitMicro, remaining, spend.heldMicro);
+    }
+    throw shortOfCredit(available, required);
+  }
+  return {
+    id,
+    userId: input.userId,
+    orgId: input.orgId ?? null,
+    amountMicro: Number(row.held),
+    keyBudget: budget && { keyId: budget.keyId, month: budget.month },
+  };
 }
 
-/** `placeHold` inside the caller's transaction (a job and its hold commit together). */
+function holdRange(input: PlaceHoldInput): { most: number; least: number } {
+  const most = Math.max(0, Math.ceil(input.amountMicro));
+  const least = Math.min(most, Math.max(0, Math.ceil(input.leastMicro ?? most)));
+  return { most, least };
+}
+
+function shortOfCredit(availableMicro: number, requiredMicro: number): GatewayError {
+  return new GatewayError('insufficient_credits', {
+    message: `Insufficient credits: ${formatCredits(availableMicro)} available, this request needs at least ${formatCredits(requiredMicro)}. Top up to continue.`,
+  });
+}
+
+/**
+ * `placeHold` inside the caller's transaction (a job and its hold commit together). On SQLite
+ * the transaction is exclusive, so the sizing read and the hold are one atomic step.
+ */
 export async function placeHoldIn(tx: Queryable, input: PlaceHoldInput): Promise<Hold> {
-  const amount = Math.max(0, Math.ceil(input.amountMicro));
-  const required = Math.max(amount, input.minimumMicro);
+  const { most, least } = holdRange(input);
   const wallet = walletOf(input.userId, input.orgId);
+  const budget = input.keyBudget;
+  let amount = most;
+  if (least < most) {
+    const { availableMicro } = await getBalance(tx, input.userId, input.orgId ?? null);
+    let room = availableMicro;
+    if (budget) {
+      const spend = await keyMonthSpend(tx, budget.keyId, budget.month);
+      room = Math.min(room, budget.limitMicro - spend.spentMicro - spend.heldMicro);
+    }
+    amount = Math.max(least, Math.min(most, room));
+  }
+  const required = Math.max(amount, input.minimumMicro);
   const { changes } = await tx.run(
     `UPDATE ${wallet.table} SET held_micro = held_micro + ? WHERE id = ? AND balance_micro - held_micro >= ?`,
     [amount, wallet.id, required],
@@ -155,12 +241,8 @@ export async function placeHoldIn(tx: Queryable, input: PlaceHoldInput): Promise
       `SELECT balance_micro, held_micro FROM ${wallet.table} WHERE id = ?`,
       [wallet.id],
     );
-    const available = user ? Number(user.balance_micro) - Number(user.held_micro) : 0;
-    throw new GatewayError('insufficient_credits', {
-      message: `Insufficient credits: ${formatCredits(available)} available, this request needs at least ${formatCredits(required)}. Top up to continue.`,
-    });
+    throw shortOfCredit(user ? Number(user.balance_micro) - Number(user.held_micro) : 0, required);
   }
-  const budget = input.keyBudget;
   if (budget) await reserveKeyBudget(tx, budget, amount);
   const hold: Hold = {
     id: newId('hld'),

@@ -2,5 +2,6 @@
 export interface UpstreamRequest {
   path: string;
   headers: Record<string, string>;
-  body: string;
+  /** JSON text; bytes when it was spliced from a client's bytes (`spliceJsonBody`). */
+  body: string | Buffer;
 }

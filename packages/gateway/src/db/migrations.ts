@@ -437,12 +437,69 @@ CREATE TABLE saml_assertions_seen (
 )
 `,
   },
+  {
+    version: 19,
+    name: 'PostgreSQL: the hold as one round trip (hypereal_place_hold)',
+    sql: '',
+    // Locks the wallet row, then the key's month budget row (the order every hold and settle
+    // takes), sizes the hold between p_least and p_most to what both allow, and writes it. A
+    // refusal returns held = NULL with the figures that refused it. One statement, so the row
+    // locks last one round trip, not a transaction's worth.
+    // https://www.postgresql.org/docs/15/plpgsql-statements.html
+    postgres: [
+      `CREATE OR REPLACE FUNCTION hypereal_place_hold(
+  p_user TEXT, p_org TEXT, p_most BIGINT, p_least BIGINT, p_minimum BIGINT,
+  p_budget_key TEXT, p_month TEXT, p_limit BIGINT,
+  p_hold TEXT, p_key TEXT, p_request TEXT, p_now BIGINT, p_lease_until BIGINT, p_endpoint TEXT)
+RETURNS TABLE (held BIGINT, available BIGINT, key_remaining BIGINT)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_available BIGINT;
+  v_remaining BIGINT;
+  v_amount BIGINT;
+BEGIN
+  IF p_org IS NOT NULL THEN
+    SELECT o.balance_micro - o.held_micro INTO v_available FROM orgs o WHERE o.id = p_org FOR UPDATE;
+  ELSE
+    SELECT u.balance_micro - u.held_micro INTO v_available FROM users u WHERE u.id = p_user FOR UPDATE;
+  END IF;
+  IF v_available IS NULL THEN
+    RETURN QUERY SELECT NULL::BIGINT, NULL::BIGINT, NULL::BIGINT;
+    RETURN;
+  END IF;
+  IF p_budget_key IS NOT NULL THEN
+    INSERT INTO key_budgets (key_id, month) VALUES (p_budget_key, p_month) ON CONFLICT DO NOTHING;
+    SELECT p_limit - b.spent_micro - b.held_micro INTO v_remaining
+      FROM key_budgets b WHERE b.key_id = p_budget_key AND b.month = p_month FOR UPDATE;
+  END IF;
+  v_amount := LEAST(p_most, GREATEST(p_least, LEAST(v_available, COALESCE(v_remaining, v_available))));
+  IF v_available < GREATEST(v_amount, p_minimum) OR v_remaining < v_amount THEN
+    RETURN QUERY SELECT NULL::BIGINT, v_available, v_remaining;
+    RETURN;
+  END IF;
+  IF p_org IS NOT NULL THEN
+    UPDATE orgs SET held_micro = held_micro + v_amount WHERE id = p_org;
+  ELSE
+    UPDATE users SET held_micro = held_micro + v_amount WHERE id = p_user;
+  END IF;
+  IF p_budget_key IS NOT NULL THEN
+    UPDATE key_budgets SET held_micro = held_micro + v_amount WHERE key_id = p_budget_key AND month = p_month;
+  END IF;
+  INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at, key_month, lease_until, endpoint, job_id, org_id)
+    VALUES (p_hold, p_user, p_key, p_request, v_amount, 'open', p_now, p_month, p_lease_until, p_endpoint, NULL, p_org);
+  RETURN QUERY SELECT v_amount, v_available - v_amount, v_remaining - v_amount;
+END
+$fn$`,
+    ],
+  },
 ];
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** PostgreSQL only, run as one statement each (a function body holds semicolons). */
+  postgres?: readonly string[];
 }
 
 export interface MigrateOptions {
@@ -471,6 +528,8 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
       const started = performance.now();
       await db.transaction(async (tx) => {
         for (const statement of splitStatements(migration.sql)) await tx.run(statement);
+        if (db.engine === 'postgres')
+          for (const statement of migration.postgres ?? []) await tx.run(statement);
         await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
           migration.version,
           migration.name,

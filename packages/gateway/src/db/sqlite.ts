@@ -3,10 +3,16 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Database, Queryable, SqlParam } from './types.ts';
 
+interface BatchItem {
+  fn: (tx: Queryable) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Embedded SQLite (node:sqlite, WAL). node:sqlite is synchronous, so an async
  * transaction would interleave with other requests' statements on the one
- * connection; every write and transaction therefore queues on one mutex.
+ * connection; every write and transaction therefore queues on one mutex — in batches.
  */
 export function openSqlite(path: string): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -30,7 +36,83 @@ export function openSqlite(path: string): Database {
     return statement;
   };
 
+  // Group commit: every write and transaction that arrives while the connection is busy (or
+  // in the same turn of the event loop) joins one batch, run as one SQLite transaction with a
+  // savepoint per item, so one item's failure rolls back only its own writes. A caller's
+  // promise settles only after its batch's COMMIT: nothing is reported done (no charge, no
+  // answer sent) before it is durable to the same degree as a transaction of its own, and a
+  // crash loses at most batches whose callers were all still waiting.
+  // https://www.sqlite.org/lang_savepoint.html
   let queue: Promise<unknown> = Promise.resolve();
+  let open: BatchItem[] | null = null;
+  const step = (sql: string) => prepare(sql).run();
+  const quietly = (sql: string) => {
+    try {
+      step(sql);
+    } catch {
+      // The transaction is already gone (SQLite rolled it back itself): nothing to undo.
+    }
+  };
+  const flush = async (items: BatchItem[]) => {
+    if (open === items) open = null;
+    const single = items.length === 1;
+    try {
+      step('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const item of items) item.reject(error);
+      return;
+    }
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    for (const item of items) {
+      try {
+        if (!single) step('SAVEPOINT item');
+        const value = await item.fn(direct);
+        if (!single) step('RELEASE item');
+        results.push({ ok: true, value });
+      } catch (error) {
+        if (!connection.isTransaction) {
+          // An error that ended the whole transaction (disk full, I/O): every write of the
+          // batch is gone, so nobody's succeeded.
+          for (const each of items) each.reject(error);
+          return;
+        }
+        if (single) quietly('ROLLBACK');
+        else {
+          quietly('ROLLBACK TO item');
+          quietly('RELEASE item');
+        }
+        results.push({ ok: false, error });
+      }
+    }
+    if (connection.isTransaction) {
+      try {
+        step('COMMIT');
+      } catch (error) {
+        quietly('ROLLBACK');
+        for (const item of items) item.reject(error);
+        return;
+      }
+    }
+    results.forEach((result, index) => {
+      const item = items[index]!;
+      if (result.ok) item.resolve(result.value);
+      else item.reject(result.error);
+    });
+  };
+  const batched = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const item = { fn, resolve: resolve as (value: unknown) => void, reject };
+      if (open) {
+        open.push(item);
+        return;
+      }
+      const items: BatchItem[] = [item];
+      open = items;
+      queue = queue
+        .then(() => new Promise((next) => setImmediate(next)))
+        .then(() => flush(items))
+        .catch(() => undefined);
+    });
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
     const result = queue.then(fn);
     queue = result.catch(() => undefined);
@@ -50,19 +132,10 @@ export function openSqlite(path: string): Database {
     engine: 'sqlite',
     all: direct.all,
     get: direct.get,
-    run: (sql, params) => exclusive(() => direct.run(sql, params)),
-    transaction: (fn) =>
-      exclusive(async () => {
-        connection.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await fn(direct);
-          connection.exec('COMMIT');
-          return result;
-        } catch (error) {
-          connection.exec('ROLLBACK');
-          throw error;
-        }
-      }),
+    run: (sql, params) => batched((tx) => tx.run(sql, params)),
+    // Every write already commits in groups here; one connection, so no lock order to keep.
+    grouped: { get: (sql, params) => batched((tx) => tx.get(sql, params)) },
+    transaction: batched,
     exec: (sql) => exclusive(async () => connection.exec(sql)),
     withMigrationLock: (fn) => fn(),
     close: async () => {

@@ -7,8 +7,20 @@ export interface Queryable {
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }>;
 }
 
+export interface GroupedQueries {
+  get<T>(sql: string, params: readonly SqlParam[], lockOrder: string): Promise<T | undefined>;
+}
+
 export interface Database extends Queryable {
   readonly engine: 'sqlite' | 'postgres';
+  /**
+   * Single statements that commit in a group with other callers' (group commit): each is
+   * atomic on its own, and its promise settles only once its group has committed. The hot
+   * path's hold and settle go through it, so one commit (one WAL flush) serves many requests.
+   * `lockOrder` names the first row the statement locks (its wallet): a group runs its
+   * statements in that order, so concurrent groups lock rows in one order and never deadlock.
+   */
+  readonly grouped: GroupedQueries;
   /** Runs `fn` atomically; it is rolled back if `fn` throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Multi-statement DDL (migrations). */

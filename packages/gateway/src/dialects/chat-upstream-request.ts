@@ -1,4 +1,5 @@
 import type { ChatRequest, UpstreamRequest } from '../contracts/index.ts';
+import { type JsonSource, spliceJsonBody } from '../contracts/json-source.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { WirePlan } from '../providers/index.ts';
 import type { ModelRoute } from '../routing/model-route.ts';
@@ -18,6 +19,7 @@ export function chatUpstreamRequest(
   plan: Pick<WirePlan, 'wire' | 'path'>,
   stream: boolean,
   clampOutputTokens: number | undefined,
+  source?: JsonSource,
 ): UpstreamRequest {
   const { adapter } = route.provider;
   const chat: ChatRequest = { ...body, model: route.model };
@@ -30,7 +32,12 @@ export function chatUpstreamRequest(
   delete chat.max_completion_tokens;
   if (cap !== undefined) chat[adapter.capabilities.maxTokensField] = cap;
   adapter.adjustRequest?.(chat);
-  if (plan.wire === 'openai-chat') return { path: plan.path, headers: {}, body: JSON.stringify(chat) };
+  if (plan.wire === 'openai-chat') {
+    // The client's own chat body: its untouched members (the messages, the tools) copied as
+    // they came, not serialised again — unless a provider quirk may have rewritten anything.
+    const text = source && !adapter.adjustRequest ? spliceJsonBody(chat, source) : JSON.stringify(chat);
+    return { path: plan.path, headers: {}, body: text };
+  }
   const codec = upstreamCodecs[plan.wire];
   if (!codec) {
     throw new GatewayError('upstream_unavailable', {

@@ -7,6 +7,7 @@ import type {
   UpstreamRequest,
   WireDialect,
 } from '../contracts/index.ts';
+import type { JsonSource } from '../contracts/json-source.ts';
 import type { GatewayError } from '../errors/index.ts';
 import type { ModelRoute } from '../routing/model-route.ts';
 
@@ -20,6 +21,8 @@ export interface ParsedCall {
   maxOutputTokens: number | undefined;
   /** Answers generated per call (OpenAI `n`). */
   choices: number;
+  /** The body as it arrived, when it was JSON: a pass-through copies its untouched members' text. */
+  source?: JsonSource | undefined;
 }
 
 export interface CallTarget {

@@ -1,6 +1,6 @@
 import type { AuthenticatedKey } from '../accounts/index.ts';
 import { formatCredits, getBalance } from '../billing/index.ts';
-import { loadKeyBudget } from '../billing/key-budget.ts';
+import { keyBudgetOf, loadKeyBudget } from '../billing/key-budget.ts';
 import type { SpendingAlerts } from '../billing/spending-alerts.ts';
 import type { Database } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
@@ -49,29 +49,76 @@ export async function affordable(
   };
 }
 
+/** What a unit's plan holds: up to `holdMicro`, and at least `leastHoldMicro` when less would still do. */
+export interface HoldSizing {
+  holdMicro: number;
+  /** The least the call can run with (default: `holdMicro`); the store holds what fits in between. */
+  leastHoldMicro?: number | undefined;
+}
+
+/** Re-plans of a refused hold before the refusal stands (the balance moved between read and hold). */
+const holdTries = 3;
+
 /**
  * The first step of every metered call, whatever its unit: the endpoint's minimum balance
  * (`minimumMicro`), then the unit's own worst-case plan for what the user and key can afford
  * (tokens capped to fit, images × n, seconds × rate…), then the hold of that worst case.
  * Nothing is sent upstream before this returns; a refusal costs nothing.
+ *
+ * The common case costs one store step: the plan as if everything were affordable, held with
+ * its range (`leastHoldMicro`), which the store sizes to what the balance and the key's cap
+ * allow under the same lock as the hold — so holds landing concurrently can shrink a call
+ * (capped output, as documented) but never refuse one that fits. Only a refused hold reads
+ * the balance and budget, to refuse with the unit's own message (or, when they moved back
+ * in between, to try again).
  */
-export async function admitCall<P extends { holdMicro: number }>(
+export async function admitCall<P extends HoldSizing>(
   services: MeteringServices,
   principal: AuthenticatedKey,
   context: Omit<ChargedContext, 'userId' | 'keyId' | 'orgId'>,
   minimumMicro: number,
   plan: (affordable: Affordable) => P,
+  resized?: (planned: P, heldMicro: number) => P,
 ): Promise<{ charge: RequestCharge; plan: P }> {
-  const { budget, ...limits } = await affordable(services, principal, minimumMicro);
-  const planned = plan(limits);
-  const charge = await RequestCharge.hold(
-    services.db,
-    { ...context, userId: principal.userId, keyId: principal.keyId, orgId: principal.orgId },
-    { amountMicro: planned.holdMicro, minimumMicro, leaseMs: services.config.billing.holdLeaseMs },
-    budget,
-    services.openCharges,
-  );
-  return { charge, plan: planned };
+  const budget = keyBudgetOf(services.spendingAlerts, principal);
+  const charged = { ...context, userId: principal.userId, keyId: principal.keyId, orgId: principal.orgId };
+  let planned = plan({ availableMicro: Number.MAX_SAFE_INTEGER, refusal: undefined });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const charge = await RequestCharge.hold(
+        services.db,
+        charged,
+        {
+          amountMicro: planned.holdMicro,
+          leastMicro: planned.leastHoldMicro,
+          minimumMicro,
+          leaseMs: services.config.billing.holdLeaseMs,
+        },
+        budget,
+        services.openCharges,
+      );
+      const fitted =
+        charge.holdMicro < planned.holdMicro && resized ? resized(planned, charge.holdMicro) : planned;
+      return { charge, plan: fitted };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const shortfall = code === 'insufficient_credits' || code === 'spending_limit_exceeded';
+      if (!shortfall || attempt >= holdTries) {
+        if (budget && code === 'spending_limit_exceeded') {
+          budget.alerts.refused(
+            budget.ref.keyId,
+            budget.ref.month,
+            budget.ref.limitMicro,
+            planned.leastHoldMicro,
+          );
+        }
+        throw error;
+      }
+    }
+    // Refused: what is affordable now, planned again — the unit's own 402/403 when it does not fit.
+    const { budget: _loaded, ...limits } = await affordable(services, principal, minimumMicro);
+    planned = plan(limits);
+  }
 }
 
 /**

@@ -7,7 +7,10 @@ import type { ModelEntry } from '../routing/catalog.ts';
 const tokensPerImagePart = 2_000;
 
 export interface HoldPlan {
+  /** The worst case: every body byte an input token, the full output allowance. */
   holdMicro: number;
+  /** The least the call runs with: its input and one output token per choice (when it may be capped). */
+  leastHoldMicro: number;
   /** Output cap to send upstream when the balance cannot cover the model's maximum. */
   clampOutputTokens: number | undefined;
 }
@@ -19,6 +22,9 @@ export interface HoldPlanInput {
   requestedOutputTokens: number | undefined;
   choices: number;
   availableMicro: number;
+  /** The body's byte length and image parts, when a scan of it already counted them (else from `rawBody`). */
+  rawBytes?: number | undefined;
+  imageParts?: number | undefined;
   /** The error when the request does not fit (default: 402 insufficient credits), e.g. a key's cap. */
   refusal?: (neededMicro: number) => GatewayError;
 }
@@ -26,12 +32,16 @@ export interface HoldPlanInput {
 /**
  * Worst-case cost of a chat call: every body byte as an input token plus the full
  * output allowance for every choice. When that is more than the user can cover, a
- * client that set no limit gets its output capped to what it can afford; one that
- * asked for more than it can afford gets a 402 that says how much it could have.
+ * client that set no limit gets its output capped to what it can afford (the store
+ * sizes the hold between `leastHoldMicro` and `holdMicro`, then `resizeHoldPlan` derives
+ * the cap); one that asked for more than it can afford gets a 402 that says how much it
+ * could have.
  */
 export function planHold(input: HoldPlanInput): HoldPlan {
   const { model, choices } = input;
-  const inputTokens = Buffer.byteLength(input.rawBody) + countImageParts(input.rawBody) * tokensPerImagePart;
+  const inputTokens =
+    (input.rawBytes ?? Buffer.byteLength(input.rawBody)) +
+    (input.imageParts ?? countImageParts(input.rawBody)) * tokensPerImagePart;
   const perChoiceOutput = Math.min(
     input.requestedOutputTokens ?? model.maxOutputTokens,
     model.maxOutputTokens,
@@ -39,9 +49,14 @@ export function planHold(input: HoldPlanInput): HoldPlan {
   const inputMicro = tokenCost(model.price, { ...emptyUsage, inputTokens });
   const worstCase =
     inputMicro + tokenCost(model.price, { ...emptyUsage, outputTokens: perChoiceOutput * choices });
-  if (worstCase <= input.availableMicro) return { holdMicro: worstCase, clampOutputTokens: undefined };
-
   const outputRate = Math.max(model.price.output, model.price.reasoning ?? 0);
+  const cappable = input.requestedOutputTokens === undefined && outputRate > 0;
+  const leastHoldMicro = cappable
+    ? Math.min(worstCase, inputMicro + tokenCost(model.price, { ...emptyUsage, outputTokens: choices }))
+    : worstCase;
+  const plan = { holdMicro: worstCase, leastHoldMicro, clampOutputTokens: undefined };
+  if (worstCase <= input.availableMicro) return plan;
+
   const affordable =
     outputRate === 0
       ? perChoiceOutput
@@ -57,10 +72,23 @@ export function planHold(input: HoldPlanInput): HoldPlan {
           : `Insufficient credits for up to ${perChoiceOutput} output tokens: ${formatCredits(input.availableMicro)} credits available cover at most ${affordable}. Lower max_tokens or top up.`,
     });
   }
-  return {
-    holdMicro: inputMicro + tokenCost(model.price, { ...emptyUsage, outputTokens: affordable * choices }),
-    clampOutputTokens: affordable,
-  };
+  return plan;
+}
+
+/** The plan for a hold the store sized below the worst case: output capped to what it covers. */
+export function resizeHoldPlan(plan: HoldPlan, heldMicro: number, input: HoldPlanInput): HoldPlan {
+  if (heldMicro >= plan.holdMicro) return plan;
+  const { model, choices } = input;
+  const outputRate = Math.max(model.price.output, model.price.reasoning ?? 0);
+  const inputMicro =
+    plan.holdMicro -
+    tokenCost(model.price, {
+      ...emptyUsage,
+      outputTokens:
+        Math.min(input.requestedOutputTokens ?? model.maxOutputTokens, model.maxOutputTokens) * choices,
+    });
+  const affordable = Math.floor(((heldMicro - inputMicro) * 1_000_000) / outputRate / choices);
+  return { holdMicro: heldMicro, leastHoldMicro: heldMicro, clampOutputTokens: Math.max(1, affordable) };
 }
 
 function countImageParts(rawBody: string): number {

@@ -2,6 +2,7 @@ import type { MeteredUsage } from '../contracts/index.ts';
 import type { Database } from '../db/index.ts';
 import { insertAttempts, insertRequestLog } from '../usage/index.ts';
 import { type CallContext, type CallOutcome, requestLogRow } from './log-row.ts';
+import { settleInOneStatement } from './settle-statement.ts';
 
 /** The context of a call that holds money: always a user's key. */
 export type ChargedContext = CallContext & { userId: string; keyId: string };
@@ -54,31 +55,27 @@ export class RequestCharge implements RefundableCharge {
     this.#lease.unref();
   }
 
-  /** Holds `amountMicro` of the user's credit and, when the key has a cap, of its month's budget. */
+  /**
+   * Holds up to `amountMicro` (at least `leastMicro`) of the user's credit and, when the key has
+   * a cap, of its month's budget.
+   */
   static async hold(
     db: Database,
     context: ChargedContext,
-    amounts: { amountMicro: number; minimumMicro: number; leaseMs: number },
+    amounts: { amountMicro: number; leastMicro?: number | undefined; minimumMicro: number; leaseMs: number },
     budget?: KeyBudget,
     open?: OpenCharges,
   ): Promise<RequestCharge> {
-    try {
-      const hold = await placeHold(db, {
-        userId: context.userId,
-        orgId: context.orgId ?? null,
-        keyId: context.keyId,
-        requestId: context.requestId,
-        endpoint: context.endpoint,
-        ...amounts,
-        keyBudget: budget?.ref,
-      });
-      return new RequestCharge(db, hold, context, budget, amounts.leaseMs, open);
-    } catch (error) {
-      if (budget && (error as { code?: string }).code === 'spending_limit_exceeded') {
-        budget.alerts.refused(budget.ref.keyId, budget.ref.month, budget.ref.limitMicro);
-      }
-      throw error;
-    }
+    const hold = await placeHold(db, {
+      userId: context.userId,
+      orgId: context.orgId ?? null,
+      keyId: context.keyId,
+      requestId: context.requestId,
+      endpoint: context.endpoint,
+      ...amounts,
+      keyBudget: budget?.ref,
+    });
+    return new RequestCharge(db, hold, context, budget, amounts.leaseMs, open);
   }
 
   get context(): Readonly<ChargedContext> {
@@ -124,15 +121,23 @@ export class RequestCharge implements RefundableCharge {
     attempts: Parameters<typeof insertAttempts>[2],
   ): Promise<number> {
     const costMicro = usage ? Math.min(priceOf(price, usage), this.#hold.amountMicro) : 0;
-    const settled = await settleHold(this.#db, this.#hold, {
+    const settlement = {
       chargeMicro: costMicro,
       requestId: this.#context.requestId,
       description: `${this.#context.endpoint} ${outcome.model ?? ''}`.trim(),
-      alsoWrite: async (tx) => {
-        await insertRequestLog(tx, requestLogRow(this.#context, outcome, usage, costMicro));
-        await insertAttempts(tx, this.#context.requestId, attempts);
-      },
-    });
+    };
+    const row = requestLogRow(this.#context, outcome, usage, costMicro);
+    // PostgreSQL: one statement, one round trip. SQLite: one item of the next group commit.
+    const settled =
+      this.#db.engine === 'postgres'
+        ? await settleInOneStatement(this.#db, this.#hold, settlement, row, attempts)
+        : await settleHold(this.#db, this.#hold, {
+            ...settlement,
+            alsoWrite: async (tx) => {
+              await insertRequestLog(tx, row);
+              await insertAttempts(tx, this.#context.requestId, attempts);
+            },
+          });
     const budget = this.#budget;
     if (budget && settled?.keySpentMicro != null && settled.chargedMicro > 0) {
       budget.alerts.afterCharge(

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 export interface Mail {
   to: string;
@@ -11,14 +11,26 @@ export interface Mailer {
   close(): void;
 }
 
-/** SMTP through nodemailer: `smtp://user:pass@host:port` (or smtps:// for TLS from the start). */
+/**
+ * SMTP through nodemailer: `smtp://user:pass@host:port` (or smtps:// for TLS from the start).
+ * nodemailer (~30 MB resident) is imported on the first mail, not at startup.
+ */
 export function smtpMailer(smtpUrl: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl);
+  let transport: Promise<Transporter> | undefined;
+  let closed = false;
   return {
     async send(mail) {
-      await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
+      transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+        nodemailer.createTransport(smtpUrl),
+      );
+      const ready = await transport;
+      if (closed) ready.close();
+      await ready.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
     },
-    close: () => transport.close(),
+    close: () => {
+      closed = true;
+      transport?.then((ready) => ready.close()).catch(() => undefined);
+    },
   };
 }
 

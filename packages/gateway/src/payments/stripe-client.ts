@@ -1,14 +1,16 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { StripeSettings } from '../config/payments-config.ts';
 
 /**
  * The official SDK, pointed at `apiBase` when set (a local fake in tests) through its
  * `host` / `port` / `protocol` options (https://github.com/stripe/stripe-node#configuration).
- * Retries are the SDK's own (with an idempotency key on every POST), twice.
+ * Retries are the SDK's own (with an idempotency key on every POST), twice. The SDK (~35 MB
+ * resident) is imported only when payments are configured.
  */
-export function createStripeClient(settings: StripeSettings): Stripe {
+export async function createStripeClient(settings: StripeSettings): Promise<Stripe> {
   const base = settings.apiBase ? new URL(settings.apiBase) : undefined;
-  return new Stripe(settings.secretKey, {
+  const { default: StripeSdk } = await import('stripe');
+  return new StripeSdk(settings.secretKey, {
     maxNetworkRetries: 2,
     timeout: 20_000,
     telemetry: false,

@@ -2,10 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
 import { countTextTokens } from '../billing/count-tokens.ts';
 import { parseJsonObject, type TokenUsage } from '../contracts/index.ts';
+import type { JsonSource } from '../contracts/json-source.ts';
 import type { CallTarget, ParsedCall, ProxyDialect, StreamMeter } from '../dialects/dialect.ts';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 import { admitCall } from '../metering/admit.ts';
-import { planHold } from '../metering/estimate-hold.ts';
+import { planHold, resizeHoldPlan } from '../metering/estimate-hold.ts';
 import type { CallOutcome } from '../metering/log-row.ts';
 import type { ModelEntry } from '../routing/catalog.ts';
 import { needsOf, resolveIntent } from '../routing/intents.ts';
@@ -162,9 +163,10 @@ async function admitChatCall(
 ) {
   const state = request.hypereal;
   const principal = state.principal as AuthenticatedKey;
-  const body = request.body as { text: string; json: unknown } | undefined;
+  const body = request.body as { text: string; json: unknown; source?: JsonSource } | undefined;
   const intent = await applyIntent(services, dialect, body);
   const call = dialect.parse(body?.json, target);
+  call.source = body?.source;
   const model = resolveModel(services.config.catalog, call.model, dialect.id);
   state.model = model.id;
   if (intent) reply.header('x-hypereal-intent', headerValue(intent));
@@ -172,20 +174,24 @@ async function admitChatCall(
   reply.header('x-hypereal-model', headerValue(model.id));
   reply.header('x-request-id', state.requestId);
 
+  const holdInput = (affordable: { availableMicro: number; refusal: (() => GatewayError) | undefined }) => ({
+    model,
+    rawBody: body?.text ?? '',
+    rawBytes: body?.source?.byteLength,
+    imageParts: body?.source?.imageParts,
+    requestedOutputTokens: call.maxOutputTokens,
+    choices: call.choices,
+    availableMicro: affordable.availableMicro,
+    ...(affordable.refusal ? { refusal: affordable.refusal } : {}),
+  });
   const { charge, plan } = await admitCall(
     services,
     principal,
     { requestId: state.requestId, endpoint: state.endpoint, startedAt: state.startedAt },
     services.config.billing.minimumBalanceMicro,
-    ({ availableMicro, refusal }) =>
-      planHold({
-        model,
-        rawBody: body?.text ?? '',
-        requestedOutputTokens: call.maxOutputTokens,
-        choices: call.choices,
-        availableMicro,
-        ...(refusal ? { refusal } : {}),
-      }),
+    (affordable) => planHold(holdInput(affordable)),
+    (planned, heldMicro) =>
+      resizeHoldPlan(planned, heldMicro, holdInput({ availableMicro: heldMicro, refusal: undefined })),
   );
   state.logged = true;
   return { call, model, charge, plan };

@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSource, scanJson } from '../contracts/json-source.ts';
 import { GatewayError } from '../errors/index.ts';
 import { newId } from '../ids.ts';
 import { admission } from './admission.ts';
 import { clientErrorHandler } from './client-error.ts';
 import { errorHandler, renderedError } from './error-handler.ts';
 import { redactUrl } from './extract-key.ts';
-import { maxJsonDepth, nestsDeeperThan } from './json-depth.ts';
+import { maxJsonDepth } from './json-depth.ts';
 import './request-state.ts';
 import './route-dialect.ts';
 import { abortOnClientClose } from '../proxy/client-abort.ts';
@@ -84,10 +85,12 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   // Bodies are JSON whatever the content-type says (curl -d sends form encoding);
   // the raw text is kept because its size bounds the request's worst-case cost.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
-    const raw = text as string;
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, bytes, done) => {
+    const raw = (bytes as Buffer).toString('utf8');
     if (raw.trim().length === 0) return done(null, { text: raw, json: undefined });
-    if (nestsDeeperThan(raw)) {
+    // One pass for the depth check and the members' places (so a forwarded body is spliced, not re-serialised).
+    const scan = scanJson(raw, maxJsonDepth);
+    if (scan.tooDeep) {
       return done(
         new GatewayError('invalid_json', {
           message: `Request body nests deeper than ${maxJsonDepth} levels.`,
@@ -96,7 +99,8 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
       );
     }
     try {
-      done(null, { text: raw, json: JSON.parse(raw) });
+      const json: unknown = JSON.parse(raw);
+      done(null, { text: raw, json, source: jsonSource(raw, scan, json, bytes as Buffer) });
     } catch (error) {
       done(
         new GatewayError('invalid_json', {

@@ -21,4 +21,10 @@ export {
   saveProvider,
   sha256,
 } from './provider-store.ts';
-export { acceptResponse, loginRedirectUrl, parseIdpMetadata, type SpEndpoints, spMetadata } from './saml.ts';
+export {
+  acceptResponse,
+  loginRedirectUrl,
+  parseIdpMetadata,
+  type SpEndpoints,
+  spMetadata,
+} from './saml-on-demand.ts';

@@ -4,14 +4,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3StoreConfig } from '../config/index.ts';
 import {
   assertSafeKey,
@@ -27,7 +20,15 @@ import { spoolToFile, tooLarge } from './spool.ts';
 /** S3 wants the SHA-256 checksum base64-encoded; we keep it in hex. */
 const base64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 
-const isMissing = (error: unknown): boolean =>
+/** The SDK (~35 MB resident) is imported when a bucket is first used, not at startup. */
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+let sdk: Promise<S3Sdk> | undefined;
+const loadSdk = (): Promise<S3Sdk> => {
+  sdk ??= import('@aws-sdk/client-s3');
+  return sdk;
+};
+
+const isMissing = (error: unknown, { S3ServiceException }: S3Sdk): boolean =>
   error instanceof S3ServiceException &&
   (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404);
 
@@ -39,12 +40,22 @@ const isMissing = (error: unknown): boolean =>
  */
 export class S3ObjectStore implements ObjectStore {
   readonly backend = 's3';
-  readonly #client: S3Client;
+  #client: S3Client | undefined;
   readonly #config: S3StoreConfig;
 
   constructor(config: S3StoreConfig) {
     this.#config = config;
-    this.#client = new S3Client({
+  }
+
+  async #sdk(): Promise<{ client: S3Client; sdk: S3Sdk }> {
+    const loaded = await loadSdk();
+    this.#client ??= this.#createClient(loaded);
+    return { client: this.#client, sdk: loaded };
+  }
+
+  #createClient({ S3Client }: S3Sdk): S3Client {
+    const config = this.#config;
+    return new S3Client({
       region: config.region,
       forcePathStyle: config.forcePathStyle,
       // The SDK's default streams uploads as aws-chunked with a trailing CRC, which many
@@ -64,10 +75,14 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer | Readable, options: PutOptions): Promise<StoredObject> {
     const target = { Bucket: this.#config.bucket, Key: this.#key(key), ContentType: options.contentType };
+    const {
+      client,
+      sdk: { PutObjectCommand },
+    } = await this.#sdk();
     if (Buffer.isBuffer(body)) {
       if (body.length > options.maxBytes) throw tooLarge(options.maxBytes);
       const sha256 = createHash('sha256').update(body).digest('hex');
-      await this.#client.send(
+      await client.send(
         new PutObjectCommand({
           ...target,
           Body: body,
@@ -80,7 +95,7 @@ export class S3ObjectStore implements ObjectStore {
     const temp = join(tmpdir(), `hypereal-upload-${randomBytes(12).toString('hex')}`);
     try {
       const stored = await spoolToFile(body, temp, options.maxBytes);
-      await this.#client.send(
+      await client.send(
         new PutObjectCommand({
           ...target,
           Body: createReadStream(temp),
@@ -95,21 +110,23 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectHead | undefined> {
+    const { client, sdk } = await this.#sdk();
     try {
-      const head = await this.#client.send(
-        new HeadObjectCommand({ Bucket: this.#config.bucket, Key: this.#key(key) }),
+      const head = await client.send(
+        new sdk.HeadObjectCommand({ Bucket: this.#config.bucket, Key: this.#key(key) }),
       );
       return { size: head.ContentLength ?? 0 };
     } catch (error) {
-      if (isMissing(error)) return undefined;
+      if (isMissing(error, sdk)) return undefined;
       throw error;
     }
   }
 
   async get(key: string, range?: ByteRange): Promise<ObjectBody | undefined> {
+    const { client, sdk } = await this.#sdk();
     try {
-      const object = await this.#client.send(
-        new GetObjectCommand({
+      const object = await client.send(
+        new sdk.GetObjectCommand({
           Bucket: this.#config.bucket,
           Key: this.#key(key),
           ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
@@ -118,16 +135,17 @@ export class S3ObjectStore implements ObjectStore {
       if (!(object.Body instanceof Readable)) throw new Error('S3 GetObject returned no stream body');
       return { contentLength: object.ContentLength ?? 0, stream: object.Body };
     } catch (error) {
-      if (isMissing(error)) return undefined;
+      if (isMissing(error, sdk)) return undefined;
       throw error;
     }
   }
 
   async delete(key: string): Promise<void> {
-    await this.#client.send(new DeleteObjectCommand({ Bucket: this.#config.bucket, Key: this.#key(key) }));
+    const { client, sdk } = await this.#sdk();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.#config.bucket, Key: this.#key(key) }));
   }
 
   close(): void {
-    this.#client.destroy();
+    this.#client?.destroy();
   }
 }

@@ -7,4 +7,6 @@ export {
   listRequestLogs,
   type RequestLogEntry,
   type RequestLogRow,
+  requestLogColumns,
+  requestLogValues,
 } from './request-log.ts';

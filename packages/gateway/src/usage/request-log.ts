@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.ts';
+import type { Queryable, SqlParam } from '../db/index.ts';
 
 export interface RequestLogEntry {
   id: string;
@@ -58,39 +58,68 @@ export interface RequestLogRow {
   created_at: number;
 }
 
+/** The columns of a request-log row, in insert order, with their PostgreSQL types (for typed parameters). */
+export const requestLogColumns: ReadonlyArray<readonly [string, 'text' | 'bigint' | 'integer']> = [
+  ['id', 'text'],
+  ['user_id', 'text'],
+  ['key_id', 'text'],
+  ['endpoint', 'text'],
+  ['model', 'text'],
+  ['provider', 'text'],
+  ['upstream_model', 'text'],
+  ['status', 'integer'],
+  ['stream', 'integer'],
+  ['latency_ms', 'integer'],
+  ['prompt_tokens', 'integer'],
+  ['completion_tokens', 'integer'],
+  ['cached_tokens', 'integer'],
+  ['reasoning_tokens', 'integer'],
+  ['usage_source', 'text'],
+  ['cost_micro', 'bigint'],
+  ['error_code', 'text'],
+  ['error_message', 'text'],
+  ['response_id', 'text'],
+  ['model_rule', 'text'],
+  ['image_count', 'integer'],
+  ['image_tier', 'text'],
+  ['created_at', 'bigint'],
+  ['org_id', 'text'],
+];
+
+/** A row's values in `requestLogColumns` order. */
+export function requestLogValues(entry: RequestLogEntry): SqlParam[] {
+  return [
+    entry.id,
+    entry.userId,
+    entry.keyId,
+    entry.endpoint,
+    entry.model,
+    entry.provider,
+    entry.upstreamModel,
+    entry.status,
+    entry.stream ? 1 : 0,
+    Math.round(entry.latencyMs),
+    entry.promptTokens,
+    entry.completionTokens,
+    entry.cachedTokens,
+    entry.reasoningTokens,
+    entry.usageSource,
+    entry.costMicro,
+    entry.errorCode,
+    entry.errorMessage?.slice(0, 1000) ?? null,
+    entry.responseId ?? null,
+    entry.modelRule ?? null,
+    entry.imageCount ?? 0,
+    entry.imageTier ?? null,
+    entry.createdAt,
+    entry.orgId ?? null,
+  ];
+}
+
+const insertRequestLogSql = `INSERT INTO request_logs (${requestLogColumns.map(([name]) => name).join(', ')}) VALUES (${requestLogColumns.map(() => '?').join(', ')})`;
+
 export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): Promise<void> {
-  await db.run(
-    `INSERT INTO request_logs (id, user_id, key_id, endpoint, model, provider, upstream_model, status, stream, latency_ms,
-       prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_source, cost_micro, error_code, error_message, response_id, model_rule,
-       image_count, image_tier, created_at, org_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      entry.id,
-      entry.userId,
-      entry.keyId,
-      entry.endpoint,
-      entry.model,
-      entry.provider,
-      entry.upstreamModel,
-      entry.status,
-      entry.stream ? 1 : 0,
-      Math.round(entry.latencyMs),
-      entry.promptTokens,
-      entry.completionTokens,
-      entry.cachedTokens,
-      entry.reasoningTokens,
-      entry.usageSource,
-      entry.costMicro,
-      entry.errorCode,
-      entry.errorMessage?.slice(0, 1000) ?? null,
-      entry.responseId ?? null,
-      entry.modelRule ?? null,
-      entry.imageCount ?? 0,
-      entry.imageTier ?? null,
-      entry.createdAt,
-      entry.orgId ?? null,
-    ],
-  );
+  await db.run(insertRequestLogSql, requestLogValues(entry));
 }
 
 export function listRequestLogs(db: Queryable, userId: string, limit = 100): Promise<RequestLogRow[]> {

@@ -25,9 +25,8 @@ export function tempDir(prefix = 'hypereal-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A fresh, migrated database: a new SQLite file, or a new PostgreSQL schema. */
-export async function freshDatabase(engine: Engine): Promise<Database> {
-  if (engine === 'sqlite') return openDatabase({ sqlitePath: join(tempDir(), 'test.db') });
+/** The URL of a new, empty PostgreSQL schema (for a gateway process of its own). */
+export async function freshPostgresUrl(): Promise<string> {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
@@ -35,7 +34,13 @@ export async function freshDatabase(engine: Engine): Promise<Database> {
   await admin.end();
   const url = new URL(postgresUrl!);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  return openDatabase({ databaseUrl: url.toString(), sqlitePath: '' });
+  return url.toString();
+}
+
+/** A fresh, migrated database: a new SQLite file, or a new PostgreSQL schema. */
+export async function freshDatabase(engine: Engine): Promise<Database> {
+  if (engine === 'sqlite') return openDatabase({ sqlitePath: join(tempDir(), 'test.db') });
+  return openDatabase({ databaseUrl: await freshPostgresUrl(), sqlitePath: '' });
 }
 
 /**
@@ -48,25 +53,7 @@ export async function sharedDatabase(engine: Engine): Promise<[Database, Databas
     const first = await openDatabase({ sqlitePath });
     return [first, await openDatabase({ sqlitePath })];
   }
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const url = new URL(postgresUrl!);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const first = await openDatabase({ databaseUrl: url.toString(), sqlitePath: '' });
-  return [first, await openDatabase({ databaseUrl: url.toString(), sqlitePath: '' })];
-}
-
-/** A fresh, empty PostgreSQL schema's URL, for a gateway started as its own process. */
-export async function freshPostgresUrl(): Promise<string> {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const url = new URL(postgresUrl!);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
+  const databaseUrl = await freshPostgresUrl();
+  const first = await openDatabase({ databaseUrl, sqlitePath: '' });
+  return [first, await openDatabase({ databaseUrl, sqlitePath: '' })];
 }

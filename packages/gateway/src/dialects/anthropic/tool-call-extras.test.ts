@@ -85,7 +85,7 @@ describe('tool-call extras across the Anthropic ⇄ Chat translation', () => {
       client,
       undefined,
     );
-    const body = JSON.parse(next.body) as {
+    const body = JSON.parse(String(next.body)) as {
       messages: Array<{ tool_calls?: Array<Record<string, unknown>> }>;
     };
     const replayed = body.messages.find((message) => message.tool_calls)!.tool_calls![0]!;

@@ -26,6 +26,7 @@ export const openAiChatDialect: ProxyDialect = {
       { wire: 'openai-chat', path },
       call.stream,
       clampOutputTokens,
+      call.source,
     ),
   toChat: (call) => call.body as ChatRequest,
   fromChat: (answer) => answer,

@@ -170,7 +170,12 @@ export function registerSsoLoginRoutes(app: FastifyInstance, services: Services)
     async (request, reply) => {
       const provider = await loginProvider(request.params.providerId);
       if (provider.type !== 'saml') throw new GatewayError('not_found');
-      const xml = spMetadata(db, provider.id, provider.settings, spEndpoints(services, request, provider.id));
+      const xml = await spMetadata(
+        db,
+        provider.id,
+        provider.settings,
+        spEndpoints(services, request, provider.id),
+      );
       return reply.type('application/samlmetadata+xml').send(xml);
     },
   );

@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createUser } from '../../src/accounts/index.ts';
+import type { Database } from '../../src/db/index.ts';
+import { engines, freshDatabase } from '../helpers/databases.ts';
+
+/**
+ * Group commit (db.grouped on both engines, db.transaction on SQLite): many callers' statements
+ * share one commit, yet each one's failure stays its own and every value reaches the database
+ * as sent — PostgreSQL writes a group's parameters into one multi-statement query.
+ */
+describe.each(engines)('group commit on %s', (engine) => {
+  let db: Database;
+  afterEach(async () => {
+    await db?.close();
+  });
+
+  it('commits 200 concurrent statements, and a failing one fails alone', async () => {
+    db = await freshDatabase(engine);
+    const users = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => createUser(db, { email: `group-${index}@example.com` })),
+    );
+    const writes = Array.from({ length: 200 }, (_, index) => {
+      const user = users[index % users.length]!;
+      // Every 50th breaks the held_micro >= 0 check; the rest each add 1.
+      const delta = index % 50 === 49 ? -1_000_000 : 1;
+      return db.grouped
+        .get<{ held_micro: number }>(
+          'UPDATE users SET held_micro = held_micro + ? WHERE id = ? RETURNING held_micro',
+          [delta, user.id],
+          user.id,
+        )
+        .then(
+          () => 'ok',
+          () => 'failed',
+        );
+    });
+    const results = await Promise.all(writes);
+    expect(results.filter((result) => result === 'failed')).toHaveLength(4);
+    const rows = await db.all<{ held_micro: number }>('SELECT held_micro FROM users');
+    expect(rows.reduce((sum, row) => sum + Number(row.held_micro), 0)).toBe(196);
+  });
+
+  it('passes quotes, backslashes, dollar signs, question marks and negative numbers through unchanged', async () => {
+    db = await freshDatabase(engine);
+    const awkward = [
+      "it's",
+      'back\\slash',
+      '$1 $$ $fn$',
+      'why?',
+      'new\nline',
+      "'; DROP TABLE users; --",
+      'ünï 😀',
+    ];
+    const echoed = await Promise.all(
+      awkward.map((text, index) =>
+        db.grouped.get<{ text: string; number: number }>(
+          'SELECT CAST(? AS TEXT) AS text, CAST(? AS BIGINT) AS number',
+          [text, -1 - index * 1_000_000_007],
+          String(index),
+        ),
+      ),
+    );
+    expect(echoed.map((row) => row?.text)).toEqual(awkward);
+    expect(echoed.map((row) => Number(row?.number))).toEqual(
+      awkward.map((_, index) => -1 - index * 1_000_000_007),
+    );
+    expect(await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users')).toBeDefined();
+  });
+});
