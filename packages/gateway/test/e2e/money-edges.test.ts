@@ -66,7 +66,7 @@ describe('money at the edges: non-ASCII model ids, long streams, upstreams that 
     expect(Number(log!.cost_micro)).toBeGreaterThan(0);
     expect(before - (await harness.balancedBalance(user.user.id))).toBe(Number(log!.cost_micro));
     expect(await openHolds(harness, user.user.id)).toBe(0);
-  });
+  }, 30_000); // ~30 chunks at 150 ms: 4.5 s of stream by design
 
   it('an upstream that ignores max_tokens never takes a key past its cap nor the charge past the hold', async () => {
     const capped = await harness.newUser(300);

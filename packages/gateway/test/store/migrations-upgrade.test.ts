@@ -129,23 +129,29 @@ describe.each(engines)('upgrade from every earlier schema version (%s)', (engine
 describe('hypereal migrate', () => {
   const main = join(import.meta.dirname, '../../src/cli/main.ts');
 
-  it.each(engines)('on %s: says what it applied, then that there is nothing to do', async (engine) => {
-    const dir = tempDir('hypereal-migrate-');
-    const databaseUrl = engine === 'postgres' ? await freshPostgresUrl() : '';
-    const run = () =>
-      runCli(process.execPath, [main, 'migrate'], {
-        cwd: dir,
-        env: { HYPEREAL_DATA_DIR: dir, DATABASE_URL: databaseUrl, HOME: dir },
-      });
-    const first = await run();
-    expect(first.code).toBe(0);
-    for (const migration of migrations)
-      expect(first.stdout).toContain(`applied ${migration.version}: ${migration.name}`);
-    expect(first.stdout).toContain(
-      `schema at version ${latest} (${engine}): ${migrations.length} migrations applied, from an empty database`,
-    );
-    const second = await run();
-    expect(second.code).toBe(0);
-    expect(second.stdout.trim()).toBe(`schema up to date at version ${latest} (${engine}); nothing applied`);
-  });
+  it.each(engines)(
+    'on %s: says what it applied, then that there is nothing to do',
+    async (engine) => {
+      const dir = tempDir('hypereal-migrate-');
+      const databaseUrl = engine === 'postgres' ? await freshPostgresUrl() : '';
+      const run = () =>
+        runCli(process.execPath, [main, 'migrate'], {
+          cwd: dir,
+          env: { HYPEREAL_DATA_DIR: dir, DATABASE_URL: databaseUrl, HOME: dir },
+        });
+      const first = await run();
+      expect(first.code).toBe(0);
+      for (const migration of migrations)
+        expect(first.stdout).toContain(`applied ${migration.version}: ${migration.name}`);
+      expect(first.stdout).toContain(
+        `schema at version ${latest} (${engine}): ${migrations.length} migrations applied, from an empty database`,
+      );
+      const second = await run();
+      expect(second.code).toBe(0);
+      expect(second.stdout.trim()).toBe(
+        `schema up to date at version ${latest} (${engine}); nothing applied`,
+      );
+    },
+    60_000,
+  ); // two CLI processes, each starting Node and loading the gateway
 });
