@@ -17,6 +17,7 @@ import { registerChatRoutes } from './routes/chat-completions.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerFileContentRoutes, registerStorageRoutes } from './routes/files.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
+import { registerGpuWorkerRoutes } from './routes/gpu-workers.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMessagesRoutes } from './routes/messages.ts';
@@ -131,6 +132,8 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   registerMetricsRoutes(app, services, services.config.metricsToken);
   registerAccountRoutes(app, services);
   registerStripeWebhookRoute(app, services);
+  // Self-hosted GPU workers authenticate with their own session secrets, outside admission.
+  registerGpuWorkerRoutes(app, services);
   // Signed file links carry their own credential (the signature), not an API key.
   registerFileContentRoutes(app, services);
 
