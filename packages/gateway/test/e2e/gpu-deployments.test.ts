@@ -4,7 +4,9 @@ import type { RunningWorker } from '@hypereal/gpu-worker';
 import { readPngInfo } from '@hypereal/upstream-sim';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { creditsToMicro } from '../../src/billing/index.ts';
+import { createApiKey } from '../../src/accounts/index.ts';
+import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/billing/index.ts';
+import { addMember, createOrg } from '../../src/orgs/index.ts';
 import { gpuSimOptions, pngText, simWorker, until } from '../helpers/gpu.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
 
@@ -356,4 +358,47 @@ describe('GPU deployments: ComfyUI on RunPod (simulator) with the shipped worker
     expect(await harness.balancedBalance(user.user.id)).toBe(before);
     expect((await call('DELETE', '/deployments/private-one')).status).toBe(200);
   }, 20_000);
+
+  it('an org key’s deployments and jobs are the org’s: developers manage them, viewers may not, outsiders see nothing', async () => {
+    const owner = await harness.newUser(0);
+    const developer = await harness.newUser(0);
+    const viewer = await harness.newUser(0);
+    const org = await createOrg(harness.db, { name: `GPU org ${Date.now()}`, ownerId: owner.user.id });
+    await addMember(harness.db, { orgId: org.id, userId: developer.user.id, role: 'developer' });
+    await addMember(harness.db, { orgId: org.id, userId: viewer.user.id, role: 'viewer' });
+    await grantCredits(harness.db, owner.user.id, creditsToMicro(500), 'org credits', 'grant', org.id);
+    const orgKey = async (who: TestUser) => ({
+      ...who,
+      key: (await createApiKey(harness.db, { userId: who.user.id, orgId: org.id, name: 'org' })).secret,
+    });
+    const dev = as(await orgKey(developer));
+    const view = as(await orgKey(viewer));
+
+    const body = { slug: 'org-comfy', dockerImage: comfyImage, gpuTypes: ['ADA_24'], workflow };
+    expect((await view('POST', '/deployments', body)).status).toBe(403);
+    expect((await dev('POST', '/deployments', body)).status).toBe(201);
+    // Another org member's key sees it; the same person's personal key does not.
+    expect((await view('GET', '/deployments/org-comfy')).status).toBe(200);
+    expect((await as(developer)('GET', '/deployments/org-comfy')).status).toBe(404);
+    expect((await view('POST', '/gpu/run/org-comfy', { input: {} })).status).toBe(403);
+
+    workers.push(await simWorker(harness, { image: comfyImage }, { comfyUi: true }));
+    const run = (await (
+      await dev('POST', '/gpu/run/org-comfy', { input: { prompt: 'org' } })
+    ).json()) as DeploymentJob;
+    expect((await view('GET', `/gpu/jobs/${run.job_id}`)).status).toBe(200);
+    expect((await as(developer)('GET', `/gpu/jobs/${run.job_id}`)).status).toBe(404);
+    let done = run;
+    await until(async () => {
+      done = (await (await dev('GET', `/gpu/jobs/${run.job_id}`)).json()) as DeploymentJob;
+      return done.status === 'succeeded';
+    }, 'the org job');
+    // ADA_24 is 0.03875 credits/s, from the org's wallet.
+    const charged = Math.ceil(((done.executionMs ?? 0) * creditsToMicro(0.03875)) / 1000);
+    const wallet = await getBalance(harness.db, owner.user.id, org.id);
+    expect(wallet.heldMicro).toBe(0);
+    expect(wallet.balanceMicro).toBe(creditsToMicro(500) - charged);
+    expect(await ledgerSum(harness.db, owner.user.id, org.id)).toBe(wallet.balanceMicro);
+    expect((await dev('DELETE', '/deployments/org-comfy')).status).toBe(200);
+  });
 });
