@@ -321,6 +321,20 @@ describe('GPU serverless models on RunPod (simulator) with the shipped worker', 
     expect(await harness.balancedBalance(user.user.id)).toBe(before);
   });
 
+  it('a job RunPod no longer knows (TTL, retention) fails as expired at the provider and is refunded', async () => {
+    const before = await harness.balancedBalance(user.user.id);
+    const queued = (await (
+      await api.call('POST', '/gpu/wan-video', { input: { prompt: 'forgotten', seconds: 1 } })
+    ).json()) as ServerlessJob;
+    const atSim = simJobs(harness).find((job) => promptOf(job.input) === 'forgotten');
+    if (!atSim) throw new Error('the job never reached RunPod');
+    harness.sim.runpod.jobs.delete(atSim);
+    const done = await api.settle(queued.id);
+    expect(done).toMatchObject({ status: 'failed', costCredits: 0, error: { code: 'expired' } });
+    expect(done.error?.message).toContain('expired at the provider');
+    expect(await harness.balancedBalance(user.user.id)).toBe(before);
+  });
+
   it('a job’s webhookUrl gets the signed completion event; another user’s job is a 404', async () => {
     workers.push(await simWorker(harness, { endpointId: 'sdxl' }));
     const secret = ((await (await api.call('POST', '/webhooks/secret')).json()) as { secret: string }).secret;
