@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type RunningWorker, startWorker } from '@hypereal/gpu-worker';
-import { readPngInfo } from '@hypereal/upstream-sim';
+import { encodePng, type RunningWorker, startWorker } from '@hypereal/gpu-worker';
+import { readPngInfo, runpodWorkerEnv } from '@hypereal/upstream-sim';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { creditsToMicro } from '../../src/billing/index.ts';
@@ -15,7 +15,7 @@ import {
   simWorker,
   until,
 } from '../helpers/gpu.ts';
-import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
+import { type Harness, simulatorKey, startHarness, type TestUser } from '../helpers/harness.ts';
 
 interface GpuModel {
   slug: string;
@@ -319,6 +319,51 @@ describe('GPU serverless models on RunPod (simulator) with the shipped worker', 
       'RunPod to cancel the job',
     );
     expect(await harness.balancedBalance(user.user.id)).toBe(before);
+  });
+
+  it('copies an output the worker returns as a URL (worker-comfyui’s s3_url) through the SSRF guard', async () => {
+    const png = encodePng({ width: 2, height: 2, pixels: Buffer.alloc(16, 200) });
+    const files = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    });
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/bucket/out.png`;
+    try {
+      workers.push(
+        await startWorker({
+          env: runpodWorkerEnv(harness.sim.url, { endpointId: 'sdxl', apiKey: simulatorKey, pingIntervalMs }),
+          // worker-comfyui with BUCKET_ENDPOINT_URL set: presigned URLs instead of base64.
+          handler: async (job) => ({
+            images: [
+              {
+                filename: 'out.png',
+                type: 's3_url',
+                data:
+                  (job.input as { prompt?: string }).prompt === 'private' ? 'http://10.255.255.1/x.png' : url,
+              },
+            ],
+          }),
+          pollIntervalMs: 50,
+          log: () => undefined,
+        }),
+      );
+      const before = await harness.balancedBalance(user.user.id);
+      const copied = (await (
+        await api.call('POST', '/gpu/sdxl', { input: { prompt: 'bucket' } })
+      ).json()) as ServerlessJob;
+      expect(copied.status).toBe('succeeded');
+      expect(copied.outputs[0]).not.toContain('/bucket/');
+      expect(Buffer.from(await (await fetch(copied.outputs[0] ?? '')).arrayBuffer()).equals(png)).toBe(true);
+      // A URL into a private network the operator did not allow is refused: the job fails, refunded.
+      const refused = (await (
+        await api.call('POST', '/gpu/sdxl', { input: { prompt: 'private' } })
+      ).json()) as ServerlessJob;
+      expect(refused).toMatchObject({ status: 'failed', costCredits: 0, error: { code: 'bad_output' } });
+      expect(await harness.balancedBalance(user.user.id)).toBe(before - creditsToMicro(50));
+    } finally {
+      files.closeAllConnections();
+      await new Promise((resolve) => files.close(resolve));
+    }
   });
 
   it('a job RunPod no longer knows (TTL, retention) fails as expired at the provider and is refunded', async () => {
