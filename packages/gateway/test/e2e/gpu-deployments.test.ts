@@ -217,7 +217,7 @@ describe.each(engines)(
           workflow_overrides: { 'Sampler.steps': 30 },
         },
       });
-      expect(response.status).toBe(200);
+      expect(response.status).toBe(202);
       const queued = (await response.json()) as DeploymentJob;
       expect(queued).toMatchObject({ object: 'gpu.job', deployment: 'my-comfy-workflow', status: 'queued' });
       expect(queued.provider_job_id).toMatch(/-u1$/);

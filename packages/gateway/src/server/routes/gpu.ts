@@ -152,7 +152,8 @@ export function registerGpuRoutes(app: FastifyInstance, services: Services): voi
       const current = parsed.sync
         ? ((await waitForJob(services, services.jobs, job.id, services.config.gpu.syncWaitMs)) ?? job)
         : job;
-      return answer(reply, request, current, 200);
+      // Async: 202 while it runs; sync: 200 even when it outlived the wait (the queued job, not an error).
+      return answer(reply, request, current, parsed.sync ? 200 : 202);
     });
   }
 
