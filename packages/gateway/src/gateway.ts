@@ -8,6 +8,9 @@ import { createAnthropicDialect } from './dialects/anthropic/proxy-dialect.ts';
 import { createGeminiDialect } from './dialects/gemini/proxy-dialect.ts';
 import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
+import { buildGpuBackends } from './gpu/backends.ts';
+import { gpuJobHandler } from './gpu/gpu-handler.ts';
+import { selfHostedBackend } from './gpu/self-hosted/index.ts';
 import { JobEngine } from './jobs/engine.ts';
 import { deleteExpiredOutputs } from './jobs/retention.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
@@ -72,6 +75,12 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     files: createFileService(config.storage, database),
     rateLimiter: redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),
     upstream,
+    // RunPod per `gpuApi: runpod` provider; the self-hosted pool (gpu/self-hosted) as `workers`.
+    gpuBackends: buildGpuBackends(
+      config,
+      upstream,
+      selfHostedBackend(database, { pingIntervalMs: config.gpuWorkers.pingIntervalMs }),
+    ),
     health,
     metrics,
     router: new UpstreamRouter({ client: upstream, health, metrics, policy: config.routing }),
@@ -95,7 +104,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
   });
   services.jobs = new JobEngine({
     db: database,
-    handlers: { video: videoJobHandler(services) },
+    handlers: { video: videoJobHandler(services), gpu: gpuJobHandler(services) },
     tickMs: config.jobs.tickMs,
     leaseMs: config.jobs.leaseMs,
     concurrency: config.jobs.concurrency,
