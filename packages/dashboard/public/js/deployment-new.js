@@ -1,0 +1,191 @@
+// /infra/deployments/new: the create form (slug, name, image, GPU tiers from /api/gpu/tiers,
+// scaling, max seconds, env, webhook). A created deployment is provisioned at once; the list
+// page shows its state.
+import { api } from './api.js';
+import { memoryText, perSecondText } from './gpu-format.js';
+import { busy, byId, h, pageError, showMessage, startPage } from './ui.js';
+
+const slugPattern = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The form field the server names in an error's `param`. */
+const fieldOfParam = {
+  slug: 'dep-slug',
+  name: 'dep-name',
+  dockerImage: 'dep-image',
+  minWorkers: 'dep-min',
+  maxWorkers: 'dep-max',
+  idleTimeoutSeconds: 'dep-idle',
+  maxSeconds: 'dep-max-seconds',
+  webhookUrl: 'dep-webhook',
+};
+
+let envCount = 0;
+
+function addEnvRow(key = '', value = '') {
+  const index = ++envCount;
+  const remove = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button button-secondary button-small',
+      'aria-label': `Remove variable ${index}`,
+    },
+    'Remove',
+  );
+  const row = h(
+    'div',
+    { class: 'env-row', dataset: { envRow: String(index) } },
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: `env-key-${index}` }, `Variable ${index} name`),
+      h('input', {
+        id: `env-key-${index}`,
+        type: 'text',
+        class: 'env-key',
+        value: key,
+        autocomplete: 'off',
+        spellcheck: 'false',
+        placeholder: 'HF_TOKEN',
+      }),
+    ),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: `env-value-${index}` }, `Variable ${index} value`),
+      h('input', {
+        id: `env-value-${index}`,
+        type: 'password',
+        class: 'env-value',
+        value,
+        autocomplete: 'off',
+      }),
+    ),
+    remove,
+  );
+  remove.addEventListener('click', () => row.remove());
+  byId('env-rows').append(row);
+  return row;
+}
+
+function tierOption(tier, index) {
+  const id = `tier-${tier.id}`;
+  return h(
+    'label',
+    { class: 'checkbox', for: id },
+    h('input', { id, type: 'checkbox', name: 'gpuTypes', value: tier.id, checked: index === 0 }),
+    h(
+      'span',
+      {},
+      h('code', {}, tier.id),
+      ` ${tier.name} · ${memoryText(tier.memoryGb)} · `,
+      h('span', { class: 'hint' }, perSecondText(tier.pricePerSecondCredits)),
+    ),
+  );
+}
+
+/** A whole number ≥ `min` from a field, or an Error naming it. */
+function wholeNumber(id, label, min) {
+  const text = byId(id).value.trim();
+  const value = Number(text);
+  if (text === '' || !Number.isInteger(value) || value < min)
+    return new Error(`${label} must be a whole number${min > 0 ? ` of at least ${min}` : ' (0 or more)'}.`);
+  return value;
+}
+
+/** The request body, or `{ error, field }` for the first thing to fix. */
+function readForm() {
+  const slug = byId('dep-slug').value.trim();
+  const name = byId('dep-name').value.trim();
+  const dockerImage = byId('dep-image').value.trim();
+  const webhookUrl = byId('dep-webhook').value.trim();
+  if (!slugPattern.test(slug))
+    return {
+      field: 'dep-slug',
+      error:
+        'The slug is 2 to 63 characters: lower-case letters, digits and dashes, starting with a letter or digit.',
+    };
+  if (!name) return { field: 'dep-name', error: 'Give the deployment a name.' };
+  if (!dockerImage) return { field: 'dep-image', error: 'Name the Docker image its workers run.' };
+  const gpuTypes = [...document.querySelectorAll('input[name="gpuTypes"]:checked')].map((box) => box.value);
+  if (gpuTypes.length === 0)
+    return {
+      field: document.querySelector('input[name="gpuTypes"]')?.id,
+      error: 'Pick at least one GPU tier.',
+    };
+  const numbers = {};
+  for (const [key, id, label, min] of [
+    ['minWorkers', 'dep-min', 'Min workers', 0],
+    ['maxWorkers', 'dep-max', 'Max workers', 0],
+    ['idleTimeoutSeconds', 'dep-idle', 'The idle timeout', 0],
+    ['maxSeconds', 'dep-max-seconds', 'Max seconds', 1],
+  ]) {
+    const value = wholeNumber(id, label, min);
+    if (value instanceof Error) return { field: id, error: value.message };
+    numbers[key] = value;
+  }
+  if (numbers.minWorkers > numbers.maxWorkers)
+    return { field: 'dep-max', error: 'Max workers must be at least min workers.' };
+  const env = {};
+  for (const row of document.querySelectorAll('.env-row')) {
+    const keyInput = row.querySelector('.env-key');
+    const key = keyInput.value.trim();
+    const value = row.querySelector('.env-value').value;
+    if (!key && !value) continue;
+    if (!envKeyPattern.test(key))
+      return {
+        field: keyInput.id,
+        error: 'A variable name is letters, digits and underscores, not starting with a digit.',
+      };
+    if (key in env) return { field: keyInput.id, error: `${key} is set twice.` };
+    env[key] = value;
+  }
+  if (webhookUrl && !/^https?:\/\//i.test(webhookUrl))
+    return { field: 'dep-webhook', error: 'The webhook URL starts with https:// (or http://).' };
+  return {
+    body: {
+      slug,
+      name,
+      dockerImage,
+      gpuTypes: gpuTypes.join(','),
+      ...numbers,
+      env,
+      ...(webhookUrl ? { webhookUrl } : {}),
+    },
+  };
+}
+
+async function submit(event) {
+  event.preventDefault();
+  const error = byId('create-error');
+  const form = readForm();
+  if (form.error) {
+    showMessage(error, form.error);
+    if (form.field) byId(form.field)?.focus();
+    return;
+  }
+  showMessage(error, '');
+  await busy(byId('create-submit'), async () => {
+    try {
+      const created = await api('/api/deployments', { method: 'POST', body: form.body });
+      location.assign(`/infra/deployments?created=${encodeURIComponent(created.slug)}`);
+    } catch (failure) {
+      showMessage(error, failure.message);
+      const field = fieldOfParam[failure.param];
+      if (field) byId(field).focus();
+    }
+  });
+}
+
+try {
+  await startPage();
+  const tiers = await api('/api/gpu/tiers');
+  byId('tier-options').replaceChildren(...tiers.data.map(tierOption));
+  if (tiers.data.length === 0)
+    byId('tier-options').append(h('p', { class: 'hint' }, 'This gateway has no GPU tiers configured.'));
+  byId('env-add').addEventListener('click', () => addEnvRow().querySelector('input').focus());
+  byId('create-form').addEventListener('submit', submit);
+} catch (error) {
+  pageError(error);
+}

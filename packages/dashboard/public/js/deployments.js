@@ -1,0 +1,307 @@
+// /infra/deployments: the signed-in user's deployments (state, scaling, workers, price),
+// edit (scaling, idle timeout, webhook), delete after a confirmation, and each one's recent
+// jobs with their execution time and the credits they were charged. While a deployment is
+// provisioning or a shown job is live, the page refreshes itself.
+import { api } from './api.js';
+import { perSecondText, secondsText } from './gpu-format.js';
+import {
+  busy,
+  byId,
+  credits,
+  dateTime,
+  duration,
+  fillTable,
+  h,
+  pageError,
+  showMessage,
+  startPage,
+} from './ui.js';
+
+const stateLabels = {
+  provisioning: 'Provisioning',
+  ready: 'Ready',
+  scaled_to_zero: 'Scaled to zero',
+  unhealthy: 'Unhealthy',
+  failed: 'Failed',
+};
+const jobLabels = {
+  queued: 'Queued',
+  running: 'Running',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  canceled: 'Canceled',
+  expired: 'Expired',
+};
+const refreshMs = 1500;
+
+let deployments = [];
+let jobs = [];
+/** The deployment whose jobs are shown. */
+let shown = null;
+let timer = null;
+
+const announce = (message) => {
+  byId('deployments-status').textContent = message;
+};
+const when = (value) =>
+  value === null || value === undefined ? null : typeof value === 'number' ? value : Date.parse(value);
+const tiersOf = (deployment) =>
+  (Array.isArray(deployment.gpuTypes) ? deployment.gpuTypes : String(deployment.gpuTypes ?? '').split(','))
+    .map((tier) => tier.trim())
+    .filter(Boolean);
+
+function workersText(workers) {
+  if (!workers) return '—';
+  return `${workers.idle ?? 0} idle · ${workers.running ?? 0} running · ${workers.initializing ?? 0} starting`;
+}
+
+function actionButton(label, deployment, onclick, danger = false) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: danger ? 'link-button danger' : 'link-button',
+      'aria-label': `${label} ${deployment.slug}`,
+      onclick,
+    },
+    label,
+  );
+}
+
+function row(deployment) {
+  return h(
+    'tr',
+    { dataset: { deployment: deployment.slug } },
+    h('th', { scope: 'row' }, h('code', {}, deployment.slug)),
+    h('td', { dataset: { label: 'Name' } }, deployment.name),
+    h(
+      'td',
+      { dataset: { label: 'Image' } },
+      h('code', { class: 'gpu-image', title: deployment.dockerImage }, deployment.dockerImage),
+    ),
+    h('td', { dataset: { label: 'GPU tiers' } }, tiersOf(deployment).join(', ')),
+    h(
+      'td',
+      { dataset: { label: 'Workers min–max' }, class: 'num' },
+      `${deployment.minWorkers}–${deployment.maxWorkers}`,
+    ),
+    h('td', { dataset: { label: 'Idle timeout' }, class: 'num' }, secondsText(deployment.idleTimeoutSeconds)),
+    h(
+      'td',
+      { dataset: { label: 'State' } },
+      h(
+        'span',
+        { class: `badge badge-${deployment.state}` },
+        stateLabels[deployment.state] ?? deployment.state,
+      ),
+    ),
+    h('td', { dataset: { label: 'Workers' } }, workersText(deployment.workers)),
+    h('td', { dataset: { label: 'Price' }, class: 'num' }, perSecondText(deployment.pricePerSecondCredits)),
+    h(
+      'td',
+      { class: 'actions' },
+      h(
+        'div',
+        {},
+        actionButton('Jobs', deployment, () => showJobs(deployment.slug).catch(pageError)),
+        actionButton('Edit', deployment, () => edit(deployment)),
+        actionButton('Delete', deployment, () => remove(deployment), true),
+      ),
+    ),
+  );
+}
+
+function jobRow(job) {
+  return h(
+    'tr',
+    { dataset: { job: job.job_id } },
+    h('th', { scope: 'row' }, h('code', {}, job.job_id)),
+    h('td', { dataset: { label: 'Created' } }, dateTime(when(job.createdAt))),
+    h(
+      'td',
+      { dataset: { label: 'Status' } },
+      jobLabels[job.status] ?? job.status,
+      job.error
+        ? h(
+            'span',
+            { class: 'error-text', title: job.error.message ?? String(job.error) },
+            job.error.message ?? String(job.error),
+          )
+        : null,
+    ),
+    h('td', { dataset: { label: 'Execution' }, class: 'num' }, duration(job.executionMs)),
+    h(
+      'td',
+      { dataset: { label: 'Credits charged' }, class: 'num' },
+      job.creditsCharged === null || job.creditsCharged === undefined ? '—' : credits(job.creditsCharged),
+    ),
+  );
+}
+
+async function loadDeployments() {
+  const { data } = await api('/api/deployments');
+  deployments = data;
+  fillTable(byId('deployments-body'), deployments.map(row), byId('deployments-empty'));
+  if (shown && !deployments.some((deployment) => deployment.slug === shown)) {
+    shown = null;
+    byId('jobs-card').hidden = true;
+  }
+}
+
+async function loadJobs() {
+  if (!shown) return;
+  const { data } = await api(`/api/deployments/${encodeURIComponent(shown)}/jobs`);
+  jobs = data;
+  fillTable(byId('jobs-body'), jobs.map(jobRow), byId('jobs-empty'));
+}
+
+async function showJobs(slug) {
+  shown = slug;
+  byId('jobs-title').textContent = `Recent jobs · ${slug}`;
+  byId('jobs-call').textContent =
+    `Run one: POST /v1/gpu/run/${slug} with {"input": {…}}; poll GET /v1/gpu/jobs/{job_id}.`;
+  byId('jobs-card').hidden = false;
+  await loadJobs();
+  byId('jobs-title').scrollIntoView({ block: 'nearest' });
+  schedule();
+}
+
+/** Refreshes while something on the page is still changing. */
+function schedule() {
+  clearTimeout(timer);
+  const settling = deployments.some(
+    (deployment) => deployment.state === 'provisioning' || (deployment.workers?.initializing ?? 0) > 0,
+  );
+  const live = jobs.some((job) => job.status === 'queued' || job.status === 'running');
+  if (!settling && !live) return;
+  timer = setTimeout(async () => {
+    try {
+      await Promise.all([loadDeployments(), loadJobs()]);
+      schedule();
+    } catch (error) {
+      pageError(error);
+    }
+  }, refreshMs);
+}
+
+// Edit: one dialog, filled for the deployment being edited.
+let editing = null;
+
+function edit(deployment) {
+  editing = deployment;
+  byId('edit-slug').textContent = `Deployment: ${deployment.slug} (${deployment.name})`;
+  byId('edit-min').value = deployment.minWorkers;
+  byId('edit-max').value = deployment.maxWorkers;
+  byId('edit-idle').value = deployment.idleTimeoutSeconds;
+  byId('edit-webhook').value = deployment.webhookUrl ?? '';
+  showMessage(byId('edit-error'), '');
+  byId('edit-dialog').showModal();
+  byId('edit-min').focus();
+}
+
+function readEdit() {
+  const numbers = {};
+  for (const [key, id, label] of [
+    ['minWorkers', 'edit-min', 'Min workers'],
+    ['maxWorkers', 'edit-max', 'Max workers'],
+    ['idleTimeoutSeconds', 'edit-idle', 'The idle timeout'],
+  ]) {
+    const text = byId(id).value.trim();
+    const value = Number(text);
+    if (text === '' || !Number.isInteger(value) || value < 0)
+      return { field: id, error: `${label} must be a whole number (0 or more).` };
+    numbers[key] = value;
+  }
+  if (numbers.minWorkers > numbers.maxWorkers)
+    return { field: 'edit-max', error: 'Max workers must be at least min workers.' };
+  const webhookUrl = byId('edit-webhook').value.trim();
+  if (webhookUrl && !/^https?:\/\//i.test(webhookUrl))
+    return { field: 'edit-webhook', error: 'The webhook URL starts with https:// (or http://).' };
+  return { body: { ...numbers, webhookUrl: webhookUrl || null } };
+}
+
+byId('edit-cancel').addEventListener('click', () => byId('edit-dialog').close());
+
+byId('edit-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const deployment = editing;
+  const form = readEdit();
+  if (form.error) {
+    showMessage(byId('edit-error'), form.error);
+    return byId(form.field).focus();
+  }
+  await busy(byId('edit-save'), async () => {
+    try {
+      await api(`/api/deployments/${encodeURIComponent(deployment.slug)}`, {
+        method: 'PATCH',
+        body: form.body,
+      });
+      byId('edit-dialog').close();
+      announce(`${deployment.slug} saved.`);
+      await loadDeployments();
+      schedule();
+    } catch (error) {
+      showMessage(byId('edit-error'), error.message);
+    }
+  });
+});
+
+// Delete, after a confirmation naming what goes.
+function confirmDelete(deployment) {
+  const dialog = byId('delete-dialog');
+  byId('delete-text').textContent =
+    `“${deployment.name}” (${deployment.slug}) is removed from its GPU backend and POST /v1/gpu/run/${deployment.slug} stops working. Its past jobs stay billed as they were.`;
+  return new Promise((resolve) => {
+    const ok = byId('delete-ok');
+    const cancel = byId('delete-cancel');
+    const finish = (value) => {
+      ok.removeEventListener('click', onOk);
+      cancel.removeEventListener('click', onCancel);
+      dialog.removeEventListener('close', onCancel);
+      resolve(value);
+    };
+    const onOk = () => finish(true);
+    const onCancel = () => {
+      finish(false);
+      if (dialog.open) dialog.close();
+    };
+    ok.addEventListener('click', onOk);
+    cancel.addEventListener('click', onCancel);
+    dialog.addEventListener('close', onCancel);
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+async function remove(deployment) {
+  if (!(await confirmDelete(deployment))) return;
+  const dialog = byId('delete-dialog');
+  try {
+    await busy(byId('delete-ok'), () =>
+      api(`/api/deployments/${encodeURIComponent(deployment.slug)}`, { method: 'DELETE' }),
+    );
+    announce(`${deployment.slug} deleted.`);
+  } catch (error) {
+    pageError(error);
+  } finally {
+    if (dialog.open) dialog.close();
+  }
+  await loadDeployments();
+}
+
+try {
+  await startPage();
+  await loadDeployments();
+  const created = new URLSearchParams(location.search).get('created');
+  if (created && deployments.some((deployment) => deployment.slug === created)) {
+    showMessage(
+      byId('page-notice'),
+      `Deployment ${created} created. Its state updates here as it is provisioned.`,
+      'success',
+    );
+    history.replaceState(null, '', location.pathname);
+  }
+  schedule();
+} catch (error) {
+  pageError(error);
+}
