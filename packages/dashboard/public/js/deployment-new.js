@@ -119,7 +119,7 @@ function readForm() {
     ['minWorkers', 'dep-min', 'Min workers', 0],
     ['maxWorkers', 'dep-max', 'Max workers', 0],
     ['idleTimeoutSeconds', 'dep-idle', 'The idle timeout', 0],
-    ['maxSeconds', 'dep-max-seconds', 'Max seconds', 1],
+    ['maxSeconds', 'dep-max-seconds', 'The job limit', 1],
   ]) {
     const value = wholeNumber(id, label, min);
     if (value instanceof Error) return { field: id, error: value.message };

@@ -50,6 +50,9 @@ const tiersOf = (deployment) =>
     .map((tier) => tier.trim())
     .filter(Boolean);
 
+/** A job's `error`: `{ message }` (or a bare string from an older gateway). */
+const errorText = (error) => (typeof error === 'string' ? error : (error.message ?? 'Failed.'));
+
 function workersText(workers) {
   if (!workers) return '—';
   return `${workers.idle ?? 0} idle · ${workers.running ?? 0} running · ${workers.initializing ?? 0} starting`;
@@ -72,8 +75,12 @@ function row(deployment) {
   return h(
     'tr',
     { dataset: { deployment: deployment.slug } },
-    h('th', { scope: 'row' }, h('code', {}, deployment.slug)),
-    h('td', { dataset: { label: 'Name' } }, deployment.name),
+    h(
+      'th',
+      { scope: 'row' },
+      h('code', { class: 'deployment-slug' }, deployment.slug),
+      h('span', { class: 'deployment-name' }, deployment.name),
+    ),
     h(
       'td',
       { dataset: { label: 'Image' } },
@@ -82,20 +89,36 @@ function row(deployment) {
     h('td', { dataset: { label: 'GPU tiers' } }, tiersOf(deployment).join(', ')),
     h(
       'td',
-      { dataset: { label: 'Workers min–max' }, class: 'num' },
-      `${deployment.minWorkers}–${deployment.maxWorkers}`,
+      { dataset: { label: 'Scaling' } },
+      h(
+        'div',
+        {},
+        h(
+          'span',
+          { class: 'cell-line', dataset: { workersRange: '' } },
+          `${deployment.minWorkers}–${deployment.maxWorkers} workers`,
+        ),
+        h(
+          'span',
+          { class: 'cell-line hint', dataset: { idleTimeout: '' } },
+          `idle timeout ${secondsText(deployment.idleTimeoutSeconds)}`,
+        ),
+      ),
     ),
-    h('td', { dataset: { label: 'Idle timeout' }, class: 'num' }, secondsText(deployment.idleTimeoutSeconds)),
     h(
       'td',
       { dataset: { label: 'State' } },
       h(
-        'span',
-        { class: `badge badge-${deployment.state}` },
-        stateLabels[deployment.state] ?? deployment.state,
+        'div',
+        {},
+        h(
+          'span',
+          { class: `badge badge-${deployment.state}` },
+          stateLabels[deployment.state] ?? deployment.state,
+        ),
+        h('span', { class: 'cell-line hint', dataset: { workers: '' } }, workersText(deployment.workers)),
       ),
     ),
-    h('td', { dataset: { label: 'Workers' } }, workersText(deployment.workers)),
     h('td', { dataset: { label: 'Price' }, class: 'num' }, perSecondText(deployment.pricePerSecondCredits)),
     h(
       'td',
@@ -120,14 +143,14 @@ function jobRow(job) {
     h(
       'td',
       { dataset: { label: 'Status' } },
-      jobLabels[job.status] ?? job.status,
-      job.error
-        ? h(
-            'span',
-            { class: 'error-text', title: job.error.message ?? String(job.error) },
-            job.error.message ?? String(job.error),
-          )
-        : null,
+      h(
+        'div',
+        {},
+        h('span', { class: 'cell-line' }, jobLabels[job.status] ?? job.status),
+        job.error
+          ? h('span', { class: 'error-text', title: errorText(job.error) }, errorText(job.error))
+          : null,
+      ),
     ),
     h('td', { dataset: { label: 'Execution' }, class: 'num' }, duration(job.executionMs)),
     h(
