@@ -1,6 +1,13 @@
 export type { Fault, FaultMatch, StreamErrorFault } from './faults.ts';
 export { type Mp4Info, readMp4Info } from './media/mp4.ts';
 export type { RecordedRequest } from './recorded-request.ts';
+export {
+  type RunpodControl,
+  type RunpodWorkerEnvOptions,
+  runpodWorkerEnv,
+  type SeedEndpoint,
+  type WebhookDelivery,
+} from './runpod/index.ts';
 export { startUpstreamSim, type UpstreamSim, type UpstreamSimOptions } from './server.ts';
 export {
   type FakeCheckoutSession,
