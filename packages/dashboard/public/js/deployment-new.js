@@ -19,6 +19,22 @@ const fieldOfParam = {
   maxSeconds: 'dep-max-seconds',
   webhookUrl: 'dep-webhook',
 };
+const fieldOf = (param) =>
+  param === 'gpuTypes' ? document.querySelector('input[name="gpuTypes"]')?.id : fieldOfParam[param];
+
+/** What the gateway accepts (RunPod's ranges): workers 0–100, idle 1 s–1 h, a job 5 s–7 days. */
+const limits = {
+  minWorkers: { label: 'Min workers', min: 0, max: 100 },
+  maxWorkers: { label: 'Max workers', min: 0, max: 100 },
+  idleTimeoutSeconds: { label: 'The idle timeout', min: 1, max: 3600 },
+  maxSeconds: { label: 'The job limit', min: 5, max: 7 * 24 * 3600 },
+};
+const numberFields = {
+  minWorkers: 'dep-min',
+  maxWorkers: 'dep-max',
+  idleTimeoutSeconds: 'dep-idle',
+  maxSeconds: 'dep-max-seconds',
+};
 
 let envCount = 0;
 
@@ -85,12 +101,12 @@ function tierOption(tier, index) {
   );
 }
 
-/** A whole number ≥ `min` from a field, or an Error naming it. */
-function wholeNumber(id, label, min) {
+/** A whole number in [min, max] from a field, or an Error naming it. */
+function wholeNumber(id, label, min, max) {
   const text = byId(id).value.trim();
   const value = Number(text);
-  if (text === '' || !Number.isInteger(value) || value < min)
-    return new Error(`${label} must be a whole number${min > 0 ? ` of at least ${min}` : ' (0 or more)'}.`);
+  if (text === '' || !Number.isInteger(value) || value < min || value > max)
+    return new Error(`${label} must be a whole number from ${min} to ${max}.`);
   return value;
 }
 
@@ -115,13 +131,9 @@ function readForm() {
       error: 'Pick at least one GPU tier.',
     };
   const numbers = {};
-  for (const [key, id, label, min] of [
-    ['minWorkers', 'dep-min', 'Min workers', 0],
-    ['maxWorkers', 'dep-max', 'Max workers', 0],
-    ['idleTimeoutSeconds', 'dep-idle', 'The idle timeout', 0],
-    ['maxSeconds', 'dep-max-seconds', 'The job limit', 1],
-  ]) {
-    const value = wholeNumber(id, label, min);
+  for (const [key, id] of Object.entries(numberFields)) {
+    const { label, min, max } = limits[key];
+    const value = wholeNumber(id, label, min, max);
     if (value instanceof Error) return { field: id, error: value.message };
     numbers[key] = value;
   }
@@ -172,7 +184,7 @@ async function submit(event) {
       location.assign(`/infra/deployments?created=${encodeURIComponent(created.slug)}`);
     } catch (failure) {
       showMessage(error, failure.message);
-      const field = fieldOfParam[failure.param];
+      const field = fieldOf(failure.param);
       if (field) byId(field).focus();
     }
   });

@@ -224,15 +224,15 @@ function edit(deployment) {
 
 function readEdit() {
   const numbers = {};
-  for (const [key, id, label] of [
-    ['minWorkers', 'edit-min', 'Min workers'],
-    ['maxWorkers', 'edit-max', 'Max workers'],
-    ['idleTimeoutSeconds', 'edit-idle', 'The idle timeout'],
+  for (const [key, id, label, min, max] of [
+    ['minWorkers', 'edit-min', 'Min workers', 0, 100],
+    ['maxWorkers', 'edit-max', 'Max workers', 0, 100],
+    ['idleTimeoutSeconds', 'edit-idle', 'The idle timeout', 1, 3600],
   ]) {
     const text = byId(id).value.trim();
     const value = Number(text);
-    if (text === '' || !Number.isInteger(value) || value < 0)
-      return { field: id, error: `${label} must be a whole number (0 or more).` };
+    if (text === '' || !Number.isInteger(value) || value < min || value > max)
+      return { field: id, error: `${label} must be a whole number from ${min} to ${max}.` };
     numbers[key] = value;
   }
   if (numbers.minWorkers > numbers.maxWorkers)

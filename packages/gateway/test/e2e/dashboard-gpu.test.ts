@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runpodWorkerEnv } from '@hypereal/upstream-sim';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setPassword } from '../../src/accounts/index.ts';
+import { creditsToMicro } from '../../src/billing/index.ts';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.ts';
-import { type Harness, startHarness } from '../helpers/harness.ts';
+import { type Harness, simulatorKey, startHarness } from '../helpers/harness.ts';
 
 const artifacts = fileURLToPath(new URL('../../../../test-artifacts/dashboard/', import.meta.url));
 const password = 'correct horse battery staple';
@@ -32,8 +34,66 @@ async function noHorizontalOverflow(page: Page): Promise<void> {
   expect(scrollWidth, `${page.url()} overflows horizontally`).toBeLessThanOrEqual(innerWidth);
 }
 
+/** What the dashboard prints for a duration (ui.js `duration`). */
+const durationText = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
+
+/** A 1×1 PNG, what the worker below answers (worker-comfyui's `images` entry). */
+const onePixelPng =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+/**
+ * A worker container of `image`, as RunPod would start one for a deployment: it speaks
+ * RunPod's worker protocol (https://docs.runpod.io/serverless/workers/overview) to the
+ * simulator with the env RunPod injects, takes a job, runs ~100 ms, posts its output.
+ */
+function startImageWorker(simUrl: string, image: string): { stop(): Promise<void> } {
+  const env = runpodWorkerEnv(simUrl, { image, apiKey: simulatorKey });
+  const auth = { authorization: env['RUNPOD_AI_API_KEY']! };
+  const controller = new AbortController();
+  const { signal } = controller;
+  const loop = (async () => {
+    while (!signal.aborted) {
+      const take = await fetch(
+        `${env['RUNPOD_WEBHOOK_GET_JOB']!.replace('$ID', env['RUNPOD_POD_ID']!)}&job_in_progress=0`,
+        { headers: auth, signal },
+      ).catch(() => undefined);
+      if (take?.status !== 200) {
+        await take?.arrayBuffer();
+        continue;
+      }
+      const job = (await take.json()) as { id: string };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await fetch(`${env['RUNPOD_WEBHOOK_POST_OUTPUT']!.replace('$ID', job.id)}&isStream=false`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          output: { images: [{ filename: `${job.id}.png`, type: 'base64', data: onePixelPng }] },
+        }),
+        signal,
+      })
+        .then((response) => response.arrayBuffer())
+        .catch(() => undefined);
+    }
+  })();
+  return {
+    async stop() {
+      controller.abort();
+      await loop;
+    },
+  };
+}
+
+interface Tier {
+  id: string;
+  name: string;
+  memoryGb: number;
+  pricePerSecondCredits: number;
+}
+
 interface CatalogueModel {
   slug: string;
+  name: string;
+  inputSchema: { properties?: Record<string, unknown>; required?: string[] };
   mode: string;
   price: { perCall?: number; perSecond?: number };
   maxSeconds: number;
@@ -90,14 +150,19 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
   }
 
   it('/gpu-recommend lists the catalogue with its prices and limits, searches, and shows a curl call per model', async () => {
-    const { user } = await harness.newUser(100);
+    const { user, key } = await harness.newUser(100);
     await setPassword(harness.db, user.id, password);
-    const { context, page, problems } = await signIn(user.email, '/gpu-recommend');
-    // PROVISIONAL: the catalogue as the page's session route serves it (→ GET /v1/gpu/models once merged).
-    const catalogue = await page.evaluate<{ data: CatalogueModel[] }>(
-      "fetch('/api/gpu/models').then((response) => response.json())",
-    );
+    // What a client of the public API sees: the page must show the same prices and limits.
+    const get = async <T>(path: string) =>
+      (await (
+        await fetch(`${harness.baseUrl}${path}`, { headers: { authorization: `Bearer ${key}` } })
+      ).json()) as T;
+    const catalogue = await get<{ data: CatalogueModel[] }>('/gpu/models');
+    const tiers = await get<{ data: Tier[] }>('/gpu/tiers');
     expect(catalogue.data.map((model) => model.slug)).toEqual(expect.arrayContaining(['sdxl', 'wan-video']));
+    expect(tiers.data.length).toBeGreaterThan(0);
+
+    const { context, page, problems } = await signIn(user.email, '/gpu-recommend');
     const cards = page.locator('article.gpu-model');
     await expect.poll(() => cards.count()).toBe(catalogue.data.length);
     for (const model of catalogue.data) {
@@ -110,8 +175,25 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
       expect(await card.locator('[data-max-seconds]').textContent()).toMatch(
         new RegExp(`^${model.maxSeconds} s`),
       );
+      expect(await card.locator('h3').textContent()).toContain(model.name);
+      const fields = await Promise.all(
+        (await card.locator('[data-field]').all()).map((item) => item.getAttribute('data-field')),
+      );
+      expect(fields.sort()).toEqual(Object.keys(model.inputSchema.properties ?? {}).sort());
       const curl = await card.locator('pre.gpu-curl').textContent();
       expect(curl).toContain(`curl -X POST ${origin}/v1/gpu/${model.slug}`);
+      // The example body holds every required field.
+      const body = JSON.parse(/-d '(.*)'$/s.exec(curl ?? '')?.[1] ?? '{}') as {
+        input: Record<string, unknown>;
+      };
+      expect(Object.keys(body.input)).toEqual(expect.arrayContaining(model.inputSchema.required ?? []));
+    }
+    for (const tier of tiers.data) {
+      const row = page.locator(`tr[data-tier="${tier.id}"]`);
+      expect(await row.locator('td[data-label="Memory"]').textContent()).toBe(`${tier.memoryGb} GB`);
+      expect(await row.locator('td[data-label="Credits / s"]').textContent()).toBe(
+        `${creditsText(tier.pricePerSecondCredits)} credits / s`,
+      );
     }
     await page.screenshot({ path: `${artifacts}gpu-recommend-desktop.png`, fullPage: true });
 
@@ -132,4 +214,172 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
     expect([...problems, ...phone.problems]).toEqual([]);
     await context.close();
   }, 60_000);
+  it('creates a deployment through the form, sees it provisioned, edits it, lists a job it ran with its cost, deletes it; another user sees none of it', async () => {
+    const { user, key } = await harness.newUser(1000);
+    await setPassword(harness.db, user.id, password);
+    const stranger = await harness.newUser(100);
+    await setPassword(harness.db, stranger.user.id, password);
+    const api = (path: string, init: RequestInit = {}, bearer = key) =>
+      fetch(`${harness.baseUrl}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      });
+    const tiers = ((await (await api('/gpu/tiers')).json()) as { data: Tier[] }).data;
+    const [first, second] = tiers;
+    const image = `hypereal/test-render:${Date.now()}`;
+    // RunPod starts the image's workers once the endpoint exists; here one is already waiting for it.
+    const worker = startImageWorker(harness.sim.url, image);
+    try {
+      const { context, page, problems } = await signIn(user.email, '/infra/deployments');
+      await expect.poll(() => page.locator('#deployments-empty').isVisible()).toBe(true);
+
+      // Create through the form.
+      await page.getByRole('link', { name: 'New deployment' }).click();
+      await page.waitForURL(`${origin}/infra/deployments/new`);
+      await expect.poll(() => page.locator('input[name="gpuTypes"]').count()).toBe(tiers.length);
+      await page.getByLabel('Slug').fill('My Render');
+      await page.getByLabel('Name', { exact: true }).fill('My render');
+      await page.getByLabel('Docker image').fill(image);
+      await page.getByLabel(new RegExp(`^${second!.id} `)).check();
+      await page.getByLabel('Max workers').fill('2');
+      await page.getByLabel('Job limit').fill('60');
+      await page.getByRole('button', { name: 'Add variable' }).click();
+      await page.getByLabel('Variable 1 name').fill('HF_TOKEN');
+      await page.getByLabel('Variable 1 value').fill('hf_secret_value');
+      await page.screenshot({ path: `${artifacts}deployment-new-desktop.png`, fullPage: true });
+      await page.getByRole('button', { name: 'Create deployment' }).click();
+      // A slug with capitals and a space is refused before anything is sent.
+      await expect.poll(() => page.locator('#create-error').textContent()).toContain('The slug is');
+      await page.getByLabel('Slug').fill('my-render');
+      await page.getByRole('button', { name: 'Create deployment' }).click();
+      await page.waitForURL(`${origin}/infra/deployments`);
+
+      const row = page.locator('tr[data-deployment="my-render"]');
+      expect(await row.locator('th').textContent()).toBe('my-renderMy render');
+      expect(await row.locator('td[data-label="Image"]').textContent()).toBe(image);
+      expect(await row.locator('td[data-label="GPU tiers"]').textContent()).toBe(
+        `${first!.id}, ${second!.id}`,
+      );
+      expect(await row.locator('[data-workers-range]').textContent()).toBe('0–2 workers');
+      // Held and billed at the dearest of its tiers.
+      const rate = Math.max(first!.pricePerSecondCredits, second!.pricePerSecondCredits);
+      expect(await row.locator('td[data-label="Price"]').textContent()).toBe(
+        `${creditsText(rate)} credits / s`,
+      );
+      // Provisioned at RunPod (the simulator): its worker came up, the page shows it ready.
+      await expect.poll(() => row.locator('.badge').textContent(), { timeout: 10_000 }).toBe('Ready');
+      expect(await row.locator('[data-workers]').textContent()).toBe('1 idle · 0 running · 0 starting');
+      const created = (await (await api('/deployments/my-render')).json()) as {
+        backend: string;
+        endpointId: string;
+        envKeys: string[];
+        gpuTypes: string;
+        maxSeconds: number;
+      };
+      expect(created).toMatchObject({
+        backend: 'runpod',
+        envKeys: ['HF_TOKEN'],
+        gpuTypes: `${first!.id},${second!.id}`,
+        maxSeconds: 60,
+      });
+      const endpoint = harness.sim.runpod.registry.endpoints.get(created.endpointId)!;
+      expect(harness.sim.runpod.registry.imageOf(endpoint)).toBe(image);
+      expect(harness.sim.runpod.registry.envOf(endpoint)).toEqual({ HF_TOKEN: 'hf_secret_value' });
+      expect(endpoint.workers.max).toBe(2);
+      await page.screenshot({ path: `${artifacts}deployments-desktop.png`, fullPage: true });
+
+      // Edit: scaling and idle timeout reach RunPod.
+      await page.getByRole('button', { name: 'Edit my-render' }).click();
+      const editDialog = page.getByRole('dialog', { name: 'Edit deployment' });
+      await editDialog.getByLabel('Max workers').fill('3');
+      await editDialog.getByLabel('Idle timeout').fill('20');
+      await editDialog.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => row.locator('[data-workers-range]').textContent()).toBe('0–3 workers');
+      expect(await row.locator('[data-idle-timeout]').textContent()).toBe('idle timeout 20 s');
+      expect(harness.sim.runpod.registry.endpoints.get(created.endpointId)?.workers).toMatchObject({
+        max: 3,
+        idleTimeout: 20,
+      });
+
+      // A job it ran, with its execution time and what it was charged.
+      const run = (await (
+        await api('/gpu/run/my-render', {
+          method: 'POST',
+          body: JSON.stringify({ input: { prompt: 'a lighthouse' } }),
+        })
+      ).json()) as { job_id: string; status: string };
+      expect(run, JSON.stringify(run)).toMatchObject({ status: 'queued' });
+      interface DeploymentJob {
+        status: string;
+        executionMs: number;
+        creditsCharged: number;
+      }
+      const poll = async () => (await (await api(`/gpu/jobs/${run.job_id}`)).json()) as DeploymentJob;
+      await expect.poll(async () => (await poll()).status, { timeout: 15_000 }).toBe('succeeded');
+      const done = await poll();
+      expect(done.executionMs).toBeGreaterThan(0);
+      expect(done.creditsCharged).toBeGreaterThan(0);
+      await page.getByRole('button', { name: 'Jobs my-render' }).click();
+      const jobRow = page.locator(`tr[data-job="${run.job_id}"]`);
+      await expect.poll(() => jobRow.locator('td[data-label="Status"]').textContent()).toBe('Succeeded');
+      expect(await jobRow.locator('td[data-label="Execution"]').textContent()).toBe(
+        durationText(done.executionMs),
+      );
+      expect(await jobRow.locator('td[data-label="Credits charged"]').textContent()).toBe(
+        creditsText(done.creditsCharged),
+      );
+      expect(await harness.balancedBalance(user.id)).toBe(
+        creditsToMicro(1000) - creditsToMicro(done.creditsCharged),
+      );
+      await page.screenshot({ path: `${artifacts}deployments-jobs-desktop.png`, fullPage: true });
+
+      // The same on a phone: nothing wider than the screen.
+      const phone = await phoneOf(context);
+      for (const path of ['/infra/deployments', '/infra/deployments/new']) {
+        await phone.page.goto(`${origin}${path}`);
+        await expect.poll(() => phone.page.locator('#nav-balance').textContent()).toMatch(/credits$/);
+        await phone.page.waitForLoadState('networkidle');
+        if (path === '/infra/deployments') {
+          await phone.page.getByRole('button', { name: 'Jobs my-render' }).click();
+          await expect.poll(() => phone.page.locator(`tr[data-job="${run.job_id}"]`).count()).toBe(1);
+        }
+        await noHorizontalOverflow(phone.page);
+        await phone.page.screenshot({
+          path: `${artifacts}${path.slice(1).replaceAll('/', '-')}-mobile.png`,
+          fullPage: true,
+        });
+      }
+      await phone.context.close();
+
+      // Another user sees none of it: not on the page, not through the API.
+      const other = await signIn(stranger.user.email, '/infra/deployments');
+      await expect.poll(() => other.page.locator('#deployments-empty').isVisible()).toBe(true);
+      expect(await other.page.locator('tr[data-deployment]').count()).toBe(0);
+      const peek = await other.page.evaluate<number>(
+        "fetch('/api/deployments/my-render/jobs').then((response) => response.status)",
+      );
+      expect(peek).toBe(404);
+      expect((await api('/deployments/my-render', {}, stranger.key)).status).toBe(404);
+      expect((await api(`/gpu/jobs/${run.job_id}`, {}, stranger.key)).status).toBe(404);
+      expect(other.problems.filter((problem) => !problem.includes('404'))).toEqual([]);
+      await other.context.close();
+
+      // Delete, after a confirmation: gone here and at RunPod.
+      await page.getByRole('button', { name: 'Delete my-render' }).click();
+      const deleteDialog = page.getByRole('dialog', { name: 'Delete this deployment?' });
+      await deleteDialog.getByRole('button', { name: 'Cancel' }).click();
+      expect(await row.count()).toBe(1);
+      await page.getByRole('button', { name: 'Delete my-render' }).click();
+      await deleteDialog.getByRole('button', { name: 'Delete deployment' }).click();
+      await expect.poll(() => row.count()).toBe(0);
+      expect(await page.locator('#deployments-empty').isVisible()).toBe(true);
+      expect(await page.locator('#jobs-card').isVisible()).toBe(false);
+      expect((await api('/deployments/my-render')).status).toBe(404);
+      expect(harness.sim.runpod.registry.endpoints.has(created.endpointId)).toBe(false);
+      expect(problems).toEqual([]);
+      await context.close();
+    } finally {
+      await worker.stop();
+    }
+  }, 90_000);
 });

@@ -1,37 +1,73 @@
-import type { FastifyInstance } from 'fastify';
-import { mediaPriceInCredits } from '../../billing/media-cost.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  createOwnerDeployment,
+  deleteOwnerDeployment,
+  getOwnerDeployment,
+  listOwnerDeployments,
+  updateOwnerDeployment,
+} from '../../gpu/deployments.ts';
+import type { GpuOwner } from '../../gpu/deployments-store.ts';
+import { listGpuJobs } from '../../gpu/gpu-jobs-store.ts';
+import { deploymentJson, gpuJobJson, gpuModelsJson, gpuTiersJson } from '../../gpu/gpu-json.ts';
+import type { OutputLinker } from '../../jobs/job-json.ts';
 import type { Services } from '../services.ts';
 
+/** Jobs a deployment's row on /infra/deployments lists, newest first. */
+const recentJobs = 20;
+
 /**
- * The dashboard's /gpu-recommend data: GET /api/gpu/models (the serverless GPU catalogue, the
- * shape of GET /v1/gpu/models) and GET /api/gpu/tiers (the GPU tiers deployments run on).
- * PROVISIONAL until gpu-core's catalogue builder is merged: built from the catalog's gpu entries.
+ * The dashboard's GPU pages: GET /api/gpu/models and /api/gpu/tiers (/gpu-recommend; the
+ * answers of GET /v1/gpu/models and /v1/gpu/tiers), and the signed-in user's personal
+ * deployments (/infra/deployments): GET/POST /api/deployments, PATCH/DELETE
+ * /api/deployments/{slug} (the same service and checks as /v1/deployments) and
+ * GET /api/deployments/{slug}/jobs (its recent jobs with execution time and credits charged).
+ * Another user's deployment is a 404.
  */
 export function registerAccountGpuRoutes(app: FastifyInstance, services: Services): void {
-  const { catalog } = services.config;
-  app.get('/api/gpu/models', async () => ({
+  const ownerOf = (request: FastifyRequest): GpuOwner => ({
+    userId: request.hypereal.session!.userId,
+    orgId: null,
+  });
+  const slugOf = (request: FastifyRequest) => (request.params as { slug: string }).slug;
+  const json = (request: FastifyRequest) => (request.body as { json?: unknown } | undefined)?.json;
+  const linker =
+    (request: FastifyRequest): OutputLinker =>
+    (fileId) =>
+      services.files.signedUrl(fileId, services.config.publicUrl ?? `${request.protocol}://${request.host}`)
+        .url;
+
+  app.get('/api/gpu/models', async () => gpuModelsJson(services.config));
+  app.get('/api/gpu/tiers', async () => gpuTiersJson(services.config));
+
+  app.get('/api/deployments', async (request) => ({
     object: 'list',
-    data: catalog.mediaIds('gpu').flatMap((id) => {
-      const model = catalog.media(id);
-      if (model?.price.kind !== 'gpu') return [];
-      const { maxSeconds, ...price } = mediaPriceInCredits(model.price) as {
-        perCall?: number;
-        perSecond?: number;
-        maxSeconds: number;
-      };
-      return [
-        {
-          slug: model.id,
-          object: 'gpu.model',
-          name: model.id,
-          modalities: model.modalities,
-          mode: price.perSecond === undefined ? 'sync' : 'async',
-          price,
-          maxSeconds,
-          inputSchema: { type: 'object', properties: { prompt: { type: 'string' } }, required: ['prompt'] },
-        },
-      ];
-    }),
+    data: (await listOwnerDeployments(services, ownerOf(request))).map((deployment) =>
+      deploymentJson(services.config, deployment),
+    ),
   }));
-  app.get('/api/gpu/tiers', async () => ({ object: 'list', data: [] }));
+  app.post('/api/deployments', async (request, reply) => {
+    const deployment = await createOwnerDeployment(services, ownerOf(request), json(request));
+    reply.code(201);
+    return deploymentJson(services.config, deployment);
+  });
+  app.patch('/api/deployments/:slug', async (request) =>
+    deploymentJson(
+      services.config,
+      await updateOwnerDeployment(services, ownerOf(request), slugOf(request), json(request)),
+    ),
+  );
+  app.delete('/api/deployments/:slug', async (request) => {
+    const deleted = await deleteOwnerDeployment(services, ownerOf(request), slugOf(request));
+    return { id: deleted.id, object: 'deployment', slug: deleted.slug, deleted: true };
+  });
+  app.get('/api/deployments/:slug/jobs', async (request) => {
+    const owner = ownerOf(request);
+    const deployment = await getOwnerDeployment(services, owner, slugOf(request), { refresh: false });
+    const jobs = await listGpuJobs(services.db, owner, { deploymentId: deployment.id, limit: recentJobs });
+    const link = linker(request);
+    return {
+      object: 'list',
+      data: jobs.map(({ job, run }) => gpuJobJson(job, run, link, services.config.jobs.outputRetentionMs)),
+    };
+  });
 }
