@@ -1,4 +1,11 @@
+export {
+  type ComfyUiSim,
+  type ComfyUiSimOptions,
+  comfyUiPrefix,
+  startComfyUiSim,
+} from './comfyui/index.ts';
 export type { Fault, FaultMatch, StreamErrorFault } from './faults.ts';
+export { type PngInfo, readPngInfo } from './images/png.ts';
 export { type Mp4Info, readMp4Info } from './media/mp4.ts';
 export type { RecordedRequest } from './recorded-request.ts';
 export {

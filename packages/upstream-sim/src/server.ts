@@ -4,6 +4,7 @@ import { createAnthropicApi } from './anthropic/index.ts';
 import { createArkImagesApi } from './ark-images/index.ts';
 import { createArkVideoApi } from './ark-video/index.ts';
 import { createBflApi } from './bfl/index.ts';
+import { createComfyUiApi } from './comfyui/index.ts';
 import { CONTROL_PREFIX, handleControl } from './control/control-routes.ts';
 import { createDashScopeApi } from './dashscope/index.ts';
 import { type Fault, FaultQueue } from './faults.ts';
@@ -174,6 +175,8 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
     createXaiVideoApi(video),
     createFishAudioApi({ apiKeys: options.apiKeys, models: new Map() }),
     runpod,
+    // ComfyUI's HTTP API under /comfyui (COMFYUI_URL=`${url}/comfyui`).
+    createComfyUiApi(),
     delivery.api(),
   ];
   const expireMediaUrls = (): number => {
