@@ -158,6 +158,21 @@ function jobRow(job) {
       { dataset: { label: 'Credits charged' }, class: 'num' },
       job.creditsCharged === null || job.creditsCharged === undefined ? '—' : credits(job.creditsCharged),
     ),
+    h('td', { dataset: { label: 'Output' } }, outputLinks(job.output)),
+  );
+}
+
+/** `Image 1`, `Video 1` links to the job's stored outputs (signed links; gone after retention). */
+function outputLinks(output) {
+  const links = [
+    ...(output?.images ?? []).map((url, index) => [url, `Image ${index + 1}`]),
+    ...(output?.videos ?? []).map((url, index) => [url, `Video ${index + 1}`]),
+  ];
+  if (links.length === 0) return '—';
+  return h(
+    'div',
+    { class: 'output-links' },
+    links.map(([url, label]) => h('a', { href: url, target: '_blank', rel: 'noopener' }, label)),
   );
 }
 

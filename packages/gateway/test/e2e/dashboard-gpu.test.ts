@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runpodWorkerEnv } from '@hypereal/upstream-sim';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setPassword } from '../../src/accounts/index.ts';
 import { creditsToMicro } from '../../src/billing/index.ts';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.ts';
-import { type Harness, simulatorKey, startHarness } from '../helpers/harness.ts';
+import { gpuSimOptions, simWorker } from '../helpers/gpu.ts';
+import { type Harness, startHarness } from '../helpers/harness.ts';
 
 const artifacts = fileURLToPath(new URL('../../../../test-artifacts/dashboard/', import.meta.url));
 const password = 'correct horse battery staple';
@@ -37,52 +37,6 @@ async function noHorizontalOverflow(page: Page): Promise<void> {
 /** What the dashboard prints for a duration (ui.js `duration`). */
 const durationText = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
-/** A 1×1 PNG, what the worker below answers (worker-comfyui's `images` entry). */
-const onePixelPng =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
-
-/**
- * A worker container of `image`, as RunPod would start one for a deployment: it speaks
- * RunPod's worker protocol (https://docs.runpod.io/serverless/workers/overview) to the
- * simulator with the env RunPod injects, takes a job, runs ~100 ms, posts its output.
- */
-function startImageWorker(simUrl: string, image: string): { stop(): Promise<void> } {
-  const env = runpodWorkerEnv(simUrl, { image, apiKey: simulatorKey });
-  const auth = { authorization: env['RUNPOD_AI_API_KEY']! };
-  const controller = new AbortController();
-  const { signal } = controller;
-  const loop = (async () => {
-    while (!signal.aborted) {
-      const take = await fetch(
-        `${env['RUNPOD_WEBHOOK_GET_JOB']!.replace('$ID', env['RUNPOD_POD_ID']!)}&job_in_progress=0`,
-        { headers: auth, signal },
-      ).catch(() => undefined);
-      if (take?.status !== 200) {
-        await take?.arrayBuffer();
-        continue;
-      }
-      const job = (await take.json()) as { id: string };
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await fetch(`${env['RUNPOD_WEBHOOK_POST_OUTPUT']!.replace('$ID', job.id)}&isStream=false`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          output: { images: [{ filename: `${job.id}.png`, type: 'base64', data: onePixelPng }] },
-        }),
-        signal,
-      })
-        .then((response) => response.arrayBuffer())
-        .catch(() => undefined);
-    }
-  })();
-  return {
-    async stop() {
-      controller.abort();
-      await loop;
-    },
-  };
-}
-
 interface Tier {
   id: string;
   name: string;
@@ -106,7 +60,10 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    [harness, browser] = await Promise.all([startHarness(), launchBrowser()]);
+    [harness, browser] = await Promise.all([
+      startHarness({ config: { jobs: { tickMs: 20, maxPollIntervalMs: 50 } }, sim: gpuSimOptions }),
+      launchBrowser(),
+    ]);
     origin = harness.gateway.url;
   });
   afterAll(async () => {
@@ -148,6 +105,26 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
     const page = await context.newPage();
     return { context, page, problems: watch(page) };
   }
+
+  it('serves the GPU pages with the dashboard security headers and no inline script or style', async () => {
+    for (const path of ['/gpu-recommend', '/infra/deployments', '/infra/deployments/new']) {
+      const response = await fetch(`${origin}${path}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const html = await response.text();
+      expect(html).not.toMatch(/<script>|\son[a-z]+=|style=/i);
+      // Both pages are in the top bar of every page.
+      expect(html).toContain('<a href="/gpu-recommend">GPU models</a>');
+      expect(html).toContain('<a href="/infra/deployments">Deployments</a>');
+    }
+    for (const path of ['/api/gpu/models', '/api/deployments']) {
+      const response = await fetch(`${origin}${path}`);
+      expect(response.status, `${path} without a session`).toBe(401);
+      await response.arrayBuffer();
+    }
+  });
 
   it('/gpu-recommend lists the catalogue with its prices and limits, searches, and shows a curl call per model', async () => {
     const { user, key } = await harness.newUser(100);
@@ -227,8 +204,9 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
     const tiers = ((await (await api('/gpu/tiers')).json()) as { data: Tier[] }).data;
     const [first, second] = tiers;
     const image = `hypereal/test-render:${Date.now()}`;
-    // RunPod starts the image's workers once the endpoint exists; here one is already waiting for it.
-    const worker = startImageWorker(harness.sim.url, image);
+    // RunPod starts the image's workers once the endpoint exists; here the shipped worker is
+    // already running that image, waiting for an endpoint to serve.
+    const worker = await simWorker(harness, { image });
     try {
       const { context, page, problems } = await signIn(user.email, '/infra/deployments');
       await expect.poll(() => page.locator('#deployments-empty').isVisible()).toBe(true);
@@ -301,6 +279,29 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
         idleTimeout: 20,
       });
 
+      // The same slug again: the gateway's refusal is shown on the form, nothing is provisioned.
+      const endpointsBefore = harness.sim.runpod.registry.endpoints.size;
+      await page.getByRole('link', { name: 'New deployment' }).click();
+      await page.waitForURL(`${origin}/infra/deployments/new`);
+      await expect.poll(() => page.locator('input[name="gpuTypes"]').count()).toBe(tiers.length);
+      await page.getByLabel('Slug').fill('my-render');
+      await page.getByLabel('Name', { exact: true }).fill('Again');
+      await page.getByLabel('Docker image').fill(image);
+      await page.getByRole('button', { name: 'Create deployment' }).click();
+      await expect
+        .poll(() => page.locator('#create-error').textContent())
+        .toBe('You already have a deployment named my-render.');
+      expect(await page.evaluate<string>('document.activeElement.id')).toBe('dep-slug');
+      expect(harness.sim.runpod.registry.endpoints.size).toBe(endpointsBefore);
+      // A state change without the session's CSRF token is refused.
+      const forged = await page.evaluate<number>(
+        "fetch('/api/deployments/my-render', { method: 'DELETE' }).then((response) => response.status)",
+      );
+      expect(forged).toBe(403);
+      problems.length = 0; // the two refusals above log as failed requests
+      await page.getByRole('link', { name: 'Back to deployments' }).click();
+      await page.waitForURL(`${origin}/infra/deployments`);
+
       // A job it ran, with its execution time and what it was charged.
       const run = (await (
         await api('/gpu/run/my-render', {
@@ -328,6 +329,10 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
       expect(await jobRow.locator('td[data-label="Credits charged"]').textContent()).toBe(
         creditsText(done.creditsCharged),
       );
+      // Its output: the PNG the worker rendered, stored by the gateway, behind a signed link.
+      const href = await jobRow.getByRole('link', { name: 'Image 1' }).getAttribute('href');
+      const png = Buffer.from(await (await fetch(href!)).arrayBuffer());
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
       expect(await harness.balancedBalance(user.id)).toBe(
         creditsToMicro(1000) - creditsToMicro(done.creditsCharged),
       );
