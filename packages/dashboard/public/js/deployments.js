@@ -33,12 +33,14 @@ const jobLabels = {
   expired: 'Expired',
 };
 const refreshMs = 1500;
+const refreshForMs = 10 * 60_000;
 
 let deployments = [];
 let jobs = [];
 /** The deployment whose jobs are shown. */
 let shown = null;
 let timer = null;
+let refreshingSince = null;
 
 const announce = (message) => {
   byId('deployments-status').textContent = message;
@@ -211,7 +213,13 @@ function schedule() {
     (deployment) => deployment.state === 'provisioning' || (deployment.workers?.initializing ?? 0) > 0,
   );
   const live = jobs.some((job) => job.status === 'queued' || job.status === 'running');
-  if (!settling && !live) return;
+  if (!settling && !live) {
+    refreshingSince = null;
+    return;
+  }
+  // Something stuck (a backend that never answers) is not polled forever: reload to look again.
+  refreshingSince ??= Date.now();
+  if (Date.now() - refreshingSince > refreshForMs) return;
   timer = setTimeout(async () => {
     try {
       await Promise.all([loadDeployments(), loadJobs()]);
