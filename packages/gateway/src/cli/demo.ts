@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { startUpstreamSim } from '@hypereal/upstream-sim';
+import { startWorker } from '@hypereal/gpu-worker';
+import { runpodWorkerEnv, startUpstreamSim } from '@hypereal/upstream-sim';
 import { createApiKey, createUser, findUserByEmail, setPassword } from '../accounts/index.ts';
 import { creditsToMicro, formatCredits, getBalance, grantCredits } from '../billing/index.ts';
 import { loadConfig } from '../config/index.ts';
@@ -8,7 +9,9 @@ import { simulatorEnv } from './simulator-env.ts';
 
 /**
  * `npm run demo`: the gateway in front of the upstream simulator, with a funded demo
- * user and a fresh key — no provider account and no network needed.
+ * user and a fresh key — no provider account and no network needed. GPU jobs run on the
+ * shipped worker (packages/gpu-worker) against the simulator's RunPod, and ComfyUI
+ * deployments against the simulator's ComfyUI fake (`/comfyui`).
  */
 const simulatorKey = 'sim-demo-key';
 const sim = await startUpstreamSim({ host: '127.0.0.1', port: 0, apiKeys: [simulatorKey] });
@@ -31,8 +34,9 @@ const email = 'demo@hypereal.local';
 const password = 'hypereal-demo';
 const user = (await findUserByEmail(db, email)) ?? (await createUser(db, { email }));
 await setPassword(db, user.id, password);
-if ((await getBalance(db, user.id)).availableMicro < creditsToMicro(500)) {
-  await grantCredits(db, user.id, creditsToMicro(1000), 'demo credits');
+// Enough for a wan-video hold (600 s × 2 credits) beside the rest.
+if ((await getBalance(db, user.id)).availableMicro < creditsToMicro(2000)) {
+  await grantCredits(db, user.id, creditsToMicro(5000), 'demo credits');
 }
 const { secret } = await createApiKey(db, { userId: user.id, name: `demo ${new Date().toISOString()}` });
 // One image through the gateway, so the example below shows a real stored, signed link.
@@ -99,6 +103,104 @@ const upload = await fetch(`${gateway.url}/api/v1/storage/files?filename=prompts
   body: 'a tabby cat astronaut\na paper boat on a rainy street\n',
 });
 const uploaded = upload.ok ? ((await upload.json()) as { id: string }).id : `(failed: HTTP ${upload.status})`;
+// GPU: one shipped worker per serverless endpoint, and one for every deployment running the
+// worker-comfyui image (the simulator's stand-in for RunPod scheduling containers).
+const comfyImage = 'runpod/worker-comfyui:5.5.0-base';
+const gpuWorkers = await Promise.all(
+  [{ endpointId: 'sdxl' }, { endpointId: 'wan-video' }, { image: comfyImage }].map((target) =>
+    startWorker({
+      env: runpodWorkerEnv(sim.url, { ...target, apiKey: simulatorKey }),
+      comfyUiUrl: `${sim.url}/comfyui`,
+      pollIntervalMs: 200,
+      log: () => undefined,
+    }),
+  ),
+);
+const postJson = async (path: string, body: unknown) => {
+  const response = await fetch(`${gateway.url}/api/v1${path}`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+};
+const pollGpuJob = async (id: string) => {
+  for (let poll = 0; poll < 120; poll++) {
+    const job = (await (
+      await fetch(`${gateway.url}/api/v1/gpu/jobs/${id}`, { headers: auth })
+    ).json()) as Record<string, unknown>;
+    if (job['status'] !== 'queued' && job['status'] !== 'running') return job;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  return { status: 'still running' };
+};
+const sdxlExample = { input: { prompt: 'a tabby cat astronaut', seed: 7 } };
+const sdxl = await postJson('/gpu/sdxl', sdxlExample);
+const sdxlResult =
+  sdxl.json['status'] === 'succeeded'
+    ? `${(sdxl.json['outputs'] as string[])[0]} (${sdxl.json['costCredits']} credits, ${sdxl.json['durationMs']} ms)`
+    : `(HTTP ${sdxl.status}: ${JSON.stringify(sdxl.json)})`;
+const wanExample = { input: { prompt: 'drone over Tokyo, neon, rain', seconds: 2 } };
+const wan = await postJson('/gpu/wan-video', wanExample);
+const wanJob = typeof wan.json['id'] === 'string' ? await pollGpuJob(wan.json['id']) : wan.json;
+const wanResult =
+  wanJob['status'] === 'succeeded'
+    ? `${(wanJob['outputs'] as string[])[0]} (${wanJob['costCredits']} credits for ${wanJob['durationMs']} ms)`
+    : `(${JSON.stringify(wanJob)})`;
+const demoWorkflow = {
+  '3': {
+    class_type: 'KSampler',
+    inputs: {
+      seed: 1,
+      steps: 20,
+      cfg: 7,
+      sampler_name: 'euler',
+      scheduler: 'normal',
+      denoise: 1,
+      model: ['4', 0],
+      positive: ['6', 0],
+      negative: ['7', 0],
+      latent_image: ['5', 0],
+    },
+    _meta: { title: 'Sampler' },
+  },
+  '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd_xl_base_1.0.safetensors' } },
+  '5': { class_type: 'EmptyLatentImage', inputs: { width: 512, height: 512, batch_size: 1 } },
+  '6': {
+    class_type: 'CLIPTextEncode',
+    inputs: { text: 'a lighthouse', clip: ['4', 1] },
+    _meta: { title: 'Positive' },
+  },
+  '7': {
+    class_type: 'CLIPTextEncode',
+    inputs: { text: 'blurry', clip: ['4', 1] },
+    _meta: { title: 'Negative' },
+  },
+  '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
+  '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'demo', images: ['8', 0] } },
+};
+const deploymentSlug = `demo-comfy-${Date.now().toString(36)}`;
+const deployment = await postJson('/deployments', {
+  slug: deploymentSlug,
+  name: 'Demo ComfyUI',
+  dockerImage: comfyImage,
+  gpuTypes: 'ADA_48_PRO,AMPERE_80',
+  workflow: demoWorkflow,
+});
+const comfyExample = {
+  input: {
+    prompt: 'a cinematic portrait of an astronaut',
+    seed: 42,
+    workflow_overrides: { 'Sampler.steps': 30 },
+  },
+  sync: true,
+};
+const comfy =
+  deployment.status === 201 ? await postJson(`/gpu/run/${deploymentSlug}`, comfyExample) : deployment;
+const comfyResult =
+  comfy.json['status'] === 'succeeded'
+    ? `${(comfy.json['output'] as { images: string[] }).images[0]} (${comfy.json['creditsCharged']} credits for ${comfy.json['executionMs']} ms)`
+    : `(HTTP ${comfy.status}: ${JSON.stringify(comfy.json)})`;
 const balance = await getBalance(db, user.id);
 
 console.log(`
@@ -151,10 +253,29 @@ Store files (upload, list by kind, download, delete):
 
   Just stored one: ${uploaded}
 
+Run a GPU model (serverless; sdxl answers inline, 50 credits per call):
+
+  curl ${gateway.url}/api/v1/gpu/sdxl \\
+    -H "Authorization: Bearer $HYPEREAL_API_KEY" -H "Content-Type: application/json" \\
+    -d '${JSON.stringify(sdxlExample)}'
+
+  Just made one: ${sdxlResult}
+  Long ones answer 202 + pollUrl (wan-video, 2 credits per GPU-second): ${wanResult}
+  Catalogue and tiers: GET /api/v1/gpu/models, GET /api/v1/gpu/tiers
+
+A ComfyUI deployment (created: ${deploymentSlug}, state ${String(deployment.json['state'] ?? deployment.status)}) and a run with overrides:
+
+  curl ${gateway.url}/api/v1/gpu/run/${deploymentSlug} \\
+    -H "Authorization: Bearer $HYPEREAL_API_KEY" -H "Content-Type: application/json" \\
+    -d '${JSON.stringify(comfyExample)}'
+
+  Just ran: ${comfyResult}
+
 Dashboard: ${gateway.url}/ — sign in as ${email} / ${password} to see keys, usage, jobs, credits and organisations.
 Ctrl-C stops the demo.`);
 
 const stop = () => {
+  for (const worker of gpuWorkers) worker.kill();
   Promise.all([gateway.close(), sim.close()]).then(
     () => process.exit(0),
     () => process.exit(1),
