@@ -19,8 +19,12 @@ const fieldOfParam = {
   maxSeconds: 'dep-max-seconds',
   webhookUrl: 'dep-webhook',
 };
-const fieldOf = (param) =>
-  param === 'gpuTypes' ? document.querySelector('input[name="gpuTypes"]')?.id : fieldOfParam[param];
+function fieldOf(param) {
+  if (param === 'gpuTypes') return document.querySelector('input[name="gpuTypes"]')?.id;
+  if (typeof param === 'string' && (param === 'workflow' || param.startsWith('workflow.')))
+    return 'dep-workflow';
+  return fieldOfParam[param];
+}
 
 /** What the gateway accepts (RunPod's ranges): workers 0–100, idle 1 s–1 h, a job 5 s–7 days. */
 const limits = {
@@ -95,7 +99,10 @@ function tierOption(tier, index) {
       'span',
       {},
       h('code', {}, tier.id),
-      ` ${tier.name} · ${memoryText(tier.memoryGb)} · `,
+      // Tier names often carry the memory already: "A100 (80 GB)".
+      tier.name.includes(memoryText(tier.memoryGb))
+        ? ` ${tier.name} · `
+        : ` ${tier.name} · ${memoryText(tier.memoryGb)} · `,
       h('span', { class: 'hint' }, perSecondText(tier.pricePerSecondCredits)),
     ),
   );
@@ -155,6 +162,19 @@ function readForm() {
   }
   if (webhookUrl && !/^https?:\/\//i.test(webhookUrl))
     return { field: 'dep-webhook', error: 'The webhook URL starts with https:// (or http://).' };
+  const workflowText = byId('dep-workflow').value.trim();
+  if (workflowText) {
+    try {
+      const graph = JSON.parse(workflowText);
+      if (graph === null || typeof graph !== 'object' || Array.isArray(graph))
+        throw new Error('not an object');
+    } catch {
+      return {
+        field: 'dep-workflow',
+        error: 'The workflow is not a JSON object: paste the API-format export (Workflow › Export (API)).',
+      };
+    }
+  }
   return {
     body: {
       slug,
@@ -164,6 +184,8 @@ function readForm() {
       ...numbers,
       env,
       ...(webhookUrl ? { webhookUrl } : {}),
+      // The text as pasted: the gateway parses and checks the graph (400 naming a bad node).
+      ...(workflowText ? { workflow: workflowText } : {}),
     },
   };
 }

@@ -82,6 +82,7 @@ function row(deployment) {
       { scope: 'row' },
       h('code', { class: 'deployment-slug' }, deployment.slug),
       h('span', { class: 'deployment-name' }, deployment.name),
+      deployment.workflow ? h('span', { class: 'deployment-name hint' }, 'ComfyUI workflow stored') : null,
     ),
     h(
       'td',
@@ -198,8 +199,12 @@ async function loadJobs() {
 async function showJobs(slug) {
   shown = slug;
   byId('jobs-title').textContent = `Recent jobs · ${slug}`;
+  const stored = deployments.find((deployment) => deployment.slug === slug)?.workflow;
+  const input = stored
+    ? '{"input": {"prompt": "…", "seed": 42, "workflow_overrides": {"<node title>.<input>": …}}}'
+    : '{"input": {…}}';
   byId('jobs-call').textContent =
-    `Run one: POST /v1/gpu/run/${slug} with {"input": {…}}; poll GET /v1/gpu/jobs/{job_id}.`;
+    `Run one: POST /v1/gpu/run/${slug} with ${input}; poll GET /v1/gpu/jobs/{job_id}.`;
   byId('jobs-card').hidden = false;
   await loadJobs();
   byId('jobs-title').scrollIntoView({ block: 'nearest' });

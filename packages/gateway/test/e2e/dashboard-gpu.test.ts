@@ -293,14 +293,50 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
         .toBe('You already have a deployment named my-render.');
       expect(await page.evaluate<string>('document.activeElement.id')).toBe('dep-slug');
       expect(harness.sim.runpod.registry.endpoints.size).toBe(endpointsBefore);
+
+      // A ComfyUI deployment with its workflow pasted in: checked here, then by the gateway.
+      await page.getByLabel('Slug').fill('my-comfy');
+      await page.getByLabel('Docker image').fill('runpod/worker-comfyui:5.5.0-base');
+      const workflowField = page.getByLabel(/^ComfyUI workflow/);
+      await workflowField.fill('{"3": ');
+      await page.getByRole('button', { name: 'Create deployment' }).click();
+      await expect
+        .poll(() => page.locator('#create-error').textContent())
+        .toContain('The workflow is not a JSON object');
+      await workflowField.fill('{"3": {"inputs": {}}}');
+      await page.getByRole('button', { name: 'Create deployment' }).click();
+      await expect
+        .poll(() => page.locator('#create-error').textContent())
+        .toBe('workflow.3 must be a node with a class_type and inputs.');
+      expect(await page.evaluate<string>('document.activeElement.id')).toBe('dep-workflow');
+      const graph = {
+        '3': {
+          class_type: 'KSampler',
+          inputs: { seed: 1, steps: 20, positive: ['6', 0] },
+          _meta: { title: 'Sampler' },
+        },
+        '6': {
+          class_type: 'CLIPTextEncode',
+          inputs: { text: 'a cat', clip: ['4', 1] },
+          _meta: { title: 'Positive' },
+        },
+      };
+      await workflowField.fill(JSON.stringify(graph, null, 2));
+      await page.getByRole('button', { name: 'Create deployment' }).click();
+      await page.waitForURL(`${origin}/infra/deployments`);
+      await expect
+        .poll(() => page.locator('tr[data-deployment="my-comfy"] th').textContent())
+        .toBe('my-comfyAgainComfyUI workflow stored');
+      const comfy = (await (await api('/deployments/my-comfy')).json()) as { workflow: unknown };
+      expect(comfy.workflow).toEqual(graph);
+      expect((await api('/deployments/my-comfy', { method: 'DELETE' })).status).toBe(200);
+
       // A state change without the session's CSRF token is refused.
       const forged = await page.evaluate<number>(
         "fetch('/api/deployments/my-render', { method: 'DELETE' }).then((response) => response.status)",
       );
       expect(forged).toBe(403);
-      problems.length = 0; // the two refusals above log as failed requests
-      await page.getByRole('link', { name: 'Back to deployments' }).click();
-      await page.waitForURL(`${origin}/infra/deployments`);
+      problems.length = 0; // the refusals above log as failed requests
 
       // A job it ran, with its execution time and what it was charged.
       const run = (await (
