@@ -18,6 +18,7 @@ const fieldOfParam = {
   idleTimeoutSeconds: 'dep-idle',
   maxSeconds: 'dep-max-seconds',
   webhookUrl: 'dep-webhook',
+  backend: 'dep-backend',
 };
 function fieldOf(param) {
   if (param === 'gpuTypes') return document.querySelector('input[name="gpuTypes"]')?.id;
@@ -108,6 +109,22 @@ function tierOption(tier, index) {
   );
 }
 
+const backendLabels = { runpod: 'RunPod serverless', workers: 'Self-hosted GPU workers' };
+
+/** The backend choice, shown only when this gateway has more than one. */
+function fillBackends(backends) {
+  byId('dep-backend').replaceChildren(
+    ...backends.map((backend) =>
+      h(
+        'option',
+        { value: backend.id, selected: backend.default },
+        `${backendLabels[backend.kind] ?? backend.kind} (${backend.id})`,
+      ),
+    ),
+  );
+  byId('backend-row').hidden = backends.length < 2;
+}
+
 /** A whole number in [min, max] from a field, or an Error naming it. */
 function wholeNumber(id, label, min, max) {
   const text = byId(id).value.trim();
@@ -184,6 +201,7 @@ function readForm() {
       ...numbers,
       env,
       ...(webhookUrl ? { webhookUrl } : {}),
+      ...(byId('dep-backend').value ? { backend: byId('dep-backend').value } : {}),
       // The text as pasted: the gateway parses and checks the graph (400 naming a bad node).
       ...(workflowText ? { workflow: workflowText } : {}),
     },
@@ -214,7 +232,8 @@ async function submit(event) {
 
 try {
   await startPage();
-  const tiers = await api('/api/gpu/tiers');
+  const [tiers, backends] = await Promise.all([api('/api/gpu/tiers'), api('/api/gpu/backends')]);
+  fillBackends(backends.data);
   byId('tier-options').replaceChildren(...tiers.data.map(tierOption));
   if (tiers.data.length === 0)
     byId('tier-options').append(h('p', { class: 'hint' }, 'This gateway has no GPU tiers configured.'));

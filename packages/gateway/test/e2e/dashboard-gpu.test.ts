@@ -215,6 +215,14 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
       await page.getByRole('link', { name: 'New deployment' }).click();
       await page.waitForURL(`${origin}/infra/deployments/new`);
       await expect.poll(() => page.locator('input[name="gpuTypes"]').count()).toBe(tiers.length);
+      // RunPod is configured (the simulator), so new deployments default to it; with the
+      // self-hosted pool too, the form offers the choice.
+      const backends = await page.evaluate<{ data: { id: string; default: boolean }[] }>(
+        "fetch('/api/gpu/backends').then((response) => response.json())",
+      );
+      expect(backends.data).toContainEqual({ id: 'runpod', kind: 'runpod', default: true });
+      expect(await page.getByLabel('Runs on').isVisible()).toBe(backends.data.length > 1);
+      expect(await page.getByLabel('Runs on').inputValue()).toBe('runpod');
       await page.getByLabel('Slug').fill('My Render');
       await page.getByLabel('Name', { exact: true }).fill('My render');
       await page.getByLabel('Docker image').fill(image);

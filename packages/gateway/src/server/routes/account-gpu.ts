@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { defaultDeploymentBackend } from '../../gpu/backends.ts';
 import {
   createOwnerDeployment,
   deleteOwnerDeployment,
@@ -17,7 +18,8 @@ const recentJobs = 20;
 
 /**
  * The dashboard's GPU pages: GET /api/gpu/models and /api/gpu/tiers (/gpu-recommend; the
- * answers of GET /v1/gpu/models and /v1/gpu/tiers), and the signed-in user's personal
+ * answers of GET /v1/gpu/models and /v1/gpu/tiers), GET /api/gpu/backends (where a new
+ * deployment may run), and the signed-in user's personal
  * deployments (/infra/deployments): GET/POST /api/deployments, PATCH/DELETE
  * /api/deployments/{slug} (the same service and checks as /v1/deployments) and
  * GET /api/deployments/{slug}/jobs (its recent jobs with execution time and credits charged).
@@ -38,6 +40,19 @@ export function registerAccountGpuRoutes(app: FastifyInstance, services: Service
 
   app.get('/api/gpu/models', async () => gpuModelsJson(services.config));
   app.get('/api/gpu/tiers', async () => gpuTiersJson(services.config));
+  // Where a new deployment can run: RunPod (when its key is set) and/or the self-hosted pool.
+  app.get('/api/gpu/backends', async () => {
+    const fallback = defaultDeploymentBackend(services.config);
+    return {
+      object: 'list',
+      data: [...services.config.gpu.apis].flatMap(([id, kind]) => {
+        const usable =
+          services.gpuBackends.has(id) &&
+          (kind !== 'runpod' || Boolean(services.config.providers.get(id)?.apiKey));
+        return usable ? [{ id, kind, default: id === fallback }] : [];
+      }),
+    };
+  });
 
   app.get('/api/deployments', async (request) => ({
     object: 'list',
