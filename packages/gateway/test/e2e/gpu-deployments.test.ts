@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/accounts/index.ts';
 import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/billing/index.ts';
 import { addMember, createOrg } from '../../src/orgs/index.ts';
-import { gpuSimOptions, pngText, simWorker, until } from '../helpers/gpu.ts';
+import { gpuSimOptions, noteBilling, pngText, simWorker, until } from '../helpers/gpu.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
 
 const comfyImage = 'runpod/worker-comfyui:5.5.0-base';
@@ -234,6 +234,9 @@ describe('GPU deployments: ComfyUI on RunPod (simulator) with the shipped worker
     expect(done.executionMs).toBe(atSim?.executionTime);
     expect(done.creditsCharged).toBe(chargeMicro(done.executionMs ?? 0) / 1_000_000);
     expect(await harness.balancedBalance(user.user.id)).toBe(before - chargeMicro(done.executionMs ?? 0));
+    noteBilling(
+      `runpod ComfyUI deployment (ADA_48_PRO,AMPERE_80 → 0.095/s): held 5.7 (60 s), executionMs ${done.executionMs} → charged ${done.creditsCharged} credits`,
+    );
 
     // The deployment's webhookUrl got the signed completion event.
     await until(() => received.length > 0, 'the deployment webhook');
@@ -356,6 +359,7 @@ describe('GPU deployments: ComfyUI on RunPod (simulator) with the shipped worker
     const done = await settle(long.job_id);
     expect(done).toMatchObject({ status: 'failed', creditsCharged: 0, error: { code: 'timeout' } });
     expect(await harness.balancedBalance(user.user.id)).toBe(before);
+    noteBilling('runpod ComfyUI deployment job past its 5 s maxSeconds: timed out, charged 0');
     expect((await call('DELETE', '/deployments/private-one')).status).toBe(200);
   }, 20_000);
 
@@ -399,6 +403,9 @@ describe('GPU deployments: ComfyUI on RunPod (simulator) with the shipped worker
     expect(wallet.heldMicro).toBe(0);
     expect(wallet.balanceMicro).toBe(creditsToMicro(500) - charged);
     expect(await ledgerSum(harness.db, owner.user.id, org.id)).toBe(wallet.balanceMicro);
+    noteBilling(
+      `runpod org deployment (ADA_24 0.03875/s): executionMs ${done.executionMs} → ${done.creditsCharged} credits from the org wallet`,
+    );
     expect((await dev('DELETE', '/deployments/org-comfy')).status).toBe(200);
   });
 });
