@@ -10,6 +10,7 @@ import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
 import { buildGpuBackends } from './gpu/backends.ts';
 import { gpuJobHandler } from './gpu/gpu-handler.ts';
+import { selfHostedBackend } from './gpu/self-hosted/index.ts';
 import { JobEngine } from './jobs/engine.ts';
 import { deleteExpiredOutputs } from './jobs/retention.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
@@ -68,8 +69,12 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     files: createFileService(config.storage, database),
     rateLimiter: redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),
     upstream,
-    // The self-hosted pool (gpu/self-hosted) joins as `workers` once it is wired in.
-    gpuBackends: buildGpuBackends(config, upstream, undefined),
+    // RunPod per `gpuApi: runpod` provider; the self-hosted pool (gpu/self-hosted) as `workers`.
+    gpuBackends: buildGpuBackends(
+      config,
+      upstream,
+      selfHostedBackend(database, { pingIntervalMs: config.gpuWorkers.pingIntervalMs }),
+    ),
     health,
     metrics,
     router: new UpstreamRouter({ client: upstream, health, metrics, policy: config.routing }),

@@ -4,6 +4,7 @@ export {
   capApiKey,
   createApiKey,
   findApiKeyByHash,
+  hashesEqual,
   hashKey,
   type KeyOwner,
   type KeyState,

@@ -27,6 +27,7 @@ import { ConfigError, type GatewayConfig, loadConfig } from '../config/index.ts'
 import { type Database, openDatabase } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { startGateway } from '../gateway.ts';
+import { createWorkerToken, listWorkerTokens, revokeWorkerToken } from '../gpu/self-hosted/index.ts';
 import { findOrg, listMembers, type Org } from '../orgs/index.ts';
 import { mediaKinds } from '../routing/media-models.ts';
 import { listRequestLogs } from '../usage/index.ts';
@@ -54,6 +55,9 @@ const usage = `hypereal — self-hosted AI API gateway
   hypereal keys list --user U
   hypereal keys revoke --user U --key ID|PREFIX
   hypereal logs --user U [--limit N]                   recent requests
+  hypereal gpu-workers create-token --name N           a gwt_ token GPU boxes register with, printed once
+  hypereal gpu-workers list-tokens
+  hypereal gpu-workers revoke-token --token ID|PREFIX  its workers lose their sessions at once
   hypereal models                                      catalog with prices (chat: USD per 1M tokens;
                                                        image/video/audio/gpu: credits per unit)
 
@@ -73,6 +77,7 @@ const { values, positionals } = parseArgs({
     note: { type: 'string' },
     name: { type: 'string' },
     key: { type: 'string' },
+    token: { type: 'string' },
     limit: { type: 'string' },
     password: { type: 'string' },
     count: { type: 'string' },
@@ -382,6 +387,36 @@ async function run(): Promise<void> {
             joined: new Date(m.joinedAt).toISOString(),
           })),
         );
+        return;
+      }
+      case 'gpu-workers create-token': {
+        const { secret, record } = await createWorkerToken(db, required('name'));
+        console.log(secret);
+        console.error(
+          `worker token ${record.id} (${record.prefix}…) "${record.name}": store it now, it is not shown again.\n` +
+            `on the GPU box: hypereal-worker --gateway <gateway URL> --token ${record.prefix}… --serve sdxl`,
+        );
+        return;
+      }
+      case 'gpu-workers list-tokens': {
+        printTable(
+          (await listWorkerTokens(db)).map((token) => ({
+            id: token.id,
+            name: token.name,
+            prefix: `${token.prefix}…`,
+            created: new Date(Number(token.created_at)).toISOString(),
+            last_used: token.last_used_at ? new Date(Number(token.last_used_at)).toISOString() : '',
+            state: token.revoked_at === null ? 'active' : 'revoked',
+          })),
+        );
+        return;
+      }
+      case 'gpu-workers revoke-token': {
+        const token = required('token');
+        if (!(await revokeWorkerToken(db, token))) {
+          throw new GatewayError('not_found', { message: `No live GPU worker token ${token}` });
+        }
+        console.log(`revoked ${token}`);
         return;
       }
       case 'audit verify': {

@@ -102,6 +102,8 @@ export interface GatewayConfig {
     webhookRetryBaseMs: number;
     webhookMaxAttempts: number;
   };
+  /** The self-hosted GPU worker pool: heartbeat interval handed to workers, job-stop long-poll. */
+  gpuWorkers: { pingIntervalMs: number; stopLongPollMs: number };
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
   source: string;
@@ -298,6 +300,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       maxPollIntervalMs: file.jobs?.maxPollIntervalMs,
       webhookRetryBaseMs: file.jobs?.webhookRetryBaseMs ?? 30_000,
       webhookMaxAttempts: file.jobs?.webhookMaxAttempts ?? 8,
+    },
+    gpuWorkers: {
+      pingIntervalMs: file.gpuWorkers?.pingIntervalMs ?? 10_000,
+      stopLongPollMs: file.gpuWorkers?.stopLongPollMs ?? 20_000,
     },
     catalog: new Catalog(
       models,

@@ -205,6 +205,16 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** The self-hosted GPU worker pool (gpu/self-hosted): heartbeat cadence and the stop channel's long-poll. */
+    gpuWorkers: z
+      .object({
+        /** RUNPOD_PING_INTERVAL handed to workers; one silent for 3 intervals is dead. */
+        pingIntervalMs: z.number().int().min(50).max(600_000).optional(),
+        /** How long a worker's job-stop request is held open when there is nothing to stop. */
+        stopLongPollMs: z.number().int().min(10).max(120_000).optional(),
+      })
+      .strict()
+      .optional(),
     billing: z
       .object({
         minimumBalanceCredits: z.number().nonnegative().optional(),

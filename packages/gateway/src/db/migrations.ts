@@ -438,6 +438,54 @@ CREATE TABLE saml_assertions_seen (
 `,
   },
   {
+    version: 16,
+    name: 'self-hosted GPU workers: operator tokens, registered workers, the task queue they pull from',
+    sql: `
+CREATE TABLE gpu_worker_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE TABLE gpu_workers (
+  id TEXT PRIMARY KEY,
+  token_id TEXT NOT NULL REFERENCES gpu_worker_tokens(id),
+  name TEXT NOT NULL,
+  image TEXT,
+  serves TEXT NOT NULL,
+  secret_hash TEXT NOT NULL UNIQUE,
+  state TEXT NOT NULL,
+  registered_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL,
+  CHECK (state IN ('live', 'dead'))
+);
+CREATE INDEX gpu_workers_live ON gpu_workers (state, last_seen_at);
+CREATE TABLE gpu_tasks (
+  id TEXT PRIMARY KEY,
+  endpoint_id TEXT NOT NULL,
+  input TEXT NOT NULL,
+  state TEXT NOT NULL,
+  worker_id TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  requeues INTEGER NOT NULL DEFAULT 0,
+  execution_timeout_ms BIGINT NOT NULL,
+  expires_at BIGINT,
+  created_at BIGINT NOT NULL,
+  taken_at BIGINT,
+  finished_at BIGINT,
+  output TEXT,
+  error TEXT,
+  stop_pending INTEGER NOT NULL DEFAULT 0,
+  CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'canceled', 'timed_out'))
+);
+CREATE INDEX gpu_tasks_queue ON gpu_tasks (endpoint_id, state, created_at);
+CREATE INDEX gpu_tasks_worker ON gpu_tasks (worker_id, state)
+`,
+  },
+  {
     version: 17,
     name: 'GPU deployments (per owner: a person or an org) and the GPU side of jobs (owner, deployment, measured time)',
     sql: `

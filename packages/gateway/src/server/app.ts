@@ -17,6 +17,7 @@ import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerFileContentRoutes, registerStorageRoutes } from './routes/files.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
 import { registerGpuRoutes } from './routes/gpu.ts';
+import { registerGpuWorkerRoutes } from './routes/gpu-workers.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMessagesRoutes } from './routes/messages.ts';
@@ -126,6 +127,8 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   registerMetricsRoutes(app, services, services.config.metricsToken);
   registerAccountRoutes(app, services);
   registerStripeWebhookRoute(app, services);
+  // Self-hosted GPU workers authenticate with their own session secrets, outside admission.
+  registerGpuWorkerRoutes(app, services);
   // Signed file links carry their own credential (the signature), not an API key.
   registerFileContentRoutes(app, services);
 

@@ -1,13 +1,14 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RunningWorker } from '@hypereal/gpu-worker';
+import { type RunningWorker, startWorker } from '@hypereal/gpu-worker';
 import { readPngInfo } from '@hypereal/upstream-sim';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/accounts/index.ts';
 import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/billing/index.ts';
+import { createWorkerToken } from '../../src/gpu/self-hosted/index.ts';
 import { addMember, createOrg } from '../../src/orgs/index.ts';
-import { gpuSimOptions, noteBilling, pngText, simWorker, until } from '../helpers/gpu.ts';
+import { gpuSimOptions, noteBilling, pngText, selfHostedConfig, simWorker, until } from '../helpers/gpu.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
 
 const comfyImage = 'runpod/worker-comfyui:5.5.0-base';
@@ -407,5 +408,83 @@ describe('GPU deployments: ComfyUI on RunPod (simulator) with the shipped worker
       `runpod org deployment (ADA_24 0.03875/s): executionMs ${done.executionMs} → ${done.creditsCharged} credits from the org wallet`,
     );
     expect((await dev('DELETE', '/deployments/org-comfy')).status).toBe(200);
+  });
+});
+
+describe('GPU deployments on the self-hosted pool (backend: "workers")', () => {
+  let harness: Harness;
+  let user: TestUser;
+  const pool: RunningWorker[] = [];
+
+  beforeAll(async () => {
+    harness = await startHarness({
+      config: { jobs: { tickMs: 20, maxPollIntervalMs: 50 }, ...selfHostedConfig },
+      sim: gpuSimOptions,
+    });
+    user = await harness.newUser(1000);
+  });
+  afterAll(async () => {
+    for (const worker of pool.splice(0)) worker.kill();
+    await harness.close();
+  });
+
+  it('provisions on the pool, runs the ComfyUI workflow with overrides on a registered worker, bills the tier, deletes', async () => {
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${harness.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const created = await call('POST', '/deployments', {
+      slug: 'pool-comfy',
+      dockerImage: comfyImage,
+      gpuTypes: 'ADA_24',
+      workflow,
+      backend: 'workers',
+    });
+    expect(created.status).toBe(201);
+    const deployment = (await created.json()) as Deployment;
+    expect(deployment).toMatchObject({
+      backend: 'workers',
+      state: 'scaled_to_zero',
+      pricePerSecondCredits: 0.03875,
+    });
+    const token = (await createWorkerToken(harness.db, 'comfy box')).secret;
+    pool.push(
+      await startWorker({
+        gateway: { url: harness.gateway.url, token, serve: [], image: comfyImage, name: 'comfy box' },
+        comfyUiUrl: `${harness.sim.url}/comfyui`,
+        pollIntervalMs: 50,
+        log: () => undefined,
+      }),
+    );
+    await until(
+      async () =>
+        ((await (await call('GET', '/deployments/pool-comfy')).json()) as Deployment).state === 'ready',
+      'the pool deployment to be ready',
+    );
+    const before = await harness.balancedBalance(user.user.id);
+    const run = await call('POST', '/gpu/run/pool-comfy', {
+      input: { prompt: 'pool portrait', seed: 7, workflow_overrides: { 'Sampler.steps': 12, '5.width': 80 } },
+      sync: true,
+    });
+    const done = (await run.json()) as DeploymentJob;
+    expect(done).toMatchObject({ status: 'succeeded', deployment: 'pool-comfy' });
+    const png = Buffer.from(await (await fetch(done.output?.images[0] ?? '')).arrayBuffer());
+    expect(JSON.parse(pngText(png)['parameters'] ?? '{}')).toMatchObject({
+      positive: 'pool portrait',
+      seed: 7,
+      steps: 12,
+      width: 80,
+    });
+    const charged = Math.ceil(((done.executionMs ?? 0) * creditsToMicro(0.03875)) / 1000);
+    expect(done.creditsCharged).toBe(charged / 1_000_000);
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - charged);
+    expect(harness.sim.runpod.jobs.jobs.size).toBe(0);
+    noteBilling(
+      `workers ComfyUI deployment (ADA_24 0.03875/s): executionMs ${done.executionMs} → ${done.creditsCharged} credits`,
+    );
+    expect((await call('DELETE', '/deployments/pool-comfy')).status).toBe(200);
+    expect((await call('GET', '/deployments/pool-comfy')).status).toBe(404);
   });
 });

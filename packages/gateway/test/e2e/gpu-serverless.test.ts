@@ -1,12 +1,21 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RunningWorker } from '@hypereal/gpu-worker';
-import { readPngInfo } from '@hypereal/upstream-sim';
+import { encodePng, type RunningWorker, startWorker } from '@hypereal/gpu-worker';
+import { readPngInfo, runpodWorkerEnv } from '@hypereal/upstream-sim';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { creditsToMicro } from '../../src/billing/index.ts';
-import { apngFrames, gpuSimOptions, noteBilling, pingIntervalMs, simWorker, until } from '../helpers/gpu.ts';
-import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
+import { createWorkerToken } from '../../src/gpu/self-hosted/index.ts';
+import {
+  apngFrames,
+  gpuSimOptions,
+  noteBilling,
+  pingIntervalMs,
+  selfHostedConfig,
+  simWorker,
+  until,
+} from '../helpers/gpu.ts';
+import { type Harness, simulatorKey, startHarness, type TestUser } from '../helpers/harness.ts';
 
 interface GpuModel {
   slug: string;
@@ -312,6 +321,65 @@ describe('GPU serverless models on RunPod (simulator) with the shipped worker', 
     expect(await harness.balancedBalance(user.user.id)).toBe(before);
   });
 
+  it('copies an output the worker returns as a URL (worker-comfyui’s s3_url) through the SSRF guard', async () => {
+    const png = encodePng({ width: 2, height: 2, pixels: Buffer.alloc(16, 200) });
+    const files = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    });
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/bucket/out.png`;
+    try {
+      workers.push(
+        await startWorker({
+          env: runpodWorkerEnv(harness.sim.url, { endpointId: 'sdxl', apiKey: simulatorKey, pingIntervalMs }),
+          // worker-comfyui with BUCKET_ENDPOINT_URL set: presigned URLs instead of base64.
+          handler: async (job) => ({
+            images: [
+              {
+                filename: 'out.png',
+                type: 's3_url',
+                data:
+                  (job.input as { prompt?: string }).prompt === 'private' ? 'http://10.255.255.1/x.png' : url,
+              },
+            ],
+          }),
+          pollIntervalMs: 50,
+          log: () => undefined,
+        }),
+      );
+      const before = await harness.balancedBalance(user.user.id);
+      const copied = (await (
+        await api.call('POST', '/gpu/sdxl', { input: { prompt: 'bucket' } })
+      ).json()) as ServerlessJob;
+      expect(copied.status).toBe('succeeded');
+      expect(copied.outputs[0]).not.toContain('/bucket/');
+      expect(Buffer.from(await (await fetch(copied.outputs[0] ?? '')).arrayBuffer()).equals(png)).toBe(true);
+      // A URL into a private network the operator did not allow is refused: the job fails, refunded.
+      const refused = (await (
+        await api.call('POST', '/gpu/sdxl', { input: { prompt: 'private' } })
+      ).json()) as ServerlessJob;
+      expect(refused).toMatchObject({ status: 'failed', costCredits: 0, error: { code: 'bad_output' } });
+      expect(await harness.balancedBalance(user.user.id)).toBe(before - creditsToMicro(50));
+    } finally {
+      files.closeAllConnections();
+      await new Promise((resolve) => files.close(resolve));
+    }
+  });
+
+  it('a job RunPod no longer knows (TTL, retention) fails as expired at the provider and is refunded', async () => {
+    const before = await harness.balancedBalance(user.user.id);
+    const queued = (await (
+      await api.call('POST', '/gpu/wan-video', { input: { prompt: 'forgotten', seconds: 1 } })
+    ).json()) as ServerlessJob;
+    const atSim = simJobs(harness).find((job) => promptOf(job.input) === 'forgotten');
+    if (!atSim) throw new Error('the job never reached RunPod');
+    harness.sim.runpod.jobs.delete(atSim);
+    const done = await api.settle(queued.id);
+    expect(done).toMatchObject({ status: 'failed', costCredits: 0, error: { code: 'expired' } });
+    expect(done.error?.message).toContain('expired at the provider');
+    expect(await harness.balancedBalance(user.user.id)).toBe(before);
+  });
+
   it('a job’s webhookUrl gets the signed completion event; another user’s job is a 404', async () => {
     workers.push(await simWorker(harness, { endpointId: 'sdxl' }));
     const secret = ((await (await api.call('POST', '/webhooks/secret')).json()) as { secret: string }).secret;
@@ -371,4 +439,118 @@ describe('GPU serverless timeouts', () => {
     expect(await harness.balancedBalance(user.user.id)).toBe(creditsToMicro(100));
     noteBilling('runpod wan-video timed out (maxSeconds 1): charged 0, hold refunded');
   });
+});
+
+describe('GPU serverless models on the self-hosted pool (workers registered with the gateway)', () => {
+  let harness: Harness;
+  let user: TestUser;
+  let api: ReturnType<typeof client>;
+  let token: string;
+  const pool: RunningWorker[] = [];
+  const register = async () => {
+    const worker = await startWorker({
+      gateway: { url: harness.gateway.url, token, serve: ['sdxl', 'wan-video'], name: `box-${pool.length}` },
+      handler: 'auto',
+      pollIntervalMs: 50,
+      shutdownGraceMs: 2_000,
+      log: () => undefined,
+    });
+    pool.push(worker);
+    return worker;
+  };
+
+  beforeAll(async () => {
+    harness = await startHarness({
+      config: {
+        jobs: { tickMs: 20, maxPollIntervalMs: 50 },
+        // Only the pool: nothing reaches RunPod.
+        models: {
+          sdxl: { routes: ['workers/sdxl'] },
+          'wan-video': { routes: ['workers/wan-video'] },
+          // RunPod first, the pool as the fallback.
+          'sdxl-failover': {
+            kind: 'gpu',
+            mode: 'sync',
+            routes: ['runpod/sdxl', 'workers/sdxl'],
+            price: { perCall: 50 },
+            maxSeconds: 120,
+          },
+        },
+        ...selfHostedConfig,
+      },
+      sim: gpuSimOptions,
+    });
+    token = (await createWorkerToken(harness.db, 'test box')).secret;
+    user = await harness.newUser(5000);
+    api = client(harness, user);
+  });
+  afterAll(async () => {
+    for (const worker of pool.splice(0)) worker.kill();
+    await harness.close();
+  });
+
+  it('sdxl inline (50 credits) and wan-video settled to the gateway-measured seconds', async () => {
+    await register();
+    const before = await harness.balancedBalance(user.user.id);
+    const sdxl = (await (
+      await api.call('POST', '/gpu/sdxl', { input: { prompt: 'pool cat' } })
+    ).json()) as ServerlessJob;
+    expect(sdxl).toMatchObject({ status: 'succeeded', costCredits: 50 });
+    expect(
+      readPngInfo(Buffer.from(await (await fetch(sdxl.outputs[0] ?? '')).arrayBuffer())).width,
+    ).toBeGreaterThan(0);
+    const queued = (await (
+      await api.call('POST', '/gpu/wan-video', { input: { prompt: 'pool clip', seconds: 2, fps: 10 } })
+    ).json()) as ServerlessJob;
+    const seen: string[] = ['queued'];
+    const done = await api.settle(queued.id, seen);
+    expect(seen).toEqual(['queued', 'running', 'succeeded']);
+    expect(done.durationMs).toBeGreaterThan(20 * 20 - 1);
+    const charged = perSecondMicro(done.durationMs ?? 0, 2);
+    expect(done.costCredits).toBe(charged / 1_000_000);
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - creditsToMicro(50) - charged);
+    expect(harness.sim.runpod.jobs.jobs.size).toBe(0);
+    noteBilling(
+      `workers sdxl sync: charged ${sdxl.costCredits}; workers wan-video: executionMs ${done.durationMs} → ${done.costCredits} credits`,
+    );
+  });
+
+  it('fails over from a failing RunPod to the pool', async () => {
+    await register();
+    harness.sim.addFault({ match: { path: '/v2/sdxl/run' }, status: 503, times: 10 });
+    const before = await harness.balancedBalance(user.user.id);
+    const job = (await (
+      await api.call('POST', '/gpu/sdxl-failover', { input: { prompt: 'failover' } })
+    ).json()) as ServerlessJob;
+    expect(job).toMatchObject({ status: 'succeeded', costCredits: 50 });
+    expect(harness.sim.requests.some((request) => request.path === '/v2/sdxl/run')).toBe(true);
+    expect(harness.sim.runpod.jobs.jobs.size).toBe(0);
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - creditsToMicro(50));
+    for (const worker of pool.splice(0)) worker.kill();
+  });
+
+  it('a pool worker that dies mid-job: requeued, finished by another, billed once; cancel refunds', async () => {
+    const doomed = await register();
+    const before = await harness.balancedBalance(user.user.id);
+    const queued = (await (
+      await api.call('POST', '/gpu/wan-video', { input: { prompt: 'pool crash', seconds: 4, fps: 10 } })
+    ).json()) as ServerlessJob;
+    await until(async () => (await api.job(queued.id)).status === 'running', 'the job to run');
+    doomed.kill();
+    for (const worker of pool.filter((entry) => entry !== doomed)) worker.kill();
+    await register();
+    const done = await api.settle(queued.id);
+    expect(done.status).toBe('succeeded');
+    const charged = perSecondMicro(done.durationMs ?? 0, 2);
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - charged);
+
+    const long = (await (
+      await api.call('POST', '/gpu/wan-video', { input: { prompt: 'pool cancel', seconds: 20, fps: 10 } })
+    ).json()) as ServerlessJob;
+    await until(async () => (await api.job(long.id)).status === 'running', 'the long job to run');
+    const canceled = (await (await api.call('POST', `/gpu/jobs/${long.id}/cancel`)).json()) as ServerlessJob;
+    expect(canceled).toMatchObject({ status: 'canceled', costCredits: 0 });
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - charged);
+    noteBilling(`workers wan-video after a crash: charged ${done.costCredits} once; canceled job: charged 0`);
+  }, 30_000);
 });

@@ -7,6 +7,8 @@ import { type Harness, simulatorKey } from './harness.ts';
 
 /** The sim's worker heartbeat interval in GPU tests: a silent worker is dead after 3 of them. */
 export const pingIntervalMs = 200;
+/** The self-hosted pool's heartbeat and stop long-poll in GPU tests (config `gpuWorkers`). */
+export const selfHostedConfig = { gpuWorkers: { pingIntervalMs, stopLongPollMs: 200 } };
 export const gpuSimOptions = {
   runpodPingIntervalMs: pingIntervalMs,
   runpodTakeWaitMs: 200,

@@ -8,10 +8,19 @@ import {
   sleep,
   type WorkerJob,
 } from '../handlers/types.ts';
+import { WorkerHttp } from './http-client.ts';
 import { type GatewayRegistration, registerWithGateway } from './register.ts';
 import { resolveUrls, urlsFromEnv, type WorkerEnv, type WorkerUrls } from './worker-urls.ts';
 
 export const workerVersion = 'hypereal-worker/0.1.0';
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 export interface StartWorkerOptions {
   /** RunPod's worker environment (`RUNPOD_WEBHOOK_GET_JOB`…, `COMFYUI_URL`); else `urls`. */
@@ -93,13 +102,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   let completed = 0;
   let current: CurrentJob | undefined;
 
+  const http = new WorkerHttp();
   const idle = (ms: number, signal: AbortSignal) => sleep(ms, signal).catch(() => undefined);
 
   const ping = async (jobIds: readonly string[]) => {
     const url = resolved.ping(jobIds, workerVersion);
     if (!url) return;
-    await fetch(url, { headers, signal: AbortSignal.any([ending.signal, AbortSignal.timeout(10_000)]) })
-      .then((response) => response.body?.cancel())
+    await http
+      .send(url, { headers, signal: AbortSignal.any([ending.signal, AbortSignal.timeout(10_000)]) })
       .catch(() => undefined);
   };
   const heartbeat = setInterval(() => void ping(current ? [current.id] : []), pingIntervalMs);
@@ -107,16 +117,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const post = async (jobId: string, body: Json): Promise<void> => {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const response = await fetch(resolved.done(jobId), {
+        const response = await http.send(resolved.done(jobId), {
           method: 'POST',
           // The SDK sends the JSON text labelled as a form; platforms read it as JSON.
           headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': jobId },
           body: JSON.stringify(body),
           signal: ending.signal,
         });
-        await response.body?.cancel();
-        if (response.ok || (response.status >= 400 && response.status < 500 && response.status !== 429))
-          return;
+        const ok = response.status >= 200 && response.status < 300;
+        if (ok || (response.status >= 400 && response.status < 500 && response.status !== 429)) return;
         throw new Error(`HTTP ${response.status}`);
       } catch (error) {
         if (ending.signal.aborted || attempt >= POST_ATTEMPTS) {
@@ -129,16 +138,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   };
 
   const take = async (): Promise<WorkerJob | undefined> => {
-    const response = await fetch(resolved.take(false), { headers, signal: taking.signal });
-    if (response.status === 204) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
+    const response = await http.send(resolved.take(false), { headers, signal: taking.signal });
+    if (response.status === 204) return undefined;
+    if (response.status < 200 || response.status >= 300) {
       throw new Error(`job take answered HTTP ${response.status}`);
     }
-    const text = await response.text();
+    const { text } = response;
     if (text.trim() === '') return undefined;
     const body: unknown = JSON.parse(text);
     const job = Array.isArray(body) ? body[0] : body;
@@ -217,14 +222,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       if (!url || ending.signal.aborted) return;
       const startedAt = Date.now();
       try {
-        const response = await fetch(url, { headers, signal: ending.signal });
-        if (response.status === 404 || response.status === 405) {
-          await response.body?.cancel();
-          return; // this platform has no stop channel
-        }
-        const body: unknown =
-          response.status === 200 ? await response.json().catch(() => undefined) : undefined;
-        if (response.status !== 200) await response.body?.cancel();
+        const response = await http.send(url, { headers, signal: ending.signal });
+        if (response.status === 404 || response.status === 405) return; // this platform has no stop channel
+        const body = response.status === 200 ? parseJson(response.text) : undefined;
         const ids = isRecord(body) && Array.isArray(body['jobsToStop']) ? body['jobsToStop'] : [];
         const job = current;
         if (job && ids.includes(job.id)) {
@@ -279,12 +279,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       await stopping;
     })(),
     killedNow,
-  ]);
+  ]).finally(() => http.close());
   const kill = () => {
     killed = true;
     taking.abort();
     ending.abort();
     clearInterval(heartbeat);
+    http.close();
     onKilled();
   };
 

@@ -16,6 +16,7 @@ import { GatewayError } from '../../errors/index.ts';
 import { sameSecret } from '../same-secret.ts';
 import type { Services } from '../services.ts';
 import { validateBody } from '../validate-body.ts';
+import { registerGpuWorkerTokenRoutes } from './gpu-workers.ts';
 
 const createUserSchema = z
   .object({ email: z.string().min(3), plan: z.string().min(1).optional(), password: z.string().optional() })
@@ -176,5 +177,6 @@ export function registerAdminRoutes(
       keys.invalidate();
       return { id: key.id, revoked: true };
     });
+    registerGpuWorkerTokenRoutes(admin, services);
   });
 }
