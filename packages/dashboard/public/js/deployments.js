@@ -87,7 +87,12 @@ function row(deployment) {
     h(
       'td',
       { dataset: { label: 'Image' } },
-      h('code', { class: 'gpu-image', title: deployment.dockerImage }, deployment.dockerImage),
+      h(
+        'div',
+        {},
+        h('code', { class: 'gpu-image', title: deployment.dockerImage }, deployment.dockerImage),
+        h('span', { class: 'cell-line hint', dataset: { backend: '' } }, `on ${deployment.backend}`),
+      ),
     ),
     h('td', { dataset: { label: 'GPU tiers' } }, tiersOf(deployment).join(', ')),
     h(

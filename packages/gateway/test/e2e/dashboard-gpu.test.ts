@@ -1,15 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { startWorker } from '@hypereal/gpu-worker';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setPassword } from '../../src/accounts/index.ts';
 import { creditsToMicro } from '../../src/billing/index.ts';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.ts';
-import { gpuSimOptions, simWorker } from '../helpers/gpu.ts';
+import { gpuSimOptions, selfHostedConfig, simWorker } from '../helpers/gpu.ts';
 import { type Harness, startHarness } from '../helpers/harness.ts';
 
 const artifacts = fileURLToPath(new URL('../../../../test-artifacts/dashboard/', import.meta.url));
 const password = 'correct horse battery staple';
+const adminToken = 'dashboard-gpu-admin-token-0123456789';
 
 /** What the dashboard prints for an amount of credits (ui.js `credits`). */
 const creditsText = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 6 });
@@ -61,7 +63,11 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     [harness, browser] = await Promise.all([
-      startHarness({ config: { jobs: { tickMs: 20, maxPollIntervalMs: 50 } }, sim: gpuSimOptions }),
+      startHarness({
+        config: { jobs: { tickMs: 20, maxPollIntervalMs: 50 }, ...selfHostedConfig },
+        env: { HYPEREAL_ADMIN_TOKEN: adminToken },
+        sim: gpuSimOptions,
+      }),
       launchBrowser(),
     ]);
     origin = harness.gateway.url;
@@ -242,7 +248,8 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
 
       const row = page.locator('tr[data-deployment="my-render"]');
       expect(await row.locator('th').textContent()).toBe('my-renderMy render');
-      expect(await row.locator('td[data-label="Image"]').textContent()).toBe(image);
+      expect(await row.locator('td[data-label="Image"] code').textContent()).toBe(image);
+      expect(await row.locator('[data-backend]').textContent()).toBe('on runpod');
       expect(await row.locator('td[data-label="GPU tiers"]').textContent()).toBe(
         `${first!.id}, ${second!.id}`,
       );
@@ -433,4 +440,84 @@ describe.skipIf(!chromiumAvailable)('dashboard GPU pages in headless Chromium', 
       await worker.stop();
     }
   }, 90_000);
+  it('runs a deployment on the self-hosted pool when the form says so', async () => {
+    const { user, key } = await harness.newUser(500);
+    await setPassword(harness.db, user.id, password);
+    const image = `hypereal/pool-render:${Date.now()}`;
+    // The operator's own GPU box: a worker token from the admin API, the shipped worker serving the image.
+    const issued = await fetch(`${origin}/admin/gpu-workers/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'dashboard-box' }),
+    });
+    expect(issued.status).toBe(201);
+    const { token } = (await issued.json()) as { token: string };
+    const box = await startWorker({
+      gateway: { url: origin, token, serve: [], image },
+      pollIntervalMs: 20,
+      shutdownGraceMs: 2_000,
+      log: () => undefined,
+    });
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${harness.baseUrl}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      });
+    try {
+      const { context, page, problems } = await signIn(user.email, '/infra/deployments/new');
+      const runsOn = page.getByLabel('Runs on');
+      await expect.poll(() => runsOn.isVisible()).toBe(true);
+      await runsOn.selectOption('workers');
+      await page.getByLabel('Slug').fill('pool-render');
+      await page.getByLabel('Name', { exact: true }).fill('On my own GPUs');
+      await page.getByLabel('Docker image').fill(image);
+      await page.getByRole('button', { name: 'Create deployment' }).click();
+      await page.waitForURL(`${origin}/infra/deployments`);
+      const row = page.locator('tr[data-deployment="pool-render"]');
+      await expect.poll(() => row.locator('.badge').textContent(), { timeout: 10_000 }).toBe('Ready');
+      expect(await row.locator('[data-backend]').textContent()).toBe('on workers');
+      const deployment = (await (await api('/deployments/pool-render')).json()) as { backend: string };
+      expect(deployment.backend).toBe('workers');
+
+      const run = (await (
+        await api('/gpu/run/pool-render', {
+          method: 'POST',
+          body: JSON.stringify({ input: { prompt: 'a harbour at dusk' } }),
+        })
+      ).json()) as { job_id: string };
+      await page.getByRole('button', { name: 'Jobs pool-render' }).click();
+      const jobRow = page.locator(`tr[data-job="${run.job_id}"]`);
+      await expect
+        .poll(() => jobRow.locator('td[data-label="Status"]').textContent(), { timeout: 15_000 })
+        .toBe('Succeeded');
+      const done = (await (await api(`/gpu/jobs/${run.job_id}`)).json()) as {
+        executionMs: number;
+        creditsCharged: number;
+      };
+      expect(done.creditsCharged).toBeGreaterThan(0);
+      expect(await jobRow.locator('td[data-label="Execution"]').textContent()).toBe(
+        durationText(done.executionMs),
+      );
+      expect(await jobRow.locator('td[data-label="Credits charged"]').textContent()).toBe(
+        creditsText(done.creditsCharged),
+      );
+      expect(await harness.balancedBalance(user.id)).toBe(
+        creditsToMicro(500) - creditsToMicro(done.creditsCharged),
+      );
+      await page.screenshot({ path: `${artifacts}deployments-pool-desktop.png`, fullPage: true });
+
+      await page.getByRole('button', { name: 'Delete pool-render' }).click();
+      await page
+        .getByRole('dialog', { name: 'Delete this deployment?' })
+        .getByRole('button', { name: 'Delete deployment' })
+        .click();
+      await expect.poll(() => row.count()).toBe(0);
+      expect((await api('/deployments/pool-render')).status).toBe(404);
+      expect(problems).toEqual([]);
+      await context.close();
+    } finally {
+      box.kill();
+      await box.finished;
+    }
+  }, 60_000);
 });
