@@ -284,6 +284,26 @@ describe('GPU deployments: ComfyUI on RunPod (simulator) with the shipped worker
       status: 'succeeded',
       output: { images: [expect.any(String)] },
     });
+    // The same Idempotency-Key is the same job, run and billed once.
+    const before = await harness.balancedBalance(user.user.id);
+    const first = (await (
+      await call(
+        'POST',
+        '/gpu/run/sync-runs',
+        { input: { prompt: 'once' }, sync: true },
+        { 'idempotency-key': 'run-1' },
+      )
+    ).json()) as DeploymentJob;
+    const again = (await (
+      await call(
+        'POST',
+        '/gpu/run/sync-runs',
+        { input: { prompt: 'once' }, sync: true },
+        { 'idempotency-key': 'run-1' },
+      )
+    ).json()) as DeploymentJob;
+    expect(again).toMatchObject({ job_id: first.job_id, status: 'succeeded' });
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - chargeMicro(first.executionMs ?? 0));
     // 300 steps × 10 ms at the ComfyUI fake: longer than the 2 s wait.
     const started = Date.now();
     const slow = await call('POST', '/gpu/run/sync-runs', {

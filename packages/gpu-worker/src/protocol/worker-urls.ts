@@ -14,6 +14,8 @@ export interface WorkerUrls {
   jobDone: string;
   /** `RUNPOD_WEBHOOK_PING`; `$RUNPOD_POD_ID` is the worker id. No heartbeats without it. */
   ping?: string | undefined;
+  /** The stop channel when the platform names it (`RUNPOD_WEBHOOK_JOB_STOP`); else derived from the take URL. */
+  stop?: string | undefined;
   /** `RUNPOD_AI_API_KEY`, sent raw in `Authorization` (no `Bearer`). */
   apiKey: string;
   /** `RUNPOD_POD_ID` (a random id when absent, as the SDK does). */
@@ -37,6 +39,7 @@ export function urlsFromEnv(env: WorkerEnv): WorkerUrls {
     jobTake: need('RUNPOD_WEBHOOK_GET_JOB'),
     jobDone: need('RUNPOD_WEBHOOK_POST_OUTPUT'),
     ping: env['RUNPOD_WEBHOOK_PING'] || undefined,
+    stop: env['RUNPOD_WEBHOOK_JOB_STOP'] || undefined,
     apiKey: need('RUNPOD_AI_API_KEY'),
     workerId: env['RUNPOD_POD_ID'] || undefined,
     endpointId: env['RUNPOD_ENDPOINT_ID'] || undefined,
@@ -67,7 +70,9 @@ export function resolveUrls(urls: WorkerUrls): ResolvedUrls {
   const take = urls.jobTake.replaceAll('$ID', workerId);
   const done = urls.jobDone.replaceAll('$RUNPOD_POD_ID', workerId);
   const ping = urls.ping?.replaceAll('$RUNPOD_POD_ID', workerId);
-  const stop = take.includes('/job-take/') ? take.replace('/job-take/', '/job-stop/') : undefined;
+  const stop =
+    urls.stop?.replaceAll('$RUNPOD_POD_ID', workerId).replaceAll('$ID', workerId) ??
+    (take.includes('/job-take/') ? take.replace('/job-take/', '/job-stop/') : undefined);
   return {
     workerId,
     take: (busy) => withQuery(take, { job_in_progress: busy ? '1' : '0' }),

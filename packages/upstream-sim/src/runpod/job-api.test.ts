@@ -12,12 +12,12 @@ let sim: UpstreamSim;
 beforeAll(async () => {
   sim = await startUpstreamSim({
     apiKeys: [KEY],
-    runpodPingIntervalMs: 100,
+    runpodPingIntervalMs: 150,
     runpodTakeWaitMs: 150,
     runpodStopWaitMs: 300,
     runpodWebhookRetryMs: 50,
     runpodSyncResultMs: 300,
-    runpodAsyncResultMs: 600,
+    runpodAsyncResultMs: 1200,
   });
 });
 afterAll(() => sim.close());
@@ -46,7 +46,7 @@ async function json<T = JobObject>(response: Promise<Response>): Promise<{ statu
 }
 
 function worker(endpointId = 'sdxl') {
-  return testWorker(runpodWorkerEnv(sim.url, { endpointId, apiKey: KEY, pingIntervalMs: 100 }));
+  return testWorker(runpodWorkerEnv(sim.url, { endpointId, apiKey: KEY, pingIntervalMs: 150 }));
 }
 
 describe('RunPod job API with a worker', () => {
@@ -122,7 +122,7 @@ describe('RunPod job API with a worker', () => {
     const { body } = await json(call('POST', 'sdxl/run', { input: { n: 1 } }));
     const first = worker();
     expect((await first.take()).job?.id).toBe(body.id);
-    await delay(400);
+    await delay(700);
     const requeued = await json(call('GET', `sdxl/status/${body.id}`));
     expect(requeued.body.status).toBe('IN_QUEUE');
     const health = await json<{ jobs: Record<string, number>; workers: Record<string, number> }>(
@@ -133,7 +133,7 @@ describe('RunPod job API with a worker', () => {
 
     const second = worker();
     expect((await second.take()).job?.id).toBe(body.id);
-    await delay(400);
+    await delay(700);
     const failed = await json(call('GET', `sdxl/status/${body.id}`));
     expect(failed.body.status).toBe('FAILED');
     expect(String(failed.body.error)).toContain('stopped responding');
@@ -221,7 +221,7 @@ describe('RunPod job API with a worker', () => {
     await delay(400);
     expect((await call('GET', `sdxl/status/${syncJob.body.id}`)).status).toBe(404);
     expect((await call('GET', `sdxl/status/${asyncJob.body.id}`)).status).toBe(200);
-    await delay(300);
+    await delay(900);
     expect((await call('GET', `sdxl/status/${asyncJob.body.id}`)).status).toBe(404);
     expect((await call('POST', `sdxl/retry/${asyncJob.body.id}`)).status).toBe(404);
   });
@@ -260,7 +260,7 @@ describe('RunPod job API with a worker', () => {
 
   it('image-matched workers take jobs of every endpoint running their image', async () => {
     const image = 'hypereal/gpu-worker:wan-video';
-    const w = testWorker(runpodWorkerEnv(sim.url, { image, apiKey: KEY, pingIntervalMs: 100 }));
+    const w = testWorker(runpodWorkerEnv(sim.url, { image, apiKey: KEY, pingIntervalMs: 150 }));
     expect(w.env['RUNPOD_ENDPOINT_ID']).toBeUndefined();
     const { body } = await json(call('POST', 'wan-video/run', { input: { seconds: 2 } }));
     expect((await worker('sdxl').take()).status).toBe(204);

@@ -207,9 +207,16 @@ export async function releaseUnlisted(
  * - a worker silent for more than 3 ping intervals is dead; its running task is requeued once,
  *   then failed (`worker_lost`);
  * - a running task past its execution timeout is `timed_out` (and its worker told to stop);
- * - a queued task past its TTL is `timed_out`.
+ * - a queued task past its TTL is `timed_out`;
+ * - a finished task is deleted `retentionMs` after it finished (RunPod keeps results 30 min; the
+ *   gateway copies outputs when it polls, so a day is ample).
  */
-export async function sweepTasks(db: Database, now: number, pingIntervalMs: number): Promise<void> {
+export async function sweepTasks(
+  db: Database,
+  now: number,
+  pingIntervalMs: number,
+  retentionMs = 24 * 60 * 60 * 1000,
+): Promise<void> {
   await db.run("UPDATE gpu_workers SET state = 'dead' WHERE state = 'live' AND last_seen_at < ?", [
     now - 3 * pingIntervalMs,
   ]);
@@ -232,6 +239,10 @@ export async function sweepTasks(db: Database, now: number, pingIntervalMs: numb
     `UPDATE gpu_tasks SET state = 'timed_out', finished_at = ?, error = 'the job waited in the queue past its TTL'
      WHERE state = 'queued' AND expires_at IS NOT NULL AND expires_at < ?`,
     [now, now],
+  );
+  await db.run(
+    "DELETE FROM gpu_tasks WHERE state NOT IN ('queued', 'running') AND finished_at < ? AND stop_pending = 0",
+    [now - retentionMs],
   );
 }
 
