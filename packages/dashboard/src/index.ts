@@ -22,6 +22,9 @@ export const dashboardPages: Readonly<Record<string, string>> = {
   '/credits': 'credits.html',
   '/jobs': 'jobs.html',
   '/settings/organization': 'organization.html',
+  '/gpu-recommend': 'gpu-recommend.html',
+  '/infra/deployments': 'deployments.html',
+  '/infra/deployments/new': 'deployment-new.html',
 };
 
 /** Everything else lives under this prefix: /dashboard/css/…, /dashboard/js/…, /dashboard/vendor/…. */

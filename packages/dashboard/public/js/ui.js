@@ -105,7 +105,11 @@ export async function startPage() {
   const session = await loadSession();
   byId('nav-email').textContent = session.user.email;
   for (const link of document.querySelectorAll('.topbar nav a')) {
-    if (link.getAttribute('href') === location.pathname) link.setAttribute('aria-current', 'page');
+    // A page below a section (/infra/deployments/new) marks its section's link.
+    const href = link.getAttribute('href');
+    if (href === location.pathname || location.pathname.startsWith(`${href}/`)) {
+      link.setAttribute('aria-current', 'page');
+    }
   }
   byId('sign-out').addEventListener('click', async () => {
     try {

@@ -4,6 +4,7 @@ import { sessionAuth } from '../session-auth.ts';
 import { registerLoginRoute, registerSessionRoutes } from './account-auth.ts';
 import { registerCreditRoutes } from './account-credits.ts';
 import { registerAccountFileRoutes } from './account-files.ts';
+import { registerAccountGpuRoutes } from './account-gpu.ts';
 import { registerAccountJobRoutes } from './account-jobs.ts';
 import { registerKeyRoutes } from './account-keys.ts';
 import { registerTopUpRoutes } from './account-topups.ts';
@@ -26,6 +27,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     registerTopUpRoutes(account, services);
     registerAccountJobRoutes(account, services);
     registerAccountFileRoutes(account, services);
+    registerAccountGpuRoutes(account, services);
     registerPersonalAuditRoutes(account, services);
     registerOrgRoutes(account, services, [registerOrgSsoRoutes]);
   });
