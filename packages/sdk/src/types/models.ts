@@ -5,7 +5,7 @@ export interface Model {
   created: number;
   owned_by: string;
   kind: 'chat' | 'image' | 'video' | 'audio' | 'gpu' | (string & {});
-  /** Media models only: the route that serves them (`/v1/images/generations`…). */
+  /** Media models only: the route that serves them (`POST /v1/images/generations`…). */
   endpoint?: string;
   modalities?: string[];
   /** Media models only: price per unit, in credits (100 credits = $1). */
