@@ -8,6 +8,8 @@ import { createAnthropicDialect } from './dialects/anthropic/proxy-dialect.ts';
 import { createGeminiDialect } from './dialects/gemini/proxy-dialect.ts';
 import { openAiChatDialect } from './dialects/openai-chat/proxy-dialect.ts';
 import { openAiResponsesDialect } from './dialects/openai-responses/proxy-dialect.ts';
+import { buildGpuBackends } from './gpu/backends.ts';
+import { gpuJobHandler } from './gpu/gpu-handler.ts';
 import { JobEngine } from './jobs/engine.ts';
 import { deleteExpiredOutputs } from './jobs/retention.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
@@ -66,6 +68,8 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     files: createFileService(config.storage, database),
     rateLimiter: redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),
     upstream,
+    // The self-hosted pool (gpu/self-hosted) joins as `workers` once it is wired in.
+    gpuBackends: buildGpuBackends(config, upstream, undefined),
     health,
     metrics,
     router: new UpstreamRouter({ client: upstream, health, metrics, policy: config.routing }),
@@ -88,7 +92,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
   });
   services.jobs = new JobEngine({
     db: database,
-    handlers: { video: videoJobHandler(services) },
+    handlers: { video: videoJobHandler(services), gpu: gpuJobHandler(services) },
     tickMs: config.jobs.tickMs,
     leaseMs: config.jobs.leaseMs,
     concurrency: config.jobs.concurrency,

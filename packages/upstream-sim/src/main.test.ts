@@ -49,4 +49,20 @@ describe('CLI', () => {
     }
     await once(child, 'exit');
   });
+
+  it('seeds RunPod endpoints from --runpod-endpoint ID=IMAGE', async () => {
+    const child = spawn(process.execPath, [MAIN, '--port', '0', '--runpod-endpoint', 'flux=me/flux:1'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const [line] = (await once(child.stdout, 'data')) as [Buffer];
+      const url = /listening on (\S+)\n$/.exec(line.toString())?.[1] ?? '';
+      const response = await fetch(`${url}/v2/serverless`, { headers: { authorization: 'Bearer k' } });
+      const list = (await response.json()) as Array<{ id: string; image: string }>;
+      expect(list.map((endpoint) => [endpoint.id, endpoint.image])).toEqual([['flux', 'me/flux:1']]);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    await once(child, 'exit');
+  });
 });

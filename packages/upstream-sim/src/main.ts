@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startUpstreamSim, type UpstreamSimOptions } from './server.ts';
 
-const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]... [--signature-family NAME] [--always-sse] [--image-url-ttl-ms MS] [--bfl-pending-ms MS] [--video-queued-ms 100] [--video-running-ms 200] [--kling-key ACCESS:SECRET]...`;
+const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]... [--signature-family NAME] [--always-sse] [--image-url-ttl-ms MS] [--bfl-pending-ms MS] [--video-queued-ms 100] [--video-running-ms 200] [--kling-key ACCESS:SECRET]... [--runpod-endpoint ID=IMAGE]... [--runpod-ping-interval-ms 10000] [--runpod-webhook-retry-ms 10000] [--runpod-async-result-ms MS] [--runpod-sync-result-ms MS]`;
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +16,11 @@ const { values } = parseArgs({
     'video-queued-ms': { type: 'string' },
     'video-running-ms': { type: 'string' },
     'kling-key': { type: 'string', multiple: true },
+    'runpod-endpoint': { type: 'string', multiple: true },
+    'runpod-ping-interval-ms': { type: 'string' },
+    'runpod-webhook-retry-ms': { type: 'string' },
+    'runpod-async-result-ms': { type: 'string' },
+    'runpod-sync-result-ms': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -41,6 +46,10 @@ for (const [flag, field] of [
   ['bfl-pending-ms', 'bflPendingMs'],
   ['video-queued-ms', 'videoQueuedMs'],
   ['video-running-ms', 'videoRunningMs'],
+  ['runpod-ping-interval-ms', 'runpodPingIntervalMs'],
+  ['runpod-webhook-retry-ms', 'runpodWebhookRetryMs'],
+  ['runpod-async-result-ms', 'runpodAsyncResultMs'],
+  ['runpod-sync-result-ms', 'runpodSyncResultMs'],
 ] as const) {
   const value = values[flag];
   if (value === undefined) continue;
@@ -61,6 +70,19 @@ if (values['kling-key']) {
     }
     options.klingKeys[accessKey] = secretKey;
   }
+}
+if (values['runpod-endpoint']) {
+  // Replaces the default seeds (sdxl, wan-video): list them too to keep them.
+  options.runpodEndpoints = values['runpod-endpoint'].map((pair) => {
+    const at = pair.indexOf('=');
+    const id = pair.slice(0, at);
+    const imageName = pair.slice(at + 1);
+    if (at <= 0 || imageName === '') {
+      console.error(`invalid --runpod-endpoint ${pair} (ID=IMAGE)\n${USAGE}`);
+      process.exit(2);
+    }
+    return { id, imageName };
+  });
 }
 const sim = await startUpstreamSim(options);
 console.log(`upstream-sim listening on ${sim.url}`);

@@ -4,6 +4,7 @@ import { createAnthropicApi } from './anthropic/index.ts';
 import { createArkImagesApi } from './ark-images/index.ts';
 import { createArkVideoApi } from './ark-video/index.ts';
 import { createBflApi } from './bfl/index.ts';
+import { createComfyUiApi } from './comfyui/index.ts';
 import { CONTROL_PREFIX, handleControl } from './control/control-routes.ts';
 import { createDashScopeApi } from './dashscope/index.ts';
 import { type Fault, FaultQueue } from './faults.ts';
@@ -21,6 +22,7 @@ import { createOpenAiChatApi } from './openai-chat/index.ts';
 import { createOpenAiImagesApi } from './openai-images/index.ts';
 import { createOpenAiResponsesApi } from './openai-responses/index.ts';
 import type { RecordedRequest } from './recorded-request.ts';
+import { createRunpodApi, type RunpodControl, type SeedEndpoint } from './runpod/index.ts';
 import type { SimApi, SimRoute } from './sim-api.ts';
 import { type VideoContext, type VideoOutcome, VideoTaskStore, type VideoTiming } from './video/tasks.ts';
 import { createViduApi } from './vidu/index.ts';
@@ -64,6 +66,18 @@ export interface UpstreamSimOptions {
    * API key is an access key whose secret key is the same string.
    */
   klingKeys?: Record<string, string>;
+  /** RunPod endpoints that exist from the start (default `sdxl` and `wan-video`). */
+  runpodEndpoints?: SeedEndpoint[];
+  /** How long RunPod keeps results after a job finishes: `/run` (default 30 min), `/runsync` (default 1 min). */
+  runpodAsyncResultMs?: number;
+  runpodSyncResultMs?: number;
+  /** The workers' `RUNPOD_PING_INTERVAL`; a worker silent for more than 3 intervals is dead (default 10000). */
+  runpodPingIntervalMs?: number;
+  /** Pause between RunPod webhook attempts (default 10000). */
+  runpodWebhookRetryMs?: number;
+  /** How long the worker long-polls `job-take` (default 5000) and `job-stop` (default 10000) hold before a 204. */
+  runpodTakeWaitMs?: number;
+  runpodStopWaitMs?: number;
 }
 
 /** Scripting the async video tasks of every vendor. */
@@ -95,6 +109,8 @@ export interface UpstreamSim {
   /** The same for every image, video and audio result link and Veo file (one delivery store). */
   expireMediaUrls(): number;
   readonly videos: VideoControl;
+  /** RunPod's queue, workers, endpoints and webhook attempts. */
+  readonly runpod: RunpodControl;
   /** Clears requests, faults, prompt caches, stored responses, tasks and images. */
   reset(): void;
   close(): Promise<void>;
@@ -122,6 +138,16 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
     delivery,
     urlTtlMs: options.videoUrlTtlMs,
   };
+  const runpod = createRunpodApi({
+    apiKeys: options.apiKeys,
+    endpoints: options.runpodEndpoints,
+    asyncResultMs: options.runpodAsyncResultMs,
+    syncResultMs: options.runpodSyncResultMs,
+    pingIntervalMs: options.runpodPingIntervalMs,
+    webhookRetryMs: options.runpodWebhookRetryMs,
+    takeWaitMs: options.runpodTakeWaitMs,
+    stopWaitMs: options.runpodStopWaitMs,
+  });
   const apis = [
     createOpenAiChatApi({ apiKeys: options.apiKeys, models: options.models }),
     createOpenAiResponsesApi({
@@ -148,6 +174,9 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
     createViduApi(video),
     createXaiVideoApi(video),
     createFishAudioApi({ apiKeys: options.apiKeys, models: new Map() }),
+    runpod,
+    // ComfyUI's HTTP API under /comfyui (COMFYUI_URL=`${url}/comfyui`).
+    createComfyUiApi(),
     delivery.api(),
   ];
   const expireMediaUrls = (): number => {
@@ -191,8 +220,10 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     ...control,
+    runpod: runpod.runpod,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const api of apis) api.close?.();
         server.close((error) => (error ? reject(error) : resolve()));
         // Hanging requests and keep-alive sockets would otherwise hold close() open.
         server.closeAllConnections();

@@ -13,10 +13,12 @@ export interface SimApi {
   sendError(exchange: Exchange, status: number, message?: string): void;
   /** Forgets per-API state such as the prompt cache. */
   reset(): void;
+  /** Stops the API's own timers when the simulator closes. */
+  close?(): void;
 }
 
 export interface SimRoute {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string | RegExp;
   /** The model a request targets, for `Fault.match.model`; defaults to the JSON body's `model` (Fish Audio: its `model` header). */
   modelOf?(exchange: Pick<Exchange, 'path' | 'body' | 'request'>): string | undefined;

@@ -34,4 +34,14 @@ describe('simulatorEnv', () => {
       KLING_SECRET_KEY: 'sim-key',
     });
   });
+  it('points RunPod at the simulator (job API and management REST v2) and leaves the self-hosted pool alone', () => {
+    const env = simulatorEnv('http://127.0.0.1:9', 'sim-key');
+    expect(env).toMatchObject({
+      // https://api.runpod.ai/v2/{endpoint}/run and https://api.runpod.io/v2/serverless
+      RUNPOD_BASE_URL: 'http://127.0.0.1:9/v2',
+      RUNPOD_REST_BASE_URL: 'http://127.0.0.1:9/v2',
+      RUNPOD_API_KEY: 'sim-key',
+    });
+    expect(env['WORKERS_BASE_URL']).toBeUndefined();
+  });
 });

@@ -17,6 +17,7 @@ const providerPaths: Partial<Record<string, string>> = {
   dashscope: '/api/v1',
   vidu: '/ent/v2',
   xai: '/v1',
+  runpod: '/v2',
   'fish-audio': '',
   kling: '',
 };
@@ -29,12 +30,18 @@ const providerPaths: Partial<Record<string, string>> = {
  */
 export function simulatorEnv(simulatorUrl: string, apiKey: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, provider] of loadConfig({ inline: {}, env: {} }).providers) {
+  const config = loadConfig({ inline: {}, env: {} });
+  for (const [name, provider] of config.providers) {
+    // The self-hosted GPU pool is the gateway itself, not an upstream.
+    if (config.gpu.apis.get(name) === 'workers') continue;
     const prefix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
     const path = providerPaths[name] ?? basePaths[nativeWire(provider.adapter)] ?? '/v1';
     env[`${prefix}_BASE_URL`] = `${simulatorUrl}${path}`;
     env[`${prefix}_API_KEY`] = apiKey;
   }
+  // RunPod's management API (REST v2, https://docs.runpod.io/api-reference) on its own host;
+  // the simulator serves it under /v2 beside the job API.
+  env['RUNPOD_REST_BASE_URL'] = `${simulatorUrl}/v2`;
   env['KLING_ACCESS_KEY'] = apiKey;
   env['KLING_SECRET_KEY'] = apiKey;
   return env;

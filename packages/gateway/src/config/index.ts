@@ -1,6 +1,8 @@
 export {
   ConfigError,
   type GatewayConfig,
+  type GpuConfig,
+  type GpuTier,
   type LoadConfigOptions,
   loadConfig,
   type S3StoreConfig,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
+import { z } from 'zod';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
 import { imageAdapters } from '../providers/images/index.ts';
 import { adapters, nativeWire, type Provider } from '../providers/index.ts';
@@ -16,6 +17,7 @@ import { buildPaymentsConfig, type PaymentsConfig } from './payments-config.ts';
 import {
   type ConfigFile,
   configSchema,
+  gpuTierSchema,
   type ModelConfig,
   type PatternConfig,
   type ProviderConfig,
@@ -88,6 +90,8 @@ export interface GatewayConfig {
    * `<NAME>_ACCESS_KEY` / `<NAME>_SECRET_KEY` from the environment (Kling mints a JWT from them).
    */
   videoCredentials: ReadonlyMap<string, VideoCredentials>;
+  /** GPU jobs and deployments: inline waits, GPU tiers, the backends' URLs. */
+  gpu: GpuConfig;
   /** The durable job engine (jobs/): worker cadence, leases, output retention. */
   jobs: {
     tickMs: number;
@@ -101,6 +105,27 @@ export interface GatewayConfig {
   catalog: Catalog;
   /** Where the config came from, for startup logs. */
   source: string;
+}
+
+/** A GPU tier in integer micro-credits per second. */
+export interface GpuTier {
+  id: string;
+  name: string;
+  memoryGb: number;
+  pricePerSecondMicro: number;
+}
+
+export interface GpuConfig {
+  serverlessWaitMs: number;
+  syncWaitMs: number;
+  /** A GPU job's deadline is its maxSeconds plus this much time in the queue. */
+  queueTimeoutMs: number;
+  /** Pool id (`ADA_24`…) → tier. */
+  tiers: ReadonlyMap<string, GpuTier>;
+  /** Provider name → the GPU backend it is (`gpuApi:`): `runpod` or `workers`. */
+  apis: ReadonlyMap<string, 'runpod' | 'workers'>;
+  /** RunPod's management API (REST v2): templates and serverless endpoints. */
+  runpodRestBaseUrl: string;
 }
 
 const catalogDir = resolve(import.meta.dirname, '../../catalog');
@@ -239,6 +264,32 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     imageApis,
     videoApis,
     videoCredentials,
+    gpu: {
+      serverlessWaitMs: file.gpu?.serverlessWaitMs ?? 60_000,
+      syncWaitMs: file.gpu?.syncWaitMs ?? 240_000,
+      queueTimeoutMs: file.gpu?.queueTimeoutMs ?? 600_000,
+      tiers: new Map(
+        Object.entries({ ...builtin.gpuTiers, ...file.gpu?.tiers }).map(([id, tier]) => [
+          id,
+          {
+            id,
+            name: tier.name,
+            memoryGb: tier.memoryGb,
+            pricePerSecondMicro: creditsToMicro(tier.pricePerSecondCredits),
+          },
+        ]),
+      ),
+      apis: new Map(
+        Object.entries(providerConfigs).flatMap(([name, provider]) =>
+          provider.gpuApi ? [[name, provider.gpuApi] as const] : [],
+        ),
+      ),
+      runpodRestBaseUrl: (
+        env['RUNPOD_REST_BASE_URL'] ||
+        file.gpu?.runpodRestBaseUrl ||
+        'https://api.runpod.io/v2'
+      ).replace(/\/+$/, ''),
+    },
     jobs: {
       tickMs: file.jobs?.tickMs ?? 500,
       leaseMs: (file.jobs?.leaseSeconds ?? 30) * 1000,
@@ -334,6 +385,7 @@ function findDefaultConfig(cwd: string): string | undefined {
 }
 
 interface BuiltinCatalog {
+  gpuTiers: Record<string, z.infer<typeof gpuTierSchema>>;
   patterns: PatternConfig[];
   providers: Record<string, ProviderConfig>;
   models: Record<string, ModelConfig>;
@@ -353,6 +405,7 @@ function readBuiltinCatalog(): BuiltinCatalog {
   if (!parsed.success) throw new ConfigError(formatIssues('built-in catalog', parsed.error.issues));
   const media = readMediaCatalog(parsed.data.models ?? {});
   return {
+    gpuTiers: media.gpuTiers,
     patterns: parsed.data.patterns ?? [],
     // providers.yaml wins over a media provider of the same name.
     providers: { ...media.providers, ...parsed.data.providers },
@@ -364,6 +417,7 @@ function readBuiltinCatalog(): BuiltinCatalog {
 
 /** catalog/media-models.yaml: image, video, audio and GPU models, and the providers only they use. */
 function readMediaCatalog(chatModels: Record<string, ModelConfig>): {
+  gpuTiers: Record<string, z.infer<typeof gpuTierSchema>>;
   providers: Record<string, ProviderConfig>;
   models: Record<string, ModelConfig>;
   aliases: Record<string, string>;
@@ -382,7 +436,14 @@ function readMediaCatalog(chatModels: Record<string, ModelConfig>): {
       throw new ConfigError(`${source}: models.${id}.kind: expected image, video, audio or gpu`);
     if (chatModels[id]) throw new ConfigError(`${source}: models.${id}: also listed in models.yaml`);
   }
-  return { providers: parsed.data.providers ?? {}, models, aliases: parsed.data.aliases ?? {} };
+  const tiers = z.record(z.string(), gpuTierSchema).safeParse(doc.gpuTiers ?? {});
+  if (!tiers.success) throw new ConfigError(formatIssues(`${source} gpuTiers`, tiers.error.issues));
+  return {
+    gpuTiers: tiers.data,
+    providers: parsed.data.providers ?? {},
+    models,
+    aliases: parsed.data.aliases ?? {},
+  };
 }
 
 function mergeProviders(
@@ -415,8 +476,12 @@ function buildProviders(
         `${source}: providers.${name}.adapter: unknown adapter "${adapterId}" (known: ${Object.keys(adapters).join(', ')})`,
       );
     }
-    const baseUrl = env[`${envName(name)}_BASE_URL`] || interpolate(config.baseUrl, env);
-    if (!baseUrl) throw new ConfigError(`${source}: providers.${name}.baseUrl: required`);
+    // The self-hosted GPU pool is the gateway itself: it has no base URL.
+    const baseUrl =
+      env[`${envName(name)}_BASE_URL`] ||
+      interpolate(config.baseUrl, env) ||
+      (config.gpuApi === 'workers' ? '' : undefined);
+    if (baseUrl === undefined) throw new ConfigError(`${source}: providers.${name}.baseUrl: required`);
     const apiKey = env[`${envName(name)}_API_KEY`] || interpolate(config.apiKey, env) || undefined;
     providers.set(name, {
       name,
@@ -441,7 +506,7 @@ function buildModel(
   const field = `models.${id}`;
   const routes = buildRoutes(field, config, providers, source);
   if (!config.price) throw new ConfigError(`${source}: ${field}.price: required (USD per million tokens)`);
-  for (const mediaField of ['modalities', 'maxSeconds'] as const) {
+  for (const mediaField of ['modalities', 'maxSeconds', 'name', 'mode', 'inputSchema'] as const) {
     if (config[mediaField] !== undefined)
       throw new ConfigError(
         `${source}: ${field}.${mediaField}: only for media models (kind: image, video, audio or gpu)`,

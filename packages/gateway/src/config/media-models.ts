@@ -56,6 +56,15 @@ export function buildMediaModel(
     intents: model.intents ?? [],
     ...(model.kind === 'image' ? { imageRules: imageRules(`models.${id}`, model, source) } : {}),
     ...(model.kind === 'video' ? { videoRules: videoRules(`models.${id}`, model, source) } : {}),
+    ...(model.kind === 'gpu'
+      ? {
+          gpu: {
+            name: model.name ?? id,
+            mode: model.mode ?? (model.price.perSecond ? 'async' : 'sync'),
+            inputSchema: model.inputSchema ?? { type: 'object' },
+          },
+        }
+      : {}),
   };
 }
 

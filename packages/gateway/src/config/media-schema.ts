@@ -69,6 +69,9 @@ const gpu = z.strictObject({
     }),
   maxSeconds: z.number(required('maximum execution time in seconds')).positive(),
   modalities: z.array(z.enum(mediaModalities)).min(1).optional(),
+  name: z.string().min(1).optional(),
+  mode: z.enum(['sync', 'async']).optional(),
+  inputSchema: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const mediaModelSchema = z.discriminatedUnion('kind', [image, video, audio, gpu]);

@@ -116,6 +116,12 @@ export const modelSchema = z
     modalities: z.array(z.enum(mediaModalities)).min(1).optional(),
     /** GPU models: maximum execution time per call, in seconds. */
     maxSeconds: z.number().positive().optional(),
+    /** GPU models: the display name in the catalogue. */
+    name: z.string().min(1).optional(),
+    /** GPU models: `sync` answers POST /v1/gpu/{slug} inline, `async` with 202 and a poll URL. */
+    mode: z.enum(['sync', 'async']).optional(),
+    /** GPU models: a JSON schema (draft 2020-12 subset Ajv knows) the call's `input` must match. */
+    inputSchema: z.record(z.string(), z.unknown()).optional(),
     /** Image models: the request options each accepts (sizes, aspect ratios, references…). */
     rules: imageRulesSchema.optional(),
     /** Video models: durations, aspect ratios, resolutions, reference fields, deadline. */
@@ -149,6 +155,17 @@ export const providerSchema = z
     imageApi: z.string().min(1).optional(),
     /** The video API this provider speaks (`veo`, `seedance`, `kling`, `minimax-hailuo`, `wan`, `vidu`, `grok-video`), for video models. */
     videoApi: z.string().min(1).optional(),
+    /** The GPU backend this provider is (`runpod`, or `workers`: the self-hosted pool, no base URL), for GPU models. */
+    gpuApi: z.enum(['runpod', 'workers']).optional(),
+  })
+  .strict();
+
+/** One GPU tier (a RunPod pool id such as `ADA_24`): what deployments on it cost per second. */
+export const gpuTierSchema = z
+  .object({
+    name: z.string().min(1),
+    memoryGb: z.number().positive(),
+    pricePerSecondCredits: z.number().nonnegative(),
   })
   .strict();
 
@@ -290,6 +307,24 @@ export const configSchema = z
         path: ['s3'],
         message: 'required when backend is s3 (at least s3.bucket)',
       })
+      .optional(),
+    /** GPU jobs and deployments (docs/api-contract.md §10). */
+    gpu: z
+      .object({
+        /** How long POST /v1/gpu/{slug} waits inline for a `sync` model before answering 202. */
+        serverlessWaitMs: z.number().int().min(0).max(600_000).optional(),
+        /** How long POST /v1/gpu/run/{slug} with `"sync": true` waits before answering with the queued job. */
+        syncWaitMs: z.number().int().min(0).max(600_000).optional(),
+        /** How long a GPU job may wait for a worker before it expires (on top of its maxSeconds). */
+        queueTimeoutMs: z.number().int().min(1000).optional(),
+        /** RunPod's management API (REST v2); `RUNPOD_REST_BASE_URL` wins. */
+        runpodRestBaseUrl: z.url().optional(),
+        /** GPU tiers by pool id, merged over the built-in table (catalog/media-models.yaml `gpuTiers`). */
+        tiers: z
+          .record(z.string().regex(/^[A-Z0-9_]+$/, 'expected a pool id like ADA_24'), gpuTierSchema)
+          .optional(),
+      })
+      .strict()
       .optional(),
     /** Outgoing fetches of user-supplied URLs (reference images, webhooks). */
     network: z

@@ -437,6 +437,48 @@ CREATE TABLE saml_assertions_seen (
 )
 `,
   },
+  {
+    version: 17,
+    name: 'GPU deployments (per owner: a person or an org) and the GPU side of jobs (owner, deployment, measured time)',
+    sql: `
+CREATE TABLE deployments (
+  id TEXT PRIMARY KEY,
+  owner_key TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  org_id TEXT,
+  slug TEXT NOT NULL,
+  name TEXT NOT NULL,
+  docker_image TEXT NOT NULL,
+  gpu_types TEXT NOT NULL,
+  min_workers INTEGER NOT NULL,
+  max_workers INTEGER NOT NULL,
+  idle_timeout_seconds INTEGER NOT NULL,
+  max_seconds INTEGER NOT NULL,
+  env TEXT NOT NULL,
+  webhook_url TEXT,
+  workflow TEXT,
+  backend TEXT NOT NULL,
+  endpoint_id TEXT,
+  state TEXT NOT NULL,
+  workers TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX deployments_owner_slug ON deployments (owner_key, slug);
+CREATE TABLE gpu_jobs (
+  job_id TEXT PRIMARY KEY,
+  owner_key TEXT NOT NULL,
+  org_id TEXT,
+  deployment_id TEXT,
+  provider_job_id TEXT,
+  delay_ms BIGINT,
+  execution_ms BIGINT,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX gpu_jobs_owner ON gpu_jobs (owner_key, job_id);
+CREATE INDEX gpu_jobs_deployment ON gpu_jobs (deployment_id, job_id)
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number> {

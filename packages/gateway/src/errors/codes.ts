@@ -51,6 +51,11 @@ export const errorCodes = {
     type: 'upstream_error',
     message: 'The payment provider could not be reached or refused the request.',
   },
+  conflict: {
+    status: 409,
+    type: 'invalid_request_error',
+    message: 'That name is already taken.',
+  },
   payload_too_large: { status: 413, type: 'invalid_request_error', message: 'Request body is too large.' },
   range_not_satisfiable: {
     status: 416,

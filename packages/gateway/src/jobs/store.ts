@@ -225,6 +225,29 @@ export async function claimDueJobs(
   return rows.map(toJob);
 }
 
+/**
+ * Leases one live job now, whatever its next poll time, if no live worker holds it (a client
+ * waiting on it advances it itself); undefined when it ended or another worker has it.
+ */
+export async function leaseJob(
+  db: Database,
+  jobId: string,
+  owner: string,
+  leaseMs: number,
+  now = Date.now(),
+): Promise<JobRecord | undefined> {
+  const rows = await db.transaction((tx) =>
+    tx.all<JobRow>(
+      `UPDATE jobs SET lease_owner = ?, lease_until = ?
+       WHERE id = ? AND state IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < ?)
+       RETURNING *`,
+      [owner, now + leaseMs, jobId, now],
+    ),
+  );
+  const row = rows[0];
+  return row && toJob(row);
+}
+
 /** Lets go of a live job until `nextPollAt`, recording what the vendor said; false if the lease was lost. */
 export async function releaseJob(
   db: Database,
@@ -256,7 +279,8 @@ export type Terminal =
   | { state: 'succeeded'; outputs: JobOutput[]; usage: MeteredUsage; chargeMicro: number }
   | { state: 'failed' | 'canceled' | 'expired'; code: string; message: string };
 
-const endpointOf = (kind: string) => (kind === 'video' ? 'POST /v1/videos/generate' : `job ${kind}`);
+const endpointOf = (kind: string) =>
+  kind === 'video' ? 'POST /v1/videos/generate' : kind === 'gpu' ? 'POST /v1/gpu' : `job ${kind}`;
 
 /**
  * The one way a job ends: the state change is conditional on the job still being live,

@@ -42,6 +42,17 @@ export interface MediaModelEntry {
   imageRules?: ImageRules;
   /** Video models: what a request may ask for (catalog `videoRules:`, over the defaults). */
   videoRules?: VideoRules;
+  /** GPU models: how the catalogue shows and runs them. */
+  gpu?: GpuModelInfo;
+}
+
+/** A serverless GPU model's catalogue entry beyond its price (docs/api-contract.md §10). */
+export interface GpuModelInfo {
+  name: string;
+  /** `sync`: POST /v1/gpu/{slug} waits for the result; `async`: 202 and a poll URL. */
+  mode: 'sync' | 'async';
+  /** JSON schema of the call's `input` (an object schema). */
+  inputSchema: Readonly<Record<string, unknown>>;
 }
 
 /** Where a model of each kind is called (docs/api-contract.md §4, §6, §7, §10). */

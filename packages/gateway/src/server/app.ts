@@ -13,8 +13,10 @@ import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAudioRoutes } from './routes/audio.ts';
 import { registerChatRoutes } from './routes/chat-completions.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
+import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerFileContentRoutes, registerStorageRoutes } from './routes/files.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
+import { registerGpuRoutes } from './routes/gpu.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMessagesRoutes } from './routes/messages.ts';
@@ -140,6 +142,8 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
     registerAudioRoutes(v1, services);
     registerModelRoutes(v1, services);
     registerStorageRoutes(v1, services);
+    registerGpuRoutes(v1, services);
+    registerDeploymentRoutes(v1, services);
   });
   return app;
 }

@@ -9,6 +9,7 @@ import type { JobEngine } from '../jobs/engine.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Mailer } from '../notifications/mailer.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { GpuBackend } from '../providers/gpu/types.ts';
 import type { ProxyServices } from '../proxy/proxy-services.ts';
 import type { HealthStore } from '../routing/health.ts';
 import type { UpstreamRouter } from '../routing/upstream-router.ts';
@@ -39,8 +40,10 @@ export interface Services extends ProxyServices {
   stripe: Stripe | null;
   /** Users' files (uploads, generated media) and their signed links. */
   files: FileService;
-  /** The durable job engine: this process's worker for async jobs (video, later GPU). */
+  /** The durable job engine: this process's worker for async jobs (video, GPU). */
   jobs: JobEngine;
+  /** GPU provider name (`runpod`, `workers`) → its backend. */
+  gpuBackends: ReadonlyMap<string, GpuBackend>;
   /** DNS TXT lookups for email-domain claims; the system resolver unless a test sets one. */
   resolveTxt?: TxtResolver;
   /** Replaced by the HTTP app's logger once it exists. */

@@ -39,7 +39,7 @@ export class UpstreamClient {
 
   async send(
     provider: string,
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'DELETE' | 'PATCH',
     url: string,
     headers: Record<string, string>,
     body: string | Buffer | undefined,

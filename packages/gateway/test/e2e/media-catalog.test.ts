@@ -191,6 +191,8 @@ describe('media models: listed for OpenAI clients, refused by chat endpoints', (
     );
     expect(result.stdout).toMatch(/^Veo3\.1-fast-official +video .* 120\/clip/m);
     expect(result.stdout).toMatch(/^audio-tts +audio +fish-audio\/s1 +2\/request/m);
-    expect(result.stdout).toMatch(/^wan-video +gpu +runpod\/wan-video +2\/second \(max 600 s\)/m);
+    expect(result.stdout).toMatch(
+      /^wan-video +gpu +workers\/wan-video → runpod\/wan-video +2\/second \(max 600 s\)/m,
+    );
   });
 });

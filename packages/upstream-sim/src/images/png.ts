@@ -14,6 +14,8 @@ export interface PngBands {
   bands: ReadonlyArray<{ color: Rgb; rows: number }>;
   /** Makes the first band's colour fully transparent (a `tRNS` chunk), for transparent backgrounds. */
   transparentFirst?: boolean;
+  /** `tEXt` chunks (Latin-1 keyword → text), e.g. generation parameters. */
+  text?: Record<string, string>;
 }
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -59,6 +61,14 @@ export function encodeBandsPng(image: PngBands): Buffer {
   });
   const chunks = [chunk('IHDR', header), chunk('PLTE', palette)];
   if (image.transparentFirst) chunks.push(chunk('tRNS', Buffer.from([0])));
+  for (const [keyword, value] of Object.entries(image.text ?? {})) {
+    chunks.push(
+      chunk(
+        'tEXt',
+        Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(value, 'latin1')]),
+      ),
+    );
+  }
   chunks.push(chunk('IDAT', deflateSync(raw, { level: 6 })), chunk('IEND', Buffer.alloc(0)));
   return Buffer.concat([SIGNATURE, ...chunks]);
 }
