@@ -1,5 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RunningWorker } from '@hypereal/gpu-worker';
+import { readPngInfo } from '@hypereal/upstream-sim';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { creditsToMicro } from '../../src/billing/index.ts';
+import { apngFrames, gpuSimOptions, pingIntervalMs, simWorker, until } from '../helpers/gpu.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
 
 interface GpuModel {
@@ -12,27 +18,98 @@ interface GpuModel {
   inputSchema: { properties: Record<string, unknown> };
 }
 
-describe('GPU serverless models: catalogue and input checks', () => {
-  let harness: Harness;
-  let user: TestUser;
+interface ServerlessJob {
+  id: string;
+  object: string;
+  model: string;
+  status: string;
+  outputs: string[];
+  costCredits: number | null;
+  durationMs: number | null;
+  pollUrl: string;
+  error: { code: string; message: string } | null;
+}
 
-  beforeAll(async () => {
-    harness = await startHarness({ config: { jobs: { tickMs: 20, maxPollIntervalMs: 50 } } });
-    user = await harness.newUser(1000);
-  });
-  afterAll(async () => {
-    await harness.close();
-  });
+/** Micro-credits of `ms` of execution at `creditsPerSecond`, rounded up (what the gateway charges). */
+const perSecondMicro = (ms: number, creditsPerSecond: number) =>
+  Math.ceil((ms * creditsToMicro(creditsPerSecond)) / 1000);
 
-  const call = (method: string, path: string, body?: unknown, key = user.key) =>
+/** The jobs RunPod (the simulator) holds, oldest first. */
+const simJobs = (harness: Harness) => [...harness.sim.runpod.jobs.jobs.values()];
+const promptOf = (input: unknown) => (input as { prompt?: string } | undefined)?.prompt;
+
+const workers: RunningWorker[] = [];
+const stopWorkers = async () => {
+  for (const worker of workers.splice(0)) worker.kill();
+};
+
+function client(harness: Harness, user: TestUser) {
+  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     fetch(`${harness.baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json', ...headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+  const job = async (id: string) => (await (await call('GET', `/gpu/jobs/${id}`)).json()) as ServerlessJob;
+  /** Polls GET /v1/gpu/jobs/{id} (each GET live-polls the backend) and records the statuses seen. */
+  const settle = async (id: string, seen: string[] = []) => {
+    let current = await job(id);
+    await until(async () => {
+      current = await job(id);
+      if (seen.at(-1) !== current.status) seen.push(current.status);
+      return current.status !== 'queued' && current.status !== 'running';
+    }, `job ${id} to end`);
+    return current;
+  };
+  return { call, job, settle };
+}
+
+describe('GPU serverless models on RunPod (simulator) with the shipped worker', () => {
+  let harness: Harness;
+  let user: TestUser;
+  let api: ReturnType<typeof client>;
+  let receiver: Server;
+  let hookUrl: string;
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+
+  beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      request.on('end', () => {
+        received.push({ headers: request.headers, body });
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/gpu-hooks`;
+    harness = await startHarness({
+      config: {
+        network: { allowPrivate: ['127.0.0.1'] },
+        jobs: { tickMs: 20, maxPollIntervalMs: 50, webhookRetryBaseMs: 50 },
+        gpu: { serverlessWaitMs: 10_000 },
+      },
+      sim: gpuSimOptions,
+    });
+    // wan-video holds 600 s × 2 credits while it runs.
+    user = await harness.newUser(5000);
+    api = client(harness, user);
+  });
+  afterEach(stopWorkers);
+  afterAll(async () => {
+    await stopWorkers();
+    await harness.close();
+    receiver.closeAllConnections();
+    await new Promise((resolve) => receiver.close(resolve));
+  });
 
   it('lists the catalogue with prices, limits, mode and input schema, and the GPU tiers', async () => {
-    const models = (await (await call('GET', '/gpu/models')).json()) as { object: string; data: GpuModel[] };
+    const models = (await (await api.call('GET', '/gpu/models')).json()) as {
+      object: string;
+      data: GpuModel[];
+    };
     expect(models.object).toBe('list');
     const bySlug = new Map(models.data.map((model) => [model.slug, model]));
     expect(bySlug.get('sdxl')).toMatchObject({
@@ -50,11 +127,11 @@ describe('GPU serverless models: catalogue and input checks', () => {
     });
     expect(Object.keys(bySlug.get('sdxl')?.inputSchema.properties ?? {})).toContain('prompt');
 
-    const tiers = (await await fetch(`${harness.gateway.url}/api/v1/gpu/tiers`, {
-      headers: { authorization: `Bearer ${user.key}` },
-    }).then((response) => response.json())) as {
-      data: { id: string; memoryGb: number; pricePerSecondCredits: number }[];
-    };
+    const tiers = (await (
+      await fetch(`${harness.gateway.url}/api/v1/gpu/tiers`, {
+        headers: { authorization: `Bearer ${user.key}` },
+      })
+    ).json()) as { data: { id: string; memoryGb: number; pricePerSecondCredits: number }[] };
     expect(tiers.data.find((tier) => tier.id === 'ADA_48_PRO')).toMatchObject({
       memoryGb: 48,
       pricePerSecondCredits: 0.06625,
@@ -62,6 +139,7 @@ describe('GPU serverless models: catalogue and input checks', () => {
   });
 
   it('refuses a bad input with a 400 naming the field, before holding anything', async () => {
+    const before = await harness.balancedBalance(user.user.id);
     const cases: [string, unknown, string][] = [
       ['/gpu/sdxl', { input: {} }, 'input.prompt'],
       ['/gpu/sdxl', { input: { prompt: 'x', width: 100_000 } }, 'input.width'],
@@ -70,17 +148,203 @@ describe('GPU serverless models: catalogue and input checks', () => {
       ['/gpu/sdxl', { prompt: 'x' }, 'input'],
     ];
     for (const [path, body, param] of cases) {
-      const response = await call('POST', path, body);
+      const response = await api.call('POST', path, body);
       expect(response.status, `${path} ${JSON.stringify(body)}`).toBe(400);
-      const error = ((await response.json()) as { error: { param: string } }).error;
-      expect(error.param).toBe(param);
+      expect(((await response.json()) as { error: { param: string } }).error.param).toBe(param);
     }
-    const unknown = await call('POST', '/gpu/no-such-model', { input: { prompt: 'x' } });
+    const unknown = await api.call('POST', '/gpu/no-such-model', { input: { prompt: 'x' } });
     expect(unknown.status).toBe(400);
     expect(
       ((await unknown.json()) as { error: { available_models: string[] } }).error.available_models,
     ).toContain('sdxl');
-    expect((await call('POST', '/gpu/gpt-image-2', { input: { prompt: 'x' } })).status).toBe(400);
-    expect(await harness.balancedBalance(user.user.id)).toBe(creditsToMicro(1000));
+    expect((await api.call('POST', '/gpu/gpt-image-2', { input: { prompt: 'x' } })).status).toBe(400);
+    expect(await harness.balancedBalance(user.user.id)).toBe(before);
+    expect(simJobs(harness).length).toBe(0);
+  });
+
+  it('sdxl answers inline with the stored PNG and costs exactly its 50 credits per call', async () => {
+    workers.push(await simWorker(harness, { endpointId: 'sdxl' }));
+    const before = await harness.balancedBalance(user.user.id);
+    const response = await api.call('POST', '/gpu/sdxl', {
+      input: { prompt: 'a tabby cat astronaut', seed: 7 },
+    });
+    expect(response.status).toBe(200);
+    const job = (await response.json()) as ServerlessJob;
+    expect(job).toMatchObject({
+      object: 'gpu.job',
+      model: 'sdxl',
+      status: 'succeeded',
+      costCredits: 50,
+      error: null,
+    });
+    expect(job.durationMs).toBeGreaterThan(0);
+    expect(job.outputs).toHaveLength(1);
+    const png = Buffer.from(await (await fetch(job.outputs[0] ?? '')).arrayBuffer());
+    expect(readPngInfo(png).width).toBeGreaterThan(0);
+    // The job ran at RunPod's sdxl endpoint, with the gateway's execution policy.
+    const atSim = simJobs(harness).find((entry) => promptOf(entry.input) === 'a tabby cat astronaut');
+    expect(atSim).toMatchObject({
+      endpointId: 'sdxl',
+      status: 'COMPLETED',
+      policy: { executionTimeoutMs: 120_000 },
+    });
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - creditsToMicro(50));
+    // Same key, same job: no second run, no second charge.
+    const again = await api.call(
+      'POST',
+      '/gpu/sdxl',
+      { input: { prompt: 'other' } },
+      { 'idempotency-key': 'k1' },
+    );
+    const first = (await again.json()) as ServerlessJob;
+    const replay = (await (
+      await api.call('POST', '/gpu/sdxl', { input: { prompt: 'other' } }, { 'idempotency-key': 'k1' })
+    ).json()) as ServerlessJob;
+    expect(replay.id).toBe(first.id);
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - creditsToMicro(100));
+  });
+
+  it('a sync model that outlives the inline wait answers 202 with a poll URL, then finishes', async () => {
+    const quick = await startHarness({
+      config: { jobs: { tickMs: 20, maxPollIntervalMs: 50 }, gpu: { serverlessWaitMs: 200 } },
+      sim: gpuSimOptions,
+    });
+    try {
+      const someone = await quick.newUser(200);
+      const theirs = client(quick, someone);
+      const response = await theirs.call('POST', '/gpu/sdxl', { input: { prompt: 'no worker yet' } });
+      expect(response.status).toBe(202);
+      const queued = (await response.json()) as ServerlessJob;
+      expect(queued).toMatchObject({ status: 'queued', pollUrl: `/v1/gpu/jobs/${queued.id}` });
+      expect((await theirs.job(queued.id)).status).toBe('queued');
+      workers.push(await simWorker(quick, { endpointId: 'sdxl' }));
+      const done = await theirs.settle(queued.id);
+      expect(done).toMatchObject({ status: 'succeeded', costCredits: 50 });
+      expect(await quick.balancedBalance(someone.user.id)).toBe(creditsToMicro(150));
+    } finally {
+      await stopWorkers();
+      await quick.close();
+    }
+  });
+
+  it('wan-video runs async (queued → running → succeeded) and settles to the measured seconds × 2 credits', async () => {
+    workers.push(await simWorker(harness, { endpointId: 'wan-video' }));
+    const before = await harness.balancedBalance(user.user.id);
+    const response = await api.call('POST', '/gpu/wan-video', {
+      input: { prompt: 'drone over Tokyo, neon, rain', seconds: 3, fps: 10 },
+    });
+    expect(response.status).toBe(202);
+    const queued = (await response.json()) as ServerlessJob;
+    expect(queued).toMatchObject({ status: 'queued', pollUrl: `/v1/gpu/jobs/${queued.id}` });
+    // While it runs, the whole hold (600 s × 2 credits) is reserved.
+    const seen: string[] = ['queued'];
+    const done = await api.settle(queued.id, seen);
+    expect(seen).toEqual(['queued', 'running', 'succeeded']);
+    const atSim = simJobs(harness).find((job) => promptOf(job.input) === 'drone over Tokyo, neon, rain');
+    expect(done.durationMs).toBe(atSim?.executionTime);
+    expect(done.durationMs).toBeGreaterThan(30 * 20 - 1);
+    const charged = perSecondMicro(done.durationMs ?? 0, 2);
+    expect(done.costCredits).toBe(charged / 1_000_000);
+    const clip = Buffer.from(await (await fetch(done.outputs[0] ?? '')).arrayBuffer());
+    expect(apngFrames(clip)).toBe(30);
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - charged);
+  });
+
+  it('a worker that dies mid-job: the job goes back to the queue, another worker finishes it, billed once', async () => {
+    const doomed = await simWorker(harness, { endpointId: 'wan-video' });
+    const before = await harness.balancedBalance(user.user.id);
+    const queued = (await (
+      await api.call('POST', '/gpu/wan-video', { input: { prompt: 'crash me', seconds: 4, fps: 10 } })
+    ).json()) as ServerlessJob;
+    await until(async () => (await api.job(queued.id)).status === 'running', 'the job to run');
+    doomed.kill();
+    // Dead after 3 silent ping intervals: the sim requeues the job; a fresh worker takes it.
+    await new Promise((resolve) => setTimeout(resolve, pingIntervalMs * 4));
+    workers.push(await simWorker(harness, { endpointId: 'wan-video' }));
+    const done = await api.settle(queued.id);
+    expect(done.status).toBe('succeeded');
+    // RunPod ran it twice (requeued once) and measured the second run: that is what is billed.
+    const atSim = simJobs(harness).find((job) => promptOf(job.input) === 'crash me');
+    expect(atSim).toMatchObject({ status: 'COMPLETED', requeued: true });
+    expect(done.durationMs).toBe(atSim?.executionTime);
+    const charged = perSecondMicro(done.durationMs ?? 0, 2);
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - charged);
+  });
+
+  it('cancel refunds the hold and stops the worker’s job at RunPod', async () => {
+    workers.push(await simWorker(harness, { endpointId: 'wan-video' }));
+    const before = await harness.balancedBalance(user.user.id);
+    const queued = (await (
+      await api.call('POST', '/gpu/wan-video', { input: { prompt: 'cancel me', seconds: 20, fps: 10 } })
+    ).json()) as ServerlessJob;
+    await until(async () => (await api.job(queued.id)).status === 'running', 'the job to run');
+    const canceled = (await (
+      await api.call('POST', `/gpu/jobs/${queued.id}/cancel`)
+    ).json()) as ServerlessJob;
+    expect(canceled).toMatchObject({ status: 'canceled', costCredits: 0 });
+    await until(
+      () => simJobs(harness).some((job) => promptOf(job.input) === 'cancel me' && job.status === 'CANCELLED'),
+      'RunPod to cancel the job',
+    );
+    expect(await harness.balancedBalance(user.user.id)).toBe(before);
+  });
+
+  it('a job’s webhookUrl gets the signed completion event; another user’s job is a 404', async () => {
+    workers.push(await simWorker(harness, { endpointId: 'sdxl' }));
+    const secret = ((await (await api.call('POST', '/webhooks/secret')).json()) as { secret: string }).secret;
+    received.length = 0;
+    const job = (await (
+      await api.call('POST', '/gpu/sdxl', { input: { prompt: 'hook me' }, webhookUrl: hookUrl })
+    ).json()) as ServerlessJob;
+    expect(job.status).toBe('succeeded');
+    await until(() => received.length > 0, 'the webhook');
+    const [message] = received;
+    const event = new Webhook(secret).verify(message?.body ?? '', {
+      'webhook-id': String(message?.headers['webhook-id']),
+      'webhook-timestamp': String(message?.headers['webhook-timestamp']),
+      'webhook-signature': String(message?.headers['webhook-signature']),
+    }) as { type: string; data: { id: string; kind: string; status: string; costCredits: number } };
+    expect(event).toMatchObject({
+      type: 'job.succeeded',
+      data: { id: job.id, kind: 'gpu', status: 'succeeded', costCredits: 50 },
+    });
+    const other = await harness.newUser(100);
+    const theirs = client(harness, other);
+    expect((await theirs.call('GET', `/gpu/jobs/${job.id}`)).status).toBe(404);
+    expect((await theirs.call('POST', `/gpu/jobs/${job.id}/cancel`)).status).toBe(404);
+    const list = (await (await theirs.call('GET', '/gpu/jobs')).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(0);
+    const mine = (await (await api.call('GET', '/gpu/jobs?limit=100')).json()) as { data: ServerlessJob[] };
+    expect(mine.data.map((entry) => entry.id)).toContain(job.id);
+  });
+});
+
+describe('GPU serverless timeouts', () => {
+  let harness: Harness;
+  const workersHere: RunningWorker[] = [];
+
+  beforeAll(async () => {
+    harness = await startHarness({
+      // wan-video capped at 1 s: a 6 s clip outlives RunPod's execution timeout.
+      config: { jobs: { tickMs: 20, maxPollIntervalMs: 50 }, models: { 'wan-video': { maxSeconds: 1 } } },
+      sim: gpuSimOptions,
+    });
+  });
+  afterAll(async () => {
+    for (const worker of workersHere) worker.kill();
+    await harness.close();
+  });
+
+  it('a job that outlives maxSeconds at RunPod fails as a timeout and its hold is refunded', async () => {
+    workersHere.push(await simWorker(harness, { endpointId: 'wan-video' }));
+    const user = await harness.newUser(100);
+    const api = client(harness, user);
+    const queued = (await (
+      await api.call('POST', '/gpu/wan-video', { input: { prompt: 'too long', seconds: 6, fps: 10 } })
+    ).json()) as ServerlessJob;
+    const done = await api.settle(queued.id);
+    expect(done).toMatchObject({ status: 'failed', costCredits: 0, error: { code: 'timeout' } });
+    expect(simJobs(harness)[0]?.status).toBe('TIMED_OUT');
+    expect(await harness.balancedBalance(user.user.id)).toBe(creditsToMicro(100));
   });
 });

@@ -1,4 +1,4 @@
-import { startUpstreamSim, type UpstreamSim } from '@hypereal/upstream-sim';
+import { startUpstreamSim, type UpstreamSim, type UpstreamSimOptions } from '@hypereal/upstream-sim';
 import OpenAI from 'openai';
 import { expect } from 'vitest';
 import { createApiKey, createUser, type User } from '../../src/accounts/index.ts';
@@ -33,9 +33,16 @@ export interface Harness {
 let counter = 0;
 
 export async function startHarness(
-  options: { config?: ConfigFile; engine?: Engine; env?: Record<string, string>; db?: Database } = {},
+  options: {
+    config?: ConfigFile;
+    engine?: Engine;
+    env?: Record<string, string>;
+    db?: Database;
+    /** Simulator clocks (RunPod ping interval, result retention…). */
+    sim?: Partial<UpstreamSimOptions>;
+  } = {},
 ): Promise<Harness> {
-  const sim = await startUpstreamSim({ host: '127.0.0.1', port: 0, apiKeys: [simulatorKey] });
+  const sim = await startUpstreamSim({ ...options.sim, host: '127.0.0.1', port: 0, apiKeys: [simulatorKey] });
   // A shared database makes two harnesses two replicas of one deployment.
   const db = options.db ?? (await freshDatabase(options.engine ?? 'sqlite'));
   const config = loadConfig({

@@ -45,8 +45,8 @@ const jobSchema = z.looseObject({
   status: z.string(),
   delayTime: z.number().nonnegative().optional().catch(undefined),
   executionTime: z.number().nonnegative().optional().catch(undefined),
-  output: z.unknown(),
-  error: z.unknown(),
+  output: z.unknown().optional(),
+  error: z.unknown().optional(),
 });
 
 const count = z.number().int().nonnegative().optional().catch(undefined);
@@ -238,10 +238,12 @@ export function runpodBackend(options: RunPodOptions): GpuBackend {
     workers: { min: spec.minWorkers, max: spec.maxWorkers, idleTimeout: spec.idleTimeoutSeconds },
     timeout: spec.executionTimeoutMs,
   });
+  /** REST v2 template body: a serverless template of the spec's image and env. */
   const templateBody = (spec: DeploymentSpec) => ({
     name: spec.name,
-    imageName: spec.dockerImage,
-    isServerless: true,
+    image: spec.dockerImage,
+    serverless: true,
+    category: 'NVIDIA',
     env: spec.env,
   });
   const templateOf = async (endpointId: string, signal: AbortSignal): Promise<string | undefined> => {
