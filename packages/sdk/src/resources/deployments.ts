@@ -2,6 +2,7 @@ import type { RequestOptions } from '../core/http.ts';
 import type {
   Deployment,
   DeploymentCreateParams,
+  DeploymentDeleted,
   DeploymentJob,
   DeploymentList,
   DeploymentRunParams,
@@ -34,8 +35,12 @@ export class Deployments extends Resource {
     );
   }
 
-  delete(slug: string, options: RequestOptions = {}): Promise<{ id: string; deleted: boolean }> {
-    return this.http.json({ method: 'DELETE', path: `/v1/deployments/${segment(slug)}` }, options);
+  /** Removes the deployment (and its endpoint at the backend). */
+  delete(slug: string, options: RequestOptions = {}): Promise<DeploymentDeleted> {
+    return this.http.json<DeploymentDeleted>(
+      { method: 'DELETE', path: `/v1/deployments/${segment(slug)}` },
+      options,
+    );
   }
 
   /**

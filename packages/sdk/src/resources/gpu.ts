@@ -1,11 +1,14 @@
 import type { HttpClient, RequestOptions } from '../core/http.ts';
+import { Page, PagePromise } from '../core/pagination.ts';
 import type {
   DeploymentJob,
   GpuJob,
+  GpuJobListPage,
+  GpuJobListParams,
   GpuJobQueued,
   GpuModelList,
   GpuRunParams,
-  GpuTier,
+  GpuTierList,
 } from '../types/gpu.ts';
 import { Resource, segment } from './resource.ts';
 import { pollUntil, type WaitOptions } from './wait.ts';
@@ -19,6 +22,23 @@ export class GpuJobs extends Resource {
       { method: 'GET', path: `/v1/gpu/jobs/${segment(id)}` },
       options,
     );
+  }
+
+  /** GPU jobs, newest first (`deployment` narrows to one); `for await` walks every page. */
+  list(params: GpuJobListParams = {}, options: RequestOptions = {}): PagePromise<GpuJob | DeploymentJob> {
+    const load = async (before: string | undefined): Promise<Page<GpuJob | DeploymentJob>> => {
+      const page = await this.http.json<GpuJobListPage>(
+        {
+          method: 'GET',
+          path: '/v1/gpu/jobs',
+          query: { deployment: params.deployment, state: params.status, limit: params.limit, before },
+        },
+        options,
+      );
+      const next = page.hasMore && page.nextBefore ? page.nextBefore : null;
+      return new Page(page.data, next ? () => load(next) : null);
+    };
+    return PagePromise.of(() => load(params.before));
   }
 
   /** Cancels a queued or running GPU job (its hold is refunded). */
@@ -52,8 +72,9 @@ export class Gpu extends Resource {
     return this.http.json<GpuModelList>({ method: 'GET', path: '/v1/gpu/models' }, options);
   }
 
-  tiers(options: RequestOptions = {}): Promise<{ data: GpuTier[] }> {
-    return this.http.json<{ data: GpuTier[] }>({ method: 'GET', path: '/v1/gpu/tiers' }, options);
+  /** GPU pools and their price per second (what a deployment's `gpuTypes` names). */
+  tiers(options: RequestOptions = {}): Promise<GpuTierList> {
+    return this.http.json<GpuTierList>({ method: 'GET', path: '/v1/gpu/tiers' }, options);
   }
 
   /**
@@ -77,7 +98,7 @@ export class Gpu extends Resource {
       ...options.request,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    if (ended(started.status) && 'object' in started) return started;
+    if (ended(started.status)) return started as GpuJob;
     return this.jobs.wait(started.id, options);
   }
 }

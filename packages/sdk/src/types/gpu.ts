@@ -13,17 +13,22 @@ export interface GpuJob {
   /** Signed links to the outputs. */
   outputs: string[];
   costCredits: number | null;
+  /** GPU execution time, measured by the platform. */
   durationMs: number | null;
+  /** Time spent queued before a worker took it. */
+  delayMs: number | null;
   pollUrl: string;
   createdAt: string;
   finishedAt: string | null;
-  error: { code?: string; message: string } | string | null;
+  error: { code: string; message: string } | null;
 }
 
-/** The 202 answer of an async submission. */
+/** The 202 answer of an async submission (poll `pollUrl`, or `client.gpu.jobs.wait(id)`). */
 export interface GpuJobQueued {
   id: string;
-  status: 'queued';
+  object: 'gpu.job';
+  model: string;
+  status: 'queued' | 'running';
   pollUrl: string;
 }
 
@@ -34,12 +39,15 @@ export interface DeploymentJob {
   deployment: string;
   status: GpuJobStatus;
   provider_job_id: string | null;
-  output: { images: string[]; [extra: string]: unknown } | null;
+  /** Once succeeded: signed links to the images (and videos, when the worker made any). */
+  output: { images: string[]; videos?: string[] } | null;
   executionMs: number | null;
+  delayMs: number | null;
   creditsCharged: number | null;
+  pollUrl: string;
   createdAt: string;
   finishedAt: string | null;
-  error: { code?: string; message: string } | string | null;
+  error: { code: string; message: string } | null;
 }
 
 export interface GpuModel {
@@ -48,8 +56,9 @@ export interface GpuModel {
   name: string;
   modalities: string[];
   mode: 'sync' | 'async';
+  /** Credits per call and/or per GPU-second. */
   price: { perCall?: number; perSecond?: number };
-  maxSeconds: number;
+  maxSeconds: number | null;
   inputSchema: Record<string, unknown>;
 }
 
@@ -60,9 +69,37 @@ export interface GpuModelList {
 
 export interface GpuTier {
   id: string;
+  object: 'gpu.tier';
   name: string;
   memoryGb: number;
   pricePerSecondCredits: number;
+}
+
+export interface GpuTierList {
+  object: 'list';
+  data: GpuTier[];
+}
+
+export interface GpuJobListParams {
+  /** Only this deployment's jobs (its slug). */
+  deployment?: string;
+  status?: GpuJobStatus;
+  limit?: number;
+  before?: string;
+}
+
+export interface GpuJobListPage {
+  object: 'list';
+  data: Array<GpuJob | DeploymentJob>;
+  hasMore: boolean;
+  nextBefore: string | null;
+}
+
+export interface DeploymentDeleted {
+  id: string;
+  object: 'deployment';
+  slug: string;
+  deleted: true;
 }
 
 export interface GpuRunParams {
@@ -105,7 +142,8 @@ export interface DeploymentCreateParams {
   slug: string;
   name?: string;
   dockerImage: string;
-  gpuTypes?: string | string[];
+  /** GPU tier ids in preference order (`client.gpu.tiers()`): "ADA_48_PRO,AMPERE_80" or an array. */
+  gpuTypes: string | string[];
   minWorkers?: number;
   maxWorkers?: number;
   idleTimeoutSeconds?: number;
