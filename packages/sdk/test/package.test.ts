@@ -18,24 +18,43 @@ describe('the published package', () => {
   }, 120_000);
 
   it('npm pack ships dist (JS + .d.ts), README and package.json only', async () => {
-    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: built.dir });
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: built.dir,
+    });
     const [pack] = JSON.parse(stdout) as Array<{ name: string; files: Array<{ path: string }> }>;
     expect(pack!.name).toBe('hypereal-sdk');
     const paths = pack!.files.map((file) => file.path);
-    expect(paths.filter((path) => !/^(dist\/.+\.(js|d\.ts)|README\.md|package\.json)$/.test(path))).toEqual([]);
-    expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'README.md', 'package.json']));
-    const manifest = JSON.parse(await readFile(join(built.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(paths.filter((path) => !/^(dist\/.+\.(js|d\.ts)|README\.md|package\.json)$/.test(path))).toEqual(
+      [],
+    );
+    expect(paths).toEqual(
+      expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'README.md', 'package.json']),
+    );
+    const manifest = JSON.parse(await readFile(join(built.dir, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(manifest['dependencies']).toBeUndefined();
   });
 
   it('publint finds nothing to fix', async () => {
-    const pkg = JSON.parse(await readFile(join(built.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const pkg = JSON.parse(await readFile(join(built.dir, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const { messages } = await publint({ pkgDir: built.dir, level: 'suggestion', strict: true });
     expect(messages.map((message) => formatMessage(message, pkg))).toEqual([]);
   });
 
   it('are-the-types-wrong finds no problem for ESM consumers (node16, bundler)', async () => {
-    const result = await run(process.execPath, [bin('attw'), built.tarball, '--profile', 'esm-only', '--format', 'json'])
+    const result = await run(process.execPath, [
+      bin('attw'),
+      built.tarball,
+      '--profile',
+      'esm-only',
+      '--format',
+      'json',
+    ])
       .then(({ stdout }) => ({ code: 0, stdout }))
       .catch((error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }));
     const report = JSON.parse(result.stdout) as { analysis: { problems: Array<{ kind: string }> } };

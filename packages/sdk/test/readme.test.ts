@@ -23,8 +23,13 @@ async function readmeExamples(): Promise<Example[]> {
     if (line.startsWith('## ')) heading = line.slice(3);
     if (line !== '```ts') continue;
     const end = lines.indexOf('```', index + 1);
-    const before = lines.slice(0, index).reverse().find((each) => each.trim() !== '') ?? '';
-    if (!before.startsWith('<!-- not run')) examples.push({ heading, code: lines.slice(index + 1, end).join('\n') });
+    const before =
+      lines
+        .slice(0, index)
+        .reverse()
+        .find((each) => each.trim() !== '') ?? '';
+    if (!before.startsWith('<!-- not run'))
+      examples.push({ heading, code: lines.slice(index + 1, end).join('\n') });
     index = end;
   }
   return examples;
@@ -45,7 +50,10 @@ describe('every README example, from the packed tarball in an empty project', ()
     const built = await buildPackage();
     app = join(dirname(built.dir), 'app');
     await mkdir(app);
-    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    await writeFile(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'app', private: true, type: 'module' }),
+    );
     await run('npm', ['install', '--offline', '--no-audit', '--no-fund', built.tarball], { cwd: app });
     gw = await startSdkHarness();
     const user = await gw.newUser(10_000, { email: 'demo@hypereal.local', password: 'hypereal-demo' });
@@ -64,7 +72,9 @@ describe('every README example, from the packed tarball in an empty project', ()
   });
 
   it('installs with no dependencies and each example exits 0', async () => {
-    const installed = JSON.parse(await readFile(join(app, 'node_modules/hypereal-sdk/package.json'), 'utf8')) as {
+    const installed = JSON.parse(
+      await readFile(join(app, 'node_modules/hypereal-sdk/package.json'), 'utf8'),
+    ) as {
       name: string;
     };
     expect(installed.name).toBe('hypereal-sdk');
@@ -78,9 +88,10 @@ describe('every README example, from the packed tarball in an empty project', ()
         timeout: 60_000,
         env: { ...process.env, HYPEREAL_API_KEY: key, HYPEREAL_BASE_URL: gw.url, NODE_NO_WARNINGS: '1' },
       }).catch((error: { code: number; stderr: string; stdout: string }) => error);
-      expect('code' in outcome ? `${example.heading}: ${outcome.stderr}${outcome.stdout}` : '', example.heading).toBe(
-        '',
-      );
+      expect(
+        'code' in outcome ? `${example.heading}: ${outcome.stderr}${outcome.stdout}` : '',
+        example.heading,
+      ).toBe('');
     }
   }, 300_000);
 });
