@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   APIError,
+  BadRequestError,
   type GenerateContentResponse,
   type Message,
   type MessageStreamEvent,
@@ -118,6 +119,21 @@ describe('responses, messages, gemini and models against the gateway', () => {
     expect(chunks.length).toBeGreaterThan(0);
     expect(chunks.at(-1)!.candidates[0]?.finishReason).toBeTruthy();
     expect((await sdk.gemini.countTokens(params)).totalTokens).toBeGreaterThan(0);
+  });
+
+  it('errors in Anthropic’s and Google’s envelopes come out as the same typed errors', async () => {
+    const { sdk } = await gw.newUser(1000);
+    const anthropic = await sdk.messages
+      .create({ model: 'no-such-model', max_tokens: 8, messages: [{ role: 'user', content: 'Hi' }] })
+      .catch((error: unknown) => error);
+    expect(anthropic).toBeInstanceOf(BadRequestError);
+    expect(anthropic).toMatchObject({ status: 400, code: 'unknown_model', type: 'invalid_request_error' });
+    expect((anthropic as BadRequestError).requestId).toMatch(/^req/);
+    const google = await sdk.gemini
+      .generateContent({ model: 'no-such-model', contents: [{ parts: [{ text: 'Hi' }] }] })
+      .catch((error: unknown) => error);
+    expect(google).toBeInstanceOf(BadRequestError);
+    expect(google).toMatchObject({ status: 400, code: 'unknown_model', param: 'model' });
   });
 
   it('models.list and retrieve: chat and media models in the SDK’s Model shape', async () => {
