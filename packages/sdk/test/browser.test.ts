@@ -53,10 +53,10 @@ describe.skipIf(!chromiumAvailable)('hypereal-sdk in a browser', () => {
     await page.goto(`${gw.url}/health`);
     await page.addScriptTag({ content: bundle });
     const outcome = await page.evaluate(
-      async ({ key, email, password }): Promise<BrowserOutcome> => {
+      async ({ key, email, password, origin }): Promise<BrowserOutcome> => {
         type Sdk = typeof import('../src/index.ts');
         const { Hypereal, APIError } = (globalThis as unknown as { HyperealSDK: Sdk }).HyperealSDK;
-        const client = new Hypereal({ apiKey: key, baseURL: location.origin });
+        const client = new Hypereal({ apiKey: key, baseURL: origin });
         const messages = [{ role: 'user' as const, content: 'hi' }];
         const completion = await client.chat.completions.create({ model: 'deepseek-v3.2', messages });
         const chunks = await client.chat.completions.stream({ model: 'deepseek-v3.2', messages }).toArray();
@@ -72,7 +72,7 @@ describe.skipIf(!chromiumAvailable)('hypereal-sdk in a browser', () => {
         });
         const uploaded = await (await client.storage.download(file.id)).text();
 
-        const dashboard = new Hypereal({ baseURL: location.origin });
+        const dashboard = new Hypereal({ baseURL: origin });
         await dashboard.auth.login({ email, password });
         const keys = (await dashboard.keys.list()).length;
         const created = (await dashboard.keys.create({ name: 'made in a browser' })).key;
@@ -91,7 +91,7 @@ describe.skipIf(!chromiumAvailable)('hypereal-sdk in a browser', () => {
           unauthorized,
         };
       },
-      { key, email, password },
+      { key, email, password, origin: gw.url },
     );
     expect(outcome.reply).toBeTruthy();
     expect(outcome.chunks).toBeGreaterThan(1);
