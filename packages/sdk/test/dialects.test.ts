@@ -74,6 +74,20 @@ describe('responses, messages, gemini and models against the gateway', () => {
     expect(events.some((event) => event.type === 'response.output_text.delta')).toBe(true);
   });
 
+  it('a stored response: retrieve, inputItems, delete (then 404), only for its owner', async () => {
+    const { sdk } = await gw.newUser(1000);
+    const stored = await sdk.responses.create({ model: 'gpt-5.5', input: 'Remember me.', store: true });
+    const again = await sdk.responses.retrieve(stored.id);
+    expectFields(again, responseFields, { exact: false });
+    expect(again.id).toBe(stored.id);
+    const items = await sdk.responses.inputItems(stored.id);
+    expect(items.data.length).toBeGreaterThan(0);
+    const stranger = await gw.newUser(1000);
+    await expect(stranger.sdk.responses.retrieve(stored.id)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await sdk.responses.delete(stored.id)).deleted).toBe(true);
+    await expect(sdk.responses.retrieve(stored.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('a stream that fails mid-way throws the typed error of its type', async () => {
     const { sdk } = await gw.newUser(1000);
     gw.harness.sim.addFault({

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatorKey } from '../../gateway/test/helpers/harness.ts';
 import {
   BadRequestError,
+  ConflictError,
   type Deployment,
   type DeploymentJob,
   type GpuJob,
@@ -171,6 +172,12 @@ describe('client.gpu and client.deployments against the gateway, RunPod simulato
     expect(created).toMatchObject({ slug: 'sdk-render', envKeys: ['MODE'], gpuTypes: 'ADA_24' });
     expect((await sdk.deployments.list()).data.map((deployment) => deployment.slug)).toEqual(['sdk-render']);
     expectFields(await sdk.deployments.get('sdk-render'), deploymentFields);
+    await expect(
+      sdk.deployments.create(
+        { slug: 'sdk-render', dockerImage: image, gpuTypes: 'ADA_24' },
+        { maxRetries: 0 },
+      ),
+    ).rejects.toBeInstanceOf(ConflictError);
     const updated = await sdk.deployments.update('sdk-render', { maxWorkers: 2 });
     expect(updated.maxWorkers).toBe(2);
 
