@@ -1,5 +1,5 @@
 import { envApiKey, resolveBaseURL } from './core/base-url.ts';
-import { HttpClient } from './core/http.ts';
+import { type AuthMode, HttpClient, type QueryValue, type RequestOptions } from './core/http.ts';
 import { SessionState } from './core/session.ts';
 import {
   type Auth,
@@ -47,8 +47,20 @@ export interface HyperealOptions {
  * The Hypereal client. `/v1` resources authenticate with the `ck_` key; the account
  * resources (`auth`, `keys`, `usage`, `credits`, `orgs`) with a dashboard session.
  */
+/** A route the SDK has no method for yet (org admin, audit, SSO settings…), with the same auth, retries and errors. */
+export interface RawRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** From the gateway's root: `/v1/...` (key) or `/api/...` (session). */
+  path: string;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  /** Default: `session` for `/api/...` paths, else `key`. */
+  auth?: AuthMode;
+}
+
 export class Hypereal {
   readonly baseURL: string;
+  readonly #http: HttpClient;
   readonly chat: Chat;
   readonly responses: Responses;
   readonly messages: Messages;
@@ -81,6 +93,7 @@ export class Hypereal {
       defaultHeaders: options.defaultHeaders ?? {},
       session: new SessionState(options.session ?? {}),
     });
+    this.#http = http;
     this.chat = new Chat(http);
     this.responses = new Responses(http);
     this.messages = new Messages(http);
@@ -100,5 +113,21 @@ export class Hypereal {
     this.usage = account.usage;
     this.credits = account.credits;
     this.orgs = account.orgs;
+  }
+
+  /** Calls any route and resolves to its parsed JSON: `client.request({ method: 'GET', path: '/api/orgs/permissions' })`. */
+  request<T>(request: RawRequest, options: RequestOptions = {}): Promise<T> {
+    return this.#http.json<T>(
+      {
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        ...(request.body === undefined ? {} : { json: request.body }),
+        auth:
+          request.auth ??
+          (request.path.startsWith('/api/') && !request.path.startsWith('/api/v1/') ? 'session' : 'key'),
+      },
+      options,
+    );
   }
 }

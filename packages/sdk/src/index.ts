@@ -1,6 +1,6 @@
 import { Hypereal } from './client.ts';
 
-export { Hypereal, type HyperealOptions } from './client.ts';
+export { Hypereal, type HyperealOptions, type RawRequest } from './client.ts';
 export {
   APIConnectionError,
   APIError,

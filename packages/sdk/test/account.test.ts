@@ -171,6 +171,21 @@ describe('the account API (session, not key) against the gateway', () => {
     expectFields(org, orgFields);
     expect(org.role).toBe('owner');
     expect((await sdk.orgs.list()).map((each) => each.id)).toEqual([org.id]);
+    // Routes without a method of their own: the same session, CSRF token and typed errors.
+    const members = await sdk.request<{ data: Array<{ role: string }> }>({
+      method: 'GET',
+      path: `/api/orgs/${org.id}/members`,
+    });
+    expect(members.data.map((member) => member.role)).toEqual(['owner']);
+    const renamed = await sdk.request<{ name: string }>({
+      method: 'PATCH',
+      path: `/api/orgs/${org.id}`,
+      body: { name: 'SDK Org 2' },
+    });
+    expect(renamed.name).toBe('SDK Org 2');
+    await expect(sdk.request({ method: 'GET', path: '/api/orgs/org_nope' })).rejects.toMatchObject({
+      status: 404,
+    });
     expect(await gw.harness.balancedBalance(user.id)).toBe(1250 * 1_000_000);
   });
 
