@@ -56,6 +56,8 @@ export interface RawRequest {
   body?: unknown;
   /** Default: `session` for `/api/...` paths, else `key`. */
   auth?: AuthMode;
+  /** Session calls that change something carry the CSRF token; false for the two that need no session (login, SSO discovery). */
+  csrf?: boolean;
 }
 
 export class Hypereal {
@@ -126,6 +128,7 @@ export class Hypereal {
         auth:
           request.auth ??
           (request.path.startsWith('/api/') && !request.path.startsWith('/api/v1/') ? 'session' : 'key'),
+        ...(request.csrf === false ? { noCsrf: true } : {}),
       },
       options,
     );

@@ -53,6 +53,11 @@ export class Auth extends Resource {
     return answer;
   }
 
+  /** Uses a CSRF token you already have (from a login answer or `session()`), instead of fetching one. */
+  setCsrfToken(token: string | null): void {
+    this.http.config.session.csrfToken = token;
+  }
+
   async logout(options: RequestOptions = {}): Promise<void> {
     await this.http.json({ method: 'POST', path: '/api/auth/logout', auth: 'session' }, options);
     this.http.config.session.cookie = null;
