@@ -73,6 +73,33 @@ function filesUnder(dir: string, keep: (path: string) => boolean, prefix = ''): 
 }
 
 /**
+ * `stripTypeScriptTypes`, minus the one ExperimentalWarning Node 24 prints on its first call (the
+ * API is a release candidate there): nothing an operator could act on. Other warnings pass.
+ */
+function quietStrip(): (code: string) => string {
+  return (code) => {
+    const emit = process.emitWarning;
+    process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+      if (!String(warning).includes('stripTypeScriptTypes')) Reflect.apply(emit, process, [warning, ...rest]);
+    }) as typeof process.emitWarning;
+    try {
+      return stripTypeScriptTypes(code);
+    } finally {
+      process.emitWarning = emit;
+    }
+  };
+}
+
+/** Where hypereal-sdk is: the dependency, else (a work tree whose node_modules predates it) beside this package. */
+function sdkRoot(): string {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('hypereal-sdk/package.json'));
+  } catch {
+    return fileURLToPath(new URL('../../sdk/', import.meta.url));
+  }
+}
+
+/**
  * hypereal-sdk for the pages (api.js makes its account calls through it), as browser ES modules
  * under /dashboard/vendor/hypereal-sdk/. In this repository that is the SDK's TypeScript source
  * with the types stripped (https://nodejs.org/api/module.html#modulestriptypescripttypescode-options;
@@ -80,12 +107,13 @@ function filesUnder(dir: string, keep: (path: string) => boolean, prefix = ''): 
  * has no source, only the built dist/, which is served as it is.
  */
 function sdkAssets(into: Map<string, DashboardAsset>): void {
-  const root = dirname(createRequire(import.meta.url).resolve('hypereal-sdk/package.json'));
+  const root = sdkRoot();
   const prefix = `${assetPrefix}/vendor/hypereal-sdk`;
   const source = join(root, 'src');
   if (existsSync(source)) {
+    const strip = quietStrip();
     for (const path of filesUnder(source, (name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))) {
-      const code = stripTypeScriptTypes(readFileSync(join(source, path), 'utf8')).replace(
+      const code = strip(readFileSync(join(source, path), 'utf8')).replace(
         /(\bfrom\s*['"]\.{1,2}\/[^'"]*)\.ts(['"])/g,
         '$1.js$2',
       );
