@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { startUpstreamSim } from '@hypereal/upstream-sim';
+import { startWorker } from '@hypereal/gpu-worker';
+import { runpodWorkerEnv, startUpstreamSim } from '@hypereal/upstream-sim';
 import { APIError, Hypereal } from '../../../sdk/src/index.ts';
 import { createApiKey, createUser, findUserByEmail, setPassword } from '../accounts/index.ts';
 import { creditsToMicro, formatCredits, getBalance, grantCredits } from '../billing/index.ts';
@@ -9,7 +10,9 @@ import { simulatorEnv } from './simulator-env.ts';
 
 /**
  * `npm run demo`: the gateway in front of the upstream simulator, with a funded demo
- * user and a fresh key — no provider account and no network needed.
+ * user and a fresh key — no provider account and no network needed. GPU jobs run on the
+ * shipped worker (packages/gpu-worker) against the simulator's RunPod, and ComfyUI
+ * deployments against the simulator's ComfyUI fake (`/comfyui`).
  */
 const simulatorKey = 'sim-demo-key';
 const sim = await startUpstreamSim({ host: '127.0.0.1', port: 0, apiKeys: [simulatorKey] });
@@ -32,8 +35,9 @@ const email = 'demo@hypereal.local';
 const password = 'hypereal-demo';
 const user = (await findUserByEmail(db, email)) ?? (await createUser(db, { email }));
 await setPassword(db, user.id, password);
-if ((await getBalance(db, user.id)).availableMicro < creditsToMicro(500)) {
-  await grantCredits(db, user.id, creditsToMicro(1000), 'demo credits');
+// Enough for a wan-video hold (600 s × 2 credits) beside the rest.
+if ((await getBalance(db, user.id)).availableMicro < creditsToMicro(2000)) {
+  await grantCredits(db, user.id, creditsToMicro(5000), 'demo credits');
 }
 const { secret } = await createApiKey(db, { userId: user.id, name: `demo ${new Date().toISOString()}` });
 // The calls below go through hypereal-sdk, as a user's code would (its source, run as is: no build step).
@@ -78,6 +82,101 @@ const uploaded = await client.storage
     kind: 'dataset',
   })
   .then((file) => file.id, failed);
+// GPU: one shipped worker per serverless endpoint, and one for every deployment running the
+// worker-comfyui image (the simulator's stand-in for RunPod scheduling containers).
+const comfyImage = 'runpod/worker-comfyui:5.5.0-base';
+const gpuWorkers = await Promise.all(
+  [{ endpointId: 'sdxl' }, { endpointId: 'wan-video' }, { image: comfyImage }].map((target) =>
+    startWorker({
+      env: runpodWorkerEnv(sim.url, { ...target, apiKey: simulatorKey }),
+      comfyUiUrl: `${sim.url}/comfyui`,
+      pollIntervalMs: 200,
+      log: () => undefined,
+    }),
+  ),
+);
+const sdxlExample = { input: { prompt: 'a tabby cat astronaut', seed: 7 } };
+const sdxlResult = await client.gpu
+  .run('sdxl', sdxlExample)
+  .then(
+    (job) =>
+      'outputs' in job && job.status === 'succeeded'
+        ? `${job.outputs[0]} (${job.costCredits} credits, ${job.durationMs} ms)`
+        : `(${job.status})`,
+    failed,
+  );
+const wanExample = { input: { prompt: 'drone over Tokyo, neon, rain', seconds: 2 } };
+const wanResult = await client.gpu
+  .runAndWait('wan-video', wanExample, { pollInterval: 250, maxPollInterval: 250, timeout: 30_000 })
+  .then(
+    (job) =>
+      'outputs' in job && job.status === 'succeeded'
+        ? `${job.outputs[0]} (${job.costCredits} credits for ${job.durationMs} ms)`
+        : `(${job.status}: ${job.error?.message ?? ''})`,
+    failed,
+  );
+const demoWorkflow = {
+  '3': {
+    class_type: 'KSampler',
+    inputs: {
+      seed: 1,
+      steps: 20,
+      cfg: 7,
+      sampler_name: 'euler',
+      scheduler: 'normal',
+      denoise: 1,
+      model: ['4', 0],
+      positive: ['6', 0],
+      negative: ['7', 0],
+      latent_image: ['5', 0],
+    },
+    _meta: { title: 'Sampler' },
+  },
+  '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd_xl_base_1.0.safetensors' } },
+  '5': { class_type: 'EmptyLatentImage', inputs: { width: 512, height: 512, batch_size: 1 } },
+  '6': {
+    class_type: 'CLIPTextEncode',
+    inputs: { text: 'a lighthouse', clip: ['4', 1] },
+    _meta: { title: 'Positive' },
+  },
+  '7': {
+    class_type: 'CLIPTextEncode',
+    inputs: { text: 'blurry', clip: ['4', 1] },
+    _meta: { title: 'Negative' },
+  },
+  '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
+  '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'demo', images: ['8', 0] } },
+};
+const deploymentSlug = `demo-comfy-${Date.now().toString(36)}`;
+const deployment = await client.deployments
+  .create({
+    slug: deploymentSlug,
+    name: 'Demo ComfyUI',
+    dockerImage: comfyImage,
+    gpuTypes: 'ADA_48_PRO,AMPERE_80',
+    workflow: demoWorkflow,
+  })
+  .catch((error: unknown) => failed(error));
+const comfyExample = {
+  input: {
+    prompt: 'a cinematic portrait of an astronaut',
+    seed: 42,
+    workflow_overrides: { 'Sampler.steps': 30 },
+  },
+  sync: true,
+};
+const comfyResult =
+  typeof deployment === 'string'
+    ? deployment
+    : await client.deployments
+        .run(deploymentSlug, comfyExample)
+        .then(
+          (job) =>
+            job.status === 'succeeded'
+              ? `${job.output?.images[0]} (${job.creditsCharged} credits for ${job.executionMs} ms)`
+              : `(${job.status}: ${job.error?.message ?? ''})`,
+          failed,
+        );
 const balance = await getBalance(db, user.id);
 
 console.log(`
@@ -131,10 +230,29 @@ Store files (upload, list by kind, download, delete):
 
   Just stored one: ${uploaded}
 
+Run a GPU model (serverless; sdxl answers inline, 50 credits per call):
+
+  curl ${gateway.url}/api/v1/gpu/sdxl \\
+    -H "Authorization: Bearer $HYPEREAL_API_KEY" -H "Content-Type: application/json" \\
+    -d '${JSON.stringify(sdxlExample)}'
+
+  Just made one: ${sdxlResult}
+  Long ones answer 202 + pollUrl (wan-video, 2 credits per GPU-second): ${wanResult}
+  Catalogue and tiers: GET /api/v1/gpu/models, GET /api/v1/gpu/tiers
+
+A ComfyUI deployment (created: ${deploymentSlug}, state ${typeof deployment === 'string' ? deployment : deployment.state}) and a run with overrides:
+
+  curl ${gateway.url}/api/v1/gpu/run/${deploymentSlug} \\
+    -H "Authorization: Bearer $HYPEREAL_API_KEY" -H "Content-Type: application/json" \\
+    -d '${JSON.stringify(comfyExample)}'
+
+  Just ran: ${comfyResult}
+
 Dashboard: ${gateway.url}/ — sign in as ${email} / ${password} to see keys, usage, jobs, credits and organisations.
 Ctrl-C stops the demo.`);
 
 const stop = () => {
+  for (const worker of gpuWorkers) worker.kill();
   Promise.all([gateway.close(), sim.close()]).then(
     () => process.exit(0),
     () => process.exit(1),

@@ -104,5 +104,23 @@ describe('configuration', () => {
       'openrouter',
     ]);
     expect(config.rateLimits.plans['pro']).toBe(3000);
+    // GPU: the example's model runs sync on the self-hosted pool first; its tier override wins.
+    expect(config.catalog.media('my-sdxl')?.gpu?.mode).toBe('sync');
+    expect(config.catalog.media('my-sdxl')?.routes.map((route) => route.provider.name)).toEqual([
+      'workers',
+      'runpod',
+    ]);
+    expect(config.gpu.tiers.get('ADA_48_PRO')?.pricePerSecondMicro).toBe(70_000);
+    expect(config.gpu.tiers.get('AMPERE_80')?.pricePerSecondMicro).toBe(95_000);
+    expect(config.gpu.syncWaitMs).toBe(240_000);
+  });
+
+  it('refuses a GPU model field on a chat model, and a GPU tier without a price', () => {
+    expect(() => loadConfig({ inline: { models: { 'gpt-5': { mode: 'sync' } } }, env: {} })).toThrow(
+      /models\.gpt-5\.mode: only for media models/,
+    );
+    expect(() =>
+      loadConfig({ inline: { gpu: { tiers: { ADA_24: { name: 'x', memoryGb: 24 } } } }, env: {} }),
+    ).toThrow(/gpu\.tiers\.ADA_24\.pricePerSecondCredits/);
   });
 });

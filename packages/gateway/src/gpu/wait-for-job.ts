@@ -5,6 +5,9 @@ import type { GpuServices } from './gpu-services.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Longest a GET waits for its live poll; a slower backend answers the next GET instead. */
+const livePollBoundMs = 5_000;
+
 /**
  * Advances a live job once now, if no other worker holds it: the live poll behind
  * GET /v1/gpu/jobs/{id}, so its state moves as the backend's does, not at the engine's cadence.
@@ -12,7 +15,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function livePoll(services: GpuServices, engine: JobEngine, job: JobRecord): Promise<JobRecord> {
   if (isTerminal(job.state)) return job;
   const leased = await leaseJob(services.db, job.id, engine.owner, engine.leaseMs);
-  if (leased) await engine.advance(leased);
+  if (leased) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      engine.advance(leased),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, livePollBoundMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
   return (await getJob(services.db, job.id)) ?? job;
 }
 

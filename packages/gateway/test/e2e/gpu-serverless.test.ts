@@ -5,7 +5,7 @@ import { readPngInfo } from '@hypereal/upstream-sim';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { creditsToMicro } from '../../src/billing/index.ts';
-import { apngFrames, gpuSimOptions, pingIntervalMs, simWorker, until } from '../helpers/gpu.ts';
+import { apngFrames, gpuSimOptions, noteBilling, pingIntervalMs, simWorker, until } from '../helpers/gpu.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
 
 interface GpuModel {
@@ -189,6 +189,7 @@ describe('GPU serverless models on RunPod (simulator) with the shipped worker', 
       policy: { executionTimeoutMs: 120_000 },
     });
     expect(await harness.balancedBalance(user.user.id)).toBe(before - creditsToMicro(50));
+    noteBilling(`runpod sdxl sync: held 50, charged ${job.costCredits} credits (${job.durationMs} ms)`);
     // Same key, same job: no second run, no second charge.
     const again = await api.call(
       'POST',
@@ -248,6 +249,9 @@ describe('GPU serverless models on RunPod (simulator) with the shipped worker', 
     const clip = Buffer.from(await (await fetch(done.outputs[0] ?? '')).arrayBuffer());
     expect(apngFrames(clip)).toBe(30);
     expect(await harness.balancedBalance(user.user.id)).toBe(before - charged);
+    noteBilling(
+      `runpod wan-video async: held 1200, executionMs ${done.durationMs} → charged ${done.costCredits} credits (2/s)`,
+    );
   });
 
   it('a worker that dies mid-job: the job goes back to the queue, another worker finishes it, billed once', async () => {
@@ -269,7 +273,25 @@ describe('GPU serverless models on RunPod (simulator) with the shipped worker', 
     expect(done.durationMs).toBe(atSim?.executionTime);
     const charged = perSecondMicro(done.durationMs ?? 0, 2);
     expect(await harness.balancedBalance(user.user.id)).toBe(before - charged);
-  });
+    noteBilling(
+      `runpod wan-video after a worker crash: requeued once, charged ${done.costCredits} credits once`,
+    );
+
+    // A job whose second worker dies too is failed by RunPod, and refunded.
+    const twice = (await (
+      await api.call('POST', '/gpu/wan-video', { input: { prompt: 'crash me twice', seconds: 4, fps: 10 } })
+    ).json()) as ServerlessJob;
+    for (let crash = 0; crash < 2; crash++) {
+      await until(async () => (await api.job(twice.id)).status === 'running', `run ${crash + 1}`);
+      for (const worker of workers.splice(0)) worker.kill();
+      await new Promise((resolve) => setTimeout(resolve, pingIntervalMs * 4));
+      workers.push(await simWorker(harness, { endpointId: 'wan-video' }));
+    }
+    const failed = await api.settle(twice.id);
+    expect(failed).toMatchObject({ status: 'failed', costCredits: 0, error: { code: 'gpu_job_failed' } });
+    expect(await harness.balancedBalance(user.user.id)).toBe(before - charged);
+    noteBilling('runpod wan-video, two worker crashes: failed, hold of 1200 refunded, charged 0');
+  }, 30_000);
 
   it('cancel refunds the hold and stops the worker’s job at RunPod', async () => {
     workers.push(await simWorker(harness, { endpointId: 'wan-video' }));
@@ -282,6 +304,7 @@ describe('GPU serverless models on RunPod (simulator) with the shipped worker', 
       await api.call('POST', `/gpu/jobs/${queued.id}/cancel`)
     ).json()) as ServerlessJob;
     expect(canceled).toMatchObject({ status: 'canceled', costCredits: 0 });
+    noteBilling('runpod wan-video canceled while running: charged 0, hold refunded');
     await until(
       () => simJobs(harness).some((job) => promptOf(job.input) === 'cancel me' && job.status === 'CANCELLED'),
       'RunPod to cancel the job',
@@ -346,5 +369,6 @@ describe('GPU serverless timeouts', () => {
     expect(done).toMatchObject({ status: 'failed', costCredits: 0, error: { code: 'timeout' } });
     expect(simJobs(harness)[0]?.status).toBe('TIMED_OUT');
     expect(await harness.balancedBalance(user.user.id)).toBe(creditsToMicro(100));
+    noteBilling('runpod wan-video timed out (maxSeconds 1): charged 0, hold refunded');
   });
 });

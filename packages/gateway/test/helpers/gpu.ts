@@ -1,3 +1,5 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { type RunningWorker, startWorker } from '@hypereal/gpu-worker';
 import { runpodWorkerEnv } from '@hypereal/upstream-sim';
@@ -66,3 +68,10 @@ export const until = async (check: () => boolean | Promise<boolean>, what: strin
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 };
+
+/** One line of the GPU billing figures a run verified, in test-artifacts/gpu-billing.txt (for the closing note). */
+export function noteBilling(line: string): void {
+  const dir = join(import.meta.dirname, '../../../../test-artifacts');
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(join(dir, 'gpu-billing.txt'), `${new Date().toISOString()} ${line}\n`);
+}
