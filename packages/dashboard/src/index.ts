@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire, stripTypeScriptTypes } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,8 +58,78 @@ function asset(file: string, page = false): DashboardAsset {
   const body = page ? Buffer.from(withIncludes(readFileSync(file, 'utf8'))) : readFileSync(file);
   const contentType = contentTypes[extname(file)];
   if (!contentType) throw new Error(`Dashboard: no content type for ${file}`);
+  return bodyAsset(body, contentType, page);
+}
+
+function bodyAsset(body: Buffer, contentType: string, page = false): DashboardAsset {
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
   return { contentType, body, etag, page };
+}
+
+/** Every file under `dir` (relative paths, `/`-separated) that `keep` accepts. */
+function filesUnder(dir: string, keep: (path: string) => boolean, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) return filesUnder(join(dir, entry.name), keep, path);
+    return keep(path) ? [path] : [];
+  });
+}
+
+/**
+ * `stripTypeScriptTypes`, minus the one ExperimentalWarning Node 24 prints on its first call (the
+ * API is a release candidate there): nothing an operator could act on. Other warnings pass.
+ */
+function quietStrip(): (code: string) => string {
+  return (code) => {
+    const emit = process.emitWarning;
+    process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+      if (!String(warning).includes('stripTypeScriptTypes')) Reflect.apply(emit, process, [warning, ...rest]);
+    }) as typeof process.emitWarning;
+    try {
+      return stripTypeScriptTypes(code);
+    } finally {
+      process.emitWarning = emit;
+    }
+  };
+}
+
+/** Where hypereal-sdk is: the dependency, else (a work tree whose node_modules predates it) beside this package. */
+function sdkRoot(): string {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('hypereal-sdk/package.json'));
+  } catch {
+    return fileURLToPath(new URL('../../sdk/', import.meta.url));
+  }
+}
+
+/**
+ * hypereal-sdk for the pages (api.js makes its account calls through it), as browser ES modules
+ * under /dashboard/vendor/hypereal-sdk/. In this repository that is the SDK's TypeScript source
+ * with the types stripped (https://nodejs.org/api/module.html#modulestriptypescripttypescode-options;
+ * the source uses erasable syntax only) and `./x.ts` imports spelled `./x.js`; a registry install
+ * has no source, only the built dist/, which is served as it is.
+ */
+function sdkAssets(into: Map<string, DashboardAsset>): void {
+  const root = sdkRoot();
+  const prefix = `${assetPrefix}/vendor/hypereal-sdk`;
+  const source = join(root, 'src');
+  if (existsSync(source)) {
+    const strip = quietStrip();
+    for (const path of filesUnder(source, (name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))) {
+      const code = strip(readFileSync(join(source, path), 'utf8')).replace(
+        /(\bfrom\s*['"]\.{1,2}\/[^'"]*)\.ts(['"])/g,
+        '$1.js$2',
+      );
+      into.set(
+        `${prefix}/${path.replace(/\.ts$/, '.js')}`,
+        bodyAsset(Buffer.from(code), contentTypes['.js']!),
+      );
+    }
+    return;
+  }
+  for (const path of filesUnder(join(root, 'dist'), (name) => name.endsWith('.js'))) {
+    into.set(`${prefix}/${path}`, asset(join(root, 'dist', path)));
+  }
 }
 
 function walk(dir: string, prefix: string, into: Map<string, DashboardAsset>): void {
@@ -74,7 +144,8 @@ function walk(dir: string, prefix: string, into: Map<string, DashboardAsset>): v
 
 /**
  * Every URL path the dashboard answers, mapped to its file: the pages, the
- * stylesheet and scripts under /dashboard/…, and Chart.js at /dashboard/vendor/chart.umd.min.js.
+ * stylesheet and scripts under /dashboard/…, Chart.js at /dashboard/vendor/chart.umd.min.js and
+ * hypereal-sdk under /dashboard/vendor/hypereal-sdk/.
  * Read once; nothing is resolved from the request path, so nothing outside public/ is reachable.
  */
 export function loadDashboardAssets(): Map<string, DashboardAsset> {
@@ -84,5 +155,6 @@ export function loadDashboardAssets(): Map<string, DashboardAsset> {
   }
   walk(publicDir, assetPrefix, assets);
   assets.set(`${assetPrefix}/vendor/chart.umd.min.js`, asset(chartJsUmd()));
+  sdkAssets(assets);
   return assets;
 }

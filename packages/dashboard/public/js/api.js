@@ -1,7 +1,12 @@
-// The account API (docs/account-api.md) over fetch with the session cookie.
-// State-changing calls carry the session's CSRF token; a 401 sends the user to /login.
+// The account API (docs/account-api.md) through hypereal-sdk, which the gateway serves beside
+// the pages: the browser's session cookie, the session's CSRF token on state-changing calls,
+// typed errors. A 401 sends the user to /login.
+import { APIError, Hypereal } from '/dashboard/vendor/hypereal-sdk/index.js';
 
-let csrfToken = null;
+// No retries: a person is waiting, and a throttled sign-in must show its message at once.
+const client = new Hypereal({ baseURL: location.origin, maxRetries: 0 });
+/** The two calls made before there is a session: no CSRF token to send. */
+const sessionless = new Set(['/api/auth/login', '/api/auth/sso/discover']);
 
 export class ApiError extends Error {
   constructor(status, envelope, retryAfter) {
@@ -15,7 +20,7 @@ export class ApiError extends Error {
 }
 
 export function setCsrfToken(token) {
-  csrfToken = token;
+  client.auth.setCsrfToken(token);
 }
 
 /** A `next` target must be a path on this site (never `//host` or `https://…`), and not /login itself. */
@@ -36,36 +41,27 @@ export function redirectToLogin() {
  * Resolves to the parsed JSON (or null for 204); rejects with ApiError.
  */
 export async function api(path, { method = 'GET', body, redirectOn401 = true } = {}) {
-  const headers = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  let response;
+  const [pathname, search = ''] = path.split('?');
   try {
-    response = await fetch(path, {
+    return await client.request({
       method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
+      path: pathname,
+      query: Object.fromEntries(new URLSearchParams(search)),
+      ...(body === undefined ? {} : { body }),
+      auth: 'session',
+      csrf: !sessionless.has(pathname),
     });
-  } catch {
-    throw new ApiError(0, { error: { message: 'The gateway cannot be reached. Check your connection.' } });
-  }
-  if (response.status === 401 && redirectOn401) {
-    redirectToLogin();
-    // The page is going away; never settle so no half-rendered error flashes.
-    return new Promise(() => {});
-  }
-  const text = await response.text();
-  let json = null;
-  if (text) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
+  } catch (error) {
+    if (!(error instanceof APIError) || error.status === undefined) {
+      throw new ApiError(0, { error: { message: 'The gateway cannot be reached. Check your connection.' } });
     }
+    if (error.status === 401 && redirectOn401) {
+      redirectToLogin();
+      // The page is going away; never settle so no half-rendered error flashes.
+      return new Promise(() => {});
+    }
+    throw new ApiError(error.status, error.body, error.headers?.get('retry-after') ?? null);
   }
-  if (!response.ok) throw new ApiError(response.status, json, response.headers.get('retry-after'));
-  return json;
 }
 
 /** The signed-in user; remembers the CSRF token for later calls. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { startWorker } from '@hypereal/gpu-worker';
 import { runpodWorkerEnv, startUpstreamSim } from '@hypereal/upstream-sim';
+import { APIError, Hypereal } from '../../../sdk/src/index.ts';
 import { createApiKey, createUser, findUserByEmail, setPassword } from '../accounts/index.ts';
 import { creditsToMicro, formatCredits, getBalance, grantCredits } from '../billing/index.ts';
 import { loadConfig } from '../config/index.ts';
@@ -39,70 +40,48 @@ if ((await getBalance(db, user.id)).availableMicro < creditsToMicro(2000)) {
   await grantCredits(db, user.id, creditsToMicro(5000), 'demo credits');
 }
 const { secret } = await createApiKey(db, { userId: user.id, name: `demo ${new Date().toISOString()}` });
+// The calls below go through hypereal-sdk, as a user's code would (its source, run as is: no build step).
+const client = new Hypereal({ apiKey: secret, baseURL: gateway.url, maxRetries: 1 });
+const failed = (error: unknown) =>
+  error instanceof APIError
+    ? `(failed: HTTP ${error.status ?? '-'} ${error.message})`
+    : `(failed: ${String(error)})`;
 // One image through the gateway, so the example below shows a real stored, signed link.
 const imageExample = {
   model: 'flux-2-pro',
   prompt: 'isometric studio shot of a tiny cyberpunk apartment',
   size: '1024x768',
 };
-const imageResponse = await fetch(`${gateway.url}/api/v1/images/generations`, {
-  method: 'POST',
-  headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-  body: JSON.stringify(imageExample),
-});
-const imageUrl = imageResponse.ok
-  ? ((await imageResponse.json()) as { data: { url: string }[] }).data[0]?.url
-  : `(failed: HTTP ${imageResponse.status} ${await imageResponse.text()})`;
+const imageUrl = await client.images.generate(imageExample).then((image) => image.data[0]?.url, failed);
 // One spoken line through the gateway (Fish Audio in the simulator), stored like the image.
 const speechExample = {
   model: 'audio-tts',
   text: 'Welcome to Hypereal. One key, every model.',
   voice_id: '7f92f8afb8ec43bf81429cc1c9199cb1',
 };
-const speechResponse = await fetch(`${gateway.url}/api/v1/audio/generations`, {
-  method: 'POST',
-  headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-  body: JSON.stringify(speechExample),
-});
-const speechUrl = speechResponse.ok
-  ? ((await speechResponse.json()) as { data: { url: string }[] }).data[0]?.url
-  : `(failed: HTTP ${speechResponse.status} ${await speechResponse.text()})`;
+const speechUrl = await client.audio.speech(speechExample).then((speech) => speech.data[0]?.url, failed);
 // One video job (async: create, then poll the job until it ends), and one stored file.
-const auth = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
 const videoExample = {
   model: 'doubao-seedance-1-0-pro-fast',
   prompt: 'A paper boat on a rainy street',
   duration: 5,
 };
-const created = (await (
-  await fetch(`${gateway.url}/api/v1/videos/generate`, {
-    method: 'POST',
-    headers: auth,
-    body: JSON.stringify(videoExample),
-  })
-).json()) as { jobId?: string; pollUrl?: string; error?: { message: string } };
-let videoResult = created.error ? `(failed: ${created.error.message})` : '(still running)';
-for (let poll = 0; created.jobId && poll < 60; poll++) {
-  const job = (await (
-    await fetch(`${gateway.url}/api/v1/jobs/${created.jobId}`, { headers: auth })
-  ).json()) as {
-    status: string;
-    outputs?: { url: string }[];
-    error?: { message: string };
-  };
-  if (job.status === 'succeeded') videoResult = job.outputs?.[0]?.url ?? '(no output)';
-  if (job.status !== 'queued' && job.status !== 'running') {
-    if (job.status !== 'succeeded') videoResult = `(${job.status}: ${job.error?.message ?? ''})`;
-    break;
-  }
-  await new Promise((done) => setTimeout(done, 250));
+const created = await client.videos.generate(videoExample).catch((error: unknown) => failed(error));
+let videoResult = typeof created === 'string' ? created : '(still running)';
+if (typeof created !== 'string') {
+  const job = await client.jobs
+    .wait(created.id, { pollInterval: 250, maxPollInterval: 250, timeout: 15_000 })
+    .catch(() => undefined);
+  if (job?.status === 'succeeded') videoResult = job.outputs[0]?.url ?? '(no output)';
+  else if (job) videoResult = `(${job.status}: ${job.error?.message ?? ''})`;
 }
-const upload = await fetch(`${gateway.url}/api/v1/storage/files?filename=prompts.txt&kind=dataset`, {
-  method: 'POST',
-  headers: { authorization: `Bearer ${secret}`, 'content-type': 'text/plain' },
-  body: 'a tabby cat astronaut\na paper boat on a rainy street\n',
-});
-const uploaded = upload.ok ? ((await upload.json()) as { id: string }).id : `(failed: HTTP ${upload.status})`;
+const uploaded = await client.storage
+  .uploadFile(new TextEncoder().encode('a tabby cat astronaut\na paper boat on a rainy street\n'), {
+    filename: 'prompts.txt',
+    contentType: 'text/plain',
+    kind: 'dataset',
+  })
+  .then((file) => file.id, failed);
 // GPU: one shipped worker per serverless endpoint, and one for every deployment running the
 // worker-comfyui image (the simulator's stand-in for RunPod scheduling containers).
 const comfyImage = 'runpod/worker-comfyui:5.5.0-base';
@@ -116,37 +95,26 @@ const gpuWorkers = await Promise.all(
     }),
   ),
 );
-const postJson = async (path: string, body: unknown) => {
-  const response = await fetch(`${gateway.url}/api/v1${path}`, {
-    method: 'POST',
-    headers: auth,
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-};
-const pollGpuJob = async (id: string) => {
-  for (let poll = 0; poll < 120; poll++) {
-    const job = (await (
-      await fetch(`${gateway.url}/api/v1/gpu/jobs/${id}`, { headers: auth })
-    ).json()) as Record<string, unknown>;
-    if (job['status'] !== 'queued' && job['status'] !== 'running') return job;
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  return { status: 'still running' };
-};
 const sdxlExample = { input: { prompt: 'a tabby cat astronaut', seed: 7 } };
-const sdxl = await postJson('/gpu/sdxl', sdxlExample);
-const sdxlResult =
-  sdxl.json['status'] === 'succeeded'
-    ? `${(sdxl.json['outputs'] as string[])[0]} (${sdxl.json['costCredits']} credits, ${sdxl.json['durationMs']} ms)`
-    : `(HTTP ${sdxl.status}: ${JSON.stringify(sdxl.json)})`;
+const sdxlResult = await client.gpu
+  .run('sdxl', sdxlExample)
+  .then(
+    (job) =>
+      'outputs' in job && job.status === 'succeeded'
+        ? `${job.outputs[0]} (${job.costCredits} credits, ${job.durationMs} ms)`
+        : `(${job.status})`,
+    failed,
+  );
 const wanExample = { input: { prompt: 'drone over Tokyo, neon, rain', seconds: 2 } };
-const wan = await postJson('/gpu/wan-video', wanExample);
-const wanJob = typeof wan.json['id'] === 'string' ? await pollGpuJob(wan.json['id']) : wan.json;
-const wanResult =
-  wanJob['status'] === 'succeeded'
-    ? `${(wanJob['outputs'] as string[])[0]} (${wanJob['costCredits']} credits for ${wanJob['durationMs']} ms)`
-    : `(${JSON.stringify(wanJob)})`;
+const wanResult = await client.gpu
+  .runAndWait('wan-video', wanExample, { pollInterval: 250, maxPollInterval: 250, timeout: 30_000 })
+  .then(
+    (job) =>
+      'outputs' in job && job.status === 'succeeded'
+        ? `${job.outputs[0]} (${job.costCredits} credits for ${job.durationMs} ms)`
+        : `(${job.status}: ${job.error?.message ?? ''})`,
+    failed,
+  );
 const demoWorkflow = {
   '3': {
     class_type: 'KSampler',
@@ -180,13 +148,15 @@ const demoWorkflow = {
   '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'demo', images: ['8', 0] } },
 };
 const deploymentSlug = `demo-comfy-${Date.now().toString(36)}`;
-const deployment = await postJson('/deployments', {
-  slug: deploymentSlug,
-  name: 'Demo ComfyUI',
-  dockerImage: comfyImage,
-  gpuTypes: 'ADA_48_PRO,AMPERE_80',
-  workflow: demoWorkflow,
-});
+const deployment = await client.deployments
+  .create({
+    slug: deploymentSlug,
+    name: 'Demo ComfyUI',
+    dockerImage: comfyImage,
+    gpuTypes: 'ADA_48_PRO,AMPERE_80',
+    workflow: demoWorkflow,
+  })
+  .catch((error: unknown) => failed(error));
 const comfyExample = {
   input: {
     prompt: 'a cinematic portrait of an astronaut',
@@ -195,12 +165,18 @@ const comfyExample = {
   },
   sync: true,
 };
-const comfy =
-  deployment.status === 201 ? await postJson(`/gpu/run/${deploymentSlug}`, comfyExample) : deployment;
 const comfyResult =
-  comfy.json['status'] === 'succeeded'
-    ? `${(comfy.json['output'] as { images: string[] }).images[0]} (${comfy.json['creditsCharged']} credits for ${comfy.json['executionMs']} ms)`
-    : `(HTTP ${comfy.status}: ${JSON.stringify(comfy.json)})`;
+  typeof deployment === 'string'
+    ? deployment
+    : await client.deployments
+        .run(deploymentSlug, comfyExample)
+        .then(
+          (job) =>
+            job.status === 'succeeded'
+              ? `${job.output?.images[0]} (${job.creditsCharged} credits for ${job.executionMs} ms)`
+              : `(${job.status}: ${job.error?.message ?? ''})`,
+          failed,
+        );
 const balance = await getBalance(db, user.id);
 
 console.log(`
@@ -216,6 +192,7 @@ Stream an answer:
     -d '{"model":"deepseek-v3.2","stream":true,"messages":[{"role":"user","content":"Hello!"}]}'
 
 Or with the OpenAI SDK: new OpenAI({ baseURL: '${gateway.url}/api/v1', apiKey: process.env.HYPEREAL_API_KEY })
+Or with hypereal-sdk (packages/sdk): new Hypereal({ baseURL: '${gateway.url}' }) reads HYPEREAL_API_KEY
 
 Generate an image (billed per image; the URL is the gateway's own signed link):
 
@@ -243,7 +220,7 @@ Make a video (async, billed per second; poll the job until it succeeds):
     -d '${JSON.stringify(videoExample)}'
   curl ${gateway.url}/api/v1/jobs/<jobId> -H "Authorization: Bearer $HYPEREAL_API_KEY"
 
-  Just made one (job ${created.jobId ?? '-'}): ${videoResult}
+  Just made one (job ${typeof created === 'string' ? '-' : created.id}): ${videoResult}
 
 Store files (upload, list by kind, download, delete):
 
@@ -263,7 +240,7 @@ Run a GPU model (serverless; sdxl answers inline, 50 credits per call):
   Long ones answer 202 + pollUrl (wan-video, 2 credits per GPU-second): ${wanResult}
   Catalogue and tiers: GET /api/v1/gpu/models, GET /api/v1/gpu/tiers
 
-A ComfyUI deployment (created: ${deploymentSlug}, state ${String(deployment.json['state'] ?? deployment.status)}) and a run with overrides:
+A ComfyUI deployment (created: ${deploymentSlug}, state ${typeof deployment === 'string' ? deployment : deployment.state}) and a run with overrides:
 
   curl ${gateway.url}/api/v1/gpu/run/${deploymentSlug} \\
     -H "Authorization: Bearer $HYPEREAL_API_KEY" -H "Content-Type: application/json" \\
