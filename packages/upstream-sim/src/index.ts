@@ -1,3 +1,4 @@
+export { comfyDefaultWorkflow, type DefaultWorkflowOptions } from './comfyui/default-workflow.ts';
 export {
   type ComfyUiSim,
   type ComfyUiSimOptions,

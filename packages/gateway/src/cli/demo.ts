@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { startWorker } from '@hypereal/gpu-worker';
-import { runpodWorkerEnv, startUpstreamSim } from '@hypereal/upstream-sim';
+import { comfyDefaultWorkflow, runpodWorkerEnv, startUpstreamSim } from '@hypereal/upstream-sim';
 import { APIError, Hypereal } from '../../../sdk/src/index.ts';
 import { createApiKey, createUser, findUserByEmail, setPassword } from '../accounts/index.ts';
 import { creditsToMicro, formatCredits, getBalance, grantCredits } from '../billing/index.ts';
@@ -115,38 +115,14 @@ const wanResult = await client.gpu
         : `(${job.status}: ${job.error?.message ?? ''})`,
     failed,
   );
-const demoWorkflow = {
-  '3': {
-    class_type: 'KSampler',
-    inputs: {
-      seed: 1,
-      steps: 20,
-      cfg: 7,
-      sampler_name: 'euler',
-      scheduler: 'normal',
-      denoise: 1,
-      model: ['4', 0],
-      positive: ['6', 0],
-      negative: ['7', 0],
-      latent_image: ['5', 0],
-    },
-    _meta: { title: 'Sampler' },
-  },
-  '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd_xl_base_1.0.safetensors' } },
-  '5': { class_type: 'EmptyLatentImage', inputs: { width: 512, height: 512, batch_size: 1 } },
-  '6': {
-    class_type: 'CLIPTextEncode',
-    inputs: { text: 'a lighthouse', clip: ['4', 1] },
-    _meta: { title: 'Positive' },
-  },
-  '7': {
-    class_type: 'CLIPTextEncode',
-    inputs: { text: 'blurry', clip: ['4', 1] },
-    _meta: { title: 'Negative' },
-  },
-  '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-  '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'demo', images: ['8', 0] } },
-};
+const demoWorkflow = comfyDefaultWorkflow({
+  seed: 1,
+  steps: 20,
+  width: 512,
+  height: 512,
+  text: 'a lighthouse',
+  filenamePrefix: 'demo',
+});
 const deploymentSlug = `demo-comfy-${Date.now().toString(36)}`;
 const deployment = await client.deployments
   .create({

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningWorker, startWorker } from '@hypereal/gpu-worker';
-import { readPngInfo } from '@hypereal/upstream-sim';
+import { comfyDefaultWorkflow, readPngInfo } from '@hypereal/upstream-sim';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/accounts/index.ts';
@@ -14,39 +14,7 @@ import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts
 
 const comfyImage = 'runpod/worker-comfyui:5.5.0-base';
 
-/** ComfyUI's default text-to-image graph in API format, with node titles. */
-const workflow = {
-  '3': {
-    class_type: 'KSampler',
-    inputs: {
-      seed: 1,
-      steps: 4,
-      cfg: 7,
-      sampler_name: 'euler',
-      scheduler: 'normal',
-      denoise: 1,
-      model: ['4', 0],
-      positive: ['6', 0],
-      negative: ['7', 0],
-      latent_image: ['5', 0],
-    },
-    _meta: { title: 'Sampler' },
-  },
-  '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd_xl_base_1.0.safetensors' } },
-  '5': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 48, batch_size: 1 } },
-  '6': {
-    class_type: 'CLIPTextEncode',
-    inputs: { text: 'a lighthouse', clip: ['4', 1] },
-    _meta: { title: 'Positive' },
-  },
-  '7': {
-    class_type: 'CLIPTextEncode',
-    inputs: { text: 'blurry', clip: ['4', 1] },
-    _meta: { title: 'Negative' },
-  },
-  '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-  '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'out', images: ['8', 0] } },
-};
+const workflow = comfyDefaultWorkflow({ seed: 1, text: 'a lighthouse', filenamePrefix: 'out' });
 
 interface Deployment {
   id: string;

@@ -1,5 +1,5 @@
 import { type RunningWorker, startWorker } from '@hypereal/gpu-worker';
-import { readPngInfo } from '@hypereal/upstream-sim';
+import { comfyDefaultWorkflow, readPngInfo } from '@hypereal/upstream-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getTask, registerWorker, selfHostedBackend, takeTask } from '../../src/gpu/self-hosted/index.ts';
 import { enqueueTask } from '../../src/gpu/self-hosted/tasks.ts';
@@ -279,29 +279,16 @@ describe.each(engines)('self-hosted GPU workers (%s)', (engine) => {
     expect(provisioned).toMatchObject({ endpointId: `image:${comfyImage}`, state: 'scaled_to_zero' });
     await worker({ serve: [], image: comfyImage });
     expect((await backend.update(provisioned.endpointId, spec, never)).state).toBe('ready');
-    const workflow = {
-      '3': {
-        class_type: 'KSampler',
-        inputs: {
-          seed: 5,
-          steps: 2,
-          cfg: 7,
-          sampler_name: 'euler',
-          scheduler: 'normal',
-          denoise: 1,
-          model: ['4', 0],
-          positive: ['6', 0],
-          negative: ['7', 0],
-          latent_image: ['5', 0],
-        },
-      },
-      '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd_xl_base_1.0.safetensors' } },
-      '5': { class_type: 'EmptyLatentImage', inputs: { width: 40, height: 24, batch_size: 1 } },
-      '6': { class_type: 'CLIPTextEncode', inputs: { text: 'overridden text', clip: ['4', 1] } },
-      '7': { class_type: 'CLIPTextEncode', inputs: { text: '', clip: ['4', 1] } },
-      '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-      '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'dep', images: ['8', 0] } },
-    };
+    const workflow = comfyDefaultWorkflow({
+      seed: 5,
+      steps: 2,
+      width: 40,
+      height: 24,
+      text: 'overridden text',
+      negative: '',
+      filenamePrefix: 'dep',
+    });
+
     const job = await backend.submit(
       provisioned.endpointId,
       { input: { workflow }, executionTimeoutMs: 60_000 },

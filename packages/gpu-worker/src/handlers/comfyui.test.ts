@@ -1,4 +1,4 @@
-import { type ComfyUiSim, readPngInfo, startComfyUiSim } from '@hypereal/upstream-sim';
+import { type ComfyUiSim, comfyDefaultWorkflow, readPngInfo, startComfyUiSim } from '@hypereal/upstream-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comfyUiHandler } from './comfyui.ts';
 import type { HandlerContext, Json } from './types.ts';
@@ -21,27 +21,16 @@ const context = (signal = new AbortController().signal): HandlerContext => ({
 
 function workflow(text: string, seed: number, steps = 3): Record<string, Json> {
   return {
-    '3': {
-      class_type: 'KSampler',
-      inputs: {
-        seed,
-        steps,
-        cfg: 7,
-        sampler_name: 'euler',
-        scheduler: 'normal',
-        denoise: 1,
-        model: ['4', 0],
-        positive: ['6', 0],
-        negative: ['7', 0],
-        latent_image: ['5', 0],
-      },
-    },
-    '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd_xl_base_1.0.safetensors' } },
-    '5': { class_type: 'EmptyLatentImage', inputs: { width: 32, height: 24, batch_size: 2 } },
-    '6': { class_type: 'CLIPTextEncode', inputs: { text, clip: ['4', 1] } },
-    '7': { class_type: 'CLIPTextEncode', inputs: { text: '', clip: ['4', 1] } },
-    '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-    '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'out', images: ['8', 0] } },
+    ...comfyDefaultWorkflow({
+      text,
+      seed,
+      steps,
+      width: 32,
+      height: 24,
+      batchSize: 2,
+      negative: '',
+      filenamePrefix: 'out',
+    }),
     '10': { class_type: 'PreviewImage', inputs: { images: ['8', 0] } },
   };
 }

@@ -1,41 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngInfo } from '../images/png.ts';
+import { comfyDefaultWorkflow } from './default-workflow.ts';
 import { type ComfyUiSim, startComfyUiSim } from './index.ts';
 
-/** ComfyUI's default text-to-image graph in API format (Workflow > Export (API)). */
-function textToImage(overrides: { text?: string; seed?: number; steps?: number; width?: number } = {}) {
-  return {
-    '3': {
-      class_type: 'KSampler',
-      inputs: {
-        seed: overrides.seed ?? 42,
-        steps: overrides.steps ?? 4,
-        cfg: 7,
-        sampler_name: 'euler',
-        scheduler: 'normal',
-        denoise: 1,
-        model: ['4', 0],
-        positive: ['6', 0],
-        negative: ['7', 0],
-        latent_image: ['5', 0],
-      },
-      _meta: { title: 'Sampler' },
-    },
-    '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd_xl_base_1.0.safetensors' } },
-    '5': {
-      class_type: 'EmptyLatentImage',
-      inputs: { width: overrides.width ?? 64, height: 48, batch_size: 1 },
-    },
-    '6': {
-      class_type: 'CLIPTextEncode',
-      inputs: { text: overrides.text ?? 'a red fox', clip: ['4', 1] },
-      _meta: { title: 'Positive' },
-    },
-    '7': { class_type: 'CLIPTextEncode', inputs: { text: 'blurry', clip: ['4', 1] } },
-    '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-    '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'ComfyUI', images: ['8', 0] } },
-  };
-}
+const textToImage = (overrides: { text?: string; seed?: number; steps?: number; width?: number } = {}) =>
+  comfyDefaultWorkflow(overrides);
 
 /** The `tEXt` chunks of a PNG, keyword → text. */
 function pngText(bytes: Buffer): Record<string, string> {
