@@ -7,6 +7,7 @@ import { backendFor } from './backends.ts';
 import { type GpuJobInput, gpuCharge, gpuInputOf } from './gpu-job-input.ts';
 import { recordGpuRun } from './gpu-jobs-store.ts';
 import { copyGpuOutputs, OutputError } from './gpu-outputs.ts';
+import { progressPercent } from './gpu-progress.ts';
 import type { GpuServices } from './gpu-services.ts';
 
 /** How often a GPU job is polled at its backend, before the engine's backoff. */
@@ -108,8 +109,9 @@ export function gpuJobHandler(services: GpuServices): JobHandler {
       await recordGpuRun(services.db, job.id, status);
       switch (status.state) {
         case 'queued':
+          return { state: 'queued' };
         case 'running':
-          return { state: status.state };
+          return { state: 'running', progress: progressPercent(status.output) };
         case 'failed':
           return { state: 'failed', code: 'gpu_job_failed', message: status.error ?? 'The GPU job failed.' };
         case 'canceled':

@@ -66,6 +66,7 @@ export function serverlessJobJson(job: JobRecord, run: GpuJobRun, link: OutputLi
     object: 'gpu.job',
     model: job.model,
     status: job.state,
+    progress: job.state === 'succeeded' ? 100 : job.progress,
     outputs: retained ? job.outputs.map((output) => link(output.fileId)) : [],
     costCredits: job.costMicro === null ? null : microToCredits(job.costMicro),
     durationMs: run.executionMs,
@@ -91,6 +92,7 @@ export function deploymentJobJson(job: JobRecord, run: GpuJobRun, link: OutputLi
     object: 'gpu.job',
     deployment: job.model,
     status: job.state,
+    progress: job.state === 'succeeded' ? 100 : job.progress,
     provider_job_id: run.providerJobId ?? job.vendorTaskId,
     output:
       job.state === 'succeeded' ? { images: urls('image/'), ...(videos.length > 0 ? { videos } : {}) } : null,

@@ -33,6 +33,7 @@ interface ServerlessJob {
   object: string;
   model: string;
   status: string;
+  progress: number | null;
   outputs: string[];
   costCredits: number | null;
   durationMs: number | null;
@@ -62,11 +63,12 @@ function client(harness: Harness, user: TestUser) {
     });
   const job = async (id: string) => (await (await call('GET', `/gpu/jobs/${id}`)).json()) as ServerlessJob;
   /** Polls GET /v1/gpu/jobs/{id} (each GET live-polls the backend) and records the statuses seen. */
-  const settle = async (id: string, seen: string[] = []) => {
+  const settle = async (id: string, seen: string[] = [], progress: number[] = []) => {
     let current = await job(id);
     await until(async () => {
       current = await job(id);
       if (seen.at(-1) !== current.status) seen.push(current.status);
+      if (current.progress !== null && progress.at(-1) !== current.progress) progress.push(current.progress);
       return current.status !== 'queued' && current.status !== 'running';
     }, `job ${id} to end`);
     return current;
@@ -252,8 +254,13 @@ describe.each(engines)(
       expect(queued).toMatchObject({ status: 'queued', pollUrl: `/v1/gpu/jobs/${queued.id}` });
       // While it runs, the whole hold (600 s × 2 credits) is reserved.
       const seen: string[] = ['queued'];
-      const done = await api.settle(queued.id, seen);
+      const progress: number[] = [];
+      const done = await api.settle(queued.id, seen, progress);
       expect(seen).toEqual(['queued', 'running', 'succeeded']);
+      // The worker reports frames as it renders them: the job's progress climbs, then 100.
+      expect(progress.length).toBeGreaterThan(1);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+      expect(progress.at(-1)).toBe(100);
       const atSim = simJobs(harness).find((job) => promptOf(job.input) === 'drone over Tokyo, neon, rain');
       expect(done.durationMs).toBe(atSim?.executionTime);
       expect(done.durationMs).toBeGreaterThan(30 * 20 - 1);

@@ -10,6 +10,8 @@ export interface GpuJob {
   object: 'gpu.job';
   model: string;
   status: GpuJobStatus;
+  /** Percent done as the worker reports it (null when it does not say); 100 once succeeded. */
+  progress: number | null;
   /** Signed links to the outputs. */
   outputs: string[];
   costCredits: number | null;
@@ -38,6 +40,8 @@ export interface DeploymentJob {
   object: 'gpu.job';
   deployment: string;
   status: GpuJobStatus;
+  /** Percent done as the worker reports it (null when it does not say); 100 once succeeded. */
+  progress: number | null;
   provider_job_id: string | null;
   /** Once succeeded: signed links to the images (and videos, when the worker made any). */
   output: { images: string[]; videos?: string[] } | null;
