@@ -6,6 +6,7 @@
  *
  *   npm run bench:replicas                                  # PostgreSQL from HYPEREAL_TEST_POSTGRES_URL
  *   npm run bench:replicas -- --requests 20000 --keys 4 --concurrency 64
+ *   npm run bench:replicas -- --cpu-prof /tmp/prof      # a V8 CPU profile per replica
  *
  * Needs PostgreSQL (`--postgres URL` or HYPEREAL_TEST_POSTGRES_URL; the bench works in a database
  * of its own, `hypereal_bench`, so its counters are its own), nginx (HYPEREAL_TEST_NGINX or
@@ -46,6 +47,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     postgres: { type: 'string' },
     redis: { type: 'string' },
+    /** Writes a V8 CPU profile per replica into this directory (read it with `npm run bench:profile-top`). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const requests = Number(values.requests);
@@ -147,6 +150,7 @@ const replicas: RunningChild[] = await Promise.all(
       },
       ready: /Hypereal gateway on (http:\/\/\S+?)(?:\s|$)/,
       timeoutMs: 60_000,
+      ...(values['cpu-prof'] ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] } : {}),
     }),
   ),
 );
@@ -194,6 +198,7 @@ interface Counters {
   xactRollback: number;
   tables: Map<string, number>;
   redisCalls: number;
+  redisCommands: Map<string, number>;
   cpu: Map<string, number>;
 }
 
@@ -229,8 +234,11 @@ async function readCounters(): Promise<Counters> {
   );
   const commandStats = await redisClient.info('commandstats');
   let redisCalls = 0;
+  const redisCommands = new Map<string, number>();
   for (const match of commandStats.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)) {
-    if (match[1] !== 'info') redisCalls += Number(match[2]);
+    if (match[1] === 'info') continue;
+    redisCalls += Number(match[2]);
+    redisCommands.set(match[1]!, Number(match[2]));
   }
   const cpu = new Map<string, number>();
   for (const replica of replicas) cpu.set(replica.name, cpuOf(replica.pid));
@@ -255,6 +263,7 @@ async function readCounters(): Promise<Counters> {
     xactRollback: Number(database.rows[0]?.xact_rollback ?? 0),
     tables: new Map(tableRows.rows.map((row) => [row.relname, Number(row.written)])),
     redisCalls,
+    redisCommands,
     cpu,
   };
 }
@@ -342,7 +351,13 @@ try {
   console.log(
     `  rows written: ${written.map(([table, value]) => `${table} ${perRequest(value).toFixed(2)}`).join(', ')}`,
   );
-  console.log(`Redis commands per request: ${perRequest(after.redisCalls - before.redisCalls).toFixed(2)}`);
+  const redisDeltas = [...after.redisCommands]
+    .map(([name, value]) => [name, value - (before.redisCommands.get(name) ?? 0)] as const)
+    .filter(([, value]) => value > 0)
+    .map(([name, value]) => `${name} ${perRequest(value).toFixed(2)}`);
+  console.log(
+    `Redis commands per request: ${perRequest(after.redisCalls - before.redisCalls).toFixed(2)} (${redisDeltas.join(', ')})`,
+  );
 
   // The money, once every replica has settled.
   await sleep(500);
