@@ -105,12 +105,25 @@ function groupCommitter(pool: pg.Pool): GroupedQueries {
     client.release();
     for (const [index, item] of items.entries()) item.resolve(results[index]?.rows[0]);
   };
+  /** Wallets (lockOrder) a running group of this replica locks. */
+  const locked = new Set<string>();
   const pump = () => {
     while (running < parallelGroups && waiting.length > 0) {
-      const items = waiting
-        .slice(0, maxGroupSize)
-        .sort((a, b) => (a.lockOrder < b.lockOrder ? -1 : a.lockOrder > b.lockOrder ? 1 : 0));
-      waiting = waiting.slice(items.length);
+      // A statement whose wallet a running group holds would only queue on that row lock in a
+      // parallel group (and hold its other rows meanwhile): it waits for the next group instead,
+      // which then takes every waiting statement of that wallet — one busy user's statements
+      // go as few large groups, one after the other, rather than as many small ones in a row.
+      const items: GroupItem[] = [];
+      const later: GroupItem[] = [];
+      for (const item of waiting) {
+        if (items.length < maxGroupSize && !locked.has(item.lockOrder)) items.push(item);
+        else later.push(item);
+      }
+      if (items.length === 0) return;
+      items.sort((a, b) => (a.lockOrder < b.lockOrder ? -1 : a.lockOrder > b.lockOrder ? 1 : 0));
+      const wallets = new Set(items.map((item) => item.lockOrder));
+      for (const wallet of wallets) locked.add(wallet);
+      waiting = later;
       running++;
       runGroup(items)
         .catch((error: unknown) => {
@@ -118,6 +131,7 @@ function groupCommitter(pool: pg.Pool): GroupedQueries {
           for (const item of items) item.reject(error);
         })
         .finally(() => {
+          for (const wallet of wallets) locked.delete(wallet);
           running--;
           pump();
         });

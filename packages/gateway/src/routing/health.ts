@@ -86,11 +86,17 @@ export class MemoryHealthStore implements HealthStore {
  * Admission in one round trip, so two replicas can never both see "half-open, probe free":
  * the state read and the probe claim (SET NX PX) run as one script, atomically
  * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/).
- * Returns 0 closed, 1 open, 2 half-open with the probe already out, 3 half-open and claimed.
+ * Returns 0 closed, 1 open, 2 half-open with the probe already out, 3 half-open and claimed,
+ * 4 closed with failures counted (a success must clear them).
  */
 const admitScript = `
-local openUntil = tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '0')
-if openUntil == 0 then return 0 end
+local openUntil = redis.call('HGET', KEYS[1], 'openUntil')
+if not openUntil then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return 4 end
+  return 0
+end
+openUntil = tonumber(openUntil)
+if openUntil == 0 then return 4 end
 if tonumber(ARGV[1]) < openUntil then return 1 end
 if redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX') then return 3 end
 return 2`;
@@ -117,6 +123,7 @@ const admitted: ReadonlyArray<{ allowed: boolean; state: BreakerState }> = [
   { allowed: false, state: 'open' },
   { allowed: false, state: 'half-open' },
   { allowed: true, state: 'half-open' },
+  { allowed: true, state: 'closed' },
 ];
 
 /**
@@ -135,20 +142,30 @@ export class RedisHealthStore implements HealthStore {
     this.#prefix = prefix;
   }
 
+  /**
+   * Targets whose breaker history this replica saw at admission or wrote: a success there
+   * clears it (DEL). A success on a target that had none when admitted costs no round trip;
+   * a failure another replica counts after that admission stays counted, as it came later.
+   */
+  readonly #history = new Set<string>();
+
   async admit(target: string): Promise<{ allowed: boolean; state: BreakerState }> {
     const key = `${this.#prefix}${target}`;
     const code = Number(
       await this.#redis.eval(admitScript, 2, key, `${key}:probe`, Date.now(), this.#policy.cooldownMs),
     );
+    if (code !== 0) this.#history.add(target);
     return admitted[code] ?? { allowed: true, state: 'closed' };
   }
 
   async recordSuccess(target: string): Promise<void> {
+    if (!this.#history.delete(target)) return;
     await this.#redis.del(`${this.#prefix}${target}`, `${this.#prefix}${target}:probe`);
   }
 
   async recordFailure(target: string): Promise<BreakerState> {
     const key = `${this.#prefix}${target}`;
+    this.#history.add(target);
     const opened = await this.#redis.eval(
       failureScript,
       3,

@@ -40,6 +40,32 @@ describe.each(engines)('group commit on %s', (engine) => {
     expect(rows.reduce((sum, row) => sum + Number(row.held_micro), 0)).toBe(196);
   });
 
+  it.skipIf(engine !== 'postgres')(
+    "runs one busy wallet's statements as few groups, one at a time, never stacked on its row lock",
+    async () => {
+      db = await freshDatabase(engine);
+      const user = await createUser(db, { email: 'group-busy@example.com' });
+      // 300 at once on one wallet: the first runs alone, the rest wait for it and then go as
+      // full groups of 64 one after another — 1 + ⌈299 / 64⌉ = 6 transactions. Groups run in
+      // parallel on the same wallet would be at least 4 + ⌈296 / 64⌉ = 9.
+      const rows = await Promise.all(
+        Array.from({ length: 300 }, () =>
+          db.grouped.get<{ held_micro: number; tx: string }>(
+            'UPDATE users SET held_micro = held_micro + 1 WHERE id = ? RETURNING held_micro, txid_current()::text AS tx',
+            [user.id],
+            user.id,
+          ),
+        ),
+      );
+      expect(new Set(rows.map((row) => Number(row!.held_micro))).size).toBe(300);
+      expect(new Set(rows.map((row) => row!.tx)).size).toBeLessThanOrEqual(6);
+      const stored = await db.get<{ held_micro: number }>('SELECT held_micro FROM users WHERE id = ?', [
+        user.id,
+      ]);
+      expect(Number(stored!.held_micro)).toBe(300);
+    },
+  );
+
   it('passes quotes, backslashes, dollar signs, question marks and negative numbers through unchanged', async () => {
     db = await freshDatabase(engine);
     const awkward = [
