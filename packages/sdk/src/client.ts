@@ -1,15 +1,9 @@
 import { envApiKey, resolveBaseURL } from './core/base-url.ts';
 import { type AuthMode, HttpClient, type QueryValue, type RequestOptions } from './core/http.ts';
 import { SessionState } from './core/session.ts';
-import {
-  type Auth,
-  accountResources,
-  type Credits,
-  type Keys,
-  type Orgs,
-  type Usage,
-} from './resources/account.ts';
+import { type Auth, accountResources, type Credits, type Keys, type Usage } from './resources/account.ts';
 import { Audio } from './resources/audio.ts';
+import type { AuditTrail } from './resources/audit.ts';
 import { Chat } from './resources/chat.ts';
 import { Deployments } from './resources/deployments.ts';
 import { Gemini } from './resources/gemini.ts';
@@ -18,6 +12,7 @@ import { Images } from './resources/images.ts';
 import { Jobs } from './resources/jobs.ts';
 import { Messages } from './resources/messages.ts';
 import { Models } from './resources/models.ts';
+import type { Orgs } from './resources/orgs.ts';
 import { Responses } from './resources/responses.ts';
 import { Storage } from './resources/storage.ts';
 import { Videos } from './resources/videos.ts';
@@ -81,6 +76,8 @@ export class Hypereal {
   readonly usage: Usage;
   readonly credits: Credits;
   readonly orgs: Orgs;
+  /** Your personal audit trail (`/api/audit`). */
+  readonly audit: AuditTrail;
 
   constructor(options: HyperealOptions = {}) {
     const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -115,6 +112,7 @@ export class Hypereal {
     this.usage = account.usage;
     this.credits = account.credits;
     this.orgs = account.orgs;
+    this.audit = account.audit;
   }
 
   /** Calls any route and resolves to its parsed JSON: `client.request({ method: 'GET', path: '/api/orgs/permissions' })`. */

@@ -10,7 +10,6 @@ import type {
   CreditBalance,
   LedgerEntry,
   LedgerPage,
-  Org,
   Payment,
   PaymentPage,
   RedeemResult,
@@ -20,6 +19,8 @@ import type {
   UsageFilterParams,
   UsageParams,
 } from '../types/account.ts';
+import { AuditTrail } from './audit.ts';
+import { Orgs } from './orgs.ts';
 import { Resource, segment } from './resource.ts';
 
 /*
@@ -203,22 +204,14 @@ export class Credits extends Resource {
   }
 }
 
-/** Organisations you belong to (`/api/orgs`); the rest of org admin is in the dashboard. */
-export class Orgs extends Resource {
-  async list(options: RequestOptions = {}): Promise<Org[]> {
-    const page = await this.http.json<{ data: Org[] }>(
-      { method: 'GET', path: '/api/orgs', auth: 'session' },
-      options,
-    );
-    return page.data;
-  }
-
-  create(params: { name: string }, options: RequestOptions = {}): Promise<Org> {
-    return this.http.json<Org>({ method: 'POST', path: '/api/orgs', json: params, auth: 'session' }, options);
-  }
-}
-
-export type AccountResources = { auth: Auth; keys: Keys; usage: Usage; credits: Credits; orgs: Orgs };
+export type AccountResources = {
+  auth: Auth;
+  keys: Keys;
+  usage: Usage;
+  credits: Credits;
+  orgs: Orgs;
+  audit: AuditTrail;
+};
 
 export function accountResources(http: HttpClient): AccountResources {
   return {
@@ -227,5 +220,7 @@ export function accountResources(http: HttpClient): AccountResources {
     usage: new Usage(http),
     credits: new Credits(http),
     orgs: new Orgs(http),
+    /** Your personal audit trail (`/api/audit`): your keys, credits and account actions. */
+    audit: new AuditTrail(http, '/api/audit'),
   };
 }
