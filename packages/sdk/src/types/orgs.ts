@@ -16,7 +16,8 @@ export interface OrgDetail {
 
 export interface OrgPermissions {
   roles: OrgRole[];
-  matrix: Record<string, OrgRole[]>;
+  /** Action → one flag per entry of `roles`, in the same order: whether that role may do it. */
+  matrix: Record<string, boolean[]>;
 }
 
 export interface OrgMember {
