@@ -14,6 +14,7 @@ import type {
   PaymentPage,
   RedeemResult,
   SessionInfo,
+  SsoDiscovery,
   TopUpOffer,
   UsageAnalytics,
   UsageFilterParams,
@@ -57,6 +58,28 @@ export class Auth extends Resource {
   /** Uses a CSRF token you already have (from a login answer or `session()`), instead of fetching one. */
   setCsrfToken(token: string | null): void {
     this.http.config.session.csrfToken = token;
+  }
+
+  /** Changes your password; your other sessions are signed out. */
+  async changePassword(
+    params: { currentPassword: string; newPassword: string },
+    options: RequestOptions = {},
+  ): Promise<void> {
+    await this.http.json(
+      { method: 'POST', path: '/api/auth/password', json: params, auth: 'session' },
+      options,
+    );
+  }
+
+  /**
+   * Whether `email`'s domain signs in with its org's SSO, and where to send the browser. The
+   * gateway accepts it from its own origin only (a browser on the dashboard's page).
+   */
+  ssoDiscover(email: string, options: RequestOptions = {}): Promise<SsoDiscovery> {
+    return this.http.json(
+      { method: 'POST', path: '/api/auth/sso/discover', json: { email }, auth: 'session', noCsrf: true },
+      options,
+    );
   }
 
   async logout(options: RequestOptions = {}): Promise<void> {
