@@ -14,11 +14,17 @@ export interface ConnectionTracker {
   closeIdle(): void;
 }
 
+/** How long a closed connection may take to flush and see the client's FIN before it is cut. */
+const lingerMs = 1_000;
+
 export function trackConnections(server: Server): ConnectionTracker {
   const busy = new Map<Socket, number>();
   let closing = false;
   const closeIfIdle = (socket: Socket) => {
-    if (closing && (busy.get(socket) ?? 0) === 0) socket.destroy();
+    if (!closing || (busy.get(socket) ?? 0) !== 0) return;
+    // end(), not destroy(): an answer just finished may still sit in the socket's write buffer.
+    socket.end();
+    setTimeout(() => socket.destroy(), lingerMs).unref();
   };
   server.on('connection', (socket: Socket) => {
     busy.set(socket, 0);
