@@ -40,9 +40,10 @@ export interface HyperealOptions {
 
 /**
  * The Hypereal client. `/v1` resources authenticate with the `ck_` key; the account
- * resources (`auth`, `keys`, `usage`, `credits`, `orgs`) with a dashboard session.
+ * resources (`auth`, `keys`, `usage`, `credits`, `orgs`, `audit`) with a dashboard session; the
+ * operator API is the separate `Admin` client.
  */
-/** A route the SDK has no method for yet (org admin, audit, SSO settings…), with the same auth, retries and errors. */
+/** Any route by path (one newer than this SDK, say), with the same auth, retries and errors. */
 export interface RawRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** From the gateway's root: `/v1/...` (key) or `/api/...` (session). */
