@@ -22,6 +22,7 @@ import { createStripeClient } from './payments/index.ts';
 import { MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
 import { UpstreamRouter } from './routing/upstream-router.ts';
 import { buildApp } from './server/app.ts';
+import { type ConnectionTracker, trackConnections } from './server/idle-connections.ts';
 import type { ServiceLogger, Services } from './server/services.ts';
 import { createFileService } from './storage/index.ts';
 import { UpstreamClient } from './upstream/http-client.ts';
@@ -130,6 +131,7 @@ export async function startGateway(
   await releaseExpiredHolds(services.db);
   const app = buildApp(services, options.logger === undefined ? {} : { logger: options.logger });
   if (options.logger !== false && config.server.logLevel !== 'silent') services.logger = app.log;
+  const connections = trackConnections(app.server);
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   // Every replica sweeps: a crashed one's holds are released within lease + lease/3.
   const sweep = setInterval(() => {
@@ -162,7 +164,7 @@ export async function startGateway(
       clearInterval(sweep);
       webhooks.stop();
       clearInterval(retention);
-      await drain(app, services, config.server.shutdownGraceMs);
+      await drain(app, services, connections, config.server.shutdownGraceMs);
       await services.jobs.stop();
       await services.spendingAlerts.settled();
       services.mailer.close();
@@ -181,8 +183,15 @@ export async function startGateway(
  * refund, with a log row, any hold that still has not settled. Only then may the database
  * pool close: nothing admitted is left to write to it.
  */
-async function drain(app: ReturnType<typeof buildApp>, services: Services, graceMs: number): Promise<void> {
+async function drain(
+  app: ReturnType<typeof buildApp>,
+  services: Services,
+  connections: ConnectionTracker,
+  graceMs: number,
+): Promise<void> {
   const closed = app.close();
+  // Connections with no request in flight go now (a keep-alive socket between requests, or a spare one never used).
+  connections.closeIdle();
   const deadline = Date.now() + graceMs;
   const finished = await services.openCharges.settled(graceMs);
   // Requests still being admitted hold their connection open: wait for those too.

@@ -1,15 +1,9 @@
 import { envApiKey, resolveBaseURL } from './core/base-url.ts';
 import { type AuthMode, HttpClient, type QueryValue, type RequestOptions } from './core/http.ts';
 import { SessionState } from './core/session.ts';
-import {
-  type Auth,
-  accountResources,
-  type Credits,
-  type Keys,
-  type Orgs,
-  type Usage,
-} from './resources/account.ts';
+import { type Auth, accountResources, type Credits, type Keys, type Usage } from './resources/account.ts';
 import { Audio } from './resources/audio.ts';
+import type { AuditTrail } from './resources/audit.ts';
 import { Chat } from './resources/chat.ts';
 import { Deployments } from './resources/deployments.ts';
 import { Gemini } from './resources/gemini.ts';
@@ -18,6 +12,7 @@ import { Images } from './resources/images.ts';
 import { Jobs } from './resources/jobs.ts';
 import { Messages } from './resources/messages.ts';
 import { Models } from './resources/models.ts';
+import type { Orgs } from './resources/orgs.ts';
 import { Responses } from './resources/responses.ts';
 import { Storage } from './resources/storage.ts';
 import { Videos } from './resources/videos.ts';
@@ -45,9 +40,10 @@ export interface HyperealOptions {
 
 /**
  * The Hypereal client. `/v1` resources authenticate with the `ck_` key; the account
- * resources (`auth`, `keys`, `usage`, `credits`, `orgs`) with a dashboard session.
+ * resources (`auth`, `keys`, `usage`, `credits`, `orgs`, `audit`) with a dashboard session; the
+ * operator API is the separate `Admin` client.
  */
-/** A route the SDK has no method for yet (org admin, audit, SSO settings…), with the same auth, retries and errors. */
+/** Any route by path (one newer than this SDK, say), with the same auth, retries and errors. */
 export interface RawRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** From the gateway's root: `/v1/...` (key) or `/api/...` (session). */
@@ -81,6 +77,8 @@ export class Hypereal {
   readonly usage: Usage;
   readonly credits: Credits;
   readonly orgs: Orgs;
+  /** Your personal audit trail (`/api/audit`). */
+  readonly audit: AuditTrail;
 
   constructor(options: HyperealOptions = {}) {
     const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -115,6 +113,7 @@ export class Hypereal {
     this.usage = account.usage;
     this.credits = account.credits;
     this.orgs = account.orgs;
+    this.audit = account.audit;
   }
 
   /** Calls any route and resolves to its parsed JSON: `client.request({ method: 'GET', path: '/api/orgs/permissions' })`. */

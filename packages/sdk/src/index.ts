@@ -1,5 +1,6 @@
 import { Hypereal } from './client.ts';
 
+export { Admin, type AdminOptions } from './admin.ts';
 export { Hypereal, type HyperealOptions, type RawRequest } from './client.ts';
 export {
   APIConnectionError,
@@ -24,6 +25,7 @@ export type { Uploadable } from './resources/upload-body.ts';
 export type { WaitOptions } from './resources/wait.ts';
 export { verifyWebhook } from './resources/webhook-signature.ts';
 export type * from './types/account.ts';
+export type * from './types/admin.ts';
 export type * from './types/chat.ts';
 export type * from './types/gemini.ts';
 export type * from './types/gpu.ts';
@@ -31,6 +33,7 @@ export type * from './types/jobs.ts';
 export type * from './types/media.ts';
 export type * from './types/messages.ts';
 export type * from './types/models.ts';
+export type * from './types/orgs.ts';
 export type * from './types/responses.ts';
 export type * from './types/storage.ts';
 export type * from './types/webhooks.ts';

@@ -135,6 +135,24 @@ describe('responses, messages, gemini and models against the gateway', () => {
     expect((await sdk.gemini.countTokens(params)).totalTokens).toBeGreaterThan(0);
   });
 
+  it('gemini.generate (model in the body, POST /v1/gemini), listModels and retrieveModel (/v1beta/models)', async () => {
+    const { sdk } = await gw.newUser(1000);
+    const answer = await sdk.gemini.generate({
+      model: 'gemini-3.5-fast',
+      contents: [{ role: 'user', parts: [{ text: 'Hi' }] }],
+    });
+    expectFields(answer, geminiFields, { optional: ['modelVersion', 'responseId'], exact: false });
+    expect(answer.candidates[0]?.content.parts[0]?.text).toBeTruthy();
+    const models = await sdk.gemini.listModels();
+    expect(models.map((model) => model.name)).toContain('models/gemini-3.5-fast');
+    expect(models.every((model) => model.supportedGenerationMethods.includes('generateContent'))).toBe(true);
+    // Either spelling of the id, as Google's own clients send both.
+    for (const id of ['gemini-3.5-fast', 'models/gemini-3.5-fast']) {
+      expect(await sdk.gemini.retrieveModel(id)).toMatchObject({ name: 'models/gemini-3.5-fast' });
+    }
+    await expect(sdk.gemini.retrieveModel('no-such-model')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('errors in Anthropic’s and Google’s envelopes come out as the same typed errors', async () => {
     const { sdk } = await gw.newUser(1000);
     const anthropic = await sdk.messages

@@ -7,6 +7,9 @@ import { simulatorKey } from '../../gateway/test/helpers/harness.ts';
 import { buildPackage, run, sdkDir } from './helpers/build-package.ts';
 import { type SdkHarness, startSdkHarness } from './helpers/gateway.ts';
 
+/** The operator token the Admin example uses (the demo's gateway would read it from its env). */
+const adminToken = 'readme-admin-token-0123456789';
+
 interface Example {
   heading: string;
   code: string;
@@ -55,7 +58,7 @@ describe('every README example, from the packed tarball in an empty project', ()
       JSON.stringify({ name: 'app', private: true, type: 'module' }),
     );
     await run('npm', ['install', '--offline', '--no-audit', '--no-fund', built.tarball], { cwd: app });
-    gw = await startSdkHarness();
+    gw = await startSdkHarness({}, { HYPEREAL_ADMIN_TOKEN: adminToken });
     const user = await gw.newUser(10_000, { email: 'demo@hypereal.local', password: 'hypereal-demo' });
     key = user.key;
     const sim = gw.harness.sim.url;
@@ -86,7 +89,13 @@ describe('every README example, from the packed tarball in an empty project', ()
       const outcome = await run(process.execPath, [file], {
         cwd: app,
         timeout: 60_000,
-        env: { ...process.env, HYPEREAL_API_KEY: key, HYPEREAL_BASE_URL: gw.url, NODE_NO_WARNINGS: '1' },
+        env: {
+          ...process.env,
+          HYPEREAL_API_KEY: key,
+          HYPEREAL_BASE_URL: gw.url,
+          HYPEREAL_ADMIN_TOKEN: adminToken,
+          NODE_NO_WARNINGS: '1',
+        },
       }).catch((error: { code: number; stderr: string; stdout: string }) => error);
       expect(
         'code' in outcome ? `${example.heading}: ${outcome.stderr}${outcome.stdout}` : '',

@@ -23,22 +23,6 @@ describe('retries, timeouts and rate limits against the gateway', () => {
   const upstreamCalls = () =>
     gw.harness.sim.requests.filter((request) => request.path.includes('chat/completions')).length;
 
-  // First in the file: the gateway's close() hangs when a client aborts on a keep-alive connection
-  // that earlier got an error from the admission hook (401/429), so this runs before the 429 test.
-  it('a call slower than its timeout is an APITimeoutError, and is retried like a connection error', async () => {
-    const { sdk } = await gw.newUser(1000);
-    gw.harness.sim.reset();
-    gw.harness.sim.addFault({ latencyMs: 1_500 });
-    const started = Date.now();
-    await expect(sdk.chat.completions.create(chat, { timeout: 300, maxRetries: 0 })).rejects.toBeInstanceOf(
-      APITimeoutError,
-    );
-    expect(Date.now() - started).toBeLessThan(1_200);
-    gw.harness.sim.addFault({ latencyMs: 1_500 });
-    const completion = await sdk.chat.completions.create(chat, { timeout: 1_000, maxRetries: 1 });
-    expect(completion.choices).toHaveLength(1);
-  });
-
   it('a 5xx is retried with backoff until it succeeds; with maxRetries 0 it is an InternalServerError', async () => {
     const { sdk } = await gw.newUser(1000);
     gw.harness.sim.reset();
@@ -79,6 +63,20 @@ describe('retries, timeouts and rate limits against the gateway', () => {
     expect(error).toMatchObject({ status: 429, code: 'rate_limited', limit: 1, remaining: 0 });
     expect(error.resetAt!.getTime()).toBeGreaterThan(Date.now());
     expect(error.resetAt!.getTime()).toBeLessThanOrEqual(Date.now() + 61_000);
+  });
+
+  it('a call slower than its timeout is an APITimeoutError, and is retried like a connection error', async () => {
+    const { sdk } = await gw.newUser(1000);
+    gw.harness.sim.reset();
+    gw.harness.sim.addFault({ latencyMs: 1_500 });
+    const started = Date.now();
+    await expect(sdk.chat.completions.create(chat, { timeout: 300, maxRetries: 0 })).rejects.toBeInstanceOf(
+      APITimeoutError,
+    );
+    expect(Date.now() - started).toBeLessThan(1_200);
+    gw.harness.sim.addFault({ latencyMs: 1_500 });
+    const completion = await sdk.chat.completions.create(chat, { timeout: 1_000, maxRetries: 1 });
+    expect(completion.choices).toHaveLength(1);
   });
 
   it('a connection reset is retried; a refused port is an APIConnectionError', async () => {

@@ -32,6 +32,8 @@ import type { Services } from './services.ts';
 
 export interface BuildAppOptions {
   logger?: boolean;
+  /** Sees every route as it is registered (the SDK's coverage test lists them this way). */
+  onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
 
 export function buildApp(services: Services, options: BuildAppOptions = {}): FastifyInstance {
@@ -69,6 +71,8 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
           },
   });
 
+  const { onRoute } = options;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute({ method: route.method, url: route.url }));
   app.decorateRequest('hypereal', null as never);
   app.addHook('onRequest', async (request, reply) => {
     // From the first byte: a client that hangs up before its hold is placed is not billed in full.

@@ -10,16 +10,18 @@ import type {
   CreditBalance,
   LedgerEntry,
   LedgerPage,
-  Org,
   Payment,
   PaymentPage,
   RedeemResult,
   SessionInfo,
+  SsoDiscovery,
   TopUpOffer,
   UsageAnalytics,
   UsageFilterParams,
   UsageParams,
 } from '../types/account.ts';
+import { AuditTrail } from './audit.ts';
+import { Orgs } from './orgs.ts';
 import { Resource, segment } from './resource.ts';
 
 /*
@@ -56,6 +58,28 @@ export class Auth extends Resource {
   /** Uses a CSRF token you already have (from a login answer or `session()`), instead of fetching one. */
   setCsrfToken(token: string | null): void {
     this.http.config.session.csrfToken = token;
+  }
+
+  /** Changes your password; your other sessions are signed out. */
+  async changePassword(
+    params: { currentPassword: string; newPassword: string },
+    options: RequestOptions = {},
+  ): Promise<void> {
+    await this.http.json(
+      { method: 'POST', path: '/api/auth/password', json: params, auth: 'session' },
+      options,
+    );
+  }
+
+  /**
+   * Whether `email`'s domain signs in with its org's SSO, and where to send the browser. The
+   * gateway accepts it from its own origin only (a browser on the dashboard's page).
+   */
+  ssoDiscover(email: string, options: RequestOptions = {}): Promise<SsoDiscovery> {
+    return this.http.json(
+      { method: 'POST', path: '/api/auth/sso/discover', json: { email }, auth: 'session', noCsrf: true },
+      options,
+    );
   }
 
   async logout(options: RequestOptions = {}): Promise<void> {
@@ -203,22 +227,14 @@ export class Credits extends Resource {
   }
 }
 
-/** Organisations you belong to (`/api/orgs`); the rest of org admin is in the dashboard. */
-export class Orgs extends Resource {
-  async list(options: RequestOptions = {}): Promise<Org[]> {
-    const page = await this.http.json<{ data: Org[] }>(
-      { method: 'GET', path: '/api/orgs', auth: 'session' },
-      options,
-    );
-    return page.data;
-  }
-
-  create(params: { name: string }, options: RequestOptions = {}): Promise<Org> {
-    return this.http.json<Org>({ method: 'POST', path: '/api/orgs', json: params, auth: 'session' }, options);
-  }
-}
-
-export type AccountResources = { auth: Auth; keys: Keys; usage: Usage; credits: Credits; orgs: Orgs };
+export type AccountResources = {
+  auth: Auth;
+  keys: Keys;
+  usage: Usage;
+  credits: Credits;
+  orgs: Orgs;
+  audit: AuditTrail;
+};
 
 export function accountResources(http: HttpClient): AccountResources {
   return {
@@ -227,5 +243,7 @@ export function accountResources(http: HttpClient): AccountResources {
     usage: new Usage(http),
     credits: new Credits(http),
     orgs: new Orgs(http),
+    /** Your personal audit trail (`/api/audit`): your keys, credits and account actions. */
+    audit: new AuditTrail(http, '/api/audit'),
   };
 }

@@ -7,6 +7,8 @@ import type {
   DeploymentList,
   DeploymentRunParams,
   DeploymentUpdateParams,
+  GpuBackend,
+  GpuJob,
 } from '../types/gpu.ts';
 import { Resource, segment } from './resource.ts';
 
@@ -52,5 +54,23 @@ export class Deployments extends Resource {
       { method: 'POST', path: `/v1/gpu/run/${segment(slug)}`, json: params, idempotent: true },
       options,
     );
+  }
+
+  /** A deployment's recent jobs, newest first (the dashboard's view; needs a signed-in session). */
+  async recentJobs(slug: string, options: RequestOptions = {}): Promise<GpuJob[]> {
+    const page = await this.http.json<{ data: GpuJob[] }>(
+      { method: 'GET', path: `/api/deployments/${segment(slug)}/jobs`, auth: 'session' },
+      options,
+    );
+    return page.data;
+  }
+
+  /** Where a new deployment can run (RunPod when configured, the self-hosted pool); needs a session. */
+  async backends(options: RequestOptions = {}): Promise<GpuBackend[]> {
+    const page = await this.http.json<{ data: GpuBackend[] }>(
+      { method: 'GET', path: '/api/gpu/backends', auth: 'session' },
+      options,
+    );
+    return page.data;
   }
 }

@@ -1,6 +1,11 @@
 import type { RequestOptions } from '../core/http.ts';
 import { eventJson, type Stream, streamError } from '../core/stream.ts';
-import type { GeminiTokenCount, GenerateContentParams, GenerateContentResponse } from '../types/gemini.ts';
+import type {
+  GeminiModel,
+  GeminiTokenCount,
+  GenerateContentParams,
+  GenerateContentResponse,
+} from '../types/gemini.ts';
 import { Resource, segment } from './resource.ts';
 
 /**
@@ -46,6 +51,34 @@ export class Gemini extends Resource {
     const { model, ...body } = params;
     return this.http.json<GeminiTokenCount>(
       { method: 'POST', path: `/v1beta/models/${segment(model)}:countTokens`, json: body },
+      options,
+    );
+  }
+
+  /**
+   * The same call with `model` in the body (`POST /v1/gemini`), for clients that cannot put it
+   * in the path; the gateway answers in Gemini's shape.
+   */
+  generate(params: GenerateContentParams, options: RequestOptions = {}): Promise<GenerateContentResponse> {
+    return this.http.json<GenerateContentResponse>(
+      { method: 'POST', path: '/v1/gemini', json: params },
+      options,
+    );
+  }
+
+  /** `GET /v1beta/models`: the Gemini models, in Google's list shape. */
+  async listModels(options: RequestOptions = {}): Promise<GeminiModel[]> {
+    const page = await this.http.json<{ models: GeminiModel[] }>(
+      { method: 'GET', path: '/v1beta/models' },
+      options,
+    );
+    return page.models;
+  }
+
+  /** `GET /v1beta/models/{model}`. */
+  retrieveModel(model: string, options: RequestOptions = {}): Promise<GeminiModel> {
+    return this.http.json<GeminiModel>(
+      { method: 'GET', path: `/v1beta/models/${segment(model.replace(/^models\//, ''))}` },
       options,
     );
   }

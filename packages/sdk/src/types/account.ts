@@ -168,3 +168,8 @@ export interface Org {
   name: string;
   role: 'owner' | 'admin' | 'developer' | 'billing' | 'viewer' | (string & {});
 }
+
+/** `POST /api/auth/sso/discover`. */
+export type SsoDiscovery =
+  | { sso: false }
+  | { sso: true; type: 'oidc' | 'saml'; providerId: string; ssoOnly: boolean; redirectUrl: string };

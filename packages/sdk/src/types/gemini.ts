@@ -50,3 +50,14 @@ export interface GenerateContentResponse {
 export interface GeminiTokenCount {
   totalTokens: number;
 }
+
+/** `GET /v1beta/models` items, in Google's shape (https://ai.google.dev/api/models#Model). */
+export interface GeminiModel {
+  /** `models/{id}`. */
+  name: string;
+  version: string;
+  displayName: string;
+  inputTokenLimit?: number;
+  outputTokenLimit?: number;
+  supportedGenerationMethods: string[];
+}

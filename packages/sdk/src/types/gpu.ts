@@ -173,3 +173,11 @@ export interface DeploymentRunParams {
   sync?: boolean;
   [extra: string]: unknown;
 }
+
+/** `GET /api/gpu/backends` (dashboard session): where a new deployment can run. */
+export interface GpuBackend {
+  id: string;
+  kind: 'runpod' | 'self-hosted' | (string & {});
+  /** The backend a deployment gets when it names none. */
+  default: boolean;
+}

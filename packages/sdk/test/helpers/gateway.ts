@@ -19,8 +19,12 @@ export interface SdkHarness {
  * tuned for SDK tests: no gateway-side retries (so a simulated upstream fault reaches the
  * SDK), fast job polling, and 127.0.0.1 allowed as a webhook/audio URL.
  */
-export async function startSdkHarness(config: ConfigFile = {}): Promise<SdkHarness> {
+export async function startSdkHarness(
+  config: ConfigFile = {},
+  env: Record<string, string> = {},
+): Promise<SdkHarness> {
   const harness = await startHarness({
+    env,
     config: {
       network: { allowPrivate: ['127.0.0.1'] },
       routing: { retriesPerTarget: 0, backoffBaseMs: 10 },
