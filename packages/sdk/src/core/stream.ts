@@ -40,6 +40,9 @@ export class Stream<T> implements AsyncIterable<T> {
       for await (const event of readServerSentEvents(body)) {
         const { value, done } = this.#decode(event, open.response);
         if (value !== undefined) yield value;
+        // abort() from the loop's body: stop here even when the rest is already buffered.
+        if (this.controller.signal.aborted)
+          throw new APIUserAbortError({ cause: this.controller.signal.reason });
         if (done) break;
       }
       finished = true;
