@@ -3,6 +3,7 @@ import { openSqlite } from './sqlite.ts';
 import type { Database } from './types.ts';
 
 export { appliedVersions, type MigrateOptions, type Migration, migrate, migrations } from './migrations.ts';
+export { requestsInFlight } from './requests-in-flight.ts';
 export type { Database, GroupedQueries, Queryable, SqlParam } from './types.ts';
 
 export interface OpenDatabaseOptions {
