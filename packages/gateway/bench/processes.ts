@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** A child Node process that printed its "listening" line. */
@@ -26,20 +27,25 @@ export function startNodeChild(options: {
   env?: Record<string, string>;
   /** Options for Node itself, before the script (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /**
+   * Run `script` itself (its `#!` line picks Node and Node's flags, as when a user runs it)
+   * rather than `node script`; this process's Node comes first on its PATH.
+   */
+  executable?: boolean;
   /** Started under `taskset -c <cpus>` (which execs Node, so the pid stays Node's). */
   cpus?: string;
   ready: RegExp;
   timeoutMs?: number;
 }): Promise<RunningChild> {
-  const nodeCommand = [
-    process.execPath,
-    ...(options.nodeArgs ?? []),
-    options.script,
-    ...(options.args ?? []),
-  ];
+  const nodeCommand = options.executable
+    ? [options.script, ...(options.args ?? [])]
+    : [process.execPath, ...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])];
+  const path = options.executable
+    ? { PATH: [dirname(process.execPath), process.env['PATH']].filter(Boolean).join(':') }
+    : {};
   const [command, ...args] = options.cpus ? ['taskset', '-c', options.cpus, ...nodeCommand] : nodeCommand;
   const child = spawn(command ?? process.execPath, args, {
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...path, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

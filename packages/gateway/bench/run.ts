@@ -190,9 +190,14 @@ async function main(): Promise<void> {
   const startGatewayChild = (name: string, on: GatewayFixture, databaseUrl: string) =>
     startNodeChild({
       name,
-      script: join(repoRoot, 'packages/gateway/src/cli/main.ts'),
+      // The `hypereal` bin, as a user starts it: its #! line carries the gateway's V8 flags.
+      script: join(repoRoot, 'packages/gateway/bin/hypereal.js'),
+      executable: true,
       args: ['serve', '--config', on.configPath],
       env: {
+        ...(values['cpu-prof'] && name === 'gateway'
+          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values['cpu-prof'])}` }
+          : {}),
         ...simulatorEnv(sim.url, SIM_KEY),
         HYPEREAL_DATA_DIR: on.dir,
         DATABASE_URL: databaseUrl,
@@ -200,9 +205,6 @@ async function main(): Promise<void> {
         PORT: '0',
         LOG_LEVEL: 'warn',
       },
-      ...(values['cpu-prof'] && name === 'gateway'
-        ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] }
-        : {}),
       ...(pinning.proxies ? { cpus: pinning.proxies } : {}),
       ready: /Hypereal gateway on (http:\/\/\S+?)(?:\s|$)/,
     });

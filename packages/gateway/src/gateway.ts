@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { AttemptThrottle, KeyAuthenticator } from './accounts/index.ts';
 import { connectKeyInvalidation } from './accounts/key-invalidation.ts';
 import { SpendingAlerts } from './billing/spending-alerts.ts';
@@ -46,11 +46,16 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     db ?? (await openDatabase({ databaseUrl: config.database.url, sqlitePath: config.database.sqlitePath }));
   const upstream = new UpstreamClient(config.upstream);
   const metrics = new GatewayMetrics();
+  // Loaded only when configured: an unused client library is resident memory for nothing.
   // Auto-pipelining: the commands of concurrent requests issued in one event-loop turn go out
   // as one socket write (https://github.com/redis/ioredis#autopipelining); on a busy replica a
   // write per command was its largest single CPU cost.
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true })
+  const redis: Redis | undefined = config.redisUrl
+    ? new (await import('ioredis')).Redis(config.redisUrl, {
+        lazyConnect: false,
+        maxRetriesPerRequest: 2,
+        enableAutoPipelining: true,
+      })
     : undefined;
   const health = redis
     ? new RedisHealthStore(redis, config.routing.breaker)

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import {
   createApiKey,
   createUser,
@@ -164,6 +163,7 @@ async function migrateCommand(config: GatewayConfig): Promise<void> {
 /** A key or a limit changed from the CLI: the running replicas drop their key caches now. */
 async function tellReplicas(config: GatewayConfig): Promise<void> {
   if (!config.redisUrl) return;
+  const { Redis } = await import('ioredis');
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
   redis.on('error', () => undefined);
   try {

@@ -1,9 +1,9 @@
 import { migrate } from './migrations.ts';
-import { openPostgres } from './postgres.ts';
 import { openSqlite } from './sqlite.ts';
 import type { Database } from './types.ts';
 
 export { appliedVersions, type MigrateOptions, type Migration, migrate, migrations } from './migrations.ts';
+export { requestsInFlight } from './requests-in-flight.ts';
 export type { Database, GroupedQueries, Queryable, SqlParam } from './types.ts';
 
 export interface OpenDatabaseOptions {
@@ -16,7 +16,11 @@ export interface OpenDatabaseOptions {
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const url = options.databaseUrl;
-  const db = url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url) : openSqlite(options.sqlitePath);
+  // The PostgreSQL driver is loaded only when it is used (resident memory otherwise).
+  const db =
+    url && /^postgres(ql)?:\/\//.test(url)
+      ? (await import('./postgres.ts')).openPostgres(url)
+      : openSqlite(options.sqlitePath);
   if (options.migrate !== false) await migrate(db);
   return db;
 }

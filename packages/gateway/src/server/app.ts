@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSource, scanJson } from '../contracts/json-source.ts';
+import { requestsInFlight } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { newId } from '../ids.ts';
 import { admission } from './admission.ts';
@@ -29,6 +30,11 @@ import { registerResponsesRoutes } from './routes/responses.ts';
 import { registerStripeWebhookRoute } from './routes/stripe-webhook.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 import type { Services } from './services.ts';
+
+/** A response closed (sent, or its client gone): one request fewer in flight. */
+function leave(): void {
+  requestsInFlight.count -= 1;
+}
 
 export interface BuildAppOptions {
   logger?: boolean;
@@ -77,6 +83,8 @@ export function buildApp(services: Services, options: BuildAppOptions = {}): Fas
   app.addHook('onRequest', async (request, reply) => {
     // From the first byte: a client that hangs up before its hold is placed is not billed in full.
     abortOnClientClose(reply);
+    requestsInFlight.count += 1;
+    reply.raw.once('close', leave);
     const path = request.url.split('?', 1)[0] ?? '';
     request.hypereal = {
       requestId: request.id,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/accounts/index.ts';
-import type { Database } from '../../src/db/index.ts';
+import { type Database, requestsInFlight } from '../../src/db/index.ts';
 import { engines, freshDatabase } from '../helpers/databases.ts';
 
 /**
@@ -91,5 +91,36 @@ describe.each(engines)('group commit on %s', (engine) => {
       awkward.map((_, index) => -1 - index * 1_000_000_007),
     );
     expect(await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users')).toBeDefined();
+  });
+});
+
+describe('group commit on sqlite with one request in flight', () => {
+  let db: Database;
+  afterEach(async () => {
+    requestsInFlight.count = 0;
+    await db?.close();
+  });
+
+  it('commits a lone request at once, and still waits a turn for company otherwise', async () => {
+    db = await freshDatabase('sqlite');
+    const user = await createUser(db, { email: 'alone@example.com' });
+    const turnPassed = async () => {
+      let turned = false;
+      setImmediate(() => {
+        turned = true;
+      });
+      const row = await db.grouped.get<{ held_micro: number }>(
+        'UPDATE users SET held_micro = held_micro + 1 WHERE id = ? RETURNING held_micro',
+        [user.id],
+        user.id,
+      );
+      return { turned, held: Number(row?.held_micro) };
+    };
+    requestsInFlight.count = 1;
+    expect(await turnPassed()).toEqual({ turned: false, held: 1 });
+    requestsInFlight.count = 2;
+    expect(await turnPassed()).toEqual({ turned: true, held: 2 });
+    requestsInFlight.count = 0;
+    expect(await turnPassed()).toEqual({ turned: true, held: 3 });
   });
 });
