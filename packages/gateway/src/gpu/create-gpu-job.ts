@@ -1,28 +1,13 @@
 import type { AuthenticatedKey } from '../accounts/index.ts';
-import { formatCredits } from '../billing/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { JobEngine } from '../jobs/engine.ts';
 import { createJob, getJob, releaseJob } from '../jobs/store.ts';
 import type { JobRecord } from '../jobs/types.ts';
-import { affordable } from '../metering/admit.ts';
+import { affordJobHold } from '../metering/admit.ts';
 import type { GpuOwner } from './deployments-store.ts';
 import { type GpuJobInput, gpuHold } from './gpu-job-input.ts';
 import { insertGpuJob } from './gpu-jobs-store.ts';
 import type { GpuServices } from './gpu-services.ts';
-
-const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
-
-/** The `Idempotency-Key` header, checked: 1 to 255 printable ASCII characters. */
-export function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
-  const key = typeof header === 'string' && header !== '' ? header : undefined;
-  if (key !== undefined && !idempotencyKeyPattern.test(key)) {
-    throw new GatewayError('invalid_request', {
-      param: 'Idempotency-Key',
-      message: 'Idempotency-Key must be 1 to 255 printable ASCII characters.',
-    });
-  }
-  return key;
-}
 
 export interface NewGpuJob {
   principal: AuthenticatedKey;
@@ -49,15 +34,7 @@ export async function createGpuJob(
   call: NewGpuJob,
 ): Promise<{ job: JobRecord; created: boolean }> {
   const holdMicro = gpuHold(call.input);
-  const { availableMicro, refusal, budget } = await affordable(services, call.principal, 0);
-  if (holdMicro > availableMicro) {
-    throw (
-      refusal?.() ??
-      new GatewayError('insufficient_credits', {
-        message: `Insufficient credits: this ${call.model} job holds up to ${formatCredits(holdMicro)} credits and ${formatCredits(availableMicro)} are available.`,
-      })
-    );
-  }
+  const budget = await affordJobHold(services, call.principal, holdMicro, `this ${call.model} job holds`);
   const { job, created } = await createJob(services.db, {
     userId: call.principal.userId,
     keyId: call.principal.keyId,

@@ -49,6 +49,29 @@ export async function affordable(
   };
 }
 
+/**
+ * For a job whose hold is placed in the transaction that creates it (video, GPU): refuses up
+ * front when `holdMicro` does not fit the balance or the key's cap — the key's 403, or a 402
+ * naming `costs` ("this sdxl job holds") — and returns the key budget the hold is taken from.
+ */
+export async function affordJobHold(
+  services: MeteringServices,
+  principal: AuthenticatedKey,
+  holdMicro: number,
+  costs: string,
+): Promise<Awaited<ReturnType<typeof loadKeyBudget>>> {
+  const { availableMicro, refusal, budget } = await affordable(services, principal, 0);
+  if (holdMicro > availableMicro) {
+    throw (
+      refusal?.(holdMicro) ??
+      new GatewayError('insufficient_credits', {
+        message: `Insufficient credits: ${costs} up to ${formatCredits(holdMicro)} credits and ${formatCredits(availableMicro)} are available.`,
+      })
+    );
+  }
+  return budget;
+}
+
 /** What a unit's plan holds: up to `holdMicro`, and at least `leastHoldMicro` when less would still do. */
 export interface HoldSizing {
   holdMicro: number;

@@ -1,18 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../accounts/index.ts';
-import { formatCredits } from '../billing/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { JobEngine } from '../jobs/engine.ts';
+import { idempotencyKeyOf } from '../jobs/idempotency-key.ts';
 import { jobJson, type OutputLinker } from '../jobs/job-json.ts';
 import { createJob, getJob, releaseJob } from '../jobs/store.ts';
-import { affordable } from '../metering/admit.ts';
+import { affordJobHold } from '../metering/admit.ts';
 import { checkPublicUrl } from '../net/safe-fetch.ts';
 import { defaultVideoRules } from '../routing/video-rules.ts';
 import { videoCost } from './video-handler.ts';
 import { parseVideoRequest } from './video-request.ts';
 import type { VideoServices } from './video-services.ts';
-
-const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * POST /v1/videos/generate: validates against the model's rules (400 naming the field),
@@ -39,28 +37,13 @@ export async function createVideoJob(
   const rules = model.videoRules ?? defaultVideoRules;
   const holdMicro = videoCost(model, 1, video.durationSeconds ?? rules.defaultDuration);
 
-  const header = request.headers['idempotency-key'];
-  const idempotencyKey = typeof header === 'string' && header !== '' ? header : undefined;
-  if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {
-    throw new GatewayError('invalid_request', {
-      param: 'Idempotency-Key',
-      message: 'Idempotency-Key must be 1 to 255 printable ASCII characters.',
-    });
-  }
+  const idempotencyKey = idempotencyKeyOf(request.headers['idempotency-key']);
   if (parsed.webhookUrl !== undefined)
     await checkPublicUrl(parsed.webhookUrl, {
       param: 'webhookUrl',
       allowPrivate: services.config.network.allowPrivate,
     });
-  const { availableMicro, refusal, budget } = await affordable(services, principal, 0);
-  if (holdMicro > availableMicro) {
-    throw (
-      refusal?.() ??
-      new GatewayError('insufficient_credits', {
-        message: `Insufficient credits: this ${model.id} video costs up to ${formatCredits(holdMicro)} credits and ${formatCredits(availableMicro)} are available.`,
-      })
-    );
-  }
+  const budget = await affordJobHold(services, principal, holdMicro, `this ${model.id} video costs`);
   const { job, created } = await createJob(services.db, {
     userId: principal.userId,
     keyId: principal.keyId,

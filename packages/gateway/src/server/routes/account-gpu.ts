@@ -10,7 +10,7 @@ import {
 import type { GpuOwner } from '../../gpu/deployments-store.ts';
 import { listGpuJobs } from '../../gpu/gpu-jobs-store.ts';
 import { deploymentJson, gpuJobJson, gpuModelsJson, gpuTiersJson } from '../../gpu/gpu-json.ts';
-import type { OutputLinker } from '../../jobs/job-json.ts';
+import { outputLinker } from '../output-linker.ts';
 import type { Services } from '../services.ts';
 
 /** Jobs a deployment's row on /infra/deployments lists, newest first. */
@@ -32,11 +32,7 @@ export function registerAccountGpuRoutes(app: FastifyInstance, services: Service
   });
   const slugOf = (request: FastifyRequest) => (request.params as { slug: string }).slug;
   const json = (request: FastifyRequest) => (request.body as { json?: unknown } | undefined)?.json;
-  const linker =
-    (request: FastifyRequest): OutputLinker =>
-    (fileId) =>
-      services.files.signedUrl(fileId, services.config.publicUrl ?? `${request.protocol}://${request.host}`)
-        .url;
+  const linker = outputLinker(services);
 
   app.get('/api/gpu/models', async () => gpuModelsJson(services.config));
   app.get('/api/gpu/tiers', async () => gpuTiersJson(services.config));

@@ -3,6 +3,7 @@ import { GatewayError } from '../../errors/index.ts';
 import { jobJson } from '../../jobs/job-json.ts';
 import { getJob, listJobs } from '../../jobs/store.ts';
 import { isTerminal, type JobState, jobStates } from '../../jobs/types.ts';
+import { outputLinker } from '../output-linker.ts';
 import type { Services } from '../services.ts';
 
 /**
@@ -12,9 +13,7 @@ import type { Services } from '../services.ts';
  */
 export function registerAccountJobRoutes(app: FastifyInstance, services: Services): void {
   const userOf = (request: FastifyRequest) => request.hypereal.session!.userId;
-  const link = (request: FastifyRequest) => (fileId: string) =>
-    services.files.signedUrl(fileId, services.config.publicUrl ?? `${request.protocol}://${request.host}`)
-      .url;
+  const link = outputLinker(services);
   const retention = services.config.jobs.outputRetentionMs;
   app.get('/api/jobs', async (request) => {
     const query = request.query as Record<string, string | undefined>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuthenticatedKey } from '../../accounts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { buildWorkerInput } from '../../gpu/comfy-workflow.ts';
-import { createGpuJob, idempotencyKeyOf } from '../../gpu/create-gpu-job.ts';
+import { createGpuJob } from '../../gpu/create-gpu-job.ts';
 import { getOwnerDeployment } from '../../gpu/deployments.ts';
 import type { GpuOwner } from '../../gpu/deployments-store.ts';
 import type { GpuJobInput } from '../../gpu/gpu-job-input.ts';
@@ -11,12 +11,13 @@ import { getGpuJobRun, listGpuJobs } from '../../gpu/gpu-jobs-store.ts';
 import { gpuJobJson, gpuModelsJson, gpuTiersJson, tierRateMicro } from '../../gpu/gpu-json.ts';
 import { checkInput } from '../../gpu/input-schema.ts';
 import { livePoll, waitForJob } from '../../gpu/wait-for-job.ts';
-import type { OutputLinker } from '../../jobs/job-json.ts';
+import { idempotencyKeyOf } from '../../jobs/idempotency-key.ts';
 import { getJob } from '../../jobs/store.ts';
 import { isTerminal, type JobRecord, type JobState, jobStates } from '../../jobs/types.ts';
 import { checkPublicUrl } from '../../net/safe-fetch.ts';
 import { allows, findMembership } from '../../orgs/index.ts';
 import { describeKind } from '../../routing/media-models.ts';
+import { outputLinker } from '../output-linker.ts';
 import type { Services } from '../services.ts';
 import { v1Paths } from '../v1-paths.ts';
 
@@ -71,11 +72,7 @@ function body<T>(schema: z.ZodType<T>, request: FastifyRequest): T {
  * /v1/gpu/jobs/{id}/cancel. Another owner's job is a 404. Also under /api/v1.
  */
 export function registerGpuRoutes(app: FastifyInstance, services: Services): void {
-  const linker =
-    (request: FastifyRequest): OutputLinker =>
-    (fileId) =>
-      services.files.signedUrl(fileId, services.config.publicUrl ?? `${request.protocol}://${request.host}`)
-        .url;
+  const linker = outputLinker(services);
   const retention = services.config.jobs.outputRetentionMs;
   const show = async (request: FastifyRequest, job: JobRecord) =>
     gpuJobJson(job, await getGpuJobRun(services.db, job), linker(request), retention);

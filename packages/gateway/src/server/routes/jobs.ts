@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthenticatedKey } from '../../accounts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
-import { jobJson, type OutputLinker } from '../../jobs/job-json.ts';
+import { jobJson } from '../../jobs/job-json.ts';
 import { getJob, listJobs } from '../../jobs/store.ts';
 import { isTerminal, type JobState, jobStates } from '../../jobs/types.ts';
 import { createVideoJob } from '../../video/create-video-job.ts';
+import { outputLinker } from '../output-linker.ts';
 import type { Services } from '../services.ts';
 import { v1Paths } from '../v1-paths.ts';
 
@@ -18,11 +19,7 @@ const retryAfterSeconds = 5;
  * (refunded unless already billed). Also under /api/v1.
  */
 export function registerJobRoutes(app: FastifyInstance, services: Services): void {
-  const linker =
-    (request: FastifyRequest): OutputLinker =>
-    (fileId) =>
-      services.files.signedUrl(fileId, services.config.publicUrl ?? `${request.protocol}://${request.host}`)
-        .url;
+  const linker = outputLinker(services);
   const retention = services.config.jobs.outputRetentionMs;
   const ownJob = async (request: FastifyRequest) => {
     const principal = request.hypereal.principal as AuthenticatedKey;
