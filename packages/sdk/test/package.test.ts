@@ -7,9 +7,13 @@ import { formatMessage } from 'publint/utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltPackage, bin, buildPackage, run } from './helpers/build-package.ts';
 
-/** Minified, bundled size of the whole client (every resource): the budget a browser pays. */
-const minifiedBudgetBytes = 30_000;
-const gzipBudgetBytes = 9_000;
+/**
+ * Minified, bundled size of the whole client (every resource, orgs and the operator client
+ * included): the budget a browser pays. Set with ~10 % headroom over today's size
+ * (30.0 KB / 8.4 KB gzip, Dec 2026); growing past it means a resource should move behind its own entry point.
+ */
+const minifiedBudgetBytes = 33_000;
+const gzipBudgetBytes = 9_500;
 
 describe('the published package', () => {
   let built: BuiltPackage;
