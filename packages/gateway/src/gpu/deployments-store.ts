@@ -140,20 +140,22 @@ export async function getDeploymentById(db: Queryable, id: string): Promise<Depl
   return row && toDeployment(row);
 }
 
-export interface NewDeployment {
-  slug: string;
-  name: string;
-  dockerImage: string;
-  gpuTypes: string[];
-  minWorkers: number;
-  maxWorkers: number;
-  idleTimeoutSeconds: number;
-  maxSeconds: number;
-  env: Record<string, string>;
-  webhookUrl: string | null;
-  workflow: WorkflowGraph | null;
-  backend: string;
-}
+/** What creating a deployment stores: the record's own fields, before ids, state and times exist. */
+export type NewDeployment = Pick<
+  DeploymentRecord,
+  | 'slug'
+  | 'name'
+  | 'dockerImage'
+  | 'gpuTypes'
+  | 'minWorkers'
+  | 'maxWorkers'
+  | 'idleTimeoutSeconds'
+  | 'maxSeconds'
+  | 'env'
+  | 'webhookUrl'
+  | 'workflow'
+  | 'backend'
+>;
 
 /** Inserts a deployment in state `provisioning`; false when the owner already has the slug. */
 export async function insertDeployment(

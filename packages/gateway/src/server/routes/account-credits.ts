@@ -1,21 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { throttleRules } from '../../accounts/index.ts';
 import { getBalance, listLedger, microToCredits } from '../../billing/index.ts';
-import { redeemCode } from '../../billing/redeem-codes.ts';
 import { auditRequest } from '../audit-context.ts';
 import type { Services } from '../services.ts';
-import { validate, validateBody } from '../validate-body.ts';
+import { validate } from '../validate-body.ts';
+import { redeemForWallet } from './redeem-code.ts';
 
 const ledgerQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.string().max(64).optional(),
 });
-const redeemSchema = z.object({ code: z.string().trim().min(4).max(64) }).strict();
 
 /** Balance, ledger history and code redemption of the signed-in user. */
 export function registerCreditRoutes(app: FastifyInstance, services: Services): void {
-  const { db, throttle } = services;
+  const { db } = services;
   const userOf = (request: FastifyRequest) => request.hypereal.session!.userId;
 
   app.get('/api/credits', async (request) => {
@@ -44,29 +42,9 @@ export function registerCreditRoutes(app: FastifyInstance, services: Services): 
       nextBefore: rows.length > query.limit ? page[page.length - 1]!.id : null,
     };
   });
-  app.post('/api/credits/redeem', async (request) => {
-    const input = validateBody(redeemSchema, request);
-    const subjects = [{ rule: throttleRules.redeemPerUser, subject: userOf(request) }];
-    await throttle.check(subjects);
-    try {
-      const entry = await redeemCode(db, userOf(request), input.code);
-      await auditRequest(services, request, {
-        scope: { userId: userOf(request) },
-        action: 'credits.redeemed',
-        targetType: 'ledger_entry',
-        targetId: entry.id,
-        after: {
-          credits: microToCredits(entry.amount_micro),
-          balance: microToCredits(entry.balance_after_micro),
-        },
-      });
-      return {
-        credits: microToCredits(entry.amount_micro),
-        balance: microToCredits(entry.balance_after_micro),
-      };
-    } catch (error) {
-      await throttle.fail(subjects);
-      throw error;
-    }
-  });
+  app.post('/api/credits/redeem', (request) =>
+    redeemForWallet(services, request, userOf(request), null, (entry) =>
+      auditRequest(services, request, { scope: { userId: userOf(request) }, ...entry }),
+    ),
+  );
 }

@@ -7,12 +7,10 @@ import {
   monthOf,
   requireApiKey,
   revokeApiKey,
-  throttleRules,
   updateApiKey,
 } from '../../accounts/index.ts';
 import { getBalance, listLedger, microToCredits } from '../../billing/index.ts';
 import { keysMonthSpend } from '../../billing/key-budget.ts';
-import { redeemCode } from '../../billing/redeem-codes.ts';
 import { GatewayError } from '../../errors/index.ts';
 import {
   allows,
@@ -48,6 +46,7 @@ import {
 } from './account-keys.ts';
 import { registerUsageEndpoints } from './account-usage.ts';
 import { registerAuditEndpoints } from './audit.ts';
+import { redeemForWallet } from './redeem-code.ts';
 
 const nameSchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 const memberRole = z.enum(['admin', 'developer', 'billing', 'viewer']);
@@ -55,7 +54,6 @@ const inviteSchema = z.object({ email: z.string().trim().min(3).max(320), role: 
 const roleSchema = z.object({ role: memberRole }).strict();
 const transferSchema = z.object({ userId: z.string().min(1).max(64) }).strict();
 const tokenSchema = z.object({ token: z.string().min(10).max(200) }).strict();
-const redeemSchema = z.object({ code: z.string().trim().min(4).max(64) }).strict();
 const ledgerQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.string().max(64).optional(),
@@ -413,30 +411,9 @@ export function registerOrgRoutes(
         nextBefore: rows.length > query.limit ? page[page.length - 1]!.id : null,
       };
     });
-    org.post('/api/orgs/:orgId/credits/redeem', at('billing.manage'), async (request) => {
-      const input = validateBody(redeemSchema, request);
-      const subjects = [{ rule: throttleRules.redeemPerUser, subject: userOf(request) }];
-      await services.throttle.check(subjects);
-      try {
-        const entry = await redeemCode(db, userOf(request), input.code, orgIdOf(request));
-        await audit(request, {
-          action: 'credits.redeemed',
-          targetType: 'ledger_entry',
-          targetId: entry.id,
-          after: {
-            credits: microToCredits(entry.amount_micro),
-            balance: microToCredits(entry.balance_after_micro),
-          },
-        });
-        return {
-          credits: microToCredits(entry.amount_micro),
-          balance: microToCredits(entry.balance_after_micro),
-        };
-      } catch (error) {
-        await services.throttle.fail(subjects);
-        throw error;
-      }
-    });
+    org.post('/api/orgs/:orgId/credits/redeem', at('billing.manage'), (request) =>
+      redeemForWallet(services, request, userOf(request), orgIdOf(request), (entry) => audit(request, entry)),
+    );
 
     registerUsageEndpoints(org, services, {
       path: '/api/orgs/:orgId/usage',
