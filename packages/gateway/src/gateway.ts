@@ -14,6 +14,7 @@ import { selfHostedBackend } from './gpu/self-hosted/index.ts';
 import { JobEngine } from './jobs/engine.ts';
 import { deleteExpiredOutputs } from './jobs/retention.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
+import { CreditLeases } from './metering/credit-lease/credit-leases.ts';
 import { OpenCharges } from './metering/open-charges.ts';
 import { releaseExpiredHolds } from './metering/release-expired-holds.ts';
 import { logMailer, smtpMailer } from './notifications/mailer.ts';
@@ -70,6 +71,9 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     db: database,
     keys,
     openCharges: new OpenCharges(),
+    ...(config.billing.creditLeases
+      ? { creditLeases: new CreditLeases(database, { leaseMs: config.billing.holdLeaseMs }) }
+      : {}),
     logger: quietLogger,
     // Spending alerts reach the log when no SMTP server is configured.
     mailer: config.mail.smtpUrl
@@ -104,6 +108,9 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
       gemini: createGeminiDialect(),
     },
   };
+  // A key's limit changed or it was revoked (here or, through Redis, elsewhere): leases give back
+  // what their calls do not use, so the next call is admitted against the new limit.
+  keys.onDropped(() => services.creditLeases?.drainAll());
   services.spendingAlerts = new SpendingAlerts({
     db: database,
     mailer: services.mailer,
@@ -170,6 +177,8 @@ export async function startGateway(
       webhooks.stop();
       clearInterval(retention);
       await drain(app, services, connections, config.server.shutdownGraceMs);
+      // Every call has settled (or been refunded): the leases go back before the pool closes.
+      await services.creditLeases?.close();
       await services.jobs.stop();
       await services.spendingAlerts.settled();
       services.mailer.close();

@@ -53,6 +53,7 @@ export class KeyAuthenticator {
   #ttlMs: number;
   /** Tells the other replicas (Redis pub/sub, `key-invalidation.ts`) that cached key states are stale. */
   #broadcast: (() => void) | undefined;
+  readonly #dropped: Array<() => void> = [];
   readonly #maxEntries: number;
   readonly #touchIntervalMs: number;
 
@@ -111,12 +112,19 @@ export class KeyAuthenticator {
    */
   invalidate(): void {
     this.#cache.clear();
+    for (const listener of this.#dropped) listener();
     this.#broadcast?.();
   }
 
   /** Drops cached entries because another replica changed a key or a limit. */
   invalidateLocal(): void {
     this.#cache.clear();
+    for (const listener of this.#dropped) listener();
+  }
+
+  /** Told whenever cached key states are dropped, here or (through the channel) by another replica. */
+  onDropped(listener: () => void): void {
+    this.#dropped.push(listener);
   }
 
   /** How long an entry may be served from the cache from now on (a lost invalidation channel shortens it). */

@@ -300,11 +300,14 @@ export async function settleHoldIn(
   settlement: Settlement,
 ): Promise<SettleOutcome | null> {
   const charge = Math.max(0, Math.ceil(settlement.chargeMicro));
-  const { changes } = await tx.run(
-    "UPDATE holds SET status = ?, charged_micro = ?, closed_at = ? WHERE id = ? AND status = 'open'",
+  // The amount as the row holds it now, read under its lock: a credit lease's row shrinks as its
+  // calls settle, so the caller's copy may be stale (a per-call hold's never changes).
+  const closed = await tx.get<{ amount_micro: number }>(
+    "UPDATE holds SET status = ?, charged_micro = ?, closed_at = ? WHERE id = ? AND status = 'open' RETURNING amount_micro",
     [charge > 0 ? 'settled' : 'released', charge, Date.now(), hold.id],
   );
-  if (changes === 0) return null;
+  if (!closed) return null;
+  const heldMicro = Number(closed.amount_micro);
   if (charge > 0) {
     await appendEntry(
       tx,
@@ -317,18 +320,18 @@ export async function settleHoldIn(
         orgId: hold.orgId ?? null,
         description: settlement.description,
       },
-      -hold.amountMicro,
+      -heldMicro,
     );
   } else {
     const wallet = walletOf(hold.userId, hold.orgId);
     await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [
-      hold.amountMicro,
+      heldMicro,
       wallet.id,
     ]);
   }
   const budget = hold.keyBudget;
   const keySpentMicro = budget
-    ? await settleKeyBudget(tx, budget.keyId, budget.month, hold.amountMicro, charge)
+    ? await settleKeyBudget(tx, budget.keyId, budget.month, heldMicro, charge)
     : null;
   await settlement.alsoWrite?.(tx);
   return { chargedMicro: charge, keySpentMicro };
@@ -369,6 +372,8 @@ export interface ExpiredHold {
   keyId: string | null;
   endpoint: string | null;
   createdAt: number;
+  /** A replica's credit lease (its calls' markers are in `lease_calls`), not one request's hold. */
+  lease: boolean;
 }
 
 /** Holds before leases existed are expired an hour after they were placed. */
@@ -385,8 +390,9 @@ export async function expiredHolds(db: Queryable, now = Date.now()): Promise<Exp
     request_id: string;
     endpoint: string | null;
     created_at: number;
+    lease: number;
   }>(
-    `SELECT id, user_id, org_id, key_id, key_month, amount_micro, request_id, endpoint, created_at FROM holds
+    `SELECT id, user_id, org_id, key_id, key_month, amount_micro, request_id, endpoint, created_at, lease FROM holds
      WHERE status = 'open' AND job_id IS NULL AND (lease_until < ? OR (lease_until IS NULL AND created_at < ?))`,
     [now, now - legacyHoldMs],
   );
@@ -402,6 +408,7 @@ export async function expiredHolds(db: Queryable, now = Date.now()): Promise<Exp
     keyId: row.key_id,
     endpoint: row.endpoint,
     createdAt: Number(row.created_at),
+    lease: Number(row.lease) === 1,
   }));
 }
 

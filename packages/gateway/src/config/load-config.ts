@@ -64,7 +64,7 @@ export interface GatewayConfig {
     shutdownGraceMs: number;
   };
   database: { url: string | undefined; sqlitePath: string };
-  billing: { minimumBalanceMicro: number; holdLeaseMs: number };
+  billing: { minimumBalanceMicro: number; holdLeaseMs: number; creditLeases: boolean };
   /** Bearer token of the operator API (/admin/…); unset disables it. */
   admin: { token: string | undefined };
   rateLimits: { defaultRpm: number; plans: Readonly<Record<string, number>> };
@@ -238,6 +238,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       minimumBalanceMicro: creditsToMicro(file.billing?.minimumBalanceCredits ?? 200),
       // 15 s: a dead process's holds are free within 20 s (lease + one sweep), see holdSweepMs.
       holdLeaseMs: (file.billing?.holdLeaseSeconds ?? 15) * 1000,
+      creditLeases:
+        (env['HYPEREAL_CREDIT_LEASES'] ?? '') === '0' ? false : (file.billing?.creditLeases ?? true),
     },
     admin: { token: env['HYPEREAL_ADMIN_TOKEN'] || interpolate(file.admin?.token, env) || undefined },
     rateLimits: { defaultRpm: file.rateLimits?.defaultRpm ?? 600, plans: file.rateLimits?.plans ?? {} },

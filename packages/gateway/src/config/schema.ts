@@ -222,6 +222,8 @@ export const configSchema = z
         minimumBalanceCredits: z.number().nonnegative().optional(),
         /** A running request renews its hold; one not renewed for this long is released. */
         holdLeaseSeconds: z.number().min(1).max(3600).optional(),
+        /** Per-replica credit leases: calls far from the edge admitted in memory (default true). */
+        creditLeases: z.boolean().optional(),
       })
       .strict()
       .optional(),

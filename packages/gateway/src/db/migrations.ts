@@ -582,6 +582,87 @@ END
 $fn$`,
     ],
   },
+  {
+    version: 20,
+    name: 'credit leases: a replica-owned slice of a wallet as one hold row, and markers of its long calls',
+    // `lease` = 1: the row is a replica's slice of the wallet (and of the key's month budget),
+    // which calls are admitted against in memory; its amount is always what it still reserves.
+    // `drain`: 0 in use, 1 another replica asked for it back (a refusal is pending), 2 its owner
+    // shrank it to its calls in flight and admits no more on it. `lease_calls`: calls on a lease
+    // still running after a second, so the sweep can log them `502 interrupted` if the owner dies.
+    sql: `
+ALTER TABLE holds ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE holds ADD COLUMN drain INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX holds_open_leases ON holds (user_id, org_id) WHERE lease = 1 AND status = 'open';
+CREATE TABLE lease_calls (
+  request_id TEXT PRIMARY KEY,
+  hold_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  org_id TEXT,
+  key_id TEXT,
+  endpoint TEXT NOT NULL,
+  started_at BIGINT NOT NULL
+);
+CREATE INDEX lease_calls_hold ON lease_calls (hold_id);
+`,
+    // One round trip per slice: locks the wallet row, then the key's month budget row (the order
+    // of every hold), and grants `p_amount` only when it is at most 1/p_fraction of what both
+    // leave available — far from the edge; granted = NULL otherwise (the caller then holds per
+    // call, exactly), 0 when the lease to grow is closed or draining (the caller starts anew).
+    // https://www.postgresql.org/docs/15/plpgsql-statements.html
+    postgres: [
+      `CREATE OR REPLACE FUNCTION hypereal_lease_credit(
+  p_user TEXT, p_org TEXT, p_amount BIGINT, p_fraction BIGINT,
+  p_budget_key TEXT, p_month TEXT, p_limit BIGINT,
+  p_hold TEXT, p_grow BOOLEAN, p_key TEXT, p_now BIGINT, p_lease_until BIGINT, p_endpoint TEXT)
+RETURNS TABLE (granted BIGINT, available BIGINT, key_remaining BIGINT)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_available BIGINT;
+  v_remaining BIGINT;
+BEGIN
+  IF p_org IS NOT NULL THEN
+    SELECT o.balance_micro - o.held_micro INTO v_available FROM orgs o WHERE o.id = p_org FOR UPDATE;
+  ELSE
+    SELECT u.balance_micro - u.held_micro INTO v_available FROM users u WHERE u.id = p_user FOR UPDATE;
+  END IF;
+  IF v_available IS NULL THEN
+    RETURN QUERY SELECT NULL::BIGINT, NULL::BIGINT, NULL::BIGINT;
+    RETURN;
+  END IF;
+  IF p_budget_key IS NOT NULL THEN
+    INSERT INTO key_budgets (key_id, month) VALUES (p_budget_key, p_month) ON CONFLICT DO NOTHING;
+    SELECT p_limit - b.spent_micro - b.held_micro INTO v_remaining
+      FROM key_budgets b WHERE b.key_id = p_budget_key AND b.month = p_month FOR UPDATE;
+  END IF;
+  IF p_amount * p_fraction > v_available OR p_amount * p_fraction > COALESCE(v_remaining, v_available) THEN
+    RETURN QUERY SELECT NULL::BIGINT, v_available, v_remaining;
+    RETURN;
+  END IF;
+  IF p_grow THEN
+    UPDATE holds SET amount_micro = amount_micro + p_amount, lease_until = p_lease_until
+      WHERE id = p_hold AND status = 'open' AND drain = 0;
+    IF NOT FOUND THEN
+      RETURN QUERY SELECT 0::BIGINT, v_available, v_remaining;
+      RETURN;
+    END IF;
+  ELSE
+    INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at, key_month, lease_until, endpoint, job_id, org_id, lease)
+      VALUES (p_hold, p_user, p_key, p_hold, p_amount, 'open', p_now, p_month, p_lease_until, p_endpoint, NULL, p_org, 1);
+  END IF;
+  IF p_org IS NOT NULL THEN
+    UPDATE orgs SET held_micro = held_micro + p_amount WHERE id = p_org;
+  ELSE
+    UPDATE users SET held_micro = held_micro + p_amount WHERE id = p_user;
+  END IF;
+  IF p_budget_key IS NOT NULL THEN
+    UPDATE key_budgets SET held_micro = held_micro + p_amount WHERE key_id = p_budget_key AND month = p_month;
+  END IF;
+  RETURN QUERY SELECT p_amount, v_available - p_amount, v_remaining - p_amount;
+END
+$fn$`,
+    ],
+  },
 ];
 
 export interface Migration {

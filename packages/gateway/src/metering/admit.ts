@@ -4,8 +4,10 @@ import { keyBudgetOf, loadKeyBudget } from '../billing/key-budget.ts';
 import type { SpendingAlerts } from '../billing/spending-alerts.ts';
 import type { Database } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
+import type { CreditLeases } from './credit-lease/credit-leases.ts';
+import { LeasedCharge } from './credit-lease/leased-charge.ts';
 import type { OpenCharges } from './open-charges.ts';
-import { type ChargedContext, RequestCharge } from './request-charge.ts';
+import { type CallCharge, type ChargedContext, RequestCharge } from './request-charge.ts';
 
 /** What admission needs of the running gateway. */
 export interface MeteringServices {
@@ -14,7 +16,14 @@ export interface MeteringServices {
   config: { billing: { holdLeaseMs: number } };
   /** This process's unsettled holds, for graceful shutdown. */
   openCharges?: OpenCharges;
+  /** This process's credit leases: calls far from the edge are admitted on them in memory. */
+  creditLeases?: CreditLeases;
 }
+
+const isShortfall = (error: unknown) => {
+  const code = (error as { code?: string }).code;
+  return code === 'insufficient_credits' || code === 'spending_limit_exceeded';
+};
 
 /** How much of the user's credit (and the key's month budget) the call may hold. */
 export interface Affordable {
@@ -55,6 +64,23 @@ export async function affordable(
  * naming `costs` ("this sdxl job holds") — and returns the key budget the hold is taken from.
  */
 export async function affordJobHold(
+  services: MeteringServices,
+  principal: AuthenticatedKey,
+  holdMicro: number,
+  costs: string,
+): Promise<Awaited<ReturnType<typeof loadKeyBudget>>> {
+  try {
+    return await affordJobHoldOnce(services, principal, holdMicro, costs);
+  } catch (error) {
+    // Credit leases may hold part of the wallet: they give it back before a refusal stands.
+    const leases = services.creditLeases;
+    if (!isShortfall(error) || !leases || !(await leases.reclaim(principal.userId, principal.orgId)))
+      throw error;
+    return affordJobHoldOnce(services, principal, holdMicro, costs);
+  }
+}
+
+async function affordJobHoldOnce(
   services: MeteringServices,
   principal: AuthenticatedKey,
   holdMicro: number,
@@ -102,10 +128,30 @@ export async function admitCall<P extends HoldSizing>(
   minimumMicro: number,
   plan: (affordable: Affordable) => P,
   resized?: (planned: P, heldMicro: number) => P,
-): Promise<{ charge: RequestCharge; plan: P }> {
+): Promise<{ charge: CallCharge; plan: P }> {
   const budget = keyBudgetOf(services.spendingAlerts, principal);
   const charged = { ...context, userId: principal.userId, keyId: principal.keyId, orgId: principal.orgId };
   let planned = plan({ availableMicro: Number.MAX_SAFE_INTEGER, refusal: undefined });
+  const leases = services.creditLeases;
+  if (leases) {
+    // Far from the edge: the whole worst case on this process's slice of the wallet, in memory.
+    const admitted = await leases.admit(
+      { userId: principal.userId, orgId: principal.orgId, keyId: principal.keyId, budget: budget?.ref },
+      {
+        requestId: context.requestId,
+        endpoint: context.endpoint,
+        mostMicro: Math.ceil(planned.holdMicro),
+        minimumMicro,
+      },
+    );
+    if (admitted) {
+      return {
+        charge: new LeasedCharge(leases, admitted, charged, budget, services.openCharges),
+        plan: planned,
+      };
+    }
+  }
+  let reclaimed = false;
   for (let attempt = 1; ; attempt++) {
     try {
       const charge = await RequestCharge.hold(
@@ -125,8 +171,13 @@ export async function admitCall<P extends HoldSizing>(
       return { charge, plan: fitted };
     } catch (error) {
       const code = (error as { code?: string }).code;
-      const shortfall = code === 'insufficient_credits' || code === 'spending_limit_exceeded';
-      if (!shortfall || attempt >= holdTries) {
+      const shortfall = isShortfall(error);
+      if (shortfall && leases && !reclaimed) {
+        // No false 402/403: slices of this wallet (on any replica) give back what their calls
+        // do not use before the refusal stands; the hold is then re-planned and tried again.
+        reclaimed = true;
+        if (await leases.reclaim(principal.userId, principal.orgId)) attempt--;
+      } else if (!shortfall || attempt >= holdTries) {
         if (budget && code === 'spending_limit_exceeded') {
           budget.alerts.refused(
             budget.ref.keyId,
@@ -154,7 +205,7 @@ export function admitPricedCall(
   principal: AuthenticatedKey,
   context: Omit<ChargedContext, 'userId' | 'keyId'>,
   holdMicro: number,
-): Promise<{ charge: RequestCharge; plan: { holdMicro: number } }> {
+): Promise<{ charge: CallCharge; plan: { holdMicro: number } }> {
   return admitCall(services, principal, context, 0, ({ availableMicro, refusal }) => {
     if (holdMicro > availableMicro && refusal) throw refusal(holdMicro);
     return { holdMicro };

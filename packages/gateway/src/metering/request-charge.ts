@@ -19,11 +19,25 @@ export interface KeyBudget {
   alerts: SpendingAlerts;
 }
 
+/** A metered call's money as its route sees it, whether it holds per call or on a credit lease. */
+export interface CallCharge extends RefundableCharge {
+  readonly context: Readonly<ChargedContext>;
+  /** The most the call may be charged: its reservation. */
+  readonly holdMicro: number;
+  /** Charges `usage` at `price` (never more than `holdMicro`) and writes the log row and attempts, once. */
+  settle(
+    price: ModelPrice,
+    usage: MeteredUsage | null,
+    outcome: CallOutcome,
+    attempts?: Parameters<typeof insertAttempts>[2],
+  ): Promise<number>;
+}
+
 /**
  * One request's money: its hold, and the settlement that charges the metered cost
  * and writes the request log in the same transaction — exactly once.
  */
-export class RequestCharge implements RefundableCharge {
+export class RequestCharge implements CallCharge {
   readonly #db: Database;
   readonly #open: OpenCharges | undefined;
   readonly #hold: Hold;

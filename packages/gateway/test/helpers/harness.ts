@@ -71,6 +71,8 @@ export async function startHarness(
       return { user, key: secret, client: new OpenAI({ baseURL: baseUrl, apiKey: secret, maxRetries: 0 }) };
     },
     async balancedBalance(userId) {
+      // Idle credit leases go back within a second by themselves; here, at once.
+      await gateway.services.creditLeases?.returnIdle();
       const { balanceMicro, heldMicro } = await getBalance(db, userId);
       expect(await ledgerSum(db, userId)).toBe(balanceMicro);
       expect(heldMicro).toBe(0);

@@ -1,0 +1,447 @@
+import { type Hold, walletOf } from '../../billing/index.ts';
+import { type KeyBudgetRef, settleKeyBudget } from '../../billing/key-budget.ts';
+import { appendEntry } from '../../billing/ledger.ts';
+import type { Database, Queryable, SqlParam } from '../../db/index.ts';
+import { newId } from '../../ids.ts';
+import {
+  insertAttempts,
+  insertRequestLog,
+  type RequestLogEntry,
+  requestLogColumns,
+  requestLogValues,
+} from '../../usage/index.ts';
+import type { AttemptEntry } from '../settle-statement.ts';
+
+/**
+ * The durable side of a credit lease: one `holds` row (`lease = 1`) whose amount is always
+ * what the lease still reserves of the wallet (and of the key's month budget), so the hold
+ * sweep releasing it after a crash is exact. Every function here moves the lease row, the
+ * wallet's `held_micro` and the key budget's `held_micro` by the same amount in one
+ * transaction (or one statement).
+ */
+
+/** What a lease row needs to be found and to move its wallet and budget. */
+export type LeaseHold = Omit<Hold, 'amountMicro'>;
+
+export interface LeaseCreditInput {
+  userId: string;
+  orgId: string | null;
+  keyId: string;
+  /** What to add to the lease (or to open it with). */
+  amountMicro: number;
+  /** Granted only when `amountMicro × fraction` fits in what the wallet and the key's cap leave. */
+  fraction: number;
+  budget: KeyBudgetRef | undefined;
+  /** The lease row: grown when `grow`, else created with this id. */
+  holdId: string;
+  grow: boolean;
+  leaseMs: number;
+  endpoint: string;
+}
+
+/**
+ * Opens or grows a lease by `amountMicro`, under the wallet's lock (then the budget's): 'granted',
+ * 'edge' when that much is more than 1/fraction of what is available (the caller holds per call),
+ * or 'gone' when the lease to grow was closed or is draining.
+ */
+export async function leaseCredit(
+  db: Database,
+  input: LeaseCreditInput,
+): Promise<'granted' | 'edge' | 'gone'> {
+  const now = Date.now();
+  const wallet = walletOf(input.userId, input.orgId);
+  const budget = input.budget;
+  if (db.engine === 'postgres') {
+    const row = await db.grouped.get<{ granted: number | null }>(
+      'SELECT granted FROM hypereal_lease_credit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        input.userId,
+        input.orgId,
+        input.amountMicro,
+        input.fraction,
+        budget?.keyId ?? null,
+        budget?.month ?? null,
+        budget?.limitMicro ?? null,
+        input.holdId,
+        input.grow ? 'true' : 'false',
+        input.keyId,
+        now,
+        now + input.leaseMs,
+        input.endpoint,
+      ],
+      wallet.id,
+    );
+    if (!row || row.granted === null) return 'edge';
+    return Number(row.granted) > 0 ? 'granted' : 'gone';
+  }
+  return db.transaction(async (tx) => {
+    const walletRow = await tx.get<{ balance_micro: number; held_micro: number }>(
+      `SELECT balance_micro, held_micro FROM ${wallet.table} WHERE id = ?`,
+      [wallet.id],
+    );
+    if (!walletRow) return 'edge' as const;
+    const available = Number(walletRow.balance_micro) - Number(walletRow.held_micro);
+    let room = available;
+    if (budget) {
+      await tx.run('INSERT INTO key_budgets (key_id, month) VALUES (?, ?) ON CONFLICT DO NOTHING', [
+        budget.keyId,
+        budget.month,
+      ]);
+      const spend = await tx.get<{ spent_micro: number; held_micro: number }>(
+        'SELECT spent_micro, held_micro FROM key_budgets WHERE key_id = ? AND month = ?',
+        [budget.keyId, budget.month],
+      );
+      room = Math.min(
+        room,
+        budget.limitMicro - Number(spend?.spent_micro ?? 0) - Number(spend?.held_micro ?? 0),
+      );
+    }
+    if (input.amountMicro * input.fraction > room) return 'edge' as const;
+    if (input.grow) {
+      const { changes } = await tx.run(
+        "UPDATE holds SET amount_micro = amount_micro + ?, lease_until = ? WHERE id = ? AND status = 'open' AND drain = 0",
+        [input.amountMicro, now + input.leaseMs, input.holdId],
+      );
+      if (changes === 0) return 'gone' as const;
+    } else {
+      await tx.run(
+        "INSERT INTO holds (id, user_id, key_id, request_id, amount_micro, status, created_at, key_month, lease_until, endpoint, job_id, org_id, lease) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, NULL, ?, 1)",
+        [
+          input.holdId,
+          input.userId,
+          input.keyId,
+          input.holdId,
+          input.amountMicro,
+          now,
+          budget?.month ?? null,
+          now + input.leaseMs,
+          input.endpoint,
+          input.orgId,
+        ],
+      );
+    }
+    await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro + ? WHERE id = ?`, [
+      input.amountMicro,
+      wallet.id,
+    ]);
+    if (budget) {
+      await tx.run('UPDATE key_budgets SET held_micro = held_micro + ? WHERE key_id = ? AND month = ?', [
+        input.amountMicro,
+        budget.keyId,
+        budget.month,
+      ]);
+    }
+    return 'granted' as const;
+  });
+}
+
+export interface LeasedSettlement {
+  requestId: string;
+  /** Charged to the wallet (≤ the call's reservation). */
+  chargeMicro: number;
+  /** Taken out of the lease row: the charge, or the call's whole reservation when the lease is draining. */
+  releaseMicro: number;
+  description: string;
+  log: RequestLogEntry;
+  attempts: readonly AttemptEntry[];
+  /** The call has a `lease_calls` marker to delete. */
+  marked: boolean;
+}
+
+export interface LeasedOutcome {
+  /** False when the lease row was already closed (swept): nothing was charged, the log row says 0. */
+  open: boolean;
+  /** The row's `drain` flag (1: another replica asked for the lease back). */
+  drain: number;
+  keySpentMicro: number | null;
+}
+
+const statements = new Map<string, string>();
+
+function settleStatementFor(
+  table: string,
+  attempts: number,
+  budget: boolean,
+  charged: boolean,
+  marked: boolean,
+): string {
+  const cacheKey = `${table}:${attempts}:${budget}:${charged}:${marked}`;
+  const cached = statements.get(cacheKey);
+  if (cached) return cached;
+  // The lease row first (it must still be open), then the wallet, then the budget: each step
+  // hangs off the one before it. https://www.postgresql.org/docs/15/queries-with.html#QUERIES-WITH-MODIFYING
+  const parts = [
+    `h AS (UPDATE holds SET amount_micro = amount_micro - ?::bigint
+       WHERE id = ?::text AND status = 'open' RETURNING drain)`,
+    `w AS (UPDATE ${table} SET balance_micro = balance_micro - ?::bigint, held_micro = held_micro - ?::bigint
+       WHERE id = ?::text AND EXISTS (SELECT 1 FROM h) RETURNING balance_micro)`,
+  ];
+  if (charged) {
+    parts.push(`l AS (INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at, payment_id, org_id)
+       SELECT ?::text, ?::text, ?::bigint, w.balance_micro, 'charge', ?::text, ?::text, ?::text, ?::bigint, NULL, ?::text FROM w)`);
+  }
+  if (budget) {
+    parts.push(`kb AS (UPDATE key_budgets SET held_micro = held_micro - ?::bigint, spent_micro = spent_micro + ?::bigint
+       WHERE key_id = ?::text AND month = ?::text AND EXISTS (SELECT 1 FROM w) RETURNING spent_micro)`);
+  }
+  // The log row is written whatever happened to the lease: at cost 0 when it was closed.
+  const values = requestLogColumns.map(([name, type]) =>
+    name === 'cost_micro' ? `CASE WHEN EXISTS (SELECT 1 FROM h) THEN ?::bigint ELSE 0 END` : `?::${type}`,
+  );
+  parts.push(`r AS (INSERT INTO request_logs (${requestLogColumns.map(([name]) => name).join(', ')})
+     SELECT ${values.join(', ')})`);
+  if (attempts > 0) {
+    const row = '(?::text, ?::integer, ?::text, ?::text, ?::integer, ?::integer, ?::text)';
+    parts.push(`a AS (INSERT INTO request_attempts (request_id, attempt, provider, model, status, latency_ms, cause)
+       SELECT v.* FROM (VALUES ${Array.from({ length: attempts }, () => row).join(', ')})
+       AS v (request_id, attempt, provider, model, status, latency_ms, cause))`);
+  }
+  if (marked) parts.push('m AS (DELETE FROM lease_calls WHERE request_id = ?::text)');
+  const sql = `WITH ${parts.join(',\n')}
+SELECT (SELECT count(*) FROM h) AS open, (SELECT drain FROM h) AS drain, ${budget ? '(SELECT spent_micro FROM kb)' : 'NULL'} AS key_spent`;
+  statements.set(cacheKey, sql);
+  return sql;
+}
+
+/**
+ * One leased call's settlement, all or nothing: the charge out of the lease row, the wallet's
+ * balance and held, the key budget from held to spent, the ledger row (naming the lease hold),
+ * the log row and attempts. On PostgreSQL one statement (one round trip, grouped); on SQLite one
+ * item of the next group commit. If the lease row is closed nothing is charged and the log row
+ * is still written, at cost 0: a charge is never taken outside a reservation.
+ */
+export async function settleLeasedCall(
+  db: Database,
+  lease: LeaseHold,
+  settlement: LeasedSettlement,
+): Promise<LeasedOutcome> {
+  const charge = Math.max(0, Math.ceil(settlement.chargeMicro));
+  const release = Math.max(charge, Math.ceil(settlement.releaseMicro));
+  const wallet = walletOf(lease.userId, lease.orgId);
+  const budget = lease.keyBudget;
+  const now = Date.now();
+  if (db.engine !== 'postgres') {
+    return db.transaction(async (tx) => {
+      const row = await tx.get<{ drain: number }>(
+        "UPDATE holds SET amount_micro = amount_micro - ? WHERE id = ? AND status = 'open' RETURNING drain",
+        [release, lease.id],
+      );
+      let keySpentMicro: number | null = null;
+      if (row) {
+        if (charge > 0) {
+          await appendEntry(
+            tx,
+            {
+              userId: lease.userId,
+              amountMicro: -charge,
+              kind: 'charge',
+              requestId: settlement.requestId,
+              holdId: lease.id,
+              orgId: lease.orgId ?? null,
+              description: settlement.description,
+            },
+            -release,
+          );
+        } else if (release > 0) {
+          await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [
+            release,
+            wallet.id,
+          ]);
+        }
+        if (budget) keySpentMicro = await settleKeyBudget(tx, budget.keyId, budget.month, release, charge);
+      }
+      await insertRequestLog(tx, row ? settlement.log : { ...settlement.log, costMicro: 0 });
+      await insertAttempts(tx, settlement.requestId, settlement.attempts);
+      if (settlement.marked)
+        await tx.run('DELETE FROM lease_calls WHERE request_id = ?', [settlement.requestId]);
+      return { open: row !== undefined, drain: Number(row?.drain ?? 0), keySpentMicro };
+    });
+  }
+  const params: SqlParam[] = [release, lease.id, charge, release, wallet.id];
+  if (charge > 0) {
+    params.push(
+      newId('led'),
+      lease.userId,
+      -charge,
+      settlement.requestId,
+      lease.id,
+      settlement.description,
+      now,
+      lease.orgId ?? null,
+    );
+  }
+  if (budget) params.push(release, charge, budget.keyId, budget.month);
+  params.push(...requestLogValues(settlement.log));
+  settlement.attempts.forEach((attempt, index) => {
+    params.push(
+      settlement.requestId,
+      index + 1,
+      attempt.provider,
+      attempt.model,
+      attempt.status,
+      attempt.latencyMs,
+      attempt.cause,
+    );
+  });
+  if (settlement.marked) params.push(settlement.requestId);
+  const row = await db.grouped.get<{ open: number | string; drain: number | null; key_spent: number | null }>(
+    settleStatementFor(
+      wallet.table,
+      settlement.attempts.length,
+      budget !== undefined,
+      charge > 0,
+      settlement.marked,
+    ),
+    params,
+    wallet.id,
+  );
+  const open = Number(row?.open ?? 0) > 0;
+  return {
+    open,
+    drain: Number(row?.drain ?? 0),
+    keySpentMicro: budget && open ? Number(row?.key_spent ?? 0) : null,
+  };
+}
+
+/** Locks the wallet row first (PostgreSQL), the order every hold takes, so a lease step never deadlocks a hold. */
+async function lockWallet(tx: Queryable, db: Database, lease: LeaseHold): Promise<void> {
+  if (db.engine !== 'postgres') return;
+  const wallet = walletOf(lease.userId, lease.orgId);
+  await tx.get(`SELECT id FROM ${wallet.table} WHERE id = ? FOR UPDATE`, [wallet.id]);
+}
+
+/** Moves `amountMicro` of the lease back to the wallet (and budget), and marks it drained (2). */
+export async function shrinkLease(db: Database, lease: LeaseHold, amountMicro: number): Promise<boolean> {
+  const wallet = walletOf(lease.userId, lease.orgId);
+  return db.transaction(async (tx) => {
+    await lockWallet(tx, db, lease);
+    const { changes } = await tx.run(
+      "UPDATE holds SET amount_micro = amount_micro - ?, drain = 2 WHERE id = ? AND status = 'open'",
+      [amountMicro, lease.id],
+    );
+    if (changes === 0) return false;
+    if (amountMicro > 0) {
+      await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [
+        amountMicro,
+        wallet.id,
+      ]);
+      const budget = lease.keyBudget;
+      if (budget) {
+        await tx.run('UPDATE key_budgets SET held_micro = held_micro - ? WHERE key_id = ? AND month = ?', [
+          amountMicro,
+          budget.keyId,
+          budget.month,
+        ]);
+      }
+    }
+    return true;
+  });
+}
+
+/** Closes the lease row and releases whatever it still holds (read under its lock). */
+export async function closeLease(db: Database, lease: LeaseHold): Promise<number | null> {
+  const wallet = walletOf(lease.userId, lease.orgId);
+  return db.transaction(async (tx) => {
+    await lockWallet(tx, db, lease);
+    const row = await tx.get<{ amount_micro: number }>(
+      "UPDATE holds SET status = 'released', closed_at = ?, drain = 2 WHERE id = ? AND status = 'open' RETURNING amount_micro",
+      [Date.now(), lease.id],
+    );
+    await tx.run('DELETE FROM lease_calls WHERE hold_id = ?', [lease.id]);
+    if (!row) return null;
+    const amount = Number(row.amount_micro);
+    if (amount !== 0) {
+      await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [
+        amount,
+        wallet.id,
+      ]);
+      const budget = lease.keyBudget;
+      if (budget) {
+        await tx.run('UPDATE key_budgets SET held_micro = held_micro - ? WHERE key_id = ? AND month = ?', [
+          amount,
+          budget.keyId,
+          budget.month,
+        ]);
+      }
+    }
+    return amount;
+  });
+}
+
+/** Extends the leases of this process's open lease rows (one statement for all of them). */
+export async function renewLeases(db: Database, holdIds: readonly string[], leaseMs: number): Promise<void> {
+  if (holdIds.length === 0) return;
+  await db.run(
+    `UPDATE holds SET lease_until = ? WHERE id IN (${holdIds.map(() => '?').join(', ')}) AND status = 'open'`,
+    [Date.now() + leaseMs, ...holdIds],
+  );
+}
+
+/** This process's lease rows as the store sees them: still open? asked back? */
+export function leaseFlags(
+  db: Database,
+  holdIds: readonly string[],
+): Promise<Array<{ id: string; status: string; drain: number }>> {
+  if (holdIds.length === 0) return Promise.resolve([]);
+  return db.all(`SELECT id, status, drain FROM holds WHERE id IN (${holdIds.map(() => '?').join(', ')})`, [
+    ...holdIds,
+  ]);
+}
+
+/** A leased call still running: what the sweep needs to log it `502 interrupted` if its replica dies. */
+export interface LeaseCallMarker {
+  requestId: string;
+  holdId: string;
+  userId: string;
+  orgId: string | null;
+  keyId: string | null;
+  endpoint: string;
+  startedAt: number;
+}
+
+/** Writes the markers of calls that have run past the bound, all in one statement. */
+export async function markLeaseCalls(db: Database, markers: readonly LeaseCallMarker[]): Promise<void> {
+  if (markers.length === 0) return;
+  await db.run(
+    `INSERT INTO lease_calls (request_id, hold_id, user_id, org_id, key_id, endpoint, started_at) VALUES ${markers
+      .map(() => '(?, ?, ?, ?, ?, ?, ?)')
+      .join(', ')} ON CONFLICT DO NOTHING`,
+    markers.flatMap((marker) => [
+      marker.requestId,
+      marker.holdId,
+      marker.userId,
+      marker.orgId,
+      marker.keyId,
+      marker.endpoint,
+      marker.startedAt,
+    ]),
+  );
+}
+
+const walletWhere = (orgId: string | null) => (orgId ? 'org_id = ?' : 'user_id = ? AND org_id IS NULL');
+
+/**
+ * Asks every open lease of the wallet that is still in use to give back what its calls do not
+ * hold (`drain` 0 → 1); each owner shrinks it (→ 2) on its next settle or tick. Returns how many
+ * were asked.
+ */
+export async function requestLeaseDrain(db: Database, userId: string, orgId: string | null): Promise<number> {
+  const { changes } = await db.run(
+    `UPDATE holds SET drain = 1 WHERE lease = 1 AND status = 'open' AND drain = 0 AND ${walletWhere(orgId)}`,
+    [orgId ?? userId],
+  );
+  return changes;
+}
+
+/** Open leases of the wallet asked back and not shrunk yet. */
+export async function pendingLeaseDrains(
+  db: Database,
+  userId: string,
+  orgId: string | null,
+): Promise<number> {
+  const row = await db.get<{ n: number | string }>(
+    `SELECT COUNT(*) AS n FROM holds WHERE lease = 1 AND status = 'open' AND drain = 1 AND ${walletWhere(orgId)}`,
+    [orgId ?? userId],
+  );
+  return Number(row?.n ?? 0);
+}
