@@ -447,7 +447,7 @@ export class CreditLeases {
       const byId = new Map(flags.map((flag) => [flag.id, flag]));
       for (const lease of watched) {
         const flag = byId.get(lease.hold.id);
-        if (!flag || flag.status !== 'open') this.#retire(lease);
+        if (flag?.status !== 'open') this.#retire(lease);
         else if (Number(flag.drain) === 1) this.#drain(lease, true).catch(() => undefined);
       }
     } finally {
