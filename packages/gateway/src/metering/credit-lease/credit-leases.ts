@@ -237,7 +237,7 @@ export class CreditLeases {
         // A shutdown or a refusal that came meanwhile: this slice goes straight back.
         if (this.#closed || (this.#cooldown.get(walletId) ?? 0) > Date.now()) {
           lease.state = 'draining';
-          this.#giveBackExcess(lease);
+          this.#giveBackExcess(lease).catch(() => undefined);
           return false;
         }
         this.#active.set(key, lease);
@@ -272,15 +272,17 @@ export class CreditLeases {
         }
         if (result !== 'granted') return false;
         lease.freeMicro += amount;
-        if (lease.state !== 'active') this.#giveBackExcess(lease);
+        if (lease.state !== 'active') this.#giveBackExcess(lease).catch(() => undefined);
         return true;
       },
       () => false,
     );
     lease.growing = step.then(() => undefined);
-    lease.growing.finally(() => {
-      lease.growing = null;
-    });
+    lease.growing
+      .finally(() => {
+        lease.growing = null;
+      })
+      .catch(() => undefined);
     return step;
   }
 
