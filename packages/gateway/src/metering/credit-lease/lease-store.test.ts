@@ -1,0 +1,168 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { engines, freshDatabase } from '../../../test/helpers/databases.ts';
+import { createApiKey, createUser } from '../../accounts/index.ts';
+import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../billing/index.ts';
+import type { Database } from '../../db/index.ts';
+import { requestLogRow } from '../log-row.ts';
+import { releaseExpiredHolds } from '../release-expired-holds.ts';
+import { closeLease, leaseCredit, markLeaseCalls, settleLeasedCall, shrinkLease } from './lease-store.ts';
+
+describe.each(engines)('credit lease rows on %s', (engine) => {
+  let db: Database;
+  afterEach(async () => {
+    await db?.close();
+  });
+
+  async function wallet(credits: number, limitCredits?: number) {
+    const user = await createUser(db, { email: `lease-${Date.now()}-${Math.random()}@example.com` });
+    await grantCredits(db, user.id, creditsToMicro(credits));
+    const { record } = await createApiKey(db, {
+      userId: user.id,
+      name: 'k',
+      ...(limitCredits ? { spendingLimitMicro: creditsToMicro(limitCredits) } : {}),
+    });
+    return { userId: user.id, keyId: record.id };
+  }
+
+  const settlement = (requestId: string, userId: string, keyId: string, chargeMicro: number) => ({
+    requestId,
+    chargeMicro,
+    releaseMicro: chargeMicro,
+    description: 'test',
+    log: requestLogRow(
+      { requestId, userId, keyId, endpoint: '/v1/chat/completions', startedAt: Date.now() },
+      { model: 'm', status: 200 },
+      null,
+      chargeMicro,
+    ),
+    attempts: [],
+    marked: false,
+  });
+
+  const input = (
+    owner: { userId: string; keyId: string },
+    holdId: string,
+    amountMicro: number,
+    grow = false,
+  ) => ({
+    userId: owner.userId,
+    orgId: null,
+    keyId: owner.keyId,
+    amountMicro,
+    fraction: 16,
+    budget: undefined,
+    holdId,
+    grow,
+    leaseMs: 60_000,
+    endpoint: '/v1/chat/completions',
+  });
+
+  it('grants a slice only far from the edge (≤ 1/16 of what is available), and grows it the same way', async () => {
+    db = await freshDatabase(engine);
+    const owner = await wallet(16_000);
+    expect(await leaseCredit(db, input(owner, 'hld_edge', creditsToMicro(1_001)))).toBe('edge');
+    expect(await leaseCredit(db, input(owner, 'hld_a', creditsToMicro(1_000)))).toBe('granted');
+    expect((await getBalance(db, owner.userId)).heldMicro).toBe(creditsToMicro(1_000));
+    // 15,000 left: 937.5 is the most a grow may add.
+    expect(await leaseCredit(db, input(owner, 'hld_a', creditsToMicro(938), true))).toBe('edge');
+    expect(await leaseCredit(db, input(owner, 'hld_a', creditsToMicro(900), true))).toBe('granted');
+    expect(await leaseCredit(db, input(owner, 'hld_gone', creditsToMicro(10), true))).toBe('gone');
+    expect((await getBalance(db, owner.userId)).heldMicro).toBe(creditsToMicro(1_900));
+    expect(await closeLease(db, { id: 'hld_a', userId: owner.userId, orgId: null })).toBe(
+      creditsToMicro(1_900),
+    );
+    expect((await getBalance(db, owner.userId)).heldMicro).toBe(0);
+  });
+
+  it('a call settles against the lease row: the row, the wallet and the key budget move by the charge', async () => {
+    db = await freshDatabase(engine);
+    const owner = await wallet(100_000, 50_000);
+    const month = new Date().toISOString().slice(0, 7);
+    const budget = { keyId: owner.keyId, month, limitMicro: creditsToMicro(50_000) };
+    const lease = {
+      id: 'hld_b',
+      userId: owner.userId,
+      orgId: null,
+      keyBudget: { keyId: owner.keyId, month },
+    };
+    expect(await leaseCredit(db, { ...input(owner, 'hld_b', creditsToMicro(3_000)), budget })).toBe(
+      'granted',
+    );
+    const outcome = await settleLeasedCall(
+      db,
+      lease,
+      settlement('req_1', owner.userId, owner.keyId, 1_234_567),
+    );
+    expect(outcome).toEqual({ open: true, drain: 0, keySpentMicro: 1_234_567 });
+    const row = await db.get<{ amount_micro: number }>('SELECT amount_micro FROM holds WHERE id = ?', [
+      'hld_b',
+    ]);
+    expect(Number(row?.amount_micro)).toBe(creditsToMicro(3_000) - 1_234_567);
+    const balance = await getBalance(db, owner.userId);
+    expect(balance.heldMicro).toBe(Number(row?.amount_micro));
+    expect(balance.balanceMicro).toBe(creditsToMicro(100_000) - 1_234_567);
+    expect(await ledgerSum(db, owner.userId)).toBe(balance.balanceMicro);
+    const spend = await db.get<{ spent_micro: number; held_micro: number }>(
+      'SELECT spent_micro, held_micro FROM key_budgets WHERE key_id = ?',
+      [owner.keyId],
+    );
+    expect([Number(spend?.spent_micro), Number(spend?.held_micro)]).toEqual([
+      1_234_567,
+      Number(row?.amount_micro),
+    ]);
+    const charge = await db.get<{ hold_id: string }>(
+      "SELECT hold_id FROM ledger_entries WHERE request_id = 'req_1'",
+    );
+    expect(charge?.hold_id).toBe('hld_b');
+    // Shrunk to nothing then closed: everything back, charge kept.
+    expect(await shrinkLease(db, lease, Number(row?.amount_micro) - 1_000)).toBe(true);
+    expect(await closeLease(db, lease)).toBe(1_000);
+    expect((await getBalance(db, owner.userId)).heldMicro).toBe(0);
+    const after = await db.get<{ held_micro: number }>(
+      'SELECT held_micro FROM key_budgets WHERE key_id = ?',
+      [owner.keyId],
+    );
+    expect(Number(after?.held_micro)).toBe(0);
+  });
+
+  it('the sweep releases exactly what a dead lease still holds and logs its marked calls; a late settle charges nothing', async () => {
+    db = await freshDatabase(engine);
+    const owner = await wallet(100_000);
+    const lease = { id: 'hld_c', userId: owner.userId, orgId: null };
+    expect(await leaseCredit(db, input(owner, 'hld_c', creditsToMicro(2_000)))).toBe('granted');
+    // Its row shrinks as calls settle: the sweep must read what is left, not what was granted.
+    await settleLeasedCall(db, lease, settlement('req_done', owner.userId, owner.keyId, 700_000));
+    await markLeaseCalls(db, [
+      {
+        requestId: 'req_long',
+        holdId: 'hld_c',
+        userId: owner.userId,
+        orgId: null,
+        keyId: owner.keyId,
+        endpoint: '/v1/chat/completions',
+        startedAt: Date.now() - 5_000,
+      },
+    ]);
+    expect(await releaseExpiredHolds(db, Date.now() + 120_000)).toBe(1);
+    const balance = await getBalance(db, owner.userId);
+    expect(balance.heldMicro).toBe(0);
+    expect(balance.balanceMicro).toBe(creditsToMicro(100_000) - 700_000);
+    expect(await ledgerSum(db, owner.userId)).toBe(balance.balanceMicro);
+    const logs = await db.all<{ id: string; error_code: string | null; cost_micro: number }>(
+      'SELECT id, error_code, cost_micro FROM request_logs ORDER BY id',
+    );
+    expect(logs.map((log) => [log.id, log.error_code, Number(log.cost_micro)])).toEqual([
+      ['req_done', null, 700_000],
+      ['req_long', 'interrupted', 0],
+    ]);
+    // A call that settles after its lease was swept: no charge, its log row at cost 0.
+    const late = await settleLeasedCall(db, lease, settlement('req_late', owner.userId, owner.keyId, 50_000));
+    expect(late.open).toBe(false);
+    const row = await db.get<{ cost_micro: number }>(
+      "SELECT cost_micro FROM request_logs WHERE id = 'req_late'",
+    );
+    expect(Number(row?.cost_micro)).toBe(0);
+    expect((await getBalance(db, owner.userId)).balanceMicro).toBe(balance.balanceMicro);
+    expect(await ledgerSum(db, owner.userId)).toBe(balance.balanceMicro);
+  });
+});
