@@ -6,6 +6,7 @@ import type { Database } from '../../src/db/index.ts';
 import { listRequestLogs } from '../../src/usage/index.ts';
 import { engines, sharedDatabase } from '../helpers/databases.ts';
 import { type Harness, startHarness } from '../helpers/harness.ts';
+import { redisUrl } from '../helpers/redis.ts';
 
 /** A worst case of ~369 credits (4,096 output tokens at 0.09) unless max_tokens says less. */
 const models = {
@@ -243,3 +244,82 @@ describe.each(engines)('credit leases across two replicas on %s', (engine) => {
     await second.balancedBalance(user.user.id);
   });
 });
+
+/**
+ * A key's limit change on one replica reaches the others through Redis (the key invalidation
+ * channel): every replica's lease of that key shrinks to its calls in flight at once — not after
+ * the idle second — and closes when they end.
+ */
+describe.skipIf(!redisUrl || !engines.includes('postgres'))(
+  'credit leases drain on a limit change across replicas',
+  () => {
+    let first: Harness;
+    let second: Harness;
+
+    beforeAll(async () => {
+      const [a, b] = await sharedDatabase('postgres');
+      first = await startHarness({
+        engine: 'postgres',
+        db: a,
+        config: { models },
+        env: { REDIS_URL: redisUrl! },
+      });
+      second = await startHarness({
+        engine: 'postgres',
+        db: b,
+        config: { models },
+        env: { REDIS_URL: redisUrl! },
+      });
+    });
+    afterAll(async () => {
+      await first.close();
+      await second.close();
+      await first.db.close();
+      await second.db.close();
+    });
+
+    it('both replicas’ leases shrink to their streams in flight, then close', async () => {
+      const user = await first.newUser(100_000);
+      const { secret, record } = await createApiKey(first.db, {
+        userId: user.user.id,
+        name: 'capped',
+        spendingLimitMicro: creditsToMicro(90_000),
+      });
+      // One slow stream on each replica (~3 s), each on its replica's lease of the key.
+      const streams = [first, second].map(async (harness) => {
+        harness.sim.addFault({ chunkDelayMs: 30 });
+        const client = new OpenAI({ baseURL: harness.baseUrl, apiKey: secret, maxRetries: 0 });
+        const stream = await client.chat.completions.create({
+          model: 'dear-demo',
+          stream: true,
+          max_tokens: 1000,
+          messages: [{ role: 'user', content: 'a long one [[sim:reply_tokens=100]]' }],
+        });
+        let text = '';
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+        return text.length;
+      });
+      await waitFor(
+        async () =>
+          (await leaseRows(first.db, user.user.id)).filter((row) => row.status === 'open').length === 2,
+      );
+      await updateApiKey(first.db, user.user.id, record.id, { spendingLimitMicro: creditsToMicro(80_000) });
+      first.gateway.services.keys.invalidate();
+      // Shrunk (drain = 2) to the one stream each holds (its worst case: 1,000 tokens at 0.09 + input).
+      await waitFor(
+        async () =>
+          (await leaseRows(first.db, user.user.id)).every((row) => row.status === 'open' && row.drain === 2),
+        1_000,
+      );
+      for (const row of await leaseRows(first.db, user.user.id)) {
+        expect(Number(row.amount_micro)).toBeLessThan(creditsToMicro(91));
+        expect(Number(row.amount_micro)).toBeGreaterThan(creditsToMicro(90));
+      }
+      expect((await Promise.all(streams)).every((length) => length > 0)).toBe(true);
+      await waitFor(async () =>
+        (await leaseRows(first.db, user.user.id)).every((row) => row.status !== 'open'),
+      );
+      await first.balancedBalance(user.user.id);
+    });
+  },
+);
