@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startUpstreamSim, type UpstreamSimOptions } from './server.ts';
 
-const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]... [--signature-family NAME] [--always-sse] [--image-url-ttl-ms MS] [--bfl-pending-ms MS] [--video-queued-ms 100] [--video-running-ms 200] [--kling-key ACCESS:SECRET]... [--runpod-endpoint ID=IMAGE]... [--runpod-ping-interval-ms 10000] [--runpod-webhook-retry-ms 10000] [--runpod-async-result-ms MS] [--runpod-sync-result-ms MS]`;
+const USAGE = `usage: node packages/upstream-sim/src/main.ts [--port 9100] [--host 127.0.0.1] [--api-key KEY]... [--model NAME]... [--signature-family NAME] [--always-sse] [--image-url-ttl-ms MS] [--bfl-pending-ms MS] [--video-queued-ms 100] [--video-running-ms 200] [--kling-key ACCESS:SECRET]... [--runpod-endpoint ID=IMAGE]... [--runpod-ping-interval-ms 10000] [--runpod-webhook-retry-ms 10000] [--runpod-async-result-ms MS] [--runpod-sync-result-ms MS] [--max-recorded 1000]`;
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     'runpod-webhook-retry-ms': { type: 'string' },
     'runpod-async-result-ms': { type: 'string' },
     'runpod-sync-result-ms': { type: 'string' },
+    // Requests kept for GET /__sim/requests: a long run must not keep every body it was sent.
+    'max-recorded': { type: 'string', default: '1000' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -36,7 +38,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const options: UpstreamSimOptions = { host: values.host, port };
+const maxRecorded = Number(values['max-recorded']);
+if (!Number.isInteger(maxRecorded) || maxRecorded < 0) {
+  console.error(`invalid --max-recorded ${values['max-recorded']}\n${USAGE}`);
+  process.exit(2);
+}
+const options: UpstreamSimOptions = { host: values.host, port, maxRecordedRequests: maxRecorded };
 if (values['api-key']) options.apiKeys = values['api-key'];
 if (values.model) options.models = values.model;
 if (values['signature-family']) options.signatureFamily = values['signature-family'];

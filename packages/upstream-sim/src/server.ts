@@ -78,6 +78,12 @@ export interface UpstreamSimOptions {
   /** How long the worker long-polls `job-take` (default 5000) and `job-stop` (default 10000) hold before a 204. */
   runpodTakeWaitMs?: number;
   runpodStopWaitMs?: number;
+  /**
+   * How many API requests `requests` (and `GET /__sim/requests`) keeps, newest last (default: all,
+   * for tests that read every one). A long-running simulator (`main.ts`: 1,000) keeps at least
+   * the last N (trimming to N once it holds 2N), so a benchmark's 200,000 calls do not pile up their bodies in its heap.
+   */
+  maxRecordedRequests?: number;
 }
 
 /** Scripting the async video tasks of every vendor. */
@@ -121,6 +127,7 @@ interface SimState {
   faults: FaultQueue;
   requests: RecordedRequest[];
   control: Parameters<typeof handleControl>[0];
+  maxRecorded: number;
 }
 
 export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promise<UpstreamSim> {
@@ -205,7 +212,13 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
     },
     requests,
   };
-  const state: SimState = { apis, faults, requests, control };
+  const state: SimState = {
+    apis,
+    faults,
+    requests,
+    control,
+    maxRecorded: options.maxRecordedRequests ?? Number.POSITIVE_INFINITY,
+  };
   const server = createServer((request, response) => {
     void handleRequest(state, request, response);
   });
@@ -260,11 +273,17 @@ async function handleRequest(
     completed: false,
   };
   state.requests.push(record);
+  // Trimmed in batches (to the limit, once it is twice over), in place: tests hold the array.
+  if (state.requests.length > 2 * state.maxRecorded) {
+    state.requests.splice(0, state.requests.length - state.maxRecorded);
+  }
   const controller = new AbortController();
   let destroyedBySim = false;
   response.on('close', () => {
     record.completed = response.writableFinished;
-    if (!response.writableFinished && !destroyedBySim) record.aborted = true;
+    if (response.writableFinished) return;
+    if (!destroyedBySim) record.aborted = true;
+    // Only a response cut short has work to stop (an abort builds a DOMException with its stack).
     controller.abort();
   });
   const exchange: Exchange = {

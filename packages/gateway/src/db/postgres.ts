@@ -43,21 +43,56 @@ interface GroupItem {
 }
 
 /**
- * `$n` parameters written into the text as literals, for a multi-statement simple query
- * (which takes no parameters): NULL, numbers as digits, strings through the driver's
+ * A parameter written into SQL text as a literal, for `EXECUTE name(…)` in a multi-statement
+ * simple query (which takes no parameters): NULL, else a quoted literal (numbers as their
+ * digits) that PostgreSQL converts to the prepared parameter's type, through the driver's
  * `escapeLiteral`. https://www.postgresql.org/docs/15/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
  */
-function inlineParams(sql: string, params: readonly SqlParam[]): string {
-  return sql.replace(/\$(\d+)/g, (_, index: string) => {
-    const value = params[Number(index) - 1];
-    if (value === null || value === undefined) return 'NULL';
-    if (typeof value === 'bigint') return value.toString();
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) throw new Error(`cannot write ${value} into SQL`);
-      return `(${String(value)})`;
-    }
-    return pg.escapeLiteral(value);
-  });
+function literal(value: SqlParam | undefined): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`cannot write ${value} into SQL`);
+  return pg.escapeLiteral(String(value));
+}
+
+/**
+ * Hot-path statements are prepared once per connection, so PostgreSQL parses and plans each
+ * shape once rather than on every call (a settle is a six-part CTE): alone, as a driver-named
+ * statement (the extended protocol's Parse is sent only the first time on a connection); in a
+ * group, as a session-level `PREPARE` run on the connection before its first group that needs
+ * it, then `EXECUTE name(literals)`. The two live in one namespace per session, hence two
+ * prefixes. The set of shapes is small and fixed (the settle statement's variants), so the
+ * per-connection cache stays small. https://www.postgresql.org/docs/15/sql-prepare.html
+ */
+const statementIds = new Map<string, number>();
+function statementId(sql: string): number {
+  let id = statementIds.get(sql);
+  if (id === undefined) {
+    id = statementIds.size + 1;
+    statementIds.set(sql, id);
+  }
+  return id;
+}
+/** The `PREPARE`d names each pooled connection has (a replaced connection starts empty). */
+const preparedOn = new WeakMap<pg.PoolClient, Set<number>>();
+
+async function prepareFor(client: pg.PoolClient, items: readonly GroupItem[]): Promise<void> {
+  let prepared = preparedOn.get(client);
+  if (!prepared) {
+    prepared = new Set();
+    preparedOn.set(client, prepared);
+  }
+  const missing = new Map<number, string>();
+  for (const item of items) {
+    const id = statementId(item.sql);
+    if (!prepared.has(id)) missing.set(id, item.sql);
+  }
+  for (const [id, sql] of missing) {
+    // One at a time, so a failure leaves no name half-known; 42P05: it exists already.
+    await client.query(`PREPARE hypereal_g${id} AS ${toPostgres(sql)}`).catch((error: { code?: string }) => {
+      if (error.code !== '42P05') throw error;
+    });
+    prepared.add(id);
+  }
 }
 
 /** Groups committing at once: each on its own connection. */
@@ -83,7 +118,9 @@ function groupCommitter(pool: pg.Pool): GroupedQueries {
   let running = 0;
   const runAlone = async (item: GroupItem) => {
     try {
-      item.resolve((await pool.query(toPostgres(item.sql), [...item.params])).rows[0]);
+      const text = toPostgres(item.sql);
+      const name = `hypereal_a${statementId(item.sql)}`;
+      item.resolve((await pool.query({ name, text, values: [...item.params] })).rows[0]);
     } catch (error) {
       item.reject(error);
     }
@@ -93,8 +130,11 @@ function groupCommitter(pool: pg.Pool): GroupedQueries {
     const client = await pool.connect();
     let results: pg.QueryResult[];
     try {
+      await prepareFor(client, items);
       // One round trip: statements in one simple Query message run as one transaction.
-      const text = items.map((item) => inlineParams(toPostgres(item.sql), item.params)).join(';\n');
+      const text = items
+        .map((item) => `EXECUTE hypereal_g${statementId(item.sql)}(${item.params.map(literal).join(', ')})`)
+        .join(';\n');
       results = (await client.query(text)) as unknown as pg.QueryResult[];
     } catch {
       // One of them failed and the group rolled back: each runs again alone, and fails alone.

@@ -80,3 +80,23 @@ describe('/__sim control endpoints', () => {
     expect((await postJson(sim, '/v1/chat/completions', request)).status).toBe(200);
   });
 });
+
+describe('a simulator keeping only its last requests', () => {
+  it('trims the oldest records in place once it holds twice the limit, newest kept', async () => {
+    const { sim: small } = await startSimWithClient({ maxRecordedRequests: 2 });
+    try {
+      const recorded = small.requests;
+      for (const content of ['one', 'two', 'three', 'four', 'five']) {
+        await postJson(small, '/v1/chat/completions', { ...request, messages: [{ role: 'user', content }] });
+      }
+      // 5 > 2 × 2 trimmed back to the last 2; the array the caller holds is the same one.
+      expect(small.requests).toBe(recorded);
+      const contents = recorded.map(
+        (entry) => (entry.body as { messages: { content: string }[] }).messages[0]?.content,
+      );
+      expect(contents).toEqual(['four', 'five']);
+    } finally {
+      await small.close();
+    }
+  });
+});
