@@ -359,8 +359,8 @@ try {
     `Redis commands per request: ${perRequest(after.redisCalls - before.redisCalls).toFixed(2)} (${redisDeltas.join(', ')})`,
   );
 
-  // The money, once every replica has settled.
-  await sleep(500);
+  // The money, once every replica has settled and returned its idle credit leases (1 s + a tick).
+  await sleep(1_750);
   const balance = await getBalance(db, user.id);
   const sum = await ledgerSum(db, user.id);
   const logged = Number(
