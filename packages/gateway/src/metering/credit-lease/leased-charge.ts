@@ -82,9 +82,11 @@ export class LeasedCharge implements CallCharge {
       }
       return settled.open ? charge : 0;
     } catch (error) {
-      // Nothing was written: the reservation stays on the slice (still held, never charged).
+      // Unknown whether it committed: the reservation is not offered again (the slice stays
+      // conservative); the lease row still holds it, and closing the lease releases what the
+      // row holds, read under its lock — exact either way.
       result = { open: true, drain: 0 };
-      released = 0;
+      released = this.#call.reservedMicro;
       throw error;
     } finally {
       this.#leases.finished(this.#lease, this.#call, released, result);
