@@ -1,10 +1,10 @@
 import OpenAI, { type APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey, updateApiKey } from '../../src/accounts/index.ts';
-import { creditsToMicro, getBalance, grantCredits } from '../../src/billing/index.ts';
+import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/billing/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { listRequestLogs } from '../../src/usage/index.ts';
-import { engines, sharedDatabase } from '../helpers/databases.ts';
+import { engines, freshDatabase, sharedDatabase } from '../helpers/databases.ts';
 import { type Harness, startHarness } from '../helpers/harness.ts';
 import { redisUrl } from '../helpers/redis.ts';
 
@@ -323,3 +323,22 @@ describe.skipIf(!redisUrl || !engines.includes('postgres'))(
     });
   },
 );
+
+describe.each(engines)('graceful shutdown with credit leases on %s', (engine) => {
+  it('returns every lease once the calls have finished: nothing left held', async () => {
+    const db = await freshDatabase(engine);
+    const harness = await startHarness({ engine, db, config: { models } });
+    const user = await harness.newUser(100_000);
+    const calls = Array.from({ length: 6 }, (_, index) =>
+      ask(user.client, `in flight ${index} [[sim:reply_tokens=10]]`),
+    );
+    expect(await Promise.all(calls)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    expect((await leaseRows(db, user.user.id)).some((row) => row.status === 'open')).toBe(true);
+    await harness.close();
+    expect((await leaseRows(db, user.user.id)).every((row) => row.status !== 'open')).toBe(true);
+    const balance = await getBalance(db, user.user.id);
+    expect(balance.heldMicro).toBe(0);
+    expect(balance.balanceMicro).toBe(await ledgerSum(db, user.user.id));
+    await db.close();
+  });
+});
