@@ -121,7 +121,7 @@ export class CreditLeases {
     this.#renew = setInterval(() => {
       renewLeases(
         this.#db,
-        [...this.#open].map((lease) => lease.hold.id),
+        [...this.#open].map((lease) => ({ holdId: lease.hold.id, walletId: lease.walletId })),
         this.#leaseMs,
       ).catch(() => {
         // The next renewal tries again; a lost lease is released by the sweep, uncharged.

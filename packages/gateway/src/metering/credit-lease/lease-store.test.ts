@@ -5,7 +5,14 @@ import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../billi
 import type { Database } from '../../db/index.ts';
 import { requestLogRow } from '../log-row.ts';
 import { releaseExpiredHolds } from '../release-expired-holds.ts';
-import { closeLease, leaseCredit, markLeaseCalls, settleLeasedCall, shrinkLease } from './lease-store.ts';
+import {
+  closeLease,
+  leaseCredit,
+  markLeaseCalls,
+  renewLeases,
+  settleLeasedCall,
+  shrinkLease,
+} from './lease-store.ts';
 
 describe.each(engines)('credit lease rows on %s', (engine) => {
   let db: Database;
@@ -67,6 +74,13 @@ describe.each(engines)('credit lease rows on %s', (engine) => {
     expect(await leaseCredit(db, input(owner, 'hld_a', creditsToMicro(938), true))).toBe('edge');
     expect(await leaseCredit(db, input(owner, 'hld_a', creditsToMicro(900), true))).toBe('granted');
     expect(await leaseCredit(db, input(owner, 'hld_gone', creditsToMicro(10), true))).toBe('gone');
+    // Renewed like any hold: its lease runs from now again.
+    await db.run('UPDATE holds SET lease_until = 1 WHERE id = ?', ['hld_a']);
+    await renewLeases(db, [{ holdId: 'hld_a', walletId: owner.userId }], 60_000);
+    const renewed = await db.get<{ lease_until: number }>('SELECT lease_until FROM holds WHERE id = ?', [
+      'hld_a',
+    ]);
+    expect(Number(renewed?.lease_until)).toBeGreaterThan(Date.now() + 50_000);
     expect((await getBalance(db, owner.userId)).heldMicro).toBe(creditsToMicro(1_900));
     expect(await closeLease(db, { id: 'hld_a', userId: owner.userId, orgId: null })).toBe(
       creditsToMicro(1_900),

@@ -303,77 +303,127 @@ export async function settleLeasedCall(
   };
 }
 
-/** Locks the wallet row first (PostgreSQL), the order every hold takes, so a lease step never deadlocks a hold. */
-async function lockWallet(tx: Queryable, db: Database, lease: LeaseHold): Promise<void> {
-  if (db.engine !== 'postgres') return;
-  const wallet = walletOf(lease.userId, lease.orgId);
-  await tx.get(`SELECT id FROM ${wallet.table} WHERE id = ? FOR UPDATE`, [wallet.id]);
-}
+/*
+ * Lock order. A settle locks its lease row, then the wallet (its statement's steps hang off one
+ * another); a grow locks the wallet, then the lease row. On PostgreSQL every statement that
+ * touches a lease row of this replica — settle, grow, shrink, close, renew — therefore goes
+ * through the group committer under the wallet's `lockOrder`: the committer never runs two groups
+ * of one wallet at once, and inside a group the statements run one after the other in one
+ * transaction, so the replica's own lease steps can never deadlock one another. Other replicas
+ * only ever flag a lease row (`requestLeaseDrain`), one row per statement. SQLite has one
+ * connection: every step is a transaction of its own, in turn.
+ */
+
+const budgetStep = (budget: LeaseHold['keyBudget'], amount: string): string =>
+  budget
+    ? `, kb AS (UPDATE key_budgets SET held_micro = held_micro - ${amount}
+       WHERE key_id = ?::text AND month = ?::text AND EXISTS (SELECT 1 FROM h) RETURNING key_id)`
+    : '';
 
 /** Moves `amountMicro` of the lease back to the wallet (and budget), and marks it drained (2). */
 export async function shrinkLease(db: Database, lease: LeaseHold, amountMicro: number): Promise<boolean> {
   const wallet = walletOf(lease.userId, lease.orgId);
+  const budget = lease.keyBudget;
+  if (db.engine === 'postgres') {
+    const row = await db.grouped.get<{ open: number | string }>(
+      `WITH h AS (UPDATE holds SET amount_micro = amount_micro - ?::bigint, drain = 2
+         WHERE id = ?::text AND status = 'open' RETURNING id),
+       w AS (UPDATE ${wallet.table} SET held_micro = held_micro - ?::bigint
+         WHERE id = ?::text AND EXISTS (SELECT 1 FROM h) RETURNING id)${budgetStep(budget, '?::bigint')}
+       SELECT (SELECT count(*) FROM h) AS open`,
+      [
+        amountMicro,
+        lease.id,
+        amountMicro,
+        wallet.id,
+        ...(budget ? [amountMicro, budget.keyId, budget.month] : []),
+      ],
+      wallet.id,
+    );
+    return Number(row?.open ?? 0) > 0;
+  }
   return db.transaction(async (tx) => {
-    await lockWallet(tx, db, lease);
     const { changes } = await tx.run(
       "UPDATE holds SET amount_micro = amount_micro - ?, drain = 2 WHERE id = ? AND status = 'open'",
       [amountMicro, lease.id],
     );
     if (changes === 0) return false;
-    if (amountMicro > 0) {
-      await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [
-        amountMicro,
-        wallet.id,
-      ]);
-      const budget = lease.keyBudget;
-      if (budget) {
-        await tx.run('UPDATE key_budgets SET held_micro = held_micro - ? WHERE key_id = ? AND month = ?', [
-          amountMicro,
-          budget.keyId,
-          budget.month,
-        ]);
-      }
-    }
+    if (amountMicro > 0) await releaseHeld(tx, lease, amountMicro);
     return true;
   });
+}
+
+async function releaseHeld(tx: Queryable, lease: LeaseHold, amountMicro: number): Promise<void> {
+  const wallet = walletOf(lease.userId, lease.orgId);
+  await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [
+    amountMicro,
+    wallet.id,
+  ]);
+  const budget = lease.keyBudget;
+  if (budget) {
+    await tx.run('UPDATE key_budgets SET held_micro = held_micro - ? WHERE key_id = ? AND month = ?', [
+      amountMicro,
+      budget.keyId,
+      budget.month,
+    ]);
+  }
 }
 
 /** Closes the lease row and releases whatever it still holds (read under its lock). */
 export async function closeLease(db: Database, lease: LeaseHold): Promise<number | null> {
   const wallet = walletOf(lease.userId, lease.orgId);
+  const budget = lease.keyBudget;
+  const now = Date.now();
+  if (db.engine === 'postgres') {
+    const row = await db.grouped.get<{ amount: number | null }>(
+      `WITH h AS (UPDATE holds SET status = 'released', closed_at = ?::bigint, drain = 2
+         WHERE id = ?::text AND status = 'open' RETURNING amount_micro),
+       w AS (UPDATE ${wallet.table} SET held_micro = held_micro - (SELECT amount_micro FROM h)
+         WHERE id = ?::text AND EXISTS (SELECT 1 FROM h) RETURNING id)${budgetStep(budget, '(SELECT amount_micro FROM h)')},
+       d AS (DELETE FROM lease_calls WHERE hold_id = ?::text)
+       SELECT (SELECT amount_micro FROM h) AS amount`,
+      [now, lease.id, wallet.id, ...(budget ? [budget.keyId, budget.month] : []), lease.id],
+      wallet.id,
+    );
+    return row?.amount === null || row?.amount === undefined ? null : Number(row.amount);
+  }
   return db.transaction(async (tx) => {
-    await lockWallet(tx, db, lease);
     const row = await tx.get<{ amount_micro: number }>(
       "UPDATE holds SET status = 'released', closed_at = ?, drain = 2 WHERE id = ? AND status = 'open' RETURNING amount_micro",
-      [Date.now(), lease.id],
+      [now, lease.id],
     );
     await tx.run('DELETE FROM lease_calls WHERE hold_id = ?', [lease.id]);
     if (!row) return null;
     const amount = Number(row.amount_micro);
-    if (amount !== 0) {
-      await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [
-        amount,
-        wallet.id,
-      ]);
-      const budget = lease.keyBudget;
-      if (budget) {
-        await tx.run('UPDATE key_budgets SET held_micro = held_micro - ? WHERE key_id = ? AND month = ?', [
-          amount,
-          budget.keyId,
-          budget.month,
-        ]);
-      }
-    }
+    if (amount !== 0) await releaseHeld(tx, lease, amount);
     return amount;
   });
 }
 
-/** Extends the leases of this process's open lease rows (one statement for all of them). */
-export async function renewLeases(db: Database, holdIds: readonly string[], leaseMs: number): Promise<void> {
-  if (holdIds.length === 0) return;
-  await db.run(
-    `UPDATE holds SET lease_until = ? WHERE id IN (${holdIds.map(() => '?').join(', ')}) AND status = 'open'`,
-    [Date.now() + leaseMs, ...holdIds],
+/** Extends the leases of this process's open lease rows (one statement per wallet). */
+export async function renewLeases(
+  db: Database,
+  leases: ReadonlyArray<{ holdId: string; walletId: string }>,
+  leaseMs: number,
+): Promise<void> {
+  const byWallet = new Map<string, string[]>();
+  for (const lease of leases)
+    byWallet.set(lease.walletId, [...(byWallet.get(lease.walletId) ?? []), lease.holdId]);
+  const until = Date.now() + leaseMs;
+  await Promise.all(
+    [...byWallet].map(([walletId, ids]) =>
+      db.engine === 'postgres'
+        ? // One statement shape whatever the number of leases (ids are [a-z0-9_]: a plain array literal).
+          db.grouped.get(
+            "UPDATE holds SET lease_until = ?::bigint WHERE id = ANY(?::text[]) AND status = 'open'",
+            [until, `{${ids.join(',')}}`],
+            walletId,
+          )
+        : db.run(
+            `UPDATE holds SET lease_until = ? WHERE id IN (${ids.map(() => '?').join(', ')}) AND status = 'open'`,
+            [until, ...ids],
+          ),
+    ),
   );
 }
 
@@ -426,11 +476,20 @@ const walletWhere = (orgId: string | null) => (orgId ? 'org_id = ?' : 'user_id =
  * were asked.
  */
 export async function requestLeaseDrain(db: Database, userId: string, orgId: string | null): Promise<number> {
-  const { changes } = await db.run(
-    `UPDATE holds SET drain = 1 WHERE lease = 1 AND status = 'open' AND drain = 0 AND ${walletWhere(orgId)}`,
+  const rows = await db.all<{ id: string }>(
+    `SELECT id FROM holds WHERE lease = 1 AND status = 'open' AND drain = 0 AND ${walletWhere(orgId)}`,
     [orgId ?? userId],
   );
-  return changes;
+  // One row per statement: a flag never holds one lease row while waiting for another.
+  let asked = 0;
+  for (const row of rows) {
+    const { changes } = await db.run(
+      "UPDATE holds SET drain = 1 WHERE id = ? AND status = 'open' AND drain = 0",
+      [row.id],
+    );
+    asked += changes;
+  }
+  return asked;
 }
 
 /** Open leases of the wallet asked back and not shrunk yet. */
