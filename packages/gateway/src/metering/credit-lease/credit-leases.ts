@@ -410,10 +410,12 @@ export class CreditLeases {
   }
 
   async #onTick(): Promise<void> {
+    const now = Date.now();
+    for (const [key, until] of this.#nearEdge) if (until <= now) this.#nearEdge.delete(key);
+    for (const [wallet, until] of this.#cooldown) if (until <= now) this.#cooldown.delete(wallet);
     if (this.#ticking || this.#open.size === 0) return;
     this.#ticking = true;
     try {
-      const now = Date.now();
       const markers: LeaseCallMarker[] = [];
       for (const lease of this.#open) {
         if (lease.state === 'active' && lease.calls.size === 0 && now - lease.lastUsedAt >= this.#idleMs) {
