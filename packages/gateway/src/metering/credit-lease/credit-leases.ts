@@ -70,6 +70,8 @@ export interface Lease {
   lastUsedAt: number;
   growing: Promise<void> | null;
   closing: Promise<void> | null;
+  /** The row says drained (2): a shrink by nothing need not be written again. */
+  shrunk: boolean;
 }
 
 /** Who is calling, as a lease sees them. */
@@ -232,6 +234,7 @@ export class CreditLeases {
           lastUsedAt: Date.now(),
           growing: null,
           closing: null,
+          shrunk: false,
         };
         this.#open.add(lease);
         // A shutdown or a refusal that came meanwhile: this slice goes straight back.
@@ -352,13 +355,16 @@ export class CreditLeases {
       return lease.closing;
     }
     const excess = lease.freeMicro;
+    if (excess === 0 && lease.shrunk) return Promise.resolve();
     lease.freeMicro = 0;
+    lease.shrunk = true;
     return shrinkLease(this.#db, lease.hold, excess).then(
       (open) => {
         if (!open) this.#retire(lease);
       },
       () => {
         lease.freeMicro += excess;
+        lease.shrunk = false;
       },
     );
   }
