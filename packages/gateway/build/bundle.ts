@@ -17,7 +17,7 @@
  * https://esbuild.github.io/api/#metafile
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { sdkBrowserModules } from '@hypereal/dashboard';
 import { build } from 'esbuild';
 import { inputStamp, type Manifest, manifestName } from '../bin/bundle.js';
@@ -61,7 +61,11 @@ export interface BuiltBundle {
 
 /** Builds the gateway into a new folder under `outRoot` and makes it the current build. */
 export async function buildBundle(options: { outRoot?: string | undefined } = {}): Promise<BuiltBundle> {
-  const outRoot = options.outRoot ?? defaultOutRoot;
+  const outRoot = resolve(options.outRoot ?? defaultOutRoot);
+  // The bundle finds the package's dependencies (and the package itself) as Node resolves them from
+  // where it lies: inside the package, like src/.
+  if (relative(packageDir, outRoot).startsWith('..'))
+    throw new Error(`${outRoot} is not inside ${packageDir}`);
   const startedAt = Date.now();
   const id = `${startedAt.toString(36)}-${process.pid}`;
   const dir = join(outRoot, id);
@@ -116,10 +120,13 @@ function alive(pid: number): boolean {
   }
 }
 
+/** How `buildBundle` names a build's folder: the time in base 36, the building process. */
+const buildId = /^[0-9a-z]+-\d+$/;
+
 /** Removes every build but `keep` that no live process started from. */
 function pruneBuilds(outRoot: string, keep: string): void {
   for (const entry of readdirSync(outRoot, { withFileTypes: true })) {
-    if (!entry.isDirectory() || entry.name === keep) continue;
+    if (!entry.isDirectory() || entry.name === keep || !buildId.test(entry.name)) continue;
     const dir = join(outRoot, entry.name);
     // A build still being written by a concurrent run has no manifest entry yet: leave young ones.
     if (Date.now() - statSync(dir).mtimeMs < 60_000) continue;
