@@ -14,7 +14,7 @@ import { sdkBrowserModules } from '@hypereal/dashboard';
 import { startUpstreamSim, type UpstreamSim } from '@hypereal/upstream-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningChild, startNodeChild, stopChildren } from '../../bench/processes.ts';
-import { freshBundle } from '../../bin/bundle.js';
+import { freshBundle, inputStamp, type Manifest, manifestName } from '../../bin/bundle.js';
 import { type BuiltBundle, buildBundle, packageDir } from '../../build/bundle.ts';
 import { createApiKey, createUser } from '../../src/accounts/index.ts';
 import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/billing/index.ts';
@@ -187,7 +187,7 @@ describe('the built bundle (`hypereal` runs it): `serve` in front of the simulat
 });
 
 describe('bin/hypereal.js: a stale bundle never runs', () => {
-  it('is fresh until a file it was made from changes, then the next start rebuilds it', async () => {
+  it('is fresh until a file it was made from changes, then a new build is', async () => {
     const outRoot = testOutRoot();
     const first = await buildBundle({ outRoot });
     expect(freshBundle(outRoot)).toBe(first.entry);
@@ -197,23 +197,37 @@ describe('bin/hypereal.js: a stale bundle never runs', () => {
     expect(Object.keys(first.manifest.inputs).some((input) => input.includes('node_modules/fastify/'))).toBe(
       true,
     );
+    expect(first.manifest.inputs['src/ids.ts']).toBe(inputStamp(join(packageDir, 'src/ids.ts')));
 
-    // Same content, same mtime, but the file was written again (a checkout, a save): ctime moves.
-    const source = join(packageDir, 'src/ids.ts');
-    const { atime, mtime } = statSync(source);
-    utimesSync(source, atime, mtime);
-    expect(freshBundle(outRoot)).toBeUndefined();
-
-    // A file written in the second before a build, or during it, leaves that build stale as well.
-    expect(Object.values((await buildBundle({ outRoot })).manifest.inputs)).toContain(
-      'changed during the build',
+    // src/ids.ts as it was when built differs from what is on disk now: stale.
+    const manifestPath = join(outRoot, manifestName);
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ ...manifest, inputs: { ...manifest.inputs, 'src/ids.ts': '1:2:3' } }),
     );
     expect(freshBundle(outRoot)).toBeUndefined();
-    await new Promise((done) => setTimeout(done, 1_100));
+
     const second = await buildBundle({ outRoot });
     expect(second.id).not.toBe(first.id);
     expect(freshBundle(outRoot)).toBe(second.entry);
   }, 60_000);
+
+  it('stamps a file written again anew, even with its size and mtime as before', async () => {
+    const file = join(tempDir(), 'input.ts');
+    writeFileSync(file, 'export const a = 1;\n');
+    utimesSync(file, 1_000, 1_000);
+    const stamp = inputStamp(file);
+    await new Promise((done) => setTimeout(done, 50));
+    // A checkout or an extraction that restores the old mtime: only ctime tells.
+    writeFileSync(file, 'export const a = 2;\n');
+    utimesSync(file, 1_000, 1_000);
+    expect(statSync(file).size).toBe(Number(stamp.split(':')[0]));
+    expect(inputStamp(file)).not.toBe(stamp);
+    // Written from a second before a build began: that build may have read it half-written.
+    expect(inputStamp(file, Date.now())).toBe('changed during the build');
+    expect(inputStamp(file, Date.now() + 5_000)).toBe(inputStamp(file));
+  });
 
   it('keeps an old build while a live process started from it, removes it once none is left', async () => {
     const outRoot = testOutRoot();
