@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
@@ -132,7 +133,15 @@ export interface GpuConfig {
   runpodRestBaseUrl: string;
 }
 
-const catalogDir = resolve(import.meta.dirname, '../../catalog');
+/**
+ * The package's catalog/ folder, found through the package's own name (Node resolves a package
+ * from inside itself: https://nodejs.org/api/packages.html#self-referencing-a-package-using-its-name)
+ * rather than from this file's place, which differs in the built bundle (dist/…) and in src/.
+ */
+const catalogDir = join(
+  dirname(createRequire(import.meta.url).resolve('@hypereal/gateway/package.json')),
+  'catalog',
+);
 
 export interface LoadConfigOptions {
   /** Config file path; else $HYPEREAL_CONFIG, else ./hypereal.yaml|.yml|.json when present. */
