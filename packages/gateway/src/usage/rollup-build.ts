@@ -59,6 +59,8 @@ export interface RollupRun {
   chunks: number;
   rows: number;
   ms: number;
+  /** The longest single chunk (one transaction), ms: how long the run ever held the database at once. */
+  slowestChunkMs: number;
   /** False when `stopped` ended it early. */
   complete: boolean;
 }
@@ -165,6 +167,7 @@ export async function runUsageRollup(db: Database, options: RollupOptions = {}):
     owners: 0,
     chunks: 0,
     rows: 0,
+    slowestChunkMs: 0,
     ms: 0,
     complete: true,
   };
@@ -189,6 +192,7 @@ export async function runUsageRollup(db: Database, options: RollupOptions = {}):
       run.rows += await rollUpSpan(db, owner, next, last);
       run.chunks++;
       const chunkMs = performance.now() - chunkStarted;
+      run.slowestChunkMs = Math.max(run.slowestChunkMs, chunkMs);
       if (chunkMs < targetMs / 2) span = Math.min(span * 2, 64);
       else if (chunkMs > targetMs * 2) span = Math.max(1, Math.floor(span / 2));
       if (pauseRatio > 0) await sleep(Math.min(1_000, chunkMs * pauseRatio));

@@ -60,7 +60,14 @@ export function rawWhere(filter: UsageFilter, range: TimeRange = { fromMs: filte
       params.push(filter.userId);
     }
   } else {
-    clauses.push('l.user_id = ?', 'l.org_id IS NULL');
+    // A bounded range (a window's edge day) would let SQLite's planner, which has no statistics,
+    // pick (org_id, created_at) for `org_id IS NULL` — every user's personal calls of that span —
+    // over (user_id, created_at). `(org_id || '') IS NULL` means the same (NULL || '' is NULL on
+    // both engines) and no index serves it. https://www.sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_
+    clauses.push(
+      'l.user_id = ?',
+      range.untilMs === undefined ? 'l.org_id IS NULL' : "(l.org_id || '') IS NULL",
+    );
     params.push(filter.userId ?? '');
   }
   clauses.push('l.created_at >= ?');
@@ -111,7 +118,8 @@ export function rollupWhere(filter: UsageFilter, firstDay: number, lastDay: numb
   } else {
     // '' is the rollup's NULL: a personal filter without a user matches no raw row, so no rollup row either.
     if (!filter.userId) return undefined;
-    clauses.push('r.user_id = ?', "r.org_id = ''");
+    // As in rawWhere: kept off the (org_id, day) index, which would read every user's personal rows.
+    clauses.push('r.user_id = ?', "(r.org_id || '') = ''");
     params.push(filter.userId);
   }
   clauses.push('r.day >= ?', 'r.day <= ?');
