@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createUser } from '../../src/accounts/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { newId } from '../../src/ids.ts';
@@ -7,9 +7,11 @@ import {
   closedThroughDay,
   insertRequestLog,
   type RequestLogEntry,
+  type RollupRun,
   readRolledThroughDay,
   resetUsageRollup,
   runUsageRollup,
+  UsageRollup,
 } from '../../src/usage/index.ts';
 import { dayMs, planWindow } from '../../src/usage/usage-filter.ts';
 import { engines, freshDatabase, sharedDatabase } from '../helpers/databases.ts';
@@ -315,5 +317,52 @@ describe.each(engines)('usage rollup on %s', (engine) => {
     const done = await runUsageRollup(db, { now, pauseRatio: 0 });
     expect(done.complete).toBe(true);
     expect(await totals(db, filter, done.throughDay)).toEqual(await totals(db, filter));
+  });
+});
+
+describe.each(engines)('the rollup step on a timer (%s)', (engine) => {
+  it('stops mid-run at its next chunk and touches the database no more once stop() resolves', async () => {
+    const db = await freshDatabase(engine);
+    await fill(db, 3000, 13);
+    let afterStop = 0;
+    let stoppedAt: number | undefined;
+    const counted = <T extends (...args: never[]) => unknown>(fn: T): T =>
+      ((...args: Parameters<T>) => {
+        if (stoppedAt !== undefined) afterStop++;
+        return fn(...args);
+      }) as T;
+    const watched: Database = {
+      ...db,
+      engine: db.engine,
+      grouped: db.grouped,
+      all: counted(db.all.bind(db)),
+      get: counted(db.get.bind(db)),
+      run: counted(db.run.bind(db)),
+      transaction: counted(db.transaction.bind(db)),
+      exec: db.exec.bind(db),
+      withMigrationLock: db.withMigrationLock.bind(db),
+      close: db.close.bind(db),
+    };
+    const errors: unknown[] = [];
+    const runs: RollupRun[] = [];
+    const rollup = new UsageRollup({
+      db: watched,
+      intervalMs: 60_000,
+      marginMs: 3_600_000,
+      onRun: (run) => runs.push(run),
+      onError: (error) => errors.push(error),
+    });
+    rollup.start();
+    // The first run starts at once; stop it while it works through the owners' days.
+    await vi.waitFor(async () =>
+      expect(await db.get('SELECT 1 AS found FROM usage_daily LIMIT 1')).toBeDefined(),
+    );
+    await rollup.stop();
+    stoppedAt = Date.now();
+    await new Promise((done) => setTimeout(done, 300));
+    expect(afterStop).toBe(0);
+    expect(errors).toEqual([]);
+    expect(runs.every((run) => run.complete === false || run.throughDay !== undefined)).toBe(true);
+    await db.close();
   });
 });
