@@ -43,7 +43,7 @@ export interface RollupOptions {
   /** See `defaultRollupMarginMs`. */
   marginMs?: number;
   now?: number;
-  /** Each chunk (one owner's span of days, one transaction) aims at about this long (100 ms). */
+  /** Each chunk (one owner's span of days, one transaction) aims at about this long (50 ms; never less than one owner-day). */
   chunkTargetMs?: number;
   /** Pause between chunks, as a share of the chunk's own time (1: the step uses at most half the time). */
   pauseRatio?: number;
@@ -153,7 +153,7 @@ const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
  */
 export async function runUsageRollup(db: Database, options: RollupOptions = {}): Promise<RollupRun> {
   const started = performance.now();
-  const targetMs = options.chunkTargetMs ?? 100;
+  const targetMs = options.chunkTargetMs ?? 50;
   const pauseRatio = options.pauseRatio ?? 1;
   const fromDay = await readRolledThroughDay(db);
   const target = await closedThroughDay(
@@ -175,9 +175,10 @@ export async function runUsageRollup(db: Database, options: RollupOptions = {}):
     run.ms = performance.now() - started;
     return run;
   }
-  let span = 1;
   for await (const owner of owners(db)) {
     run.owners++;
+    // Each owner starts at one day a chunk: a light account's span says nothing about a heavy one's.
+    let span = 1;
     let day = fromDay === undefined ? undefined : fromDay + 1;
     for (;;) {
       if (options.stopped?.()) {
@@ -194,7 +195,7 @@ export async function runUsageRollup(db: Database, options: RollupOptions = {}):
       const chunkMs = performance.now() - chunkStarted;
       run.slowestChunkMs = Math.max(run.slowestChunkMs, chunkMs);
       if (chunkMs < targetMs / 2) span = Math.min(span * 2, 64);
-      else if (chunkMs > targetMs * 2) span = Math.max(1, Math.floor(span / 2));
+      else if (chunkMs > targetMs) span = Math.max(1, Math.floor(span / 2));
       if (pauseRatio > 0) await sleep(Math.min(1_000, chunkMs * pauseRatio));
       day = last + 1;
     }
