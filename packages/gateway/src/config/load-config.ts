@@ -66,6 +66,8 @@ export interface GatewayConfig {
   };
   database: { url: string | undefined; sqlitePath: string };
   billing: { minimumBalanceMicro: number; holdLeaseMs: number };
+  /** The usage rollup: run interval (0: off) and the margin after which a UTC day is closed. */
+  usage: { rollupIntervalMs: number; rollupMarginMs: number };
   /** Bearer token of the operator API (/admin/…); unset disables it. */
   admin: { token: string | undefined };
   rateLimits: { defaultRpm: number; plans: Readonly<Record<string, number>> };
@@ -242,6 +244,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     database: {
       url: env['DATABASE_URL'] || file.database?.url || undefined,
       sqlitePath: resolve(cwd, file.database?.sqlitePath ?? join(dataDir, 'hypereal.db')),
+    },
+    usage: {
+      rollupIntervalMs: (file.usage?.rollupIntervalSeconds ?? 300) * 1000,
+      rollupMarginMs: (file.usage?.rollupMarginMinutes ?? 60) * 60_000,
     },
     billing: {
       minimumBalanceMicro: creditsToMicro(file.billing?.minimumBalanceCredits ?? 200),
