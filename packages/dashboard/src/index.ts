@@ -39,11 +39,21 @@ const contentTypes: Readonly<Record<string, string>> = {
   '.png': 'image/png',
 };
 
-export const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
+/**
+ * This package's package.json, found through its name rather than this file's place: the gateway's
+ * build bundles this module into its own dist/, where `../public/` would not be this package's.
+ * From here Node resolves the name as a self-reference, from the gateway's bundle as its dependency
+ * (https://nodejs.org/api/packages.html#self-referencing-a-package-using-its-name).
+ */
+const packageJson = createRequire(import.meta.url).resolve('@hypereal/dashboard/package.json');
+/** Resolves this package's own dependencies (chart.js, hypereal-sdk), wherever this code runs from. */
+const requireHere = createRequire(packageJson);
+
+export const publicDir = join(dirname(packageJson), 'public');
 
 /** chart.js's `exports` map hides dist/, so find dist/ from the entry point it does expose. */
 function chartJsUmd(): string {
-  const entry = createRequire(import.meta.url).resolve('chart.js');
+  const entry = requireHere.resolve('chart.js');
   return join(dirname(entry), 'chart.umd.min.js');
 }
 
@@ -96,39 +106,67 @@ function quietStrip(): (code: string) => string {
 /** Where hypereal-sdk is: the dependency, else (a work tree whose node_modules predates it) beside this package. */
 function sdkRoot(): string {
   try {
-    return dirname(createRequire(import.meta.url).resolve('hypereal-sdk/package.json'));
+    return dirname(requireHere.resolve('hypereal-sdk/package.json'));
   } catch {
-    return fileURLToPath(new URL('../../sdk/', import.meta.url));
+    return join(dirname(packageJson), '..', 'sdk');
   }
 }
 
+/** One module of hypereal-sdk as the browser gets it. */
+export interface SdkBrowserModule {
+  /** Path under /dashboard/vendor/hypereal-sdk/: `index.js`, `resources/chat.js`… */
+  path: string;
+  code: Buffer;
+  /** The file it was made from. */
+  from: string;
+}
+
 /**
- * hypereal-sdk for the pages (api.js makes its account calls through it), as browser ES modules
- * under /dashboard/vendor/hypereal-sdk/. In this repository that is the SDK's TypeScript source
- * with the types stripped (https://nodejs.org/api/module.html#modulestriptypescripttypescode-options;
- * the source uses erasable syntax only) and `./x.ts` imports spelled `./x.js`; a registry install
- * has no source, only the built dist/, which is served as it is.
+ * hypereal-sdk for the pages (api.js makes its account calls through it), as browser ES modules.
+ * In this repository that is the SDK's TypeScript source with the types stripped
+ * (https://nodejs.org/api/module.html#modulestriptypescripttypescode-options; the source uses
+ * erasable syntax only) and `./x.ts` imports spelled `./x.js`; a registry install has no source,
+ * only the built dist/, which is served as it is.
  */
-function sdkAssets(into: Map<string, DashboardAsset>): void {
+export function sdkBrowserModules(): SdkBrowserModule[] {
   const root = sdkRoot();
-  const prefix = `${assetPrefix}/vendor/hypereal-sdk`;
   const source = join(root, 'src');
   if (existsSync(source)) {
     const strip = quietStrip();
-    for (const path of filesUnder(source, (name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))) {
-      const code = strip(readFileSync(join(source, path), 'utf8')).replace(
+    return filesUnder(source, (name) => name.endsWith('.ts') && !name.endsWith('.test.ts')).map((path) => {
+      const from = join(source, path);
+      const code = strip(readFileSync(from, 'utf8')).replace(
         /(\bfrom\s*['"]\.{1,2}\/[^'"]*)\.ts(['"])/g,
         '$1.js$2',
       );
-      into.set(
-        `${prefix}/${path.replace(/\.ts$/, '.js')}`,
-        bodyAsset(Buffer.from(code), contentTypes['.js']!),
-      );
+      return { path: path.replace(/\.ts$/, '.js'), code: Buffer.from(code), from };
+    });
+  }
+  const dist = join(root, 'dist');
+  return filesUnder(dist, (name) => name.endsWith('.js')).map((path) => ({
+    path,
+    code: readFileSync(join(dist, path)),
+    from: join(dist, path),
+  }));
+}
+
+/**
+ * Where the gateway's build writes `sdkBrowserModules()`: beside the bundle this module is part of
+ * then (its chunks share one folder), so a built gateway serves them as files and never loads Node's
+ * TypeScript stripper (~19 MB that stays resident). Beside the source file it does not exist.
+ */
+export const builtSdkDir = fileURLToPath(new URL('./hypereal-sdk/', import.meta.url));
+
+function sdkAssets(into: Map<string, DashboardAsset>): void {
+  const prefix = `${assetPrefix}/vendor/hypereal-sdk`;
+  if (existsSync(builtSdkDir)) {
+    for (const path of filesUnder(builtSdkDir, (name) => name.endsWith('.js'))) {
+      into.set(`${prefix}/${path}`, asset(join(builtSdkDir, path)));
     }
     return;
   }
-  for (const path of filesUnder(join(root, 'dist'), (name) => name.endsWith('.js'))) {
-    into.set(`${prefix}/${path}`, asset(join(root, 'dist', path)));
+  for (const module of sdkBrowserModules()) {
+    into.set(`${prefix}/${module.path}`, bodyAsset(module.code, contentTypes['.js']!));
   }
 }
 

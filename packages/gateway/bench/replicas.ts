@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Pool } from 'undici';
+import { bundleToRun } from '../bin/bundle.js';
 import { createApiKey, createUser } from '../src/accounts/index.ts';
 import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../src/billing/index.ts';
 import { simulatorEnv } from '../src/cli/simulator-env.ts';
@@ -104,7 +105,7 @@ async function startRedis(): Promise<{ url: string; pid: number | undefined; sto
       break;
     } catch {
       probe.disconnect();
-      if (tries > 50) throw new Error('redis-server did not start');
+      if (tries > 150) throw new Error('redis-server did not start');
       await sleep(100);
     }
   }
@@ -133,13 +134,20 @@ const sim = await startNodeChild({
   args: ['--host', '127.0.0.1', '--port', '0', '--api-key', SIM_KEY],
   ready: /upstream-sim listening on (http:\/\/\S+)/,
 });
+// Built once here, so the three replicas do not each build it at their first start.
+bundleToRun();
 const replicas: RunningChild[] = await Promise.all(
   Array.from({ length: replicaCount }, (_, index) =>
     startNodeChild({
       name: `replica-${index}`,
-      script: join(repoRoot, 'packages/gateway/src/cli/main.ts'),
+      // The `hypereal` bin, as a user starts it (its #! line's flags, the bundle it builds).
+      script: join(repoRoot, 'packages/gateway/bin/hypereal.js'),
+      executable: true,
       args: ['serve', '--config', configPath],
       env: {
+        ...(values['cpu-prof']
+          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values['cpu-prof'])}` }
+          : {}),
         ...simulatorEnv(sim.url, SIM_KEY),
         HYPEREAL_DATA_DIR: dir,
         DATABASE_URL: bench.url,
@@ -150,7 +158,6 @@ const replicas: RunningChild[] = await Promise.all(
       },
       ready: /Hypereal gateway on (http:\/\/\S+?)(?:\s|$)/,
       timeoutMs: 60_000,
-      ...(values['cpu-prof'] ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] } : {}),
     }),
   ),
 );

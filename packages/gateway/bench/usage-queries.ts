@@ -10,7 +10,9 @@
  * and prints each plan (EXPLAIN QUERY PLAN / EXPLAIN) with the index it uses. A CSV export of the
  * heavy user's 90 days goes through streamUsageLogs + usageCsvLine as the export route sends it
  * (rows/s, page query times, memory). Last, PROPOSED_INDEXES (candidates for a migration, NOT in
- * migrations.ts) are applied to the bench's own database and everything is timed again.
+ * migrations.ts) are applied to the bench's own database and everything is timed again. Then
+ * the usage rollup (src/usage/rollup-build.ts) is built as the server's first run would (timed,
+ * with its slowest chunk) and the totals are timed again reading it for the closed days.
  *
  * Options:
  *   --rows N          rows to insert (1000000)
@@ -22,6 +24,7 @@
  *   --deep-offset N   the deep page's OFFSET (50000)
  *   --analyze         run ANALYZE on SQLite before timing (the gateway never does)
  *   --no-proposals    skip the proposed-index pass
+ *   --no-rollup       skip the rollup pass
  *   --keep            keep the SQLite file; --reuse FILE times such a file instead of inserting
  *   --only Q,…        time only queries whose name contains one of these (`export` for the export)
  *   --out FILE        JSON results (bench/results/usage-queries.json)
@@ -48,6 +51,7 @@ import {
   usageLogs,
 } from '../src/usage/analytics.ts';
 import { csvRow, usageCsvHeader, usageCsvLine } from '../src/usage/csv.ts';
+import { type RollupRun, runUsageRollup } from '../src/usage/rollup-build.ts';
 import { resetPeakRss } from './proc.ts';
 
 const { values } = parseArgs({
@@ -59,6 +63,7 @@ const { values } = parseArgs({
     'deep-offset': { type: 'string', default: '50000' },
     analyze: { type: 'boolean', default: false },
     'no-proposals': { type: 'boolean', default: false },
+    'no-rollup': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
     'skip-sqlite': { type: 'boolean', default: false },
@@ -621,6 +626,7 @@ async function runQuery(
   filter: UsageFilter,
   query: QueryName,
   until: number,
+  rolledThroughDay?: number,
 ): Promise<number> {
   switch (query) {
     case 'logs 100@0':
@@ -630,21 +636,21 @@ async function runQuery(
     case 'logs 100@deep':
       return (await usageLogs(db, filter, { limit: 100, offset: DEEP_OFFSET })).length;
     case 'count':
-      return usageCount(db, filter);
+      return usageCount(db, filter, rolledThroughDay);
     case 'costByModel':
-      return (await costByModel(db, filter)).length;
+      return (await costByModel(db, filter, rolledThroughDay)).length;
     case 'topExpensive':
       return (await topExpensive(db, filter, 10)).length;
     case 'dailyCost':
-      return (await dailyCost(db, filter, until)).length;
+      return (await dailyCost(db, filter, until, rolledThroughDay)).length;
     case 'GET /api/api-usage': {
       // The route's Promise.all: on SQLite (synchronous driver) these run one after another.
       const [logs] = await Promise.all([
         usageLogs(db, filter, { limit: 100, offset: 0 }),
-        usageCount(db, filter),
-        costByModel(db, filter),
+        usageCount(db, filter, rolledThroughDay),
+        costByModel(db, filter, rolledThroughDay),
         topExpensive(db, filter, 10),
-        dailyCost(db, filter, until),
+        dailyCost(db, filter, until, rolledThroughDay),
       ]);
       return logs.length;
     }
@@ -724,18 +730,19 @@ async function timeCase(
   c: Case,
   runs: number,
   withPlan: boolean,
+  rolledThroughDay?: number,
 ): Promise<CaseResult> {
   const filter = filterFor(fixture, c);
   const until = fixture.now;
   const recording = recorder(db);
   const warmUpStarted = performance.now();
-  const rows = await runQuery(recording.db, filter, c.query, until); // warm-up, and capture the SQL
+  const rows = await runQuery(recording.db, filter, c.query, until, rolledThroughDay); // warm-up, and capture the SQL
   // Keep the whole bench within a few minutes: a query slower than a second gets 3 runs.
   const times = performance.now() - warmUpStarted > 1000 ? Math.min(runs, 3) : runs;
   const samples: number[] = [];
   for (let i = 0; i < times; i++) {
     const started = performance.now();
-    await runQuery(db, filter, c.query, until);
+    await runQuery(db, filter, c.query, until, rolledThroughDay);
     samples.push(performance.now() - started);
   }
   const result: CaseResult = { ...c, rows, ...summarise(samples) };
@@ -946,6 +953,14 @@ interface EngineReport {
   cases: CaseResult[];
   exports: ExportResult[];
   hotInsert: HotInsert;
+  /** The usage rollup built as the server's first run would, and the totals timed reading it. */
+  rollup?: {
+    build: RollupRun;
+    /** A second run right after: nothing left to do. */
+    again: RollupRun;
+    rollupRows: number;
+    cases: CaseResult[];
+  };
   proposals?: {
     indexes: ProposedIndex[];
     createMs: number;
@@ -1063,6 +1078,21 @@ async function benchEngine(
         hotInsert: await timeHotInserts(db, fixture),
       };
     }
+    if (!values['no-rollup']) {
+      progress("\nbuilding the usage rollup (as the server's first run, without its pauses) …");
+      const build = await runUsageRollup(db, { now: fixture.now, pauseRatio: 0 });
+      const again = await runUsageRollup(db, { now: fixture.now, pauseRatio: 0 });
+      if (engine === 'postgres') await db.exec('VACUUM ANALYZE usage_daily');
+      const rollupRows = Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM usage_daily'))?.n);
+      progress(
+        `  ${rollupRows.toLocaleString('en-US')} rollup rows through day ${build.throughDay} in ${(build.ms / 1000).toFixed(1)} s (${build.chunks} chunks, slowest ${ms(build.slowestChunkMs)} ms); again: ${ms(again.ms)} ms`,
+      );
+      const totals = allCases().filter((c) =>
+        ['count', 'costByModel', 'dailyCost', 'GET /api/api-usage'].includes(c.query),
+      );
+      const cases = await timeAll(db, fixture, totals, 'with the rollup', build.throughDay);
+      report.rollup = { build, again, rollupRows, cases };
+    }
     return report;
   } finally {
     await db.close();
@@ -1085,11 +1115,17 @@ function allCases(): Case[] {
   return cases;
 }
 
-async function timeAll(db: Database, fixture: Fixture, cases: Case[], label: string): Promise<CaseResult[]> {
+async function timeAll(
+  db: Database,
+  fixture: Fixture,
+  cases: Case[],
+  label: string,
+  rolledThroughDay?: number,
+): Promise<CaseResult[]> {
   progress(`timing ${cases.length} query cases (${label}; 1 warm-up + ${RUNS} runs each) …`);
   const results: CaseResult[] = [];
   const started = performance.now();
-  for (const c of cases) results.push(await timeCase(db, fixture, c, RUNS, true));
+  for (const c of cases) results.push(await timeCase(db, fixture, c, RUNS, true, rolledThroughDay));
   progress(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return results;
 }
@@ -1268,6 +1304,17 @@ for (const report of reports) {
       formatComparison(report.cases, p.cases),
     );
     if (p.exports.length > 0) lines.push('', formatExports(p.exports, 'CSV export WITH PROPOSED INDEXES:'));
+  }
+  if (report.rollup) {
+    const r = report.rollup;
+    lines.push(
+      '',
+      `USAGE ROLLUP: ${r.rollupRows.toLocaleString('en-US')} rows (${r.build.owners} owners) built in ${(r.build.ms / 1000).toFixed(1)} s, ${r.build.chunks} chunks, slowest chunk ${ms(r.build.slowestChunkMs)} ms; a second run ${ms(r.again.ms)} ms`,
+      '',
+      formatCases(r.cases, 'totals WITH THE ROLLUP (closed days from usage_daily, the rest raw):'),
+      '',
+      formatComparison(report.cases, r.cases),
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

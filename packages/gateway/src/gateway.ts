@@ -27,6 +27,7 @@ import { type ConnectionTracker, trackConnections } from './server/idle-connecti
 import type { ServiceLogger, Services } from './server/services.ts';
 import { createFileService } from './storage/index.ts';
 import { UpstreamClient } from './upstream/http-client.ts';
+import { UsageRollup } from './usage/rollup-runner.ts';
 import { videoJobHandler } from './video/video-handler.ts';
 import { WebhookSender } from './webhooks/sender.ts';
 
@@ -169,6 +170,14 @@ export async function startGateway(
     );
   }, 60_000);
   retention.unref();
+  // The dashboard's totals read closed days from the rollup; building it is never on a request's path.
+  const rollup = new UsageRollup({
+    db: services.db,
+    intervalMs: config.usage.rollupIntervalMs,
+    marginMs: config.usage.rollupMarginMs,
+    onError: (error) => app.log.error({ err: error }, 'usage rollup failed'),
+  });
+  if (config.usage.rollupIntervalMs > 0) rollup.start();
   return {
     url: address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1'),
     services,
@@ -176,6 +185,7 @@ export async function startGateway(
       clearInterval(sweep);
       webhooks.stop();
       clearInterval(retention);
+      await rollup.stop();
       await drain(app, services, connections, config.server.shutdownGraceMs);
       // Every call has settled (or been refunded): the leases go back before the pool closes.
       await services.creditLeases?.close();

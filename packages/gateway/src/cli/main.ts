@@ -31,7 +31,7 @@ import { startGateway } from '../gateway.ts';
 import { createWorkerToken, listWorkerTokens, revokeWorkerToken } from '../gpu/self-hosted/index.ts';
 import { findOrg, listMembers, type Org } from '../orgs/index.ts';
 import { mediaKinds } from '../routing/media-models.ts';
-import { listRequestLogs } from '../usage/index.ts';
+import { listRequestLogs, resetUsageRollup, runUsageRollup } from '../usage/index.ts';
 import { printTable } from './print-table.ts';
 
 const usage = `hypereal — self-hosted AI API gateway
@@ -57,6 +57,8 @@ const usage = `hypereal — self-hosted AI API gateway
   hypereal keys list --user U
   hypereal keys revoke --user U --key ID|PREFIX
   hypereal logs --user U [--limit N]                   recent requests
+  hypereal usage rollup [--rebuild]                    bring the usage rollup up to the last closed day now
+                                                       (--rebuild: from every raw row, e.g. after importing old logs)
   hypereal gpu-workers create-token --name N           a gwt_ token GPU boxes register with, printed once
   hypereal gpu-workers list-tokens
   hypereal gpu-workers revoke-token --token ID|PREFIX  its workers lose their sessions at once
@@ -85,6 +87,7 @@ const { values, positionals } = parseArgs({
     count: { type: 'string' },
     'spending-limit': { type: 'string' },
     'auto-disable': { type: 'boolean' },
+    rebuild: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -431,6 +434,16 @@ async function run(): Promise<void> {
             cost: formatCredits(Number(l.cost_micro)),
             error: l.error_code ?? '',
           })),
+        );
+        return;
+      }
+      case 'usage rollup': {
+        if (values.rebuild) await resetUsageRollup(db);
+        const run = await runUsageRollup(db, { marginMs: config.usage.rollupMarginMs, pauseRatio: 0 });
+        const day = (value: number | undefined) =>
+          value === undefined ? 'none' : new Date(value * 86_400_000).toISOString().slice(0, 10);
+        console.log(
+          `usage rollup through ${day(run.throughDay)} (was ${day(run.fromDay)}): ${run.owners} owners, ${run.chunks} chunks, ${run.rows} rollup rows written in ${Math.round(run.ms)} ms`,
         );
         return;
       }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
@@ -65,6 +66,8 @@ export interface GatewayConfig {
   };
   database: { url: string | undefined; sqlitePath: string };
   billing: { minimumBalanceMicro: number; holdLeaseMs: number; creditLeases: boolean };
+  /** The usage rollup: run interval (0: off) and the margin after which a UTC day is closed. */
+  usage: { rollupIntervalMs: number; rollupMarginMs: number };
   /** Bearer token of the operator API (/admin/…); unset disables it. */
   admin: { token: string | undefined };
   rateLimits: { defaultRpm: number; plans: Readonly<Record<string, number>> };
@@ -132,7 +135,15 @@ export interface GpuConfig {
   runpodRestBaseUrl: string;
 }
 
-const catalogDir = resolve(import.meta.dirname, '../../catalog');
+/**
+ * The package's catalog/ folder, found through the package's own name (Node resolves a package
+ * from inside itself: https://nodejs.org/api/packages.html#self-referencing-a-package-using-its-name)
+ * rather than from this file's place, which differs in the built bundle (dist/…) and in src/.
+ */
+const catalogDir = join(
+  dirname(createRequire(import.meta.url).resolve('@hypereal/gateway/package.json')),
+  'catalog',
+);
 
 export interface LoadConfigOptions {
   /** Config file path; else $HYPEREAL_CONFIG, else ./hypereal.yaml|.yml|.json when present. */
@@ -233,6 +244,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     database: {
       url: env['DATABASE_URL'] || file.database?.url || undefined,
       sqlitePath: resolve(cwd, file.database?.sqlitePath ?? join(dataDir, 'hypereal.db')),
+    },
+    usage: {
+      rollupIntervalMs: (file.usage?.rollupIntervalSeconds ?? 300) * 1000,
+      rollupMarginMs: (file.usage?.rollupMarginMinutes ?? 60) * 60_000,
     },
     billing: {
       minimumBalanceMicro: creditsToMicro(file.billing?.minimumBalanceCredits ?? 200),

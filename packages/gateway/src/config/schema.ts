@@ -217,6 +217,16 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** The usage rollup (usage/rollup-build.ts) that keeps the dashboard's totals fast. */
+    usage: z
+      .object({
+        /** How often each replica brings the rollup up to the last closed day; 0 turns it off (300). */
+        rollupIntervalSeconds: z.number().min(0).max(86_400).optional(),
+        /** A UTC day is closed this long after it ends and after the oldest open hold or job started (60). */
+        rollupMarginMinutes: z.number().min(1).max(10_080).optional(),
+      })
+      .strict()
+      .optional(),
     billing: z
       .object({
         minimumBalanceCredits: z.number().nonnegative().optional(),

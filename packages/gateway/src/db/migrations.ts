@@ -663,6 +663,39 @@ END
 $fn$`,
     ],
   },
+  {
+    version: 21,
+    name: 'usage rollup: request counts, cost and tokens per owner, key, endpoint, model, status and UTC day',
+    // Written only by the rollup step (usage/rollup-build.ts), never by a request. A NULL of the
+    // log row is stored as '' (ids are never empty), the model with a flag beside it so a NULL
+    // model and a model named '' stay two groups, as they are in the raw rows.
+    sql: `
+CREATE TABLE usage_daily (
+  user_id TEXT NOT NULL,
+  day BIGINT NOT NULL,
+  org_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  model_null INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  requests BIGINT NOT NULL,
+  cost_micro BIGINT NOT NULL,
+  prompt_tokens BIGINT NOT NULL,
+  completion_tokens BIGINT NOT NULL,
+  cached_tokens BIGINT NOT NULL,
+  reasoning_tokens BIGINT NOT NULL,
+  image_count BIGINT NOT NULL,
+  PRIMARY KEY (user_id, day, org_id, key_id, endpoint, model_null, model, status)
+);
+CREATE INDEX usage_daily_org ON usage_daily (org_id, day);
+CREATE TABLE usage_rollup_state (
+  name TEXT PRIMARY KEY,
+  through_day BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+)
+`,
+  },
 ];
 
 export interface Migration {

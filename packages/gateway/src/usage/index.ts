@@ -10,3 +10,13 @@ export {
   requestLogColumns,
   requestLogValues,
 } from './request-log.ts';
+export {
+  closedThroughDay,
+  defaultRollupMarginMs,
+  type RollupOptions,
+  type RollupRun,
+  readRolledThroughDay,
+  resetUsageRollup,
+  runUsageRollup,
+} from './rollup-build.ts';
+export { UsageRollup, type UsageRollupOptions } from './rollup-runner.ts';

@@ -1,7 +1,13 @@
 import { APIError } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { newId } from '../../src/ids.ts';
-import { insertRequestLog } from '../../src/usage/index.ts';
+import { createOrg } from '../../src/orgs/index.ts';
+import {
+  insertRequestLog,
+  readRolledThroughDay,
+  resetUsageRollup,
+  runUsageRollup,
+} from '../../src/usage/index.ts';
 import { AccountClient, signedIn } from '../helpers/account-client.ts';
 import { engines } from '../helpers/databases.ts';
 import { type Harness, startHarness, type TestUser } from '../helpers/harness.ts';
@@ -224,5 +230,69 @@ describe.each(engines)('usage analytics and CSV export of the signed-in user (%s
     expect((await new AccountClient(harness.gateway.url).call('GET', '/api/api-usage/export')).status).toBe(
       401,
     );
+  });
+});
+
+describe.each(engines)('usage totals from the rollup (%s)', (engine) => {
+  let harness: Harness;
+  afterAll(() => harness?.close());
+
+  it('starts the rollup with the server, and the dashboard answers the same with and without it', async () => {
+    harness = await startHarness({ engine, config: { usage: { rollupIntervalSeconds: 3600 } } });
+    // The server's first run, right after it started, has closed the days before yesterday at least.
+    await vi.waitFor(async () => expect(await readRolledThroughDay(harness.db)).toBeDefined());
+    const carol = await harness.newUser(0, { email: `carol-${newId('x')}@example.com`, password });
+    const org = await createOrg(harness.db, { name: 'Rollup Org', ownerId: carol.user.id });
+    const now = Date.now();
+    for (let n = 0; n < 300; n++) {
+      await insertRequestLog(harness.db, {
+        id: newId('req'),
+        userId: carol.user.id,
+        orgId: n % 3 === 0 ? org.id : null,
+        keyId: n % 2 ? 'key_one' : 'key_two',
+        endpoint: n % 5 ? '/v1/chat/completions' : '/v1/messages',
+        model: ['gpt-4o-mini', 'deepseek-v3.2', 'claude-sonnet-4-6'][n % 3]!,
+        provider: 'sim',
+        upstreamModel: null,
+        status: n % 7 === 0 ? 502 : 200,
+        stream: false,
+        latencyMs: 10,
+        promptTokens: n,
+        completionTokens: 2 * n,
+        cachedTokens: 0,
+        reasoningTokens: 0,
+        usageSource: 'upstream',
+        costMicro: 1_000 + n * 37,
+        errorCode: null,
+        errorMessage: null,
+        createdAt: now - Math.floor((n / 300) * 40 * 86_400_000),
+      });
+    }
+    // Rows written into closed days after the fact (an import): `hypereal usage rollup --rebuild`.
+    await resetUsageRollup(harness.db);
+    const run = await runUsageRollup(harness.db, { pauseRatio: 0 });
+    expect(run.rows).toBeGreaterThan(0);
+    const client = await signedIn(harness.gateway.url, carol.user.email, password);
+    const queries = [
+      '/api/api-usage?days=30&limit=1000',
+      '/api/api-usage?days=90&model=deepseek-v3.2',
+      '/api/api-usage?days=7&status=5xx',
+      '/api/api-usage?days=30&keyId=key_one&endpoint=/v1/messages',
+      `/api/orgs/${org.id}/usage?days=30&limit=1000`,
+      `/api/orgs/${org.id}/usage?days=90&member=${carol.user.id}&status=200`,
+    ];
+    const answers = async () =>
+      Promise.all(
+        queries.map(async (path) => {
+          const response = await client.call('GET', path);
+          expect(response.status).toBe(200);
+          return response.body;
+        }),
+      );
+    const fromRollup = await answers();
+    expect(fromRollup[0]!['total']).toBe(150);
+    expect(fromRollup[4]!['total']).toBe(75);
+    await resetUsageRollup(harness.db);
+    expect(await answers()).toEqual(fromRollup);
   });
 });

@@ -49,6 +49,9 @@ export async function startHarness(
     inline: {
       ...options.config,
       server: { host: '127.0.0.1', port: 0, logLevel: 'silent', ...options.config?.server },
+      // Tests write log rows into past days after the server started: the rollup, which takes
+      // past days as closed, runs only where a test turns it on.
+      usage: { rollupIntervalSeconds: 0, ...options.config?.usage },
     },
     env: { ...simulatorEnv(sim.url, simulatorKey), ...options.env },
     cwd: tempDir(),

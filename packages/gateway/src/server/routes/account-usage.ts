@@ -13,6 +13,7 @@ import {
   usageLogs,
 } from '../../usage/analytics.ts';
 import { csvRow, usageCsvHeader, usageCsvLine } from '../../usage/csv.ts';
+import { readRolledThroughDay } from '../../usage/rollup-build.ts';
 import type { Services } from '../services.ts';
 import { validate } from '../validate-body.ts';
 
@@ -93,12 +94,14 @@ export function registerUsageEndpoints(
   app.get(options.path, { config }, async (request) => {
     const query = validate(pageQuery, request.query);
     const filter = filterOf(options.scopeOf(request), query);
+    // The totals read the rollup's closed days and the raw rows for the rest (usage/usage-filter.ts).
+    const rolledThroughDay = await readRolledThroughDay(db);
     const [logs, total, byModel, top, daily] = await Promise.all([
       usageLogs(db, filter, { limit: query.limit, offset: query.offset }),
-      usageCount(db, filter),
-      costByModel(db, filter),
+      usageCount(db, filter, rolledThroughDay),
+      costByModel(db, filter, rolledThroughDay),
       topExpensive(db, filter, 10),
-      dailyCost(db, filter, Date.now()),
+      dailyCost(db, filter, Date.now(), rolledThroughDay),
     ]);
     return {
       logs: logs.map(logView),
