@@ -16,14 +16,17 @@ export const defaultRollupMarginMs = 60 * 60_000;
 
 /** The last UTC day (days since the epoch) every row of which is already logged. */
 export async function closedThroughDay(db: Queryable, now: number, marginMs: number): Promise<number> {
+  // A credit lease's row (`lease = 1`) is no request: a busy wallet renews one for days. The
+  // calls admitted on it that run long are its `lease_calls` markers (written after a second).
   const hold = await db.get<{ t: number | string | null }>(
-    "SELECT MIN(created_at) AS t FROM holds WHERE status = 'open'",
+    "SELECT MIN(created_at) AS t FROM holds WHERE status = 'open' AND lease = 0",
   );
+  const leased = await db.get<{ t: number | string | null }>('SELECT MIN(started_at) AS t FROM lease_calls');
   const job = await db.get<{ t: number | string | null }>(
     "SELECT MIN(created_at) AS t FROM jobs WHERE state IN ('queued', 'running')",
   );
   let cutoff = now;
-  for (const started of [hold?.t, job?.t]) {
+  for (const started of [hold?.t, leased?.t, job?.t]) {
     if (started !== null && started !== undefined) cutoff = Math.min(cutoff, Number(started));
   }
   return Math.floor((cutoff - marginMs) / dayMs) - 1;

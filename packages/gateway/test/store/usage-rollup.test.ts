@@ -272,6 +272,26 @@ describe.each(engines)('usage rollup on %s', (engine) => {
     );
   });
 
+  it('is not held back by a credit lease open for days, only by a long call admitted on it', async () => {
+    const db = await open();
+    const fixture = await fill(db, 100, 2);
+    const alice = fixture.users[0]!;
+    // A busy wallet's lease, renewed since five days ago: it reserves credit, it is no request.
+    const leaseId = newId('hld');
+    await db.run(
+      "INSERT INTO holds (id, user_id, request_id, amount_micro, status, created_at, lease) VALUES (?, ?, ?, 0, 'open', ?, 1)",
+      [leaseId, alice, leaseId, (today - 5) * dayMs],
+    );
+    expect(await closedThroughDay(db, now, 3_600_000)).toBe(today - 1);
+    // A stream admitted on it two days ago is still running (its marker): that day stays open.
+    const streamStart = (today - 2) * dayMs + 3_600_000;
+    await db.run(
+      'INSERT INTO lease_calls (request_id, hold_id, user_id, org_id, key_id, endpoint, started_at) VALUES (?, ?, ?, NULL, NULL, ?, ?)',
+      ['req_leased_stream', leaseId, alice, '/v1/chat/completions', streamStart],
+    );
+    expect(await closedThroughDay(db, now, 3_600_000)).toBe(today - 3);
+  });
+
   it('changes nothing when run again or rebuilt, and two replicas running it at once build the same table', async () => {
     const [first, second] = await sharedDatabase(engine);
     opened.push(first, second);
