@@ -15,6 +15,74 @@ export interface AttemptEntry {
 const statements = new Map<string, string>();
 
 /**
+ * The steps of a charge after the hold step `h` (which must return a row for any of them to
+ * run): the wallet `w` (balance − charge, held − release), the ledger row `l` when something is
+ * charged, the key budget `kb` (held − release, spent + charge). Shared by a per-call hold's
+ * settle and a leased call's; `chargeParams` gives their parameters in the same order.
+ */
+export function chargeSteps(table: string, budget: boolean, charged: boolean): string[] {
+  const parts = [
+    `w AS (UPDATE ${table} SET balance_micro = balance_micro - ?::bigint, held_micro = held_micro - ?::bigint
+       WHERE id = ?::text AND EXISTS (SELECT 1 FROM h) RETURNING balance_micro)`,
+  ];
+  if (charged) {
+    parts.push(`l AS (INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at, payment_id, org_id)
+       SELECT ?::text, ?::text, ?::bigint, w.balance_micro, 'charge', ?::text, ?::text, ?::text, ?::bigint, NULL, ?::text FROM w)`);
+  }
+  if (budget) {
+    parts.push(`kb AS (UPDATE key_budgets SET held_micro = held_micro - ?::bigint, spent_micro = spent_micro + ?::bigint
+       WHERE key_id = ?::text AND month = ?::text AND EXISTS (SELECT 1 FROM w) RETURNING spent_micro)`);
+  }
+  return parts;
+}
+
+/** `chargeSteps`' parameters: `releaseMicro` leaves held (the wallet's, the key budget's), `chargeMicro` the balance. */
+export function chargeParams(
+  hold: Pick<Hold, 'id' | 'userId' | 'orgId' | 'keyBudget'>,
+  amounts: { chargeMicro: number; releaseMicro: number },
+  entry: { requestId: string; description: string; at: number },
+): SqlParam[] {
+  const { chargeMicro: charge, releaseMicro: release } = amounts;
+  const params: SqlParam[] = [charge, release, walletOf(hold.userId, hold.orgId).id];
+  if (charge > 0) {
+    params.push(
+      newId('led'),
+      hold.userId,
+      -charge,
+      entry.requestId,
+      hold.id,
+      entry.description,
+      entry.at,
+      hold.orgId ?? null,
+    );
+  }
+  const budget = hold.keyBudget;
+  if (budget) params.push(release, charge, budget.keyId, budget.month);
+  return params;
+}
+
+/** The attempts insert for `count` rows (`guard`: a WHERE clause, or '' to write them regardless). */
+export function attemptRows(count: number, guard: string): string {
+  const row = '(?::text, ?::integer, ?::text, ?::text, ?::integer, ?::integer, ?::text)';
+  return `a AS (INSERT INTO request_attempts (request_id, attempt, provider, model, status, latency_ms, cause)
+       SELECT v.* FROM (VALUES ${Array.from({ length: count }, () => row).join(', ')})
+       AS v (request_id, attempt, provider, model, status, latency_ms, cause) ${guard})`;
+}
+
+/** `attemptRows`' parameters. */
+export function attemptParams(requestId: string, attempts: readonly AttemptEntry[]): SqlParam[] {
+  return attempts.flatMap((attempt, index) => [
+    requestId,
+    index + 1,
+    attempt.provider,
+    attempt.model,
+    attempt.status,
+    attempt.latencyMs,
+    attempt.cause,
+  ]);
+}
+
+/**
  * The SQL of one settlement: each data-modifying step hangs off the one before it (the hold
  * closed → the wallet → the key budget), so the row locks are taken in the order every hold
  * takes them (wallet, then budget) and nothing is written unless the hold was still open.
@@ -27,25 +95,11 @@ function statementFor(table: string, attempts: number, budget: boolean, charged:
   const parts = [
     `h AS (UPDATE holds SET status = ?::text, charged_micro = ?::bigint, closed_at = ?::bigint
        WHERE id = ?::text AND status = 'open' RETURNING id)`,
-    `w AS (UPDATE ${table} SET balance_micro = balance_micro - ?::bigint, held_micro = held_micro - ?::bigint
-       WHERE id = ?::text AND EXISTS (SELECT 1 FROM h) RETURNING balance_micro)`,
+    ...chargeSteps(table, budget, charged),
   ];
-  if (charged) {
-    parts.push(`l AS (INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at, payment_id, org_id)
-       SELECT ?::text, ?::text, ?::bigint, w.balance_micro, 'charge', ?::text, ?::text, ?::text, ?::bigint, NULL, ?::text FROM w)`);
-  }
-  if (budget) {
-    parts.push(`kb AS (UPDATE key_budgets SET held_micro = held_micro - ?::bigint, spent_micro = spent_micro + ?::bigint
-       WHERE key_id = ?::text AND month = ?::text AND EXISTS (SELECT 1 FROM w) RETURNING spent_micro)`);
-  }
   parts.push(`r AS (INSERT INTO request_logs (${requestLogColumns.map(([name]) => name).join(', ')})
      SELECT ${requestLogColumns.map(([, type]) => `?::${type}`).join(', ')} WHERE EXISTS (SELECT 1 FROM h))`);
-  if (attempts > 0) {
-    const row = '(?::text, ?::integer, ?::text, ?::text, ?::integer, ?::integer, ?::text)';
-    parts.push(`a AS (INSERT INTO request_attempts (request_id, attempt, provider, model, status, latency_ms, cause)
-       SELECT v.* FROM (VALUES ${Array.from({ length: attempts }, () => row).join(', ')})
-       AS v (request_id, attempt, provider, model, status, latency_ms, cause) WHERE EXISTS (SELECT 1 FROM h))`);
-  }
+  if (attempts > 0) parts.push(attemptRows(attempts, 'WHERE EXISTS (SELECT 1 FROM h)'));
   const sql = `WITH ${parts.join(',\n')}
 SELECT (SELECT count(*) FROM w) AS closed, ${budget ? '(SELECT spent_micro FROM kb)' : 'NULL'} AS key_spent`;
   statements.set(cacheKey, sql);
@@ -75,35 +129,14 @@ export async function settleInOneStatement(
     charge,
     now,
     hold.id,
-    charge,
-    hold.amountMicro,
-    wallet.id,
+    ...chargeParams(
+      hold,
+      { chargeMicro: charge, releaseMicro: hold.amountMicro },
+      { requestId: settlement.requestId, description: settlement.description, at: now },
+    ),
+    ...requestLogValues(log),
+    ...attemptParams(settlement.requestId, attempts),
   ];
-  if (charge > 0) {
-    params.push(
-      newId('led'),
-      hold.userId,
-      -charge,
-      settlement.requestId,
-      hold.id,
-      settlement.description,
-      now,
-      hold.orgId ?? null,
-    );
-  }
-  if (budget) params.push(hold.amountMicro, charge, budget.keyId, budget.month);
-  params.push(...requestLogValues(log));
-  attempts.forEach((attempt, index) => {
-    params.push(
-      settlement.requestId,
-      index + 1,
-      attempt.provider,
-      attempt.model,
-      attempt.status,
-      attempt.latencyMs,
-      attempt.cause,
-    );
-  });
   const row = await db.grouped.get<{ closed: number | string; key_spent: number | null }>(
     statementFor(wallet.table, attempts.length, budget !== undefined, charge > 0),
     params,

@@ -9,37 +9,9 @@ import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/b
 import { type Database, openDatabase } from '../../src/db/index.ts';
 import { engines, freshPostgresUrl } from '../helpers/databases.ts';
 import { startGatewayProcess } from '../helpers/gateway-process.ts';
+import { type ClientRun, streamOnce } from '../helpers/stream-once.ts';
 
 const simKey = 'sim-crash-key';
-
-interface ClientRun {
-  requestId: string | null;
-  /** The client read `data: [DONE]`: it has the whole answer. */
-  complete: boolean;
-}
-
-/** One streaming chat call read to its end (or until the connection dies). */
-async function streamOnce(url: string, key: string): Promise<ClientRun> {
-  const run: ClientRun = { requestId: null, complete: false };
-  try {
-    const response = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'deepseek-v3.2',
-        stream: true,
-        messages: [{ role: 'user', content: 'Tell me a story [[sim:reply_tokens=30]]' }],
-      }),
-    });
-    run.requestId = response.headers.get('x-request-id');
-    let text = '';
-    for await (const chunk of response.body!) text += Buffer.from(chunk).toString('utf8');
-    run.complete = text.includes('data: [DONE]');
-  } catch {
-    // the gateway died under this request
-  }
-  return run;
-}
 
 /**
  * kill -9 under streaming load, then a restart on the same store: nothing a client received

@@ -2,7 +2,6 @@ import { type Hold, walletOf } from '../../billing/index.ts';
 import { type KeyBudgetRef, settleKeyBudget } from '../../billing/key-budget.ts';
 import { appendEntry } from '../../billing/ledger.ts';
 import type { Database, Queryable, SqlParam } from '../../db/index.ts';
-import { newId } from '../../ids.ts';
 import {
   insertAttempts,
   insertRequestLog,
@@ -10,7 +9,13 @@ import {
   requestLogColumns,
   requestLogValues,
 } from '../../usage/index.ts';
-import type { AttemptEntry } from '../settle-statement.ts';
+import {
+  type AttemptEntry,
+  attemptParams,
+  attemptRows,
+  chargeParams,
+  chargeSteps,
+} from '../settle-statement.ts';
 
 /**
  * The durable side of a credit lease: one `holds` row (`lease = 1`) whose amount is always
@@ -173,29 +178,15 @@ function settleStatementFor(
   const parts = [
     `h AS (UPDATE holds SET amount_micro = amount_micro - ?::bigint
        WHERE id = ?::text AND status = 'open' RETURNING drain)`,
-    `w AS (UPDATE ${table} SET balance_micro = balance_micro - ?::bigint, held_micro = held_micro - ?::bigint
-       WHERE id = ?::text AND EXISTS (SELECT 1 FROM h) RETURNING balance_micro)`,
+    ...chargeSteps(table, budget, charged),
   ];
-  if (charged) {
-    parts.push(`l AS (INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at, payment_id, org_id)
-       SELECT ?::text, ?::text, ?::bigint, w.balance_micro, 'charge', ?::text, ?::text, ?::text, ?::bigint, NULL, ?::text FROM w)`);
-  }
-  if (budget) {
-    parts.push(`kb AS (UPDATE key_budgets SET held_micro = held_micro - ?::bigint, spent_micro = spent_micro + ?::bigint
-       WHERE key_id = ?::text AND month = ?::text AND EXISTS (SELECT 1 FROM w) RETURNING spent_micro)`);
-  }
   // The log row is written whatever happened to the lease: at cost 0 when it was closed.
   const values = requestLogColumns.map(([name, type]) =>
     name === 'cost_micro' ? `CASE WHEN EXISTS (SELECT 1 FROM h) THEN ?::bigint ELSE 0 END` : `?::${type}`,
   );
   parts.push(`r AS (INSERT INTO request_logs (${requestLogColumns.map(([name]) => name).join(', ')})
      SELECT ${values.join(', ')})`);
-  if (attempts > 0) {
-    const row = '(?::text, ?::integer, ?::text, ?::text, ?::integer, ?::integer, ?::text)';
-    parts.push(`a AS (INSERT INTO request_attempts (request_id, attempt, provider, model, status, latency_ms, cause)
-       SELECT v.* FROM (VALUES ${Array.from({ length: attempts }, () => row).join(', ')})
-       AS v (request_id, attempt, provider, model, status, latency_ms, cause))`);
-  }
+  if (attempts > 0) parts.push(attemptRows(attempts, ''));
   if (marked) parts.push('m AS (DELETE FROM lease_calls WHERE request_id = ?::text)');
   const sql = `WITH ${parts.join(',\n')}
 SELECT (SELECT count(*) FROM h) AS open, (SELECT drain FROM h) AS drain, ${budget ? '(SELECT spent_micro FROM kb)' : 'NULL'} AS key_spent`;
@@ -257,32 +248,17 @@ export async function settleLeasedCall(
       return { open: row !== undefined, drain: Number(row?.drain ?? 0), keySpentMicro };
     });
   }
-  const params: SqlParam[] = [release, lease.id, charge, release, wallet.id];
-  if (charge > 0) {
-    params.push(
-      newId('led'),
-      lease.userId,
-      -charge,
-      settlement.requestId,
-      lease.id,
-      settlement.description,
-      now,
-      lease.orgId ?? null,
-    );
-  }
-  if (budget) params.push(release, charge, budget.keyId, budget.month);
-  params.push(...requestLogValues(settlement.log));
-  settlement.attempts.forEach((attempt, index) => {
-    params.push(
-      settlement.requestId,
-      index + 1,
-      attempt.provider,
-      attempt.model,
-      attempt.status,
-      attempt.latencyMs,
-      attempt.cause,
-    );
-  });
+  const params: SqlParam[] = [
+    release,
+    lease.id,
+    ...chargeParams(
+      lease,
+      { chargeMicro: charge, releaseMicro: release },
+      { requestId: settlement.requestId, description: settlement.description, at: now },
+    ),
+    ...requestLogValues(settlement.log),
+    ...attemptParams(settlement.requestId, settlement.attempts),
+  ];
   if (settlement.marked) params.push(settlement.requestId);
   const row = await db.grouped.get<{ open: number | string; drain: number | null; key_spent: number | null }>(
     settleStatementFor(
