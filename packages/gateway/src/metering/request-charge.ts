@@ -19,6 +19,16 @@ export interface KeyBudget {
   alerts: SpendingAlerts;
 }
 
+/** After a charge on a capped key: its 80 % and cap-reached mail follow the month's settled spend. */
+export function alertAfterCharge(
+  budget: KeyBudget | undefined,
+  keySpentMicro: number | null,
+  chargedMicro: number,
+): void {
+  if (!budget || keySpentMicro == null || chargedMicro <= 0) return;
+  budget.alerts.afterCharge(budget.ref.keyId, budget.ref.month, keySpentMicro, budget.ref.limitMicro);
+}
+
 /** A metered call's money as its route sees it, whether it holds per call or on a credit lease. */
 export interface CallCharge extends RefundableCharge {
   readonly context: Readonly<ChargedContext>;
@@ -152,15 +162,7 @@ export class RequestCharge implements CallCharge {
               await insertAttempts(tx, this.#context.requestId, attempts);
             },
           });
-    const budget = this.#budget;
-    if (budget && settled?.keySpentMicro != null && settled.chargedMicro > 0) {
-      budget.alerts.afterCharge(
-        budget.ref.keyId,
-        budget.ref.month,
-        settled.keySpentMicro,
-        budget.ref.limitMicro,
-      );
-    }
+    if (settled) alertAfterCharge(this.#budget, settled.keySpentMicro, settled.chargedMicro);
     return costMicro;
   }
 }

@@ -3,7 +3,7 @@ import type { insertAttempts } from '../../usage/index.ts';
 import { type CallOutcome, requestLogRow } from '../log-row.ts';
 import type { OpenCharges } from '../open-charges.ts';
 import { type ModelPrice, priceOf } from '../pricing.ts';
-import type { CallCharge, ChargedContext, KeyBudget } from '../request-charge.ts';
+import { alertAfterCharge, type CallCharge, type ChargedContext, type KeyBudget } from '../request-charge.ts';
 import type { CreditLeases, Lease, LeaseCall } from './credit-leases.ts';
 import { settleLeasedCall } from './lease-store.ts';
 
@@ -71,15 +71,7 @@ export class LeasedCharge implements CallCharge {
       });
       result = settled;
       released = settled.open ? releaseMicro : 0;
-      const budget = this.#budget;
-      if (budget && settled.keySpentMicro != null && charge > 0) {
-        budget.alerts.afterCharge(
-          budget.ref.keyId,
-          budget.ref.month,
-          settled.keySpentMicro,
-          budget.ref.limitMicro,
-        );
-      }
+      alertAfterCharge(this.#budget, settled.keySpentMicro, charge);
       return settled.open ? charge : 0;
     } catch (error) {
       // Unknown whether it committed: the reservation is not offered again (the slice stays
