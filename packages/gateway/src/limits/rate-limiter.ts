@@ -57,6 +57,16 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
 }
 
 /**
+ * One window's count, in one command: INCR on the per-window key, which is given its expiry
+ * when the INCR created it (a script runs atomically, so no replica can see the key without
+ * it). https://redis.io/docs/latest/develop/interact/programmability/eval-intro/
+ */
+const hitScript = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count`;
+
+/**
  * The same fixed windows in Redis, so every replica counts against one quota per user:
  * INCR on a per-window key, which expires with its window.
  */
@@ -75,11 +85,7 @@ export class RedisRateLimiter implements RateLimiter {
     const now = Date.now();
     const windowStart = now - (now % this.#windowMs);
     const key = `${this.#prefix}${userId}:${windowStart}`;
-    const [[, count]] = (await this.#redis
-      .multi()
-      .incr(key)
-      .pexpire(key, this.#windowMs * 2)
-      .exec()) as [[Error | null, number]];
+    const count = Number(await this.#redis.eval(hitScript, 1, key, this.#windowMs * 2));
     const resetSeconds = Math.max(1, Math.ceil((windowStart + this.#windowMs - now) / 1000));
     if (count > limit) return { allowed: false, limit, remaining: 0, resetSeconds };
     return { allowed: true, limit, remaining: limit - count, resetSeconds };
