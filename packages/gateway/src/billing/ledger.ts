@@ -58,11 +58,26 @@ export async function appendEntry(
   balanceHeldDelta = 0,
 ): Promise<LedgerEntry> {
   const wallet = walletOf(entry.userId, entry.orgId);
-  const updated = await tx.get<{ balance_micro: number }>(
-    `UPDATE ${wallet.table} SET balance_micro = balance_micro + ?, held_micro = held_micro + ? WHERE id = ? RETURNING balance_micro`,
+  const updated = await tx.get<{ balance_micro: number; held_micro: number }>(
+    `UPDATE ${wallet.table} SET balance_micro = balance_micro + ?, held_micro = held_micro + ? WHERE id = ? RETURNING balance_micro, held_micro`,
     [entry.amountMicro, balanceHeldDelta, wallet.id],
   );
   if (!updated) throw new GatewayError('not_found', { message: `No such ${wallet.label}: ${wallet.id}` });
+  if (
+    entry.kind !== 'charge' &&
+    entry.amountMicro < 0 &&
+    Number(updated.balance_micro) < Number(updated.held_micro)
+  ) {
+    // Taken back below what is held (a card refund's clawback may go negative): the wallet's
+    // credit leases are asked back in the same transaction, so their owners stop admitting
+    // calls on slices the balance no longer covers (their next tick), as for a refusal.
+    await tx.run(
+      `UPDATE holds SET drain = 1 WHERE lease = 1 AND status = 'open' AND drain = 0 AND ${
+        entry.orgId ? 'org_id = ?' : 'user_id = ? AND org_id IS NULL'
+      }`,
+      [entry.orgId ?? entry.userId],
+    );
+  }
   const row: LedgerEntry = {
     id: newId('led'),
     user_id: entry.userId,

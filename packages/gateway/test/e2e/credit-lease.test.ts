@@ -2,6 +2,7 @@ import OpenAI, { type APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey, updateApiKey } from '../../src/accounts/index.ts';
 import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../../src/billing/index.ts';
+import { appendEntry } from '../../src/billing/ledger.ts';
 import type { Database } from '../../src/db/index.ts';
 import { listRequestLogs } from '../../src/usage/index.ts';
 import { engines, freshDatabase, sharedDatabase } from '../helpers/databases.ts';
@@ -48,6 +49,32 @@ describe.each(engines)('credit leases on %s', (engine) => {
     harness = await startHarness({ engine, config: { models } });
   });
   afterAll(() => harness.close());
+
+  it('a clawback that takes the balance below what is held asks the lease back: no call is admitted on it after', async () => {
+    const user = await harness.newUser(100_000);
+    // Calls keep the lease busy (no idle return) while the card refund lands.
+    const busy = Array.from({ length: 4 }, () => ask(user.client, 'slow one [[sim:reply_tokens=20]]'));
+    expect(await ask(user.client, 'first [[sim:reply_tokens=5]]')).toBe('ok');
+    expect((await leaseRows(harness.db, user.user.id)).some((lease) => lease.status === 'open')).toBe(true);
+    const { balanceMicro } = await getBalance(harness.db, user.user.id);
+    await harness.db.transaction((tx) =>
+      appendEntry(tx, {
+        userId: user.user.id,
+        amountMicro: -(balanceMicro + creditsToMicro(50)),
+        kind: 'topup_refund',
+        description: 'card refund clawback',
+      }),
+    );
+    await Promise.all(busy);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the owner's tick (250 ms)
+    // Negative balance: a 402, not a call on the old slice.
+    expect(await ask(user.client, 'after the clawback [[sim:reply_tokens=5]]', 16)).toBe(402);
+    await harness.balancedBalance(user.user.id);
+    expect((await leaseRows(harness.db, user.user.id)).every((lease) => lease.status !== 'open')).toBe(true);
+    const after = await getBalance(harness.db, user.user.id);
+    expect(after.balanceMicro).toBe(await ledgerSum(harness.db, user.user.id));
+    expect(after.heldMicro).toBe(0);
+  });
 
   it('a lease is granted once and calls are admitted on it with no hold row per call; idle, it goes back by itself', async () => {
     const user = await harness.newUser(100_000);
