@@ -96,9 +96,12 @@ describe('signed webhooks when a job ends (Standard Webhooks)', () => {
     expect(() =>
       verify(whsec, { ...received[0]!, body: received[0]!.body.replace('succeeded', 'failed') }),
     ).toThrow();
-    const log = (await (await call('GET', `/webhooks/deliveries?jobId=${jobId}`)).json()) as {
-      data: Array<{ id: string; state: string; attempts: number; lastStatus: number }>;
-    };
+    type Deliveries = { data: Array<{ id: string; state: string; attempts: number; lastStatus: number }> };
+    const deliveries = async () =>
+      (await (await call('GET', `/webhooks/deliveries?jobId=${jobId}`)).json()) as Deliveries;
+    // The receiver has the request before the gateway has recorded its answer: wait for that record.
+    await until(async () => (await deliveries()).data[0]?.state !== 'pending', 'the delivery record');
+    const log = await deliveries();
     expect(log.data).toHaveLength(1);
     expect(log.data[0]).toMatchObject({ state: 'delivered', attempts: 1, lastStatus: 200 });
     expect(log.data[0]!.id).toBe(received[0]!.headers['webhook-id']);
