@@ -71,6 +71,12 @@ describe('client.webhooks against the gateway', () => {
     );
     await expect(verifyWebhook(message.body, headers, `whsec_${btoa('another secret')}`)).rejects.toThrow();
 
+    // The receiver has the request before the gateway has recorded its answer: wait for that record.
+    await expect
+      .poll(async () => (await sdk.webhooks.deliveries.list({ jobId: job.id })).data[0]?.state, {
+        timeout: 10_000,
+      })
+      .toBe('delivered');
     const log = await sdk.webhooks.deliveries.list({ jobId: job.id });
     expect(log.data).toHaveLength(1);
     expectFields(log.data[0], deliveryFields);
