@@ -33,6 +33,8 @@ function queryable(runner: PgRunner): Queryable {
 }
 
 const migrationLockId = 7_302_114;
+/** The advisory-lock class of `unlessBusy` (its names hash into the second key). */
+const busyLockClass = 7_302_115;
 
 interface GroupItem {
   lockOrder: string;
@@ -217,6 +219,27 @@ export function openPostgres(connectionString: string): Database {
         return await fn();
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [migrationLockId]).catch(() => undefined);
+        client.release();
+      }
+    },
+    async unlessBusy(lock, fn) {
+      // A session-level advisory lock on a connection of its own, held while `fn` runs.
+      // https://www.postgresql.org/docs/15/functions-admin.html#FUNCTIONS-ADVISORY-LOCKS
+      const client = await pool.connect();
+      try {
+        const { rows } = await client.query<{ locked: boolean }>(
+          'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+          [busyLockClass, lock],
+        );
+        if (!rows[0]?.locked) return undefined;
+        try {
+          return await fn();
+        } finally {
+          await client
+            .query('SELECT pg_advisory_unlock($1, hashtext($2))', [busyLockClass, lock])
+            .catch(() => undefined);
+        }
+      } finally {
         client.release();
       }
     },

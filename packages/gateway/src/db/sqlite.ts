@@ -144,6 +144,8 @@ export function openSqlite(path: string): Database {
     transaction: batched,
     exec: (sql) => exclusive(async () => connection.exec(sql)),
     withMigrationLock: (fn) => fn(),
+    // One process serves a SQLite store: nobody else to leave the work to.
+    unlessBusy: (_lock, fn) => fn(),
     close: async () => {
       await queue;
       connection.close();

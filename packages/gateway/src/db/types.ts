@@ -27,5 +27,10 @@ export interface Database extends Queryable {
   exec(sql: string): Promise<void>;
   /** Serialises migration runs across processes/replicas. */
   withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` unless another process (replica) is running work under the same `lock` name right
+   * now; then undefined, at once. For periodic work every replica may start but one is enough.
+   */
+  unlessBusy<T>(lock: string, fn: () => Promise<T>): Promise<T | undefined>;
   close(): Promise<void>;
 }

@@ -11,8 +11,9 @@ export interface UsageRollupOptions {
 }
 
 /**
- * The rollup step on a timer, off the request path: each replica runs it (they agree, see
- * `runUsageRollup`), one run at a time. `stop()` ends the current run at its next chunk and
+ * The rollup step on a timer, off the request path: each replica starts it, and on PostgreSQL
+ * the one that finds another replica's pass under way skips its turn (a pass run twice would
+ * agree, see `runUsageRollup`, but only repeat the work); one run at a time per process. `stop()` ends the current run at its next chunk and
  * resolves once nothing more touches the database.
  */
 export class UsageRollup {
@@ -42,11 +43,14 @@ export class UsageRollup {
 
   async #runOnce(): Promise<void> {
     try {
-      const run = await runUsageRollup(this.#options.db, {
-        marginMs: this.#options.marginMs,
-        stopped: () => this.#stopped,
-      });
-      this.#options.onRun?.(run);
+      // One replica at a time does the pass (the others would only repeat it: it is idempotent).
+      const run = await this.#options.db.unlessBusy('usage-rollup', () =>
+        runUsageRollup(this.#options.db, {
+          marginMs: this.#options.marginMs,
+          stopped: () => this.#stopped,
+        }),
+      );
+      if (run) this.#options.onRun?.(run);
     } catch (error) {
       if (!this.#stopped) this.#options.onError?.(error);
     }

@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/index.ts';
+import { UsageRollup } from '../../src/usage/rollup-runner.ts';
+import { postgresUrl, sharedDatabase } from '../helpers/databases.ts';
+
+/** Periodic work every replica starts but one is enough: the usage rollup's pass. */
+describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', () => {
+  let handles: Database[] = [];
+  afterEach(async () => {
+    await Promise.all(handles.map((db) => db.close()));
+    handles = [];
+  });
+
+  it('runs the work on one replica while another is in it, and on either once it is free', async () => {
+    const [first, second] = await sharedDatabase('postgres');
+    handles = [first, second];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const long = first.unlessBusy('usage-rollup', async () => {
+      started();
+      await held;
+      return 'first ran';
+    });
+    await running;
+    // The other replica (another connection, another session) skips at once; another name is free.
+    expect(await second.unlessBusy('usage-rollup', async () => 'second ran')).toBeUndefined();
+    expect(await second.unlessBusy('something-else', async () => 'other work ran')).toBe('other work ran');
+    release();
+    expect(await long).toBe('first ran');
+    expect(await second.unlessBusy('usage-rollup', async () => 'second ran')).toBe('second ran');
+    // A failure inside still frees the lock.
+    await expect(
+      first.unlessBusy('usage-rollup', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await second.unlessBusy('usage-rollup', async () => 'free again')).toBe('free again');
+  });
+
+  it("a replica's rollup timer skips its turn while another replica's pass holds the lock", async () => {
+    const [first, second] = await sharedDatabase('postgres');
+    handles = [first, second];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const busy = first.unlessBusy('usage-rollup', () => held);
+    const runs: unknown[] = [];
+    const errors: unknown[] = [];
+    const rollup = new UsageRollup({
+      db: second,
+      intervalMs: 50,
+      marginMs: 60 * 60_000,
+      onRun: (run) => runs.push(run),
+      onError: (error) => errors.push(error),
+    });
+    rollup.start();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(runs).toHaveLength(0);
+    release();
+    await busy;
+    await expect.poll(() => runs.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    await rollup.stop();
+    expect(errors).toEqual([]);
+  });
+});
