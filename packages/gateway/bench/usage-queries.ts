@@ -52,6 +52,7 @@ import {
 } from '../src/usage/analytics.ts';
 import { csvRow, usageCsvHeader, usageCsvLine } from '../src/usage/csv.ts';
 import { type RollupRun, runUsageRollup } from '../src/usage/rollup-build.ts';
+import { seeded } from './bodies.ts';
 import { resetPeakRss } from './proc.ts';
 
 const { values } = parseArgs({
@@ -91,18 +92,6 @@ const SLOW_MS = 200;
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic data
-
-/** mulberry32: a small seeded PRNG, so every run inserts the same rows. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ModelSpec {
   id: string;
@@ -372,7 +361,7 @@ function makeRowWriter(
   seed = 20_260_101,
   processPart = 'b0e5c4a1d2f3',
 ): (index: number, out: SqlParam[]) => void {
-  const random = prng(seed);
+  const random = seeded(seed);
   const userCumulative = cumulativeOf(fixture.users.map((u) => u.share));
   const modelCumulative = cumulativeOf(MODELS.map((m) => m.weight));
   // Within a user, the first key carries most traffic.

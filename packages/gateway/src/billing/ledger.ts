@@ -322,7 +322,29 @@ export async function settleHoldIn(
     [charge > 0 ? 'settled' : 'released', charge, Date.now(), hold.id],
   );
   if (!closed) return null;
-  const heldMicro = Number(closed.amount_micro);
+  const keySpentMicro = await chargeHeld(tx, hold, {
+    chargeMicro: charge,
+    releaseMicro: Number(closed.amount_micro),
+    requestId: settlement.requestId,
+    description: settlement.description,
+  });
+  await settlement.alsoWrite?.(tx);
+  return { chargedMicro: charge, keySpentMicro };
+}
+
+/**
+ * What closing (part of) a hold moves, in the caller's transaction: `releaseMicro` out of the
+ * wallet's held, `chargeMicro` (≤ it) out of its balance as a `charge` ledger row naming the
+ * hold, and the same two out of the key's month budget (held → spent). A per-call hold releases
+ * all it held; a credit lease's call only its own part of the lease. Returns the key's
+ * month-to-date spend after it, or null without a key budget.
+ */
+export async function chargeHeld(
+  tx: Queryable,
+  hold: Pick<Hold, 'id' | 'userId' | 'orgId' | 'keyBudget'>,
+  moved: { chargeMicro: number; releaseMicro: number; requestId: string; description: string },
+): Promise<number | null> {
+  const { chargeMicro: charge, releaseMicro: release } = moved;
   if (charge > 0) {
     await appendEntry(
       tx,
@@ -330,26 +352,19 @@ export async function settleHoldIn(
         userId: hold.userId,
         amountMicro: -charge,
         kind: 'charge',
-        requestId: settlement.requestId,
+        requestId: moved.requestId,
         holdId: hold.id,
         orgId: hold.orgId ?? null,
-        description: settlement.description,
+        description: moved.description,
       },
-      -heldMicro,
+      -release,
     );
-  } else {
+  } else if (release > 0) {
     const wallet = walletOf(hold.userId, hold.orgId);
-    await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [
-      heldMicro,
-      wallet.id,
-    ]);
+    await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [release, wallet.id]);
   }
   const budget = hold.keyBudget;
-  const keySpentMicro = budget
-    ? await settleKeyBudget(tx, budget.keyId, budget.month, heldMicro, charge)
-    : null;
-  await settlement.alsoWrite?.(tx);
-  return { chargedMicro: charge, keySpentMicro };
+  return budget ? settleKeyBudget(tx, budget.keyId, budget.month, release, charge) : null;
 }
 
 /** An open or closed hold by id, as `settleHold` takes it (a job reloads its own). */

@@ -1,16 +1,15 @@
 import { type Hold, type SettleOutcome, walletOf } from '../billing/index.ts';
 import type { Database, SqlParam } from '../db/index.ts';
 import { newId } from '../ids.ts';
-import { type RequestLogEntry, requestLogColumns, requestLogValues } from '../usage/index.ts';
+import {
+  type AttemptEntry,
+  attemptValues,
+  type RequestLogEntry,
+  requestLogColumns,
+  requestLogValues,
+} from '../usage/index.ts';
 
-/** One upstream try, as the request's attempts table records it. */
-export interface AttemptEntry {
-  provider: string;
-  model: string;
-  status: number | null;
-  latencyMs: number;
-  cause: string;
-}
+export type { AttemptEntry };
 
 const statements = new Map<string, string>();
 
@@ -71,15 +70,7 @@ export function attemptRows(count: number, guard: string): string {
 
 /** `attemptRows`' parameters. */
 export function attemptParams(requestId: string, attempts: readonly AttemptEntry[]): SqlParam[] {
-  return attempts.flatMap((attempt, index) => [
-    requestId,
-    index + 1,
-    attempt.provider,
-    attempt.model,
-    attempt.status,
-    attempt.latencyMs,
-    attempt.cause,
-  ]);
+  return attemptValues(requestId, attempts).flat();
 }
 
 /**

@@ -1,5 +1,7 @@
 export {
+  type AttemptEntry,
   type AttemptRow,
+  attemptValues,
   findAnswerOwner,
   insertAttempts,
   insertRequestLog,

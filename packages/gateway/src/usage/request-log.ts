@@ -152,29 +152,37 @@ export interface AttemptRow {
 }
 
 /** Every upstream try of one request (target, status, latency, why it moved on). */
+/** One upstream try, as the request's attempts table records it. */
+export interface AttemptEntry {
+  provider: string;
+  model: string;
+  status: number | null;
+  latencyMs: number;
+  cause: string;
+}
+
+/** A request's attempts as `request_attempts` rows, in its column order (attempt numbers from 1). */
+export function attemptValues(requestId: string, attempts: readonly AttemptEntry[]): SqlParam[][] {
+  return attempts.map((attempt, index) => [
+    requestId,
+    index + 1,
+    attempt.provider,
+    attempt.model,
+    attempt.status,
+    attempt.latencyMs,
+    attempt.cause,
+  ]);
+}
+
 export async function insertAttempts(
   db: Queryable,
   requestId: string,
-  attempts: ReadonlyArray<{
-    provider: string;
-    model: string;
-    status: number | null;
-    latencyMs: number;
-    cause: string;
-  }>,
+  attempts: readonly AttemptEntry[],
 ): Promise<void> {
-  for (const [index, attempt] of attempts.entries()) {
+  for (const values of attemptValues(requestId, attempts)) {
     await db.run(
       'INSERT INTO request_attempts (request_id, attempt, provider, model, status, latency_ms, cause) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [
-        requestId,
-        index + 1,
-        attempt.provider,
-        attempt.model,
-        attempt.status,
-        attempt.latencyMs,
-        attempt.cause,
-      ],
+      values,
     );
   }
 }

@@ -11,6 +11,7 @@ import { freshPostgresUrl, postgresUrl } from '../helpers/databases.ts';
 import { startGatewayProcess } from '../helpers/gateway-process.ts';
 import { nginxBinary, type RunningNginx, startNginx } from '../helpers/nginx.ts';
 import { redisUrl } from '../helpers/redis.ts';
+import { type ClientRun, streamOnce } from '../helpers/stream-once.ts';
 
 const simKey = 'sim-load-balancer-key';
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -158,31 +159,9 @@ describe.skipIf(!postgresUrl || !redisUrl || !nginxBinary)('three replicas behin
   it('kill -9 of one replica mid-load loses no charged request and no log row, and frees its holds within 20 s', async () => {
     const user = await newUser(1000);
     sim.addFault({ chunkDelayMs: 25, times: Number.POSITIVE_INFINITY });
-    const stream = async () => {
-      const run = { requestId: null as string | null, complete: false, status: 0 };
-      try {
-        const response = await fetch(`${nginx.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: 'deepseek-v3.2',
-            stream: true,
-            messages: [{ role: 'user', content: 'A story [[sim:reply_tokens=30]]' }],
-          }),
-        });
-        run.status = response.status;
-        run.requestId = response.headers.get('x-request-id');
-        let text = '';
-        for await (const chunk of response.body!) text += Buffer.from(chunk).toString('utf8');
-        run.complete = text.includes('data: [DONE]');
-      } catch {
-        // its replica died under it
-      }
-      return run;
-    };
-    const runs: Array<ReturnType<typeof stream>> = [];
+    const runs: Array<Promise<ClientRun>> = [];
     for (let index = 0; index < 36; index++) {
-      runs.push(stream());
+      runs.push(streamOnce(nginx.url, user.key));
       if (index === 18) process.kill(replicas[1]!.pid, 'SIGKILL');
       await sleep(40);
     }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { seeded } from '../../bench/bodies.ts';
 import { createUser } from '../../src/accounts/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { newId } from '../../src/ids.ts';
@@ -19,17 +20,6 @@ import { engines, freshDatabase, sharedDatabase } from '../helpers/databases.ts'
 /** A fixed clock: 13:27:41.250 UTC, so window edges fall mid-day. */
 const now = Date.UTC(2026, 5, 15, 13, 27, 41, 250);
 const today = Math.floor(now / dayMs);
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Fixture {
   users: string[];
@@ -69,7 +59,7 @@ function logRow(fields: Partial<RequestLogEntry> & { createdAt: number }): Reque
 
 /** Random calls over 40 days by three users, personal and on one org's keys, some with no user, key or model. */
 async function fill(db: Database, count: number, seed = 7): Promise<Fixture> {
-  const random = prng(seed);
+  const random = seeded(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
   const users: string[] = [];
   for (let n = 0; n < 3; n++)

@@ -1,6 +1,6 @@
 import { type Hold, walletOf } from '../../billing/index.ts';
-import { type KeyBudgetRef, settleKeyBudget } from '../../billing/key-budget.ts';
-import { appendEntry } from '../../billing/ledger.ts';
+import type { KeyBudgetRef } from '../../billing/key-budget.ts';
+import { chargeHeld } from '../../billing/ledger.ts';
 import type { Database, Queryable, SqlParam } from '../../db/index.ts';
 import {
   insertAttempts,
@@ -217,30 +217,14 @@ export async function settleLeasedCall(
         "UPDATE holds SET amount_micro = amount_micro - ? WHERE id = ? AND status = 'open' RETURNING drain",
         [release, lease.id],
       );
-      let keySpentMicro: number | null = null;
-      if (row) {
-        if (charge > 0) {
-          await appendEntry(
-            tx,
-            {
-              userId: lease.userId,
-              amountMicro: -charge,
-              kind: 'charge',
-              requestId: settlement.requestId,
-              holdId: lease.id,
-              orgId: lease.orgId ?? null,
-              description: settlement.description,
-            },
-            -release,
-          );
-        } else if (release > 0) {
-          await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [
-            release,
-            wallet.id,
-          ]);
-        }
-        if (budget) keySpentMicro = await settleKeyBudget(tx, budget.keyId, budget.month, release, charge);
-      }
+      const keySpentMicro = row
+        ? await chargeHeld(tx, lease, {
+            chargeMicro: charge,
+            releaseMicro: release,
+            requestId: settlement.requestId,
+            description: settlement.description,
+          })
+        : null;
       await insertRequestLog(tx, row ? settlement.log : { ...settlement.log, costMicro: 0 });
       await insertAttempts(tx, settlement.requestId, settlement.attempts);
       if (settlement.marked)
