@@ -49,3 +49,18 @@ export class PagePromise<T> extends Promise<Page<T>> implements AsyncIterable<T>
     yield* await this;
   }
 }
+
+/**
+ * A list walked by a cursor (`before`, `cursor`): `fetchPage` gets the page at a cursor and the
+ * cursor of the one after it (empty after the last); the list starts at `first`.
+ */
+export function cursorPages<T, C>(
+  fetchPage: (cursor: C | undefined) => Promise<{ data: T[]; next: C | null | undefined }>,
+  first?: C,
+): PagePromise<T> {
+  const load = async (cursor: C | undefined): Promise<Page<T>> => {
+    const { data, next } = await fetchPage(cursor);
+    return new Page(data, next ? () => load(next) : null);
+  };
+  return PagePromise.of(() => load(first));
+}

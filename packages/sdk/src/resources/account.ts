@@ -1,5 +1,5 @@
 import type { HttpClient, RequestOptions } from '../core/http.ts';
-import { Page, PagePromise } from '../core/pagination.ts';
+import { cursorPages, type PagePromise } from '../core/pagination.ts';
 import type {
   ApiKey,
   ApiKeyCreateParams,
@@ -170,7 +170,7 @@ export class Credits extends Resource {
 
   /** Ledger entries, newest first; `for await` walks every page. */
   ledger(params: { limit?: number } = {}, options: RequestOptions = {}): PagePromise<LedgerEntry> {
-    const load = async (before: string | undefined): Promise<Page<LedgerEntry>> => {
+    return cursorPages<LedgerEntry, string>(async (before) => {
       const page = await this.http.json<LedgerPage>(
         {
           method: 'GET',
@@ -180,10 +180,8 @@ export class Credits extends Resource {
         },
         options,
       );
-      const next = page.nextBefore;
-      return new Page(page.data, next ? () => load(next) : null);
-    };
-    return PagePromise.of(() => load(undefined));
+      return { data: page.data, next: page.nextBefore };
+    });
   }
 
   redeem(code: string, options: RequestOptions = {}): Promise<RedeemResult> {
@@ -210,7 +208,7 @@ export class Credits extends Resource {
   }
 
   payments(params: { limit?: number } = {}, options: RequestOptions = {}): PagePromise<Payment> {
-    const load = async (before: string | undefined): Promise<Page<Payment>> => {
+    return cursorPages<Payment, string>(async (before) => {
       const page = await this.http.json<PaymentPage>(
         {
           method: 'GET',
@@ -220,10 +218,8 @@ export class Credits extends Resource {
         },
         options,
       );
-      const next = page.nextBefore;
-      return new Page(page.data, next ? () => load(next) : null);
-    };
-    return PagePromise.of(() => load(undefined));
+      return { data: page.data, next: page.nextBefore };
+    });
   }
 }
 

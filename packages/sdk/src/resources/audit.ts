@@ -1,5 +1,5 @@
 import type { HttpClient, RequestOptions } from '../core/http.ts';
-import { Page, PagePromise } from '../core/pagination.ts';
+import { cursorPages, type PagePromise } from '../core/pagination.ts';
 import type { AuditEntry, AuditFilterParams, AuditPage } from '../types/orgs.ts';
 
 /** An audit trail at `path` (`/api/audit` for yours, `/api/orgs/{id}/audit` for an org's). */
@@ -17,15 +17,13 @@ export class AuditTrail {
     params: AuditFilterParams & { limit?: number } = {},
     options: RequestOptions = {},
   ): PagePromise<AuditEntry> {
-    const load = async (before: number | undefined): Promise<Page<AuditEntry>> => {
+    return cursorPages<AuditEntry, number>(async (before) => {
       const page = await this.#http.json<AuditPage>(
         { method: 'GET', path: this.#path, query: { ...params, before }, auth: 'session' },
         options,
       );
-      const next = page.nextBefore;
-      return new Page(page.data, next ? () => load(next) : null);
-    };
-    return PagePromise.of(() => load(undefined));
+      return { data: page.data, next: page.nextBefore };
+    });
   }
 
   /** The filtered trail as CSV text (up to 10 000 rows). */

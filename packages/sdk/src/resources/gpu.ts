@@ -1,5 +1,5 @@
 import type { HttpClient, RequestOptions } from '../core/http.ts';
-import { Page, PagePromise } from '../core/pagination.ts';
+import { cursorPages, type PagePromise } from '../core/pagination.ts';
 import type {
   DeploymentJob,
   GpuJob,
@@ -26,7 +26,7 @@ export class GpuJobs extends Resource {
 
   /** GPU jobs, newest first (`deployment` narrows to one); `for await` walks every page. */
   list(params: GpuJobListParams = {}, options: RequestOptions = {}): PagePromise<GpuJob | DeploymentJob> {
-    const load = async (before: string | undefined): Promise<Page<GpuJob | DeploymentJob>> => {
+    return cursorPages<GpuJob | DeploymentJob, string>(async (before) => {
       const page = await this.http.json<GpuJobListPage>(
         {
           method: 'GET',
@@ -35,10 +35,8 @@ export class GpuJobs extends Resource {
         },
         options,
       );
-      const next = page.hasMore && page.nextBefore ? page.nextBefore : null;
-      return new Page(page.data, next ? () => load(next) : null);
-    };
-    return PagePromise.of(() => load(params.before));
+      return { data: page.data, next: page.hasMore && page.nextBefore ? page.nextBefore : null };
+    }, params.before);
   }
 
   /** Cancels a queued or running GPU job (its hold is refunded). */

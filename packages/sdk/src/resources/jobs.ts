@@ -1,5 +1,5 @@
 import type { RequestOptions } from '../core/http.ts';
-import { Page, PagePromise } from '../core/pagination.ts';
+import { cursorPages, type PagePromise } from '../core/pagination.ts';
 import { type Job, type JobListPage, type JobListParams, terminalStatuses } from '../types/jobs.ts';
 import { Resource, segment } from './resource.ts';
 import { pollUntil, type WaitOptions } from './wait.ts';
@@ -12,7 +12,7 @@ export class Jobs extends Resource {
 
   /** Newest first; `await` for one page, or `for await` over every job. */
   list(params: JobListParams = {}, options: RequestOptions = {}): PagePromise<Job> {
-    const load = async (before: string | undefined): Promise<Page<Job>> => {
+    return cursorPages<Job, string>(async (before) => {
       const page = await this.http.json<JobListPage>(
         {
           method: 'GET',
@@ -27,10 +27,8 @@ export class Jobs extends Resource {
         },
         options,
       );
-      const next = page.hasMore && page.nextBefore ? page.nextBefore : null;
-      return new Page(page.data, next ? () => load(next) : null);
-    };
-    return PagePromise.of(() => load(params.before));
+      return { data: page.data, next: page.hasMore && page.nextBefore ? page.nextBefore : null };
+    }, params.before);
   }
 
   /** Cancels a live job (its hold is refunded); an ended job comes back as it is. */

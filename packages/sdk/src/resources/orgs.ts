@@ -1,5 +1,5 @@
 import type { HttpClient, RequestOptions } from '../core/http.ts';
-import { Page, PagePromise } from '../core/pagination.ts';
+import { cursorPages, type PagePromise } from '../core/pagination.ts';
 import type {
   ApiKeyCreateParams,
   ApiKeyUpdateParams,
@@ -142,7 +142,7 @@ export class OrgCreditsResource extends Resource {
     params: { limit?: number } = {},
     options: RequestOptions = {},
   ): PagePromise<LedgerEntry> {
-    const load = async (before: string | undefined): Promise<Page<LedgerEntry>> => {
+    return cursorPages<LedgerEntry, string>(async (before) => {
       const page = await this.http.json<LedgerPage>(
         {
           method: 'GET',
@@ -152,10 +152,8 @@ export class OrgCreditsResource extends Resource {
         },
         options,
       );
-      const next = page.nextBefore;
-      return new Page(page.data, next ? () => load(next) : null);
-    };
-    return PagePromise.of(() => load(undefined));
+      return { data: page.data, next: page.nextBefore };
+    });
   }
 
   redeem(orgId: string, code: string, options: RequestOptions = {}): Promise<RedeemResult> {

@@ -1,5 +1,5 @@
 import type { RequestOptions } from '../core/http.ts';
-import { Page, PagePromise } from '../core/pagination.ts';
+import { cursorPages, type PagePromise } from '../core/pagination.ts';
 import type {
   FileDeleted,
   FileListPage,
@@ -38,7 +38,7 @@ export class Storage extends Resource {
 
   /** Newest first, optionally one `kind`; `await` for a page, `for await` for every file. */
   list(params: FileListParams = {}, options: RequestOptions = {}): PagePromise<StoredFile> {
-    const load = async (cursor: string | undefined): Promise<Page<StoredFile>> => {
+    return cursorPages<StoredFile, string>(async (cursor) => {
       const page = await this.http.json<FileListPage>(
         {
           method: 'GET',
@@ -47,10 +47,8 @@ export class Storage extends Resource {
         },
         options,
       );
-      const next = page.nextCursor;
-      return new Page(page.data, next ? () => load(next) : null);
-    };
-    return PagePromise.of(() => load(params.cursor));
+      return { data: page.data, next: page.nextCursor };
+    }, params.cursor);
   }
 
   /** One file, with a fresh signed `url`. */
