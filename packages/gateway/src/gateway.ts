@@ -20,7 +20,7 @@ import { releaseExpiredHolds } from './metering/release-expired-holds.ts';
 import { logMailer, smtpMailer } from './notifications/mailer.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { createStripeClient } from './payments/index.ts';
-import { MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
+import { type HealthStore, MemoryHealthStore, RedisHealthStore } from './routing/health.ts';
 import { UpstreamRouter } from './routing/upstream-router.ts';
 import { buildApp } from './server/app.ts';
 import { type ConnectionTracker, trackConnections } from './server/idle-connections.ts';
@@ -59,7 +59,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
         enableAutoPipelining: true,
       })
     : undefined;
-  const health = redis
+  const health: HealthStore = redis
     ? new RedisHealthStore(redis, config.routing.breaker)
     : new MemoryHealthStore(config.routing.breaker);
   const keys = new KeyAuthenticator(database);
@@ -100,6 +100,7 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
     router: new UpstreamRouter({ client: upstream, health, metrics, policy: config.routing }),
     closeShared: async () => {
       await invalidation?.close();
+      await health.close?.();
       await redis?.quit();
     },
     dialects: {

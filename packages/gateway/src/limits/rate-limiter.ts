@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -66,6 +66,12 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count`;
 
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    hyperealRateHit(key: string, ttlMs: number): Result<number, Context>;
+  }
+}
+
 /**
  * The same fixed windows in Redis, so every replica counts against one quota per user:
  * INCR on a per-window key, which expires with its window.
@@ -79,13 +85,15 @@ export class RedisRateLimiter implements RateLimiter {
     this.#redis = redis;
     this.#windowMs = options.windowMs ?? 60_000;
     this.#prefix = options.prefix ?? 'hypereal:rate:';
+    // Sent as EVALSHA: the body goes again only on NOSCRIPT. https://github.com/redis/ioredis#lua-scripting
+    redis.defineCommand('hyperealRateHit', { lua: hitScript, numberOfKeys: 1 });
   }
 
   async hit(userId: string, limit: number): Promise<RateLimitDecision> {
     const now = Date.now();
     const windowStart = now - (now % this.#windowMs);
     const key = `${this.#prefix}${userId}:${windowStart}`;
-    const count = Number(await this.#redis.eval(hitScript, 1, key, this.#windowMs * 2));
+    const count = Number(await this.#redis.hyperealRateHit(key, this.#windowMs * 2));
     const resetSeconds = Math.max(1, Math.ceil((windowStart + this.#windowMs - now) / 1000));
     if (count > limit) return { allowed: false, limit, remaining: 0, resetSeconds };
     return { allowed: true, limit, remaining: limit - count, resetSeconds };
