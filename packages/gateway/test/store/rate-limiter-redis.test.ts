@@ -35,4 +35,48 @@ describe.skipIf(!redisUrl)('rate limiter in Redis', () => {
       await other.quit();
     }
   });
+
+  it('under a large limit reserves places a few at a time: never past the limit, under 1 % left unused, a fraction of the round trips', async () => {
+    const prefix = `hypereal:test-rate-large:${Date.now()}:`;
+    const limit = 20_000;
+    const replicas = [
+      redis,
+      ...Array.from({ length: 2 }, () => new Redis(redisUrl ?? '', { maxRetriesPerRequest: 1 })),
+    ];
+    const limiters = replicas.map(
+      (connection) => new RedisRateLimiter(connection, { windowMs: 60_000, prefix }),
+    );
+    const calls = async () => {
+      const stats = await redis.info('commandstats');
+      return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    };
+    try {
+      const before = await calls();
+      const decisions = [];
+      // 25,000 hits in bursts of 600 spread over three replicas, as busy clients would send them.
+      for (let burst = 0; burst < 25_000 / 600; burst++) {
+        decisions.push(
+          ...(await Promise.all(
+            Array.from({ length: 600 }, (_, index) => limiters[index % 3]!.hit('usr_busy', limit)),
+          )),
+        );
+      }
+      const allowed = decisions.filter((decision) => decision.allowed);
+      expect(allowed.length).toBeLessThanOrEqual(limit);
+      expect(allowed.length).toBeGreaterThanOrEqual(limit * 0.99);
+      // Every let-through hit had a place of its own: its `remaining` is unique.
+      expect(new Set(allowed.map((decision) => decision.remaining)).size).toBe(allowed.length);
+      expect(decisions.slice(-600).every((decision) => !decision.allowed && decision.remaining === 0)).toBe(
+        true,
+      );
+      // Far fewer round trips than hits, and none once the window is known full.
+      const roundTrips = (await calls()) - before;
+      expect(roundTrips).toBeLessThan(25_000 / 20);
+      const full = await calls();
+      await Promise.all(limiters.map((limiter) => limiter.hit('usr_busy', limit)));
+      expect((await calls()) - full).toBe(0);
+    } finally {
+      for (const connection of replicas.slice(1)) await connection.quit();
+    }
+  });
 });
