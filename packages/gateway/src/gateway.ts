@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { AttemptThrottle, KeyAuthenticator } from './accounts/index.ts';
+import { AttemptThrottle, inScope, KeyAuthenticator } from './accounts/index.ts';
 import { connectKeyInvalidation } from './accounts/key-invalidation.ts';
 import { SpendingAlerts } from './billing/spending-alerts.ts';
 import type { GatewayConfig } from './config/index.ts';
@@ -112,11 +112,15 @@ export async function createServices(config: GatewayConfig, db?: Database): Prom
   };
   // A key's limit changed or it was revoked (here or, through Redis, elsewhere): leases give back
   // what their calls do not use, so the next call is admitted against the new limit.
-  keys.onDropped(() => services.creditLeases?.drainAll());
+  keys.onDropped((scope) =>
+    services.creditLeases?.drainAll((lease) =>
+      inScope(scope, { keyId: lease.keyId, userId: lease.hold.userId, orgId: lease.hold.orgId ?? null }),
+    ),
+  );
   services.spendingAlerts = new SpendingAlerts({
     db: database,
     mailer: services.mailer,
-    onKeyCapped: () => keys.invalidate(),
+    onKeyCapped: (keyId) => keys.invalidate({ keyId }),
     onError: (error) => services.logger.error({ err: error }, 'spending alert failed'),
     publicUrl: config.publicUrl,
   });

@@ -30,6 +30,32 @@ interface KeyRow {
   disabled_month: string | null;
 }
 
+/**
+ * What a change touched: one key, a user's keys (its plan or rate limit), an org's keys. Empty:
+ * every key (a change from outside the gateway, e.g. the CLI, or a lost message).
+ */
+export interface KeyScope {
+  keyId?: string | undefined;
+  userId?: string | undefined;
+  orgId?: string | undefined;
+}
+
+const touchesEverything = (scope: KeyScope): boolean =>
+  scope.keyId === undefined && scope.userId === undefined && scope.orgId === undefined;
+
+/** Whether a change of `scope` touches a key of this owner. */
+export function inScope(
+  scope: KeyScope,
+  key: { keyId: string; userId: string; orgId: string | null },
+): boolean {
+  if (touchesEverything(scope)) return true;
+  return (
+    (scope.keyId !== undefined && scope.keyId === key.keyId) ||
+    (scope.userId !== undefined && scope.userId === key.userId) ||
+    (scope.orgId !== undefined && scope.orgId === key.orgId)
+  );
+}
+
 interface CacheEntry {
   row: KeyRow | null;
   fetchedAt: number;
@@ -52,8 +78,8 @@ export class KeyAuthenticator {
   readonly #touched = new Map<string, number>();
   #ttlMs: number;
   /** Tells the other replicas (Redis pub/sub, `key-invalidation.ts`) that cached key states are stale. */
-  #broadcast: (() => void) | undefined;
-  readonly #dropped: Array<() => void> = [];
+  #broadcast: ((scope: KeyScope) => void) | undefined;
+  readonly #dropped: Array<(scope: KeyScope) => void> = [];
   readonly #maxEntries: number;
   readonly #touchIntervalMs: number;
 
@@ -107,23 +133,30 @@ export class KeyAuthenticator {
   }
 
   /**
-   * Drops cached entries so a revocation or limit change applies to the next request, here
-   * and (when connected) on every other replica.
+   * Drops the cached entries a change touched so a revocation or limit change applies to the
+   * next request, here and (when connected) on every other replica.
    */
-  invalidate(): void {
-    this.#cache.clear();
-    for (const listener of this.#dropped) listener();
-    this.#broadcast?.();
+  invalidate(scope: KeyScope = {}): void {
+    this.invalidateLocal(scope);
+    this.#broadcast?.(scope);
   }
 
-  /** Drops cached entries because another replica changed a key or a limit. */
-  invalidateLocal(): void {
-    this.#cache.clear();
-    for (const listener of this.#dropped) listener();
+  /** Drops the cached entries a change touched (here or on another replica). */
+  invalidateLocal(scope: KeyScope = {}): void {
+    if (touchesEverything(scope)) {
+      this.#cache.clear();
+    } else {
+      for (const [hash, entry] of this.#cache) {
+        const row = entry.row;
+        if (row && inScope(scope, { keyId: row.id, userId: row.user_id, orgId: row.org_id }))
+          this.#cache.delete(hash);
+      }
+    }
+    for (const listener of this.#dropped) listener(scope);
   }
 
   /** Told whenever cached key states are dropped, here or (through the channel) by another replica. */
-  onDropped(listener: () => void): void {
+  onDropped(listener: (scope: KeyScope) => void): void {
     this.#dropped.push(listener);
   }
 
@@ -132,7 +165,7 @@ export class KeyAuthenticator {
     this.#ttlMs = ttlMs;
   }
 
-  onInvalidate(broadcast: (() => void) | undefined): void {
+  onInvalidate(broadcast: ((scope: KeyScope) => void) | undefined): void {
     this.#broadcast = broadcast;
   }
 

@@ -18,7 +18,13 @@ export {
   updateApiKey,
 } from './api-keys.ts';
 export { AttemptThrottle, type ThrottleRule, throttleRules } from './attempt-throttle.ts';
-export { type AuthenticatedKey, KeyAuthenticator, type KeyAuthenticatorOptions } from './authenticate-key.ts';
+export {
+  type AuthenticatedKey,
+  inScope,
+  KeyAuthenticator,
+  type KeyAuthenticatorOptions,
+  type KeyScope,
+} from './authenticate-key.ts';
 export {
   checkCurrentPassword,
   checkPasswordStrength,

@@ -1,7 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { KeyAuthenticator } from './authenticate-key.ts';
+import { z } from 'zod';
+import type { KeyAuthenticator, KeyScope } from './authenticate-key.ts';
 
-/** The channel every replica listens on; a message means "cached key states are stale". */
+/**
+ * The channel every replica listens on; a message says which cached key states are stale: a
+ * JSON `KeyScope` (`{"keyId":…}`, `{"userId":…}`, `{"orgId":…}`), anything else means all.
+ */
 export const keyInvalidationChannel = 'hypereal:keys:invalidate';
 
 export interface KeyInvalidationOptions {
@@ -33,16 +37,16 @@ export function connectKeyInvalidation(
   subscriber.on('error', () => {
     // ioredis reconnects by itself; meanwhile the fallback TTL bounds staleness.
   });
-  subscriber.on('message', (channel: string) => {
-    if (channel === keyInvalidationChannel) keys.invalidateLocal();
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel === keyInvalidationChannel) keys.invalidateLocal(scopeOf(message));
   });
   // ioredis re-subscribes after a reconnect; from then on messages flow again.
   subscriber.on('ready', () => {
     keys.invalidateLocal();
     keys.setTtl(options.connectedTtlMs);
   });
-  keys.onInvalidate(() => {
-    redis.publish(keyInvalidationChannel, String(Date.now())).catch(() => {
+  keys.onInvalidate((scope) => {
+    redis.publish(keyInvalidationChannel, JSON.stringify(scope)).catch(() => {
       // Redis is down: the other replicas are on their fallback TTL.
     });
   });
@@ -57,6 +61,18 @@ export function connectKeyInvalidation(
       subscriber.disconnect();
     },
   };
+}
+
+const scopeSchema = z.object({ keyId: z.string(), userId: z.string(), orgId: z.string() }).partial();
+
+/** A message's scope; one that does not parse (an older replica's, the CLI's) touches every key. */
+function scopeOf(message: string): KeyScope {
+  try {
+    const parsed = scopeSchema.safeParse(JSON.parse(message));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
 }
 
 /** For a process that changes keys without serving (the CLI): tell the replicas, then hang up. */

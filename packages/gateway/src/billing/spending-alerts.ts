@@ -11,7 +11,7 @@ export interface SpendingAlertsOptions {
   db: Database;
   mailer: Mailer;
   /** A key was auto-disabled: cached key states must be dropped. */
-  onKeyCapped: () => void;
+  onKeyCapped: (keyId: string) => void;
   onError: (error: unknown) => void;
   publicUrl: string | undefined;
 }
@@ -57,7 +57,7 @@ export class SpendingAlerts {
     this.#track(
       (async () => {
         if (await capApiKey(this.#options.db, keyId, month)) {
-          this.#options.onKeyCapped();
+          this.#options.onKeyCapped(keyId);
           await this.#auditCapped(keyId, month, limitMicro);
         }
         // The heads-up is moot once the cap is hit: claim it so it is not sent afterwards.

@@ -192,8 +192,10 @@ describe.each(engines)('credit leases on %s', (engine) => {
     expect(leases.length).toBeLessThan(20);
   });
 
-  it('a limit change and a revocation drain the key’s lease', async () => {
+  it('a limit change and a revocation drain the key’s lease, and no other user’s', async () => {
     const user = await harness.newUser(100_000);
+    const bystander = await harness.newUser(100_000);
+    const bystanderClient = new OpenAI({ baseURL: harness.baseUrl, apiKey: bystander.key, maxRetries: 0 });
     const { secret, record: key } = await createApiKey(harness.db, {
       userId: user.user.id,
       name: 'to change',
@@ -203,16 +205,20 @@ describe.each(engines)('credit leases on %s', (engine) => {
     expect(await ask(client, 'opens [[sim:reply_tokens=10]]')).toBe('ok');
     expect((await leaseRows(harness.db, user.user.id))[0]?.status).toBe('open');
     // What PATCH /api/api-keys/:id does: the change, then the key caches dropped everywhere.
+    expect(await ask(bystanderClient, 'a lease of its own [[sim:reply_tokens=10]]')).toBe('ok');
     await updateApiKey(harness.db, user.user.id, key.id, { spendingLimitMicro: creditsToMicro(60_000) });
-    harness.gateway.services.keys.invalidate();
+    harness.gateway.services.keys.invalidate({ keyId: key.id });
     await waitFor(async () =>
       (await leaseRows(harness.db, user.user.id)).every((row) => row.status !== 'open'),
     );
+    // The change named one key: another user's lease is neither drained nor closed.
+    const untouched = await leaseRows(harness.db, bystander.user.id);
+    expect(untouched.map((row) => [row.status, Number(row.drain)])).toEqual([['open', 0]]);
     expect(await ask(client, 'under the new limit [[sim:reply_tokens=10]]')).toBe('ok');
     const reopened = (await leaseRows(harness.db, user.user.id)).filter((row) => row.status === 'open');
     expect(reopened).toHaveLength(1);
     await revokeApiKey(harness.db, user.user.id, key.id);
-    harness.gateway.services.keys.invalidate();
+    harness.gateway.services.keys.invalidate({ keyId: key.id });
     await waitFor(async () =>
       (await leaseRows(harness.db, user.user.id)).every((row) => row.status !== 'open'),
     );
@@ -331,7 +337,7 @@ describe.skipIf(!redisUrl || !engines.includes('postgres'))(
           (await leaseRows(first.db, user.user.id)).filter((row) => row.status === 'open').length === 2,
       );
       await updateApiKey(first.db, user.user.id, record.id, { spendingLimitMicro: creditsToMicro(80_000) });
-      first.gateway.services.keys.invalidate();
+      first.gateway.services.keys.invalidate({ keyId: record.id });
       // Shrunk (drain = 2) to the one stream each holds (its worst case: 1,000 tokens at 0.09 + input).
       await waitFor(
         async () =>

@@ -392,9 +392,14 @@ export class CreditLeases {
     return mine.length > 0 || asked > 0;
   }
 
-  /** A key's limit changed or it was revoked (somewhere): every lease gives back what it does not use. */
-  drainAll(): void {
-    for (const lease of [...this.#open]) this.#drain(lease, false).catch(() => undefined);
+  /**
+   * A key's limit changed or it was revoked (somewhere): the leases of the keys it touched give
+   * back what their calls do not use (`touches` says which; every lease when it is not given).
+   */
+  drainAll(touches: (lease: Lease) => boolean = () => true): void {
+    for (const lease of [...this.#open]) {
+      if (touches(lease)) this.#drain(lease, false).catch(() => undefined);
+    }
   }
 
   /** Returns every lease with no call in flight now (what the idle timer does after `idleMs`). */

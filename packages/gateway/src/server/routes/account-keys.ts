@@ -80,7 +80,7 @@ export function registerKeyRoutes(app: FastifyInstance, services: Services): voi
     return { ...keyView(key, spent.get(key.id) ?? 0), webhookUrl: hook?.webhook_url ?? null };
   };
   const changed = async (key: ApiKeyRecord) => {
-    keys.invalidate();
+    keys.invalidate({ keyId: key.id });
     return view(key);
   };
   /** A change to a key, recorded in the user's own audit trail with the key before and after. */

@@ -143,7 +143,7 @@ export function registerAdminRoutes(
       const input = validateBody(rateLimitSchema, request);
       const user = await requireUser(db, userParam(request));
       await setUserRateLimit(db, user.id, input.rpm);
-      keys.invalidate();
+      keys.invalidate({ userId: user.id });
       return userView(user.id);
     });
     admin.post('/admin/users/:user/keys', async (request, reply) => {
@@ -174,7 +174,7 @@ export function registerAdminRoutes(
     admin.delete('/admin/users/:user/keys/:key', async (request) => {
       const user = await requireUser(db, userParam(request));
       const key = await revokeApiKey(db, user.id, (request.params as { key: string }).key);
-      keys.invalidate();
+      keys.invalidate({ keyId: key.id });
       return { id: key.id, revoked: true };
     });
     registerGpuWorkerTokenRoutes(admin, services);

@@ -179,7 +179,7 @@ export function registerOrgRoutes(
     org.delete('/api/orgs/:orgId', at('org.delete'), async (request) => {
       const { org: found } = membershipOf(request);
       const result = await deleteOrg(db, found.id);
-      keys.invalidate();
+      keys.invalidate({ orgId: found.id });
       await audit(request, {
         action: 'org.deleted',
         targetType: 'org',
@@ -360,7 +360,7 @@ export function registerOrgRoutes(
         await setKeyWebhook(services, before.id, input.webhookUrl);
       }
       const after = await updateApiKey(db, owner, before.id, changes);
-      keys.invalidate();
+      keys.invalidate({ keyId: before.id });
       await audit(request, {
         action: 'key.updated',
         targetType: 'api_key',
@@ -374,7 +374,7 @@ export function registerOrgRoutes(
       const owner = { orgId: orgIdOf(request) };
       const before = await requireApiKey(db, owner, params(request)['keyId'] ?? '');
       const after = await revokeApiKey(db, owner, before.id);
-      keys.invalidate();
+      keys.invalidate({ keyId: before.id });
       await audit(request, {
         action: 'key.revoked',
         targetType: 'api_key',
