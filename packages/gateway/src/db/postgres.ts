@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, GroupedQueries, Queryable, SqlParam } from './types.ts';
+import type { Database, GroupedQueries, Mergeable, Queryable, SqlParam } from './types.ts';
 
 // BIGINT (int8) comes back as a string by default; our amounts stay far below 2^53.
 pg.types.setTypeParser(20, (value) => Number(value));
@@ -42,6 +42,44 @@ interface GroupItem {
   params: readonly SqlParam[];
   resolve: (row: unknown) => void;
   reject: (error: unknown) => void;
+  mergeable: Mergeable<unknown, unknown> | undefined;
+}
+
+/** What one EXECUTE of a group runs: a statement as given, or several merged into one. */
+interface GroupUnit {
+  sql: string;
+  params: readonly SqlParam[];
+  resolve: (row: unknown) => void;
+}
+
+/** The group's statements as units, in order: those of one `Mergeable` key (two or more) merged where the first of them stood. */
+function unitsOf(items: readonly GroupItem[]): GroupUnit[] {
+  const byKey = new Map<string, GroupItem[]>();
+  for (const item of items) {
+    if (!item.mergeable) continue;
+    const same = byKey.get(item.mergeable.key);
+    if (same) same.push(item);
+    else byKey.set(item.mergeable.key, [item]);
+  }
+  const units: GroupUnit[] = [];
+  for (const item of items) {
+    const same = item.mergeable ? byKey.get(item.mergeable.key) : undefined;
+    if (!same || same.length < 2) {
+      units.push(item);
+      continue;
+    }
+    if (same[0] !== item) continue;
+    const merged = item.mergeable!.merge(same.map((member) => member.mergeable!.data));
+    units.push({
+      sql: merged.sql,
+      params: merged.params,
+      resolve: (row) => {
+        const answers = merged.split(row);
+        for (const [index, member] of same.entries()) member.resolve(answers[index]);
+      },
+    });
+  }
+  return units;
 }
 
 /**
@@ -77,7 +115,7 @@ function statementId(sql: string): number {
 /** The `PREPARE`d names each pooled connection has (a replaced connection starts empty). */
 const preparedOn = new WeakMap<pg.PoolClient, Set<number>>();
 
-async function prepareFor(client: pg.PoolClient, items: readonly GroupItem[]): Promise<void> {
+async function prepareFor(client: pg.PoolClient, items: readonly GroupUnit[]): Promise<void> {
   let prepared = preparedOn.get(client);
   if (!prepared) {
     prepared = new Set();
@@ -129,23 +167,27 @@ function groupCommitter(pool: pg.Pool): GroupedQueries {
   };
   const runGroup = async (items: GroupItem[]) => {
     if (items.length === 1) return runAlone(items[0]!);
+    const units = unitsOf(items);
     const client = await pool.connect();
     let results: pg.QueryResult[];
     try {
-      await prepareFor(client, items);
+      await prepareFor(client, units);
       // One round trip: statements in one simple Query message run as one transaction.
-      const text = items
-        .map((item) => `EXECUTE hypereal_g${statementId(item.sql)}(${item.params.map(literal).join(', ')})`)
+      const text = units
+        .map((unit) => `EXECUTE hypereal_g${statementId(unit.sql)}(${unit.params.map(literal).join(', ')})`)
         .join(';\n');
-      results = (await client.query(text)) as unknown as pg.QueryResult[];
+      const answer = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      // One statement's answer comes as itself, several as a list.
+      results = Array.isArray(answer) ? answer : [answer];
     } catch {
-      // One of them failed and the group rolled back: each runs again alone, and fails alone.
+      // One of them failed and the group rolled back: each runs again alone (as its own
+      // statement, unmerged), and fails alone.
       client.release();
       for (const item of items) await runAlone(item);
       return;
     }
     client.release();
-    for (const [index, item] of items.entries()) item.resolve(results[index]?.rows[0]);
+    for (const [index, unit] of units.entries()) unit.resolve(results[index]?.rows[0]);
   };
   /** Wallets (lockOrder) a running group of this replica locks. */
   const locked = new Set<string>();
@@ -180,9 +222,21 @@ function groupCommitter(pool: pg.Pool): GroupedQueries {
     }
   };
   return {
-    get: <T>(sql: string, params: readonly SqlParam[], lockOrder: string) =>
+    get: <T, D>(
+      sql: string,
+      params: readonly SqlParam[],
+      lockOrder: string,
+      mergeable?: Mergeable<D, T | undefined>,
+    ) =>
       new Promise<T | undefined>((resolve, reject) => {
-        waiting.push({ lockOrder, sql, params, resolve: resolve as (row: unknown) => void, reject });
+        waiting.push({
+          lockOrder,
+          sql,
+          params,
+          resolve: resolve as (row: unknown) => void,
+          reject,
+          mergeable: mergeable as Mergeable<unknown, unknown> | undefined,
+        });
         pump();
       }),
   };

@@ -7,8 +7,25 @@ export interface Queryable {
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }>;
 }
 
+/**
+ * A grouped statement that may run merged with others of the same `key` that wait for the same
+ * group: `merge` gets every such statement's `data` (in the group's order) and returns one
+ * statement doing all of their work and how its row answers each. Where no other waits, or the
+ * merged statement fails, each runs as its own `sql` (so a failure stays its own).
+ */
+export interface Mergeable<D, T> {
+  key: string;
+  data: D;
+  merge(batch: readonly D[]): { sql: string; params: SqlParam[]; split(row: unknown): T[] };
+}
+
 export interface GroupedQueries {
-  get<T>(sql: string, params: readonly SqlParam[], lockOrder: string): Promise<T | undefined>;
+  get<T, D = never>(
+    sql: string,
+    params: readonly SqlParam[],
+    lockOrder: string,
+    mergeable?: Mergeable<D, T | undefined>,
+  ): Promise<T | undefined>;
 }
 
 export interface Database extends Queryable {

@@ -179,4 +179,120 @@ describe.each(engines)('credit lease rows on %s', (engine) => {
     expect((await getBalance(db, owner.userId)).balanceMicro).toBe(balance.balanceMicro);
     expect(await ledgerSum(db, owner.userId)).toBe(balance.balanceMicro);
   });
+
+  it('many calls settling at once on one lease: each charged once, in a consistent ledger, one failure stays its own', async () => {
+    db = await freshDatabase(engine);
+    const owner = await wallet(100_000, 50_000);
+    const month = new Date().toISOString().slice(0, 7);
+    const budget = { keyId: owner.keyId, month, limitMicro: creditsToMicro(50_000) };
+    const lease = {
+      id: 'hld_many',
+      userId: owner.userId,
+      orgId: null,
+      keyBudget: { keyId: owner.keyId, month },
+    };
+    const granted = creditsToMicro(3_000);
+    expect(await leaseCredit(db, { ...input(owner, 'hld_many', granted), budget })).toBe('granted');
+    // A log row already there under one call's id: that call's settle must fail, alone.
+    await db.run(
+      "INSERT INTO request_logs (id, user_id, endpoint, status, stream, latency_ms, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_micro, created_at) VALUES ('req_m_dup', ?, '/v1/chat/completions', 200, 0, 1, 0, 0, 0, 0, 0, 1)",
+      [owner.userId],
+    );
+    await markLeaseCalls(db, [
+      {
+        requestId: 'req_m_3',
+        holdId: 'hld_many',
+        userId: owner.userId,
+        orgId: null,
+        keyId: owner.keyId,
+        endpoint: '/v1/chat/completions',
+        startedAt: Date.now(),
+      },
+    ]);
+    const cause = `upstream said "no" \\ it's {busy}, NULL`;
+    const calls = Array.from({ length: 40 }, (_, index) => {
+      const requestId = index === 17 ? 'req_m_dup' : `req_m_${index}`;
+      // Every fifth call failed upstream: nothing charged, its log row and attempts still written.
+      const charge = index % 5 === 0 ? 0 : 10_000 + index * 137;
+      return {
+        ...settlement(requestId, owner.userId, owner.keyId, charge),
+        releaseMicro: charge + 1_000,
+        attempts: index % 2 ? [{ provider: 'p', model: 'm', status: 500, latencyMs: 3, cause }] : [],
+        marked: index === 3,
+      };
+    });
+    const updatesOfHolds = async () => {
+      if (engine !== 'postgres') return 0;
+      await db.run('SELECT pg_stat_force_next_flush()');
+      const row = await db.get<{ n: number | string }>(
+        "SELECT n_tup_upd AS n FROM pg_stat_user_tables WHERE relname = 'holds' AND schemaname = current_schema()",
+      );
+      return Number(row?.n ?? 0);
+    };
+    const outcomes = await Promise.allSettled(calls.map((call) => settleLeasedCall(db, lease, call)));
+    const failed = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [index] : []));
+    expect(failed).toEqual([17]);
+    const done = calls.filter((_, index) => index !== 17);
+    const charged = done.reduce((sum, call) => sum + call.chargeMicro, 0);
+    const released = done.reduce((sum, call) => sum + call.releaseMicro, 0);
+    const row = await db.get<{ amount_micro: number }>(
+      "SELECT amount_micro FROM holds WHERE id = 'hld_many'",
+    );
+    expect(Number(row?.amount_micro)).toBe(granted - released);
+    const balance = await getBalance(db, owner.userId);
+    expect(balance.balanceMicro).toBe(creditsToMicro(100_000) - charged);
+    expect(balance.heldMicro).toBe(granted - released);
+    expect(await ledgerSum(db, owner.userId)).toBe(balance.balanceMicro);
+    // The charges, each once, and each ledger row's balance what the wallet held after it.
+    const ledger = await db.all<{ request_id: string; amount_micro: number; balance_after_micro: number }>(
+      "SELECT request_id, amount_micro, balance_after_micro FROM ledger_entries WHERE kind = 'charge' ORDER BY balance_after_micro DESC",
+    );
+    expect(ledger.map((entry) => entry.request_id).sort()).toEqual(
+      done
+        .filter((call) => call.chargeMicro > 0)
+        .map((call) => call.requestId)
+        .sort(),
+    );
+    let before = creditsToMicro(100_000);
+    for (const entry of ledger) {
+      expect(Number(entry.balance_after_micro)).toBe(before + Number(entry.amount_micro));
+      before = Number(entry.balance_after_micro);
+    }
+    // The key's budget, and each call's view of it after its own charge.
+    const spend = await db.get<{ spent_micro: number; held_micro: number }>(
+      'SELECT spent_micro, held_micro FROM key_budgets WHERE key_id = ?',
+      [owner.keyId],
+    );
+    expect([Number(spend?.spent_micro), Number(spend?.held_micro)]).toEqual([charged, granted - released]);
+    const views = outcomes.flatMap((outcome) =>
+      outcome.status === 'fulfilled' ? [outcome.value.keySpentMicro] : [],
+    );
+    expect(Math.max(...views.map(Number))).toBe(charged);
+    // Log rows (cost as charged), attempts with their text intact, the marker gone.
+    const logs = await db.all<{ id: string; cost_micro: number }>(
+      "SELECT id, cost_micro FROM request_logs WHERE id LIKE 'req_m_%' AND id <> 'req_m_dup' ORDER BY id",
+    );
+    expect(logs).toHaveLength(39);
+    expect(logs.reduce((sum, log) => sum + Number(log.cost_micro), 0)).toBe(charged);
+    const attempts = await db.all<{ cause: string }>(
+      "SELECT cause FROM request_attempts WHERE request_id LIKE 'req_m_%'",
+    );
+    expect(attempts).toHaveLength(19);
+    expect(new Set(attempts.map((attempt) => attempt.cause))).toEqual(new Set([cause]));
+    expect(await db.all("SELECT 1 FROM lease_calls WHERE request_id = 'req_m_3'")).toHaveLength(0);
+    // On PostgreSQL the calls that wait for the same group commit go as one statement (a group
+    // with a failing call, as above, runs each alone): the lease row is updated far fewer times
+    // than there are calls, and the money still adds up.
+    const updatesBefore = await updatesOfHolds();
+    const more = Array.from({ length: 30 }, (_, index) =>
+      settlement(`req_n_${index}`, owner.userId, owner.keyId, 5_000 + index),
+    );
+    await Promise.all(more.map((call) => settleLeasedCall(db, lease, call)));
+    if (engine === 'postgres') expect((await updatesOfHolds()) - updatesBefore).toBeLessThan(10);
+    const moreCharged = more.reduce((sum, call) => sum + call.chargeMicro, 0);
+    expect((await getBalance(db, owner.userId)).balanceMicro).toBe(
+      creditsToMicro(100_000) - charged - moreCharged,
+    );
+    expect(await ledgerSum(db, owner.userId)).toBe(creditsToMicro(100_000) - charged - moreCharged);
+  });
 });

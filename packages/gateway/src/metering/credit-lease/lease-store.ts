@@ -16,6 +16,7 @@ import {
   chargeParams,
   chargeSteps,
 } from '../settle-statement.ts';
+import { mergeableSettle, type SettleItem, type SettleRow } from './merged-settle.ts';
 
 /**
  * The durable side of a credit lease: one `holds` row (`lease = 1`) whose amount is always
@@ -244,7 +245,7 @@ export async function settleLeasedCall(
     ...attemptParams(settlement.requestId, settlement.attempts),
   ];
   if (settlement.marked) params.push(settlement.requestId);
-  const row = await db.grouped.get<{ open: number | string; drain: number | null; key_spent: number | null }>(
+  const row = await db.grouped.get<SettleRow, SettleItem>(
     settleStatementFor(
       wallet.table,
       settlement.attempts.length,
@@ -254,6 +255,16 @@ export async function settleLeasedCall(
     ),
     params,
     wallet.id,
+    mergeableSettle(lease, {
+      chargeMicro: charge,
+      releaseMicro: release,
+      requestId: settlement.requestId,
+      description: settlement.description,
+      at: now,
+      log: settlement.log,
+      attempts: settlement.attempts,
+      marked: settlement.marked,
+    }),
   );
   const open = Number(row?.open ?? 0) > 0;
   return {
