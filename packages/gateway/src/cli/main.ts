@@ -31,7 +31,7 @@ import { startGateway } from '../gateway.ts';
 import { createWorkerToken, listWorkerTokens, revokeWorkerToken } from '../gpu/self-hosted/index.ts';
 import { findOrg, listMembers, type Org } from '../orgs/index.ts';
 import { mediaKinds } from '../routing/media-models.ts';
-import { listRequestLogs, resetUsageRollup, runUsageRollup } from '../usage/index.ts';
+import { listRequestLogs, rollupNow } from '../usage/index.ts';
 import { printTable } from './print-table.ts';
 
 const usage = `hypereal — self-hosted AI API gateway
@@ -438,8 +438,10 @@ async function run(): Promise<void> {
         return;
       }
       case 'usage rollup': {
-        if (values.rebuild) await resetUsageRollup(db);
-        const run = await runUsageRollup(db, { marginMs: config.usage.rollupMarginMs, pauseRatio: 0 });
+        const run = await rollupNow(db, {
+          rebuild: values.rebuild === true,
+          marginMs: config.usage.rollupMarginMs,
+        });
         const day = (value: number | undefined) =>
           value === undefined ? 'none' : new Date(value * 86_400_000).toISOString().slice(0, 10);
         console.log(

@@ -21,4 +21,4 @@ export {
   resetUsageRollup,
   runUsageRollup,
 } from './rollup-build.ts';
-export { UsageRollup, type UsageRollupOptions } from './rollup-runner.ts';
+export { rollupNow, UsageRollup, type UsageRollupOptions } from './rollup-runner.ts';

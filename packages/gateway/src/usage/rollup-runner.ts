@@ -1,5 +1,5 @@
 import type { Database } from '../db/index.ts';
-import { type RollupRun, runUsageRollup } from './rollup-build.ts';
+import { type RollupRun, resetUsageRollup, runUsageRollup } from './rollup-build.ts';
 
 export interface UsageRollupOptions {
   db: Database;
@@ -60,5 +60,25 @@ export class UsageRollup {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#running;
+  }
+}
+
+/**
+ * The pass run now, from the CLI (`hypereal usage rollup [--rebuild]`): it waits for a replica's
+ * pass under way to end rather than skip, and a rebuild forgets the rollup inside the same lock —
+ * otherwise a replica's pass that began before the reset would record its watermark over a table
+ * missing every day before its start. (On SQLite there is one process to a database file.)
+ */
+export async function rollupNow(
+  db: Database,
+  options: { rebuild: boolean; marginMs: number; retryMs?: number },
+): Promise<RollupRun> {
+  for (;;) {
+    const run = await db.unlessBusy('usage-rollup', async () => {
+      if (options.rebuild) await resetUsageRollup(db);
+      return runUsageRollup(db, { marginMs: options.marginMs, pauseRatio: 0 });
+    });
+    if (run) return run;
+    await new Promise((resolve) => setTimeout(resolve, options.retryMs ?? 200));
   }
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/index.ts';
-import { UsageRollup } from '../../src/usage/rollup-runner.ts';
+import { rollupNow, UsageRollup } from '../../src/usage/rollup-runner.ts';
 import { postgresUrl, sharedDatabase } from '../helpers/databases.ts';
 
 /** Periodic work every replica starts but one is enough: the usage rollup's pass. */
@@ -68,5 +68,29 @@ describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', 
     await expect.poll(() => runs.length, { timeout: 5_000 }).toBeGreaterThan(0);
     await rollup.stop();
     expect(errors).toEqual([]);
+  });
+
+  it("the CLI's rollup (and --rebuild) waits for a replica's pass under way, then runs in the lock", async () => {
+    const [first, second] = await sharedDatabase('postgres');
+    handles = [first, second];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const busy = first.unlessBusy('usage-rollup', () => held);
+    let done = false;
+    const cli = rollupNow(second, { rebuild: true, marginMs: 60 * 60_000, retryMs: 20 }).then((run) => {
+      done = true;
+      return run;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Neither skipped nor run beside the replica's pass: still waiting.
+    expect(done).toBe(false);
+    release();
+    await busy;
+    const run = await cli;
+    expect(run.throughDay).toBeGreaterThan(0);
+    // And it held the lock while it ran: afterwards the lock is free again.
+    expect(await first.unlessBusy('usage-rollup', async () => 'free')).toBe('free');
   });
 });
