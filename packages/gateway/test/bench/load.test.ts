@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { startUpstreamSim, type UpstreamSim } from '@hypereal/upstream-sim';
+import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversation, requestBody } from '../../bench/bodies.ts';
 import { LoadConnections } from '../../bench/http1/connections.ts';
@@ -235,6 +236,41 @@ describe('runLoad', () => {
     expect(short.requests).toBeLessThan(1_000_000);
     expect(short.failures).toBe(0);
     expect(short.totalMs).toHaveLength(short.requests);
+  });
+});
+
+describe('LoadConnections', () => {
+  it('puts on the wire the very bytes undici’s Pool.request sends', async () => {
+    const received: string[] = [];
+    const tcp = createTcpServer((socket) => {
+      let bytes = '';
+      socket.on('data', (data: Buffer) => {
+        bytes += data.toString('latin1');
+        const head = bytes.indexOf('\r\n\r\n');
+        if (head < 0 || bytes.length < head + 4 + 17) return;
+        received.push(bytes);
+        bytes = '';
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      });
+    });
+    tcp.listen(0, '127.0.0.1');
+    await once(tcp, 'listening');
+    const url = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+    const request = {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: Buffer.from('{"hello":"world"}'),
+    };
+    const pool = new Pool(url);
+    const viaUndici = await pool.request(request);
+    expect(await viaUndici.body.text()).toBe('ok');
+    const ours = await new LoadConnections(url).request(request);
+    expect([ours.statusCode, ours.body.toString()]).toEqual([200, 'ok']);
+    await pool.destroy();
+    tcp.close();
+    expect(received).toHaveLength(2);
+    expect(received[1]).toBe(received[0]);
   });
 });
 
