@@ -34,6 +34,7 @@ export class Http1Connection implements ResponseSink {
   #head: ResponseHead | undefined;
   /** performance.now() after which the idle socket is not reused. */
   #reuseUntil = 0;
+  #closed = false;
 
   constructor(origin: URL) {
     if (origin.protocol !== 'http:') throw new Error(`only http: origins, not ${origin.protocol}`);
@@ -44,6 +45,10 @@ export class Http1Connection implements ResponseSink {
   /** Sends `request` (a whole serialized request) and reports its answer to `handler`. */
   send(request: Buffer, handler: ExchangeHandler): void {
     if (this.#handler !== undefined) throw new Error('an exchange is already running on this connection');
+    if (this.#closed) {
+      handler.onError(new Error('connection closed by the client'));
+      return;
+    }
     const current = this.#socket;
     if (current !== undefined && (current.destroyed || performance.now() > this.#reuseUntil)) {
       current.destroy();
@@ -55,10 +60,11 @@ export class Http1Connection implements ResponseSink {
     (this.#socket ?? this.#open()).write(request);
   }
 
-  /** Closes the socket; an exchange still running fails. */
+  /** Closes the socket for good: an exchange still running fails, and so does every later one. */
   close(): void {
-    this.#socket?.destroy();
-    this.#socket = undefined;
+    this.#closed = true;
+    const socket = this.#socket;
+    if (socket !== undefined) this.#fail(socket, new Error('connection closed by the client'));
   }
 
   #open(): Socket {

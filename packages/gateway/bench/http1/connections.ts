@@ -9,6 +9,7 @@ import { type RequestSpec, serializeRequest } from './request.ts';
 export class LoadConnections {
   readonly origin: URL;
   readonly #connections: Http1Connection[] = [];
+  #closed = false;
 
   constructor(origin: string) {
     this.origin = new URL(origin);
@@ -20,6 +21,7 @@ export class LoadConnections {
     let connection = this.#connections[index];
     if (connection === undefined) {
       connection = new Http1Connection(this.origin);
+      if (this.#closed) connection.close();
       this.#connections[index] = connection;
     }
     return connection;
@@ -53,8 +55,9 @@ export class LoadConnections {
     });
   }
 
+  /** Closes every connection; requests still running fail, and so do later ones. */
   close(): void {
+    this.#closed = true;
     for (const connection of this.#connections) connection.close();
-    this.#connections.length = 0;
   }
 }

@@ -200,6 +200,18 @@ describe('runLoad', () => {
     expect([...after!].some((socket) => before!.has(socket))).toBe(false);
   });
 
+  it('ends a run whose connections are closed under it, every request left failing', async () => {
+    const sse = target('/sse');
+    const running = runLoad(sse, { requests: 50, concurrency: 2 });
+    await sleep(5);
+    sse.connections.close();
+    const result = await running;
+    expect(result.requests).toBe(50);
+    expect(result.failures).toBeGreaterThanOrEqual(48);
+    expect(result.failureSamples).toEqual(['request failed: connection closed by the client']);
+    expect(await runLoad(sse, { requests: 3, concurrency: 3 })).toMatchObject({ requests: 3, failures: 3 });
+  });
+
   it('keeps the connections of one target from run to run', async () => {
     seen.length = 0;
     const json = target('/json');
