@@ -56,10 +56,10 @@ export interface LoadResult {
  * and checked for its completeness marker.
  *
  * The requests are serialized once (one Buffer per header set, one write per request) and the
- * answers parsed by `http1/`'s minimal HTTP/1.1 client, their chunks scanned as bytes: about half
- * the load generator's CPU per request with undici's `Pool.request` (a Readable body, promises,
- * UTF-8 decoding, every response header parsed into an object) and a third less than with its
- * low-level `dispatch` (`npm run bench:load-cost` measures it; see the bench README).
+ * answers parsed by `http1/`'s minimal HTTP/1.1 client, their chunks scanned as bytes. That costs
+ * about half the CPU per request of undici's `Pool.request` (a Readable body and promises per
+ * request, every response header parsed into an object, UTF-8 decoding), and less than its
+ * low-level `dispatch` (`npm run bench:load-cost` measures it; figures in the bench README).
  */
 export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
   const result: LoadResult = {
