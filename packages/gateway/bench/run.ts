@@ -159,7 +159,7 @@ const loadConnections: LoadConnections[] = [];
 let cleaning: Promise<void> | undefined;
 let interrupted = false;
 
-/** Idempotent: closes the client pools, stops both servers and removes the data dir. */
+/** Idempotent: closes the load connections and the control pool, stops the servers, removes the data dirs. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     for (const connections of loadConnections) connections.close();
