@@ -12,8 +12,11 @@ export interface ExchangeHandler {
 
 /** A connection idle this long is closed (and another opened), as undici's `keepAliveTimeout` default. */
 const DEFAULT_IDLE_MS = 4_000;
-/** Closed this long before the server's `Keep-Alive: timeout` hint, so a request never meets its close. */
-const HINT_MARGIN_MS = 1_000;
+/**
+ * Closed this long before the server's `Keep-Alive: timeout` hint, so a request never meets its
+ * close (undici's `keepAliveTimeoutThreshold` default).
+ */
+const HINT_MARGIN_MS = 2_000;
 /** No byte for this long fails the exchange (undici's headers and body timeouts default to 300 s). */
 const SILENCE_TIMEOUT_MS = 300_000;
 
@@ -22,7 +25,7 @@ const SILENCE_TIMEOUT_MS = 300_000;
  * pipelining), for the bench's load generator: a request goes out as one pre-serialized Buffer
  * in one write, the answer comes back through `ResponseParser`. The socket is opened on first
  * use and again after the server closed it, it said `Connection: close`, or it sat idle past its
- * `Keep-Alive: timeout` hint (less a second; 4 s without a hint).
+ * `Keep-Alive: timeout` hint (less 2 s; 4 s without a hint), as undici's Client does.
  * @see https://www.rfc-editor.org/rfc/rfc9112#section-9.3
  */
 export class Http1Connection implements ResponseSink {

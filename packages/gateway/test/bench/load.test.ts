@@ -45,8 +45,8 @@ beforeAll(async () => {
       void answer(request.url ?? '', response);
     });
   });
-  // Short (`Keep-Alive: timeout=2`), so the test can wait past the client's reuse window (a second less).
-  server.keepAliveTimeout = 2_000;
+  // Short (`Keep-Alive: timeout=3`), so the test can wait past the client's reuse window (2 s less).
+  server.keepAliveTimeout = 3_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -189,7 +189,7 @@ describe('runLoad', () => {
     seen.length = 0;
     const json = target('/json');
     expect(await runLoad(json, { requests: 4, concurrency: 2 })).toMatchObject({ failures: 0 });
-    // Past the hint less a second: the idle sockets are not reused, though the server may not have closed them yet.
+    // Past the hint less 2 s: the idle sockets are not reused, though the server has not closed them yet.
     await sleep(1_300);
     expect(await runLoad(json, { requests: 4, concurrency: 2 })).toMatchObject({ failures: 0 });
     json.connections.close();
