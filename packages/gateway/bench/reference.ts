@@ -1,5 +1,5 @@
-import type { Pool } from 'undici';
 import { type BodySize, conversation, requestBody } from './bodies.ts';
+import type { LoadConnections } from './http1/connections.ts';
 import { type LoadResult, type LoadTarget, mergeLoads, runLoad } from './load.ts';
 import { readCpuMicros, readMemory, resetPeakRss } from './proc.ts';
 import { type Distribution, distribution } from './stats.ts';
@@ -14,7 +14,7 @@ import { type Distribution, distribution } from './stats.ts';
 /** One way of reaching the simulator's chat endpoint. */
 export interface ReferenceTarget {
   name: string;
-  pool: Pool;
+  connections: LoadConnections;
   /** The process doing the proxying, whose CPU and memory are measured; none for `direct`. */
   pid: number | undefined;
   headers: Record<string, string>;
@@ -59,11 +59,16 @@ export interface SimControl {
 
 const PATH = '/v1/chat/completions';
 
+const requestHeaders = (target: ReferenceTarget) => ({
+  ...target.headers,
+  'content-type': 'application/json',
+});
+
 function loadTarget(target: ReferenceTarget, plan: FigurePlan): LoadTarget {
   return {
-    pool: target.pool,
+    connections: target.connections,
     path: PATH,
-    headers: { ...target.headers, 'content-type': 'application/json' },
+    headers: requestHeaders(target),
     body: requestBody(conversation(plan.size), target.model, plan.stream),
     stream: plan.stream,
     completeMarker: plan.stream ? 'data: [DONE]' : '"chat.completion"',
@@ -123,15 +128,15 @@ export async function measureFigure(
 
 /** How many SSE events one streamed answer has (what "CPU per stream" is per). */
 export async function countStreamEvents(target: ReferenceTarget): Promise<number> {
-  const { pool, path, headers, body } = loadTarget(target, {
+  const { connections, path, body } = loadTarget(target, {
     id: 'count',
     size: 'small',
     stream: true,
     concurrency: 1,
     requests: 1,
   });
-  const response = await pool.request({ method: 'POST', path, headers, body });
-  const text = await response.body.text();
+  const response = await connections.request({ method: 'POST', path, headers: requestHeaders(target), body });
+  const text = response.body.toString('utf8');
   return text.split('\n').filter((line) => line.startsWith('data:')).length;
 }
 

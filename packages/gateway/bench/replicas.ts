@@ -28,7 +28,6 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { Pool } from 'undici';
 import { bundleToRun } from '../bin/bundle.js';
 import { createApiKey, createUser } from '../src/accounts/index.ts';
 import { creditsToMicro, getBalance, grantCredits, ledgerSum } from '../src/billing/index.ts';
@@ -36,6 +35,8 @@ import { simulatorEnv } from '../src/cli/simulator-env.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { tempDir } from '../test/helpers/databases.ts';
 import { nginxBinary, startNginx } from '../test/helpers/nginx.ts';
+import { LoadConnections } from './http1/connections.ts';
+import { type LoadResult, runLoad } from './load.ts';
 import { clockTicksPerSecond, readCpuMicros } from './proc.ts';
 import { type RunningChild, startNodeChild, stopChildren } from './processes.ts';
 
@@ -162,7 +163,7 @@ const replicas: RunningChild[] = await Promise.all(
   ),
 );
 const nginx = await startNginx(replicas.map((replica) => replica.url));
-const pool = new Pool(nginx.url, { connections: concurrency });
+const connections = new LoadConnections(nginx.url);
 const body = Buffer.from(
   JSON.stringify({
     model: 'deepseek-v3.2',
@@ -171,33 +172,21 @@ const body = Buffer.from(
   }),
 );
 
+/** Worker `i` sends key `i mod K`. */
+const target = {
+  connections,
+  path: '/v1/chat/completions',
+  headers: keys.map((key) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' })),
+  body,
+  stream: false,
+  completeMarker: '"chat.completion"',
+};
 let answered = 0;
-const failures = new Map<string, number>();
-async function drive(count: number, deadline: number): Promise<number> {
-  let next = 0;
-  let done = 0;
-  const worker = async (index: number) => {
-    const key = keys[index % keys.length]!;
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    while (next < count && Date.now() < deadline) {
-      next++;
-      try {
-        const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body });
-        const text = await response.body.text();
-        if (response.statusCode === 200 && text.includes('"chat.completion"')) answered++;
-        else {
-          const sample = `HTTP ${response.statusCode}: ${text.slice(0, 160)}`;
-          failures.set(sample, (failures.get(sample) ?? 0) + 1);
-        }
-      } catch (error) {
-        const sample = error instanceof Error ? error.message : String(error);
-        failures.set(sample, (failures.get(sample) ?? 0) + 1);
-      }
-      done++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_, index) => worker(index)));
-  return done;
+/** Sends `count` calls (or fewer, at the deadline); counts the answered ones. */
+async function drive(count: number, deadline: number): Promise<LoadResult> {
+  const result = await runLoad(target, { requests: count, concurrency, deadline });
+  answered += result.requests - result.failures;
+  return result;
 }
 
 interface Counters {
@@ -307,11 +296,13 @@ try {
     `${replicaCount} replicas (pids ${replicas.map((replica) => replica.pid).join(', ')}) behind nginx ${nginx.url}, ` +
       `PostgreSQL ${bench.database}/${bench.schema}, Redis ${redis.url}; one user, ${keyCount} key(s), c=${concurrency}`,
   );
-  await drive(warmupRequests, Date.now() + 30_000);
+  const warmup = await drive(warmupRequests, Date.now() + 30_000);
+  if (warmup.failures > 0) console.log(`warm-up: ${warmup.failures} failed, e.g.:`, warmup.failureSamples);
   const before = await readCounters();
   const answeredBefore = answered;
   const started = performance.now();
-  const sent = await drive(requests, Date.now() + maxSeconds * 1000);
+  const load = await drive(requests, Date.now() + maxSeconds * 1000);
+  const sent = load.requests;
   const wallSeconds = (performance.now() - started) / 1000;
   const measured = answered - answeredBefore;
   const after = await readCounters();
@@ -323,7 +314,7 @@ try {
   console.log(
     `${sent} requests in ${wallSeconds.toFixed(1)} s: ${Math.round(sent / wallSeconds)} req/s (${measured} answered 200)`,
   );
-  if (failures.size > 0) console.log('failures:', Object.fromEntries(failures));
+  if (load.failures > 0) console.log(`${load.failures} failed, e.g.:`, load.failureSamples);
   console.log('\nCPU per request (µs) and share of the wall clock (1.00 = one core):');
   let total = 0;
   for (const [name, value] of after.cpu) {
@@ -391,7 +382,7 @@ try {
   for (const [text, ok] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${text}`);
   if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
 } finally {
-  await pool.close();
+  connections.close();
   await nginx.close();
   await stopChildren();
   await db.close();

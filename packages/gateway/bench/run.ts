@@ -30,6 +30,7 @@ import { simulatorEnv } from '../src/cli/simulator-env.ts';
 import { responsesToChat } from '../src/dialects/openai-responses/to-chat-request.ts';
 import { type BodySize, conversation, REPLY_TOKENS, requestBody } from './bodies.ts';
 import { type GatewayFixture, prepareGateway } from './gateway-setup.ts';
+import { LoadConnections } from './http1/connections.ts';
 import type { LoadTarget } from './load.ts';
 import { measureScenario, type Servers } from './measure.ts';
 import { messagesConversation, messagesRequestBody } from './messages-bodies.ts';
@@ -153,13 +154,15 @@ const repoRoot = resolve(import.meta.dirname, '../../..');
 let fixtureDir: string | undefined;
 const extraDirs: string[] = [];
 const pools: Pool[] = [];
+const loadConnections: LoadConnections[] = [];
 
 let cleaning: Promise<void> | undefined;
 let interrupted = false;
 
-/** Idempotent: closes the client pools, stops both servers and removes the data dir. */
+/** Idempotent: closes the load connections and the control pool, stops the servers, removes the data dirs. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
+    for (const connections of loadConnections) connections.close();
     await Promise.allSettled(pools.map((pool) => pool.destroy()));
     await stopChildren();
     for (const dir of [fixtureDir, ...extraDirs]) if (dir) rmSync(dir, { recursive: true, force: true });
@@ -225,9 +228,12 @@ async function main(): Promise<void> {
       fixture: pgFixture,
     };
   }
-  const simPool = new Pool(sim.url, { connections: concurrency + 1 });
-  const gatewayPool = new Pool(gateway.url, { connections: concurrency });
-  pools.push(simPool, gatewayPool);
+  // The simulator's control calls (reset, faults) on undici; the load on the bench's own connections.
+  const simPool = new Pool(sim.url, { connections: 1 });
+  pools.push(simPool);
+  const simLoad = new LoadConnections(sim.url);
+  const gatewayLoad = new LoadConnections(gateway.url);
+  loadConnections.push(simLoad, gatewayLoad);
   const peakRssPerScenario = resetPeakRss(gateway.pid);
   console.error(`upstream-sim ${sim.url} (pid ${sim.pid}), gateway ${gateway.url} (pid ${gateway.pid})`);
 
@@ -249,31 +255,31 @@ async function main(): Promise<void> {
 
   let reference: ReferenceReport | undefined;
   if (figures.length > 0) {
-    // Enough connections for the widest figure (c=128) on every target.
-    const pool = (url: string) => {
-      const created = new Pool(url, { connections: 128 });
-      pools.push(created);
+    // Connections of their own (as many as the widest figure's workers, c=128) for every target.
+    const connectionsTo = (url: string) => {
+      const created = new LoadConnections(url);
+      loadConnections.push(created);
       return created;
     };
     const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
     const targets: ReferenceTarget[] = [
       {
         name: 'direct',
-        pool: pool(sim.url),
+        connections: connectionsTo(sim.url),
         pid: undefined,
         headers: bearer(SIM_KEY),
         model: CHAT_UPSTREAM_MODEL,
       },
       {
         name: 'bare',
-        pool: pool(bare.url),
+        connections: connectionsTo(bare.url),
         pid: bare.pid,
         headers: bearer(BARE_KEY),
         model: CHAT_UPSTREAM_MODEL,
       },
       {
         name: 'hypereal',
-        pool: pool(gateway.url),
+        connections: connectionsTo(gateway.url),
         pid: gateway.pid,
         headers: bearer(fixture.apiKey),
         model: CHAT_GATEWAY_MODEL,
@@ -282,7 +288,7 @@ async function main(): Promise<void> {
     if (postgres)
       targets.push({
         name: 'hypereal-pg',
-        pool: pool(postgres.gateway.url),
+        connections: connectionsTo(postgres.gateway.url),
         pid: postgres.gateway.pid,
         headers: bearer(postgres.fixture.apiKey),
         model: CHAT_GATEWAY_MODEL,
@@ -313,7 +319,7 @@ async function main(): Promise<void> {
       direct,
       gateway: viaGateway,
       ...described
-    } = targets(scenario, { simPool, gatewayPool, fixture });
+    } = targets(scenario, { simLoad, gatewayLoad, fixture });
     const measured = await measureScenario(
       servers,
       { direct, gateway: viaGateway },
@@ -368,12 +374,12 @@ async function main(): Promise<void> {
 /** Both targets of a scenario: the same request, straight to the simulator and through the gateway. */
 function targets(
   scenario: Scenario,
-  context: { simPool: Pool; gatewayPool: Pool; fixture: GatewayFixture },
+  context: { simLoad: LoadConnections; gatewayLoad: LoadConnections; fixture: GatewayFixture },
 ): Pick<ScenarioResult, 'path' | 'translatedTo' | 'gatewayModel' | 'upstreamModel' | 'hyperealOptions'> & {
   direct: LoadTarget;
   gateway: LoadTarget;
 } {
-  const { simPool, gatewayPool, fixture } = context;
+  const { simLoad, gatewayLoad, fixture } = context;
   const json = { 'content-type': 'application/json' };
   if (scenario.api === 'chat') {
     const chat = conversation(scenario.size);
@@ -384,7 +390,7 @@ function targets(
       gatewayModel: CHAT_GATEWAY_MODEL,
       upstreamModel: CHAT_UPSTREAM_MODEL,
       direct: {
-        pool: simPool,
+        connections: simLoad,
         path,
         headers: { authorization: `Bearer ${SIM_KEY}`, ...json },
         body: requestBody(chat, CHAT_UPSTREAM_MODEL, scenario.stream),
@@ -392,7 +398,7 @@ function targets(
         completeMarker,
       },
       gateway: {
-        pool: gatewayPool,
+        connections: gatewayLoad,
         path,
         headers: { authorization: `Bearer ${fixture.apiKey}`, ...json },
         body: requestBody(chat, CHAT_GATEWAY_MODEL, scenario.stream),
@@ -411,7 +417,7 @@ function targets(
     upstreamModel: MESSAGES_MODEL,
     hyperealOptions: MESSAGES_HYPEREAL_OPTIONS,
     direct: {
-      pool: simPool,
+      connections: simLoad,
       path,
       headers: { 'x-api-key': SIM_KEY, 'anthropic-version': ANTHROPIC_VERSION, ...json },
       body: messagesRequestBody(messages, MESSAGES_MODEL, scenario.stream),
@@ -419,7 +425,7 @@ function targets(
       completeMarker,
     },
     gateway: {
-      pool: gatewayPool,
+      connections: gatewayLoad,
       path,
       headers: { 'x-api-key': fixture.apiKey, 'anthropic-version': ANTHROPIC_VERSION, ...json },
       body: messagesRequestBody(messages, MESSAGES_MODEL, scenario.stream, {
@@ -438,16 +444,16 @@ function targets(
  */
 function responsesTargets(
   scenario: Scenario,
-  context: { simPool: Pool; gatewayPool: Pool; fixture: GatewayFixture },
+  context: { simLoad: LoadConnections; gatewayLoad: LoadConnections; fixture: GatewayFixture },
 ): ReturnType<typeof targets> {
-  const { simPool, gatewayPool, fixture } = context;
+  const { simLoad, gatewayLoad, fixture } = context;
   const json = { 'content-type': 'application/json' };
   const conversation = responsesConversation(scenario.size);
   const path = '/v1/responses';
   const completeMarker = scenario.stream ? 'event: response.completed' : '"object":"response"';
   const gatewayModel = scenario.via === 'chat' ? CHAT_GATEWAY_MODEL : RESPONSES_MODEL;
   const gateway: LoadTarget = {
-    pool: gatewayPool,
+    connections: gatewayLoad,
     path,
     headers: { authorization: `Bearer ${fixture.apiKey}`, ...json },
     body: responsesRequestBody(conversation, gatewayModel, scenario.stream),
@@ -469,7 +475,7 @@ function responsesTargets(
       gatewayModel,
       upstreamModel: CHAT_UPSTREAM_MODEL,
       direct: {
-        pool: simPool,
+        connections: simLoad,
         path: chatPath,
         headers: directHeaders,
         body: Buffer.from(JSON.stringify(chat)),
@@ -484,7 +490,7 @@ function responsesTargets(
     gatewayModel,
     upstreamModel: RESPONSES_MODEL,
     direct: {
-      pool: simPool,
+      connections: simLoad,
       path,
       headers: directHeaders,
       body: responsesRequestBody(conversation, RESPONSES_MODEL, scenario.stream),

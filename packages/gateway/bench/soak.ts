@@ -10,10 +10,10 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
 import { simulatorEnv } from '../src/cli/simulator-env.ts';
 import { conversation, requestBody } from './bodies.ts';
 import { prepareGateway } from './gateway-setup.ts';
+import { LoadConnections } from './http1/connections.ts';
 import { runLoad } from './load.ts';
 import { readMemory } from './proc.ts';
 import { startNodeChild, stopChildren } from './processes.ts';
@@ -36,7 +36,7 @@ const repoRoot = resolve(import.meta.dirname, '../../..');
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 
 const fixture = await prepareGateway(values.postgres ? { databaseUrl: values.postgres } : {});
-let pool: Pool | undefined;
+let connections: LoadConnections | undefined;
 try {
   const sim = await startNodeChild({
     name: 'upstream-sim',
@@ -60,9 +60,9 @@ try {
     },
     ready: /Hypereal gateway on (http:\/\/\S+?)(?:\s|$)/,
   });
-  pool = new Pool(gateway.url, { connections: concurrency });
+  connections = new LoadConnections(gateway.url);
   const target = {
-    pool,
+    connections,
     path: '/v1/chat/completions',
     headers: { authorization: `Bearer ${fixture.apiKey}`, 'content-type': 'application/json' },
     body: requestBody(conversation('small'), 'deepseek-v3.2', false),
@@ -94,7 +94,7 @@ try {
   );
   if (failures > 0) process.exitCode = 1;
 } finally {
-  await pool?.destroy();
+  connections?.close();
   await stopChildren();
   rmSync(fixture.dir, { recursive: true, force: true });
 }
