@@ -157,8 +157,7 @@ async function rollupTable(db: Database): Promise<unknown[]> {
   );
 }
 
-// Randomised fixtures of a few thousand rows: seconds on a busy machine, not the default 5.
-describe.each(engines)('usage rollup on %s', { timeout: 30_000 }, (engine) => {
+describe.each(engines)('usage rollup on %s', (engine) => {
   const opened: Database[] = [];
   afterEach(async () => {
     for (const db of opened.splice(0)) await db.close();
