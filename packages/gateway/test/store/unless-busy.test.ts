@@ -3,6 +3,15 @@ import type { Database } from '../../src/db/index.ts';
 import { rollupNow, UsageRollup } from '../../src/usage/rollup-runner.ts';
 import { postgresUrl, sharedDatabase } from '../helpers/databases.ts';
 
+/** A promise that resolves when `release()` is called: a replica's pass held open. */
+function gate(): { held: Promise<void>; release: () => void } {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { held, release };
+}
+
 /** Periodic work every replica starts but one is enough: the usage rollup's pass. */
 describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', () => {
   let handles: Database[] = [];
@@ -14,10 +23,7 @@ describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', 
   it('runs the work on one replica while another is in it, and on either once it is free', async () => {
     const [first, second] = await sharedDatabase('postgres');
     handles = [first, second];
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { held, release } = gate();
     let started = () => {};
     const running = new Promise<void>((resolve) => {
       started = resolve;
@@ -46,10 +52,7 @@ describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', 
   it("a replica's rollup timer skips its turn while another replica's pass holds the lock", async () => {
     const [first, second] = await sharedDatabase('postgres');
     handles = [first, second];
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { held, release } = gate();
     const busy = first.unlessBusy('usage-rollup', () => held);
     const runs: unknown[] = [];
     const errors: unknown[] = [];
@@ -73,10 +76,7 @@ describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', 
   it("the CLI's rollup (and --rebuild) waits for a replica's pass under way, then runs in the lock", async () => {
     const [first, second] = await sharedDatabase('postgres');
     handles = [first, second];
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { held, release } = gate();
     const busy = first.unlessBusy('usage-rollup', () => held);
     let done = false;
     const cli = rollupNow(second, { rebuild: true, marginMs: 60 * 60_000, retryMs: 20 }).then((run) => {
