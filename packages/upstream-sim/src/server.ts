@@ -13,7 +13,7 @@ import { createGeminiApi } from './gemini/index.ts';
 import type { Exchange } from './http/exchange.ts';
 import { readBody } from './http/read-body.ts';
 import { sendRaw, sleep, waitForAbort } from './http/send.ts';
-import { randomHex } from './ids.ts';
+import { SimExchange } from './http/sim-exchange.ts';
 import { DeliveryStore } from './images/delivery.ts';
 import { isRecord } from './json.ts';
 import { createKlingApi } from './kling/index.ts';
@@ -123,7 +123,7 @@ export interface UpstreamSim {
 }
 
 interface SimState {
-  apis: SimApi[];
+  routes: RouteTable;
   faults: FaultQueue;
   requests: RecordedRequest[];
   control: Parameters<typeof handleControl>[0];
@@ -213,7 +213,7 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
     requests,
   };
   const state: SimState = {
-    apis,
+    routes: new RouteTable(apis),
     faults,
     requests,
     control,
@@ -261,7 +261,7 @@ async function handleRequest(
   }
   if (path.startsWith(CONTROL_PREFIX)) return handleControl(state.control, method, path, body, response);
 
-  const { api, route } = findRoute(state.apis, method, path);
+  const { api, route } = state.routes.find(method, path);
   const queryAt = (request.url ?? '').indexOf('?');
   const record: RecordedRequest = {
     method,
@@ -277,30 +277,7 @@ async function handleRequest(
   if (state.requests.length > 2 * state.maxRecorded) {
     state.requests.splice(0, state.requests.length - state.maxRecorded);
   }
-  const controller = new AbortController();
-  let destroyedBySim = false;
-  response.on('close', () => {
-    record.completed = response.writableFinished;
-    if (response.writableFinished) return;
-    if (!destroyedBySim) record.aborted = true;
-    // Only a response cut short has work to stop (an abort builds a DOMException with its stack).
-    controller.abort();
-  });
-  const exchange: Exchange = {
-    request,
-    response,
-    path,
-    body,
-    record,
-    fault: undefined,
-    signal: controller.signal,
-    requestId: randomHex('req_', 32),
-    startedAt,
-    destroyConnection: () => {
-      destroyedBySim = true;
-      response.destroy();
-    },
-  };
+  const exchange = new SimExchange({ request, response, path, body, record, startedAt });
   const model = route?.modelOf ? route.modelOf(exchange) : bodyModel(body.value);
   exchange.fault = state.faults.take({ path, model });
   try {
@@ -329,24 +306,48 @@ async function serve(exchange: Exchange, api: SimApi, route: SimRoute | undefine
   await route.handle(exchange);
 }
 
-function findRoute(
-  apis: SimApi[],
-  method: string,
-  path: string,
-): { api: SimApi; route: SimRoute | undefined } {
-  for (const api of apis) {
-    const route = api.routes.find(
-      (candidate) =>
-        candidate.method === method &&
-        (typeof candidate.path === 'string' ? candidate.path === path : candidate.path.test(path)),
-    );
-    if (route) return { api, route };
+interface RouteEntry {
+  api: SimApi;
+  route: SimRoute;
+  /** Position in the APIs' declaration order: the first matching route wins. */
+  order: number;
+}
+
+/**
+ * The routes of every API, looked up by exact path through a map and by pattern in order, so a
+ * call does not test every API's regular expressions before reaching its own.
+ */
+class RouteTable {
+  readonly #apis: readonly SimApi[];
+  readonly #exact = new Map<string, RouteEntry>();
+  readonly #patterns: RouteEntry[] = [];
+
+  constructor(apis: readonly SimApi[]) {
+    this.#apis = apis;
+    let order = 0;
+    for (const api of apis) {
+      for (const route of api.routes) {
+        const entry = { api, route, order: order++ };
+        if (typeof route.path !== 'string') this.#patterns.push(entry);
+        else if (!this.#exact.has(`${route.method} ${route.path}`))
+          this.#exact.set(`${route.method} ${route.path}`, entry);
+      }
+    }
   }
-  // Unknown routes answer in the envelope of the API that claims the path, else the first API's
-  // (OpenAI's), the dialect most clients speak.
-  const fallback = apis.find((api) => api.claimsPath?.(path)) ?? apis[0];
-  if (!fallback) throw new Error('upstream-sim has no APIs');
-  return { api: fallback, route: undefined };
+
+  find(method: string, path: string): { api: SimApi; route: SimRoute | undefined } {
+    const exact = this.#exact.get(`${method} ${path}`);
+    for (const entry of this.#patterns) {
+      if (exact && entry.order > exact.order) break;
+      if (entry.route.method === method && (entry.route.path as RegExp).test(path)) return entry;
+    }
+    if (exact) return exact;
+    // Unknown routes answer in the envelope of the API that claims the path, else the first API's
+    // (OpenAI's), the dialect most clients speak.
+    const fallback = this.#apis.find((api) => api.claimsPath?.(path)) ?? this.#apis[0];
+    if (!fallback) throw new Error('upstream-sim has no APIs');
+    return { api: fallback, route: undefined };
+  }
 }
 
 function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {

@@ -21,15 +21,18 @@ export function promptTokens(request: ChatRequest): number[] {
   if (preamble !== '') appendMessage(tokens, 'system', undefined, tokenize(preamble));
   for (const message of request.messages)
     appendMessage(tokens, message.role, message.name, contentTokens(message));
-  append(tokens, [IM_START, ...tokenize('assistant'), IM_SEP]);
+  append(tokens, REPLY_PRIMER);
   return tokens;
 }
+
+/** `<|im_start|>assistant<|im_sep|>`, which primes the reply. */
+export const REPLY_PRIMER: readonly number[] = [IM_START, ...tokenize('assistant'), IM_SEP];
 
 export function appendMessage(
   tokens: number[],
   role: string,
   name: string | undefined,
-  content: number[],
+  content: readonly number[],
 ): void {
   tokens.push(IM_START);
   append(tokens, tokenize(role));
@@ -40,8 +43,10 @@ export function appendMessage(
   tokens.push(IM_END);
 }
 
-function contentTokens(message: ChatMessage): number[] {
-  const tokens = tokenize(message.text);
+function contentTokens(message: ChatMessage): readonly number[] {
+  const text = tokenize(message.text);
+  if (message.images.length === 0 && message.toolCalls.length === 0) return text;
+  const tokens = [...text];
   for (const image of message.images) append(tokens, imageTokens(image));
   for (const call of message.toolCalls) append(tokens, tokenize(call.name + call.arguments));
   return tokens;

@@ -1,9 +1,8 @@
 import {
   append,
   appendMessage,
-  IM_SEP,
-  IM_START,
   imageTokens,
+  REPLY_PRIMER,
   VOCABULARY,
 } from '../openai-chat/prompt-tokens.ts';
 import { hashText } from '../text/seeded-random.ts';
@@ -28,7 +27,7 @@ export function responsesPromptTokens(request: ResponsesRequest, context: readon
   context.forEach((item, index) => {
     switch (item.type) {
       case 'message': {
-        const content = tokenize(item.text);
+        const content = [...tokenize(item.text)];
         for (const image of item.images) append(content, imageTokens(image));
         appendMessage(tokens, item.role, undefined, content);
         break;
@@ -54,7 +53,7 @@ export function responsesPromptTokens(request: ResponsesRequest, context: readon
         break;
     }
   });
-  append(tokens, [IM_START, ...tokenize('assistant'), IM_SEP]);
+  append(tokens, REPLY_PRIMER);
   return tokens;
 }
 
