@@ -251,7 +251,9 @@ async function handleRequest(
 ): Promise<void> {
   const startedAt = performance.now();
   const method = request.method ?? 'GET';
-  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  const url = request.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
   let body: Awaited<ReturnType<typeof readBody>>;
   try {
     body = await readBody(request);
@@ -262,11 +264,10 @@ async function handleRequest(
   if (path.startsWith(CONTROL_PREFIX)) return handleControl(state.control, method, path, body, response);
 
   const { api, route } = state.routes.find(method, path);
-  const queryAt = (request.url ?? '').indexOf('?');
   const record: RecordedRequest = {
     method,
     path,
-    query: queryAt === -1 ? '' : (request.url ?? '').slice(queryAt),
+    query: queryAt === -1 ? '' : url.slice(queryAt),
     headers: flattenHeaders(request.headers),
     body: body.value,
     aborted: false,
@@ -294,13 +295,15 @@ async function handleRequest(
 
 /** Applies the request's fault (if any), then hands over to the route. */
 async function serve(exchange: Exchange, api: SimApi, route: SimRoute | undefined): Promise<void> {
-  const { fault, response, signal } = exchange;
-  for (const [name, value] of Object.entries(fault?.headers ?? {})) response.setHeader(name, value);
-  if (fault?.latencyMs && !(await sleep(fault.latencyMs, signal))) return;
-  if (fault?.dropConnection) return exchange.destroyConnection();
-  if (fault?.hang) return waitForAbort(signal);
-  if (fault?.body !== undefined) return sendRaw(response, fault.status ?? 200, fault.body);
-  if (fault?.status !== undefined) return api.sendError(exchange, fault.status);
+  const { fault, response } = exchange;
+  if (fault !== undefined) {
+    for (const [name, value] of Object.entries(fault.headers ?? {})) response.setHeader(name, value);
+    if (fault.latencyMs && !(await sleep(fault.latencyMs, exchange.signal))) return;
+    if (fault.dropConnection) return exchange.destroyConnection();
+    if (fault.hang) return waitForAbort(exchange.signal);
+    if (fault.body !== undefined) return sendRaw(response, fault.status ?? 200, fault.body);
+    if (fault.status !== undefined) return api.sendError(exchange, fault.status);
+  }
   if (!route)
     return api.sendError(exchange, 404, `Invalid URL (${exchange.request.method} ${exchange.path})`);
   await route.handle(exchange);
@@ -319,7 +322,8 @@ interface RouteEntry {
  */
 class RouteTable {
   readonly #apis: readonly SimApi[];
-  readonly #exact = new Map<string, RouteEntry>();
+  /** method → exact path → route. */
+  readonly #exact = new Map<string, Map<string, RouteEntry>>();
   readonly #patterns: RouteEntry[] = [];
 
   constructor(apis: readonly SimApi[]) {
@@ -328,15 +332,19 @@ class RouteTable {
     for (const api of apis) {
       for (const route of api.routes) {
         const entry = { api, route, order: order++ };
-        if (typeof route.path !== 'string') this.#patterns.push(entry);
-        else if (!this.#exact.has(`${route.method} ${route.path}`))
-          this.#exact.set(`${route.method} ${route.path}`, entry);
+        if (typeof route.path !== 'string') {
+          this.#patterns.push(entry);
+          continue;
+        }
+        const paths = this.#exact.get(route.method) ?? new Map<string, RouteEntry>();
+        this.#exact.set(route.method, paths);
+        if (!paths.has(route.path)) paths.set(route.path, entry);
       }
     }
   }
 
   find(method: string, path: string): { api: SimApi; route: SimRoute | undefined } {
-    const exact = this.#exact.get(`${method} ${path}`);
+    const exact = this.#exact.get(method)?.get(path);
     for (const entry of this.#patterns) {
       if (exact && entry.order > exact.order) break;
       if (entry.route.method === method && (entry.route.path as RegExp).test(path)) return entry;
@@ -352,7 +360,8 @@ class RouteTable {
 
 function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return flat;
