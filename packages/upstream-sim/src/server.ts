@@ -279,8 +279,10 @@ async function handleRequest(
     state.requests.splice(0, state.requests.length - state.maxRecorded);
   }
   const exchange = new SimExchange({ request, response, path, body, record, startedAt });
-  const model = route?.modelOf ? route.modelOf(exchange) : bodyModel(body.value);
-  exchange.fault = state.faults.take({ path, model });
+  if (!state.faults.empty) {
+    const model = route?.modelOf ? route.modelOf(exchange) : bodyModel(body.value);
+    exchange.fault = state.faults.take({ path, model });
+  }
   try {
     await serve(exchange, api, route);
   } catch (error) {
