@@ -21,7 +21,7 @@ export class TokenMemo {
     const hit = this.#current.get(text);
     if (hit !== undefined) return hit;
     const old = this.#previous.get(text);
-    const tokens = old ?? Object.freeze(compute(text));
+    const tokens = old ?? compute(text);
     // A text bigger than a whole generation is not kept: it would evict everything else.
     if (tokens.length <= this.#maxTokens) {
       if (this.#current.size >= this.#maxEntries || this.#currentTokens + tokens.length > this.#maxTokens) {

@@ -9,11 +9,12 @@ const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 // conversations at once.
 const memo = new TokenMemo({ maxEntries: 8192, maxTokens: 1_000_000 });
 const encodePlain = (text: string): number[] => encode(text, PLAIN_TEXT);
-const NO_TOKENS: readonly number[] = Object.freeze([]);
+const NO_TOKENS: readonly number[] = [];
 
 /**
- * o200k_base tokens, the encoding of every current OpenAI chat model. Frozen and shared between
- * calls with the same text (see token-memo.ts): copy before changing it.
+ * o200k_base tokens, the encoding of every current OpenAI chat model. Shared between calls with
+ * the same text (see token-memo.ts), hence read-only: copy before changing it. (Not frozen: V8
+ * copies frozen arrays element by element.)
  */
 export function tokenize(text: string): readonly number[] {
   return text === '' ? NO_TOKENS : memo.get(text, encodePlain);
