@@ -21,7 +21,7 @@ export function readBody(request: IncomingMessage): Promise<RequestBody> {
       resolve(parseBody(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts))),
     );
     // A request cut off before its end is destroyed with an error ('aborted', ECONNRESET).
-    // @see https://nodejs.org/api/http.html#class-httpclientrequest (the order of events)
+    // @see https://nodejs.org/api/http.html#class-httpincomingmessage
     request.on('error', reject);
   });
 }
