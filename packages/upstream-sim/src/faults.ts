@@ -79,6 +79,11 @@ export class FaultQueue {
     this.#queue = [];
   }
 
+  /** No fault queued: a request need not work out what it targets. */
+  get empty(): boolean {
+    return this.#queue.length === 0;
+  }
+
   take(target: FaultTarget): Fault | undefined {
     const index = this.#queue.findIndex((queued) => matches(queued.fault.match, target));
     const queued = this.#queue[index];

@@ -17,11 +17,16 @@ function randomByte(): number {
   return pool[poolAt++] as number;
 }
 
-/** Random id in the style the real APIs use (`chatcmpl-…`, `call_…`, `req_…`). */
+let scratch = Buffer.alloc(64);
+
+/** Random id in the style the real APIs use (`chatcmpl-…`, `call_…`, `req_…`); `alphabet` is ASCII. */
 export function randomId(prefix: string, length: number, alphabet: string = ALPHABET): string {
-  let id = prefix;
-  for (let index = 0; index < length; index++) id += alphabet.charAt(randomByte() % alphabet.length);
-  return id;
+  // Built in a scratch buffer and read back as one string: appending one character at a time
+  // made a string per character.
+  if (scratch.length < length) scratch = Buffer.alloc(length);
+  for (let index = 0; index < length; index++)
+    scratch[index] = alphabet.charCodeAt(randomByte() % alphabet.length);
+  return prefix + scratch.toString('latin1', 0, length);
 }
 
 export function randomHex(prefix: string, length: number): string {

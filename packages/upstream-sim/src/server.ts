@@ -13,7 +13,7 @@ import { createGeminiApi } from './gemini/index.ts';
 import type { Exchange } from './http/exchange.ts';
 import { readBody } from './http/read-body.ts';
 import { sendRaw, sleep, waitForAbort } from './http/send.ts';
-import { randomHex } from './ids.ts';
+import { SimExchange } from './http/sim-exchange.ts';
 import { DeliveryStore } from './images/delivery.ts';
 import { isRecord } from './json.ts';
 import { createKlingApi } from './kling/index.ts';
@@ -123,7 +123,7 @@ export interface UpstreamSim {
 }
 
 interface SimState {
-  apis: SimApi[];
+  routes: RouteTable;
   faults: FaultQueue;
   requests: RecordedRequest[];
   control: Parameters<typeof handleControl>[0];
@@ -213,7 +213,7 @@ export async function startUpstreamSim(options: UpstreamSimOptions = {}): Promis
     requests,
   };
   const state: SimState = {
-    apis,
+    routes: new RouteTable(apis),
     faults,
     requests,
     control,
@@ -251,7 +251,9 @@ async function handleRequest(
 ): Promise<void> {
   const startedAt = performance.now();
   const method = request.method ?? 'GET';
-  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  const url = request.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
   let body: Awaited<ReturnType<typeof readBody>>;
   try {
     body = await readBody(request);
@@ -261,12 +263,11 @@ async function handleRequest(
   }
   if (path.startsWith(CONTROL_PREFIX)) return handleControl(state.control, method, path, body, response);
 
-  const { api, route } = findRoute(state.apis, method, path);
-  const queryAt = (request.url ?? '').indexOf('?');
+  const { api, route } = state.routes.find(method, path);
   const record: RecordedRequest = {
     method,
     path,
-    query: queryAt === -1 ? '' : (request.url ?? '').slice(queryAt),
+    query: queryAt === -1 ? '' : url.slice(queryAt),
     headers: flattenHeaders(request.headers),
     body: body.value,
     aborted: false,
@@ -277,32 +278,11 @@ async function handleRequest(
   if (state.requests.length > 2 * state.maxRecorded) {
     state.requests.splice(0, state.requests.length - state.maxRecorded);
   }
-  const controller = new AbortController();
-  let destroyedBySim = false;
-  response.on('close', () => {
-    record.completed = response.writableFinished;
-    if (response.writableFinished) return;
-    if (!destroyedBySim) record.aborted = true;
-    // Only a response cut short has work to stop (an abort builds a DOMException with its stack).
-    controller.abort();
-  });
-  const exchange: Exchange = {
-    request,
-    response,
-    path,
-    body,
-    record,
-    fault: undefined,
-    signal: controller.signal,
-    requestId: randomHex('req_', 32),
-    startedAt,
-    destroyConnection: () => {
-      destroyedBySim = true;
-      response.destroy();
-    },
-  };
-  const model = route?.modelOf ? route.modelOf(exchange) : bodyModel(body.value);
-  exchange.fault = state.faults.take({ path, model });
+  const exchange = new SimExchange({ request, response, path, body, record, startedAt });
+  if (!state.faults.empty) {
+    const model = route?.modelOf ? route.modelOf(exchange) : bodyModel(body.value);
+    exchange.fault = state.faults.take({ path, model });
+  }
   try {
     await serve(exchange, api, route);
   } catch (error) {
@@ -317,41 +297,73 @@ async function handleRequest(
 
 /** Applies the request's fault (if any), then hands over to the route. */
 async function serve(exchange: Exchange, api: SimApi, route: SimRoute | undefined): Promise<void> {
-  const { fault, response, signal } = exchange;
-  for (const [name, value] of Object.entries(fault?.headers ?? {})) response.setHeader(name, value);
-  if (fault?.latencyMs && !(await sleep(fault.latencyMs, signal))) return;
-  if (fault?.dropConnection) return exchange.destroyConnection();
-  if (fault?.hang) return waitForAbort(signal);
-  if (fault?.body !== undefined) return sendRaw(response, fault.status ?? 200, fault.body);
-  if (fault?.status !== undefined) return api.sendError(exchange, fault.status);
+  const { fault, response } = exchange;
+  if (fault !== undefined) {
+    for (const [name, value] of Object.entries(fault.headers ?? {})) response.setHeader(name, value);
+    if (fault.latencyMs && !(await sleep(fault.latencyMs, exchange.signal))) return;
+    if (fault.dropConnection) return exchange.destroyConnection();
+    if (fault.hang) return waitForAbort(exchange.signal);
+    if (fault.body !== undefined) return sendRaw(response, fault.status ?? 200, fault.body);
+    if (fault.status !== undefined) return api.sendError(exchange, fault.status);
+  }
   if (!route)
     return api.sendError(exchange, 404, `Invalid URL (${exchange.request.method} ${exchange.path})`);
   await route.handle(exchange);
 }
 
-function findRoute(
-  apis: SimApi[],
-  method: string,
-  path: string,
-): { api: SimApi; route: SimRoute | undefined } {
-  for (const api of apis) {
-    const route = api.routes.find(
-      (candidate) =>
-        candidate.method === method &&
-        (typeof candidate.path === 'string' ? candidate.path === path : candidate.path.test(path)),
-    );
-    if (route) return { api, route };
+interface RouteEntry {
+  api: SimApi;
+  route: SimRoute;
+  /** Position in the APIs' declaration order: the first matching route wins. */
+  order: number;
+}
+
+/**
+ * The routes of every API, looked up by exact path through a map and by pattern in order, so a
+ * call does not test every API's regular expressions before reaching its own.
+ */
+class RouteTable {
+  readonly #apis: readonly SimApi[];
+  /** method → exact path → route. */
+  readonly #exact = new Map<string, Map<string, RouteEntry>>();
+  readonly #patterns: RouteEntry[] = [];
+
+  constructor(apis: readonly SimApi[]) {
+    this.#apis = apis;
+    let order = 0;
+    for (const api of apis) {
+      for (const route of api.routes) {
+        const entry = { api, route, order: order++ };
+        if (typeof route.path !== 'string') {
+          this.#patterns.push(entry);
+          continue;
+        }
+        const paths = this.#exact.get(route.method) ?? new Map<string, RouteEntry>();
+        this.#exact.set(route.method, paths);
+        if (!paths.has(route.path)) paths.set(route.path, entry);
+      }
+    }
   }
-  // Unknown routes answer in the envelope of the API that claims the path, else the first API's
-  // (OpenAI's), the dialect most clients speak.
-  const fallback = apis.find((api) => api.claimsPath?.(path)) ?? apis[0];
-  if (!fallback) throw new Error('upstream-sim has no APIs');
-  return { api: fallback, route: undefined };
+
+  find(method: string, path: string): { api: SimApi; route: SimRoute | undefined } {
+    const exact = this.#exact.get(method)?.get(path);
+    for (const entry of this.#patterns) {
+      if (exact && entry.order > exact.order) break;
+      if (entry.route.method === method && (entry.route.path as RegExp).test(path)) return entry;
+    }
+    if (exact) return exact;
+    // Unknown routes answer in the envelope of the API that claims the path, else the first API's
+    // (OpenAI's), the dialect most clients speak.
+    const fallback = this.#apis.find((api) => api.claimsPath?.(path)) ?? this.#apis[0];
+    if (!fallback) throw new Error('upstream-sim has no APIs');
+    return { api: fallback, route: undefined };
+  }
 }
 
 function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return flat;

@@ -44,7 +44,7 @@ export function promptLayout(request: MessagesRequest): PromptLayout {
   for (const tool of request.tools) segments.push(blockSegment(tool));
   for (const block of request.system) segments.push(blockSegment(block));
   if (request.outputSchema) {
-    segments.push({ tokens: tokenize(JSON.stringify(request.outputSchema)), cache: undefined });
+    segments.push({ tokens: [...tokenize(JSON.stringify(request.outputSchema))], cache: undefined });
   }
   // Switching tool_choice or thinking invalidates cached messages but not tools or system.
   segments.push({
@@ -81,7 +81,7 @@ export function promptLayout(request: MessagesRequest): PromptLayout {
 }
 
 function blockSegment(block: PromptBlock): PromptSegment {
-  const tokens = tokenize(block.promptText);
+  const tokens = [...tokenize(block.promptText)];
   for (const media of block.media) {
     const filler = hashText(media.identity) % VOCABULARY;
     for (let index = 0; index < media.tokens; index += 1) tokens.push(filler);

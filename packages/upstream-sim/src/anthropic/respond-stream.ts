@@ -1,5 +1,5 @@
 import type { Exchange } from '../http/exchange.ts';
-import { sleep, writeAndFlush, writeWithBackpressure } from '../http/send.ts';
+import { BatchedStream, sleep, writeAndFlush, writeWithBackpressure } from '../http/send.ts';
 import { textPieces } from '../openai-chat/stream-chunks.ts';
 import { responseHeaders } from './headers.ts';
 import { messageBody, type SimMessage } from './message.ts';
@@ -28,18 +28,21 @@ export async function respondStream(exchange: Exchange, message: SimMessage): Pr
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
   });
-  response.flushHeaders();
   const streamError = fault?.streamError;
   const cutAfter = streamError ? undefined : fault?.cutAfterChunks;
   const errorAfter = streamError ? (fault?.cutAfterChunks ?? STREAM_ERROR_AFTER_EVENTS) : undefined;
   const delayMs = fault?.chunkDelayMs ?? 0;
   const paced = cutAfter !== undefined || errorAfter !== undefined;
+  // Without a fault's pacing the whole stream is written in batches (headers with the first).
+  const batch = !paced && delayMs === 0 ? new BatchedStream(response, signal) : undefined;
+  if (!batch) response.flushHeaders();
   let sent = 0;
   // A cut must not lose what was written just before it, so fault streams flush every event.
   const write = async (event: StreamEvent): Promise<boolean> => {
     if (delayMs > 0 && sent > 0 && !(await sleep(delayMs, signal))) return false;
     const data = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
     sent += 1;
+    if (batch) return batch.write(data);
     if (!paced) return writeWithBackpressure(response, data, signal);
     await writeAndFlush(response, data);
     return !signal.aborted;
@@ -56,7 +59,8 @@ export async function respondStream(exchange: Exchange, message: SimMessage): Pr
     !(await write({ type: 'error', error: { type: streamError.type, message: streamError.message } }))
   )
     return;
-  response.end();
+  if (batch) batch.end();
+  else response.end();
 }
 
 /**

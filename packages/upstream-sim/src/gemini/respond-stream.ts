@@ -1,5 +1,5 @@
 import type { Exchange } from '../http/exchange.ts';
-import { sleep, writeAndFlush, writeWithBackpressure } from '../http/send.ts';
+import { BatchedStream, sleep, writeAndFlush, writeWithBackpressure } from '../http/send.ts';
 import { interleave, textPieces } from '../openai-chat/stream-chunks.ts';
 import { countTokens } from '../text/tokens.ts';
 import { geminiError, httpStatusFor } from './errors.ts';
@@ -45,12 +45,14 @@ export async function respondStream(exchange: Exchange, response: SimResponse, s
     'content-type': sse ? 'text/event-stream' : 'application/json; charset=UTF-8',
     'cache-control': 'no-cache',
   });
-  http.flushHeaders();
   const streamError = fault?.streamError;
   const cutAfter = streamError ? undefined : fault?.cutAfterChunks;
   const errorAfter = streamError ? (fault?.cutAfterChunks ?? STREAM_ERROR_AFTER_CHUNKS) : undefined;
   const delayMs = fault?.chunkDelayMs ?? 0;
   const paced = cutAfter !== undefined || errorAfter !== undefined;
+  // Without a fault's pacing the whole stream is written in batches (headers with the first).
+  const batch = !paced && delayMs === 0 ? new BatchedStream(http, signal) : undefined;
+  if (!batch) http.flushHeaders();
   let sent = 0;
   const frame = (json: string): string => {
     if (sse) return `data: ${json}\r\n\r\n`;
@@ -60,6 +62,7 @@ export async function respondStream(exchange: Exchange, response: SimResponse, s
   const write = async (data: string): Promise<boolean> => {
     if (delayMs > 0 && sent > 0 && !(await sleep(delayMs, signal))) return false;
     sent += 1;
+    if (batch) return batch.write(data);
     if (!paced) return writeWithBackpressure(http, data, signal);
     await writeAndFlush(http, data);
     return !signal.aborted;
@@ -81,7 +84,8 @@ export async function respondStream(exchange: Exchange, response: SimResponse, s
     if (!(await write(frame(JSON.stringify({ error }))))) return;
   }
   if (!sse && !(await write(sent === 0 ? '[]' : ']'))) return;
-  http.end();
+  if (batch) batch.end();
+  else http.end();
 }
 
 /** The chunks in wire order: candidates round-robin, usage accumulated as they go. */

@@ -28,9 +28,22 @@ export function createCompletion(
     model: request.model,
     serviceTier:
       request.serviceTier && ECHOED_TIERS.has(request.serviceTier) ? request.serviceTier : 'default',
-    // Stable per model, like a backend build fingerprint.
-    systemFingerprint: `fp_${hashText(request.model).toString(16).padStart(10, '0')}`,
+    systemFingerprint: systemFingerprint(request.model),
     choices,
     usage,
   };
+}
+
+const fingerprints = new Map<string, string>();
+
+/** Stable per model, like a backend build fingerprint. */
+function systemFingerprint(model: string): string {
+  let fingerprint = fingerprints.get(model);
+  if (fingerprint === undefined) {
+    fingerprint = `fp_${hashText(model).toString(16).padStart(10, '0')}`;
+    // Bounded: model names come from requests.
+    if (fingerprints.size >= 1024) fingerprints.clear();
+    fingerprints.set(model, fingerprint);
+  }
+  return fingerprint;
 }

@@ -53,16 +53,18 @@ export function generateChoices(request: ChatRequest, options: GenerateOptions):
   // Reasoning models think first, so reasoning consumes max_completion_tokens before any output.
   const reasoningTokens = Math.min(REASONING_TOKENS[request.reasoningEffort ?? 'none'], limit);
   const baseSeed = hashText(lastUser?.text ?? request.model);
-  return Array.from({ length: request.n }, (_, index) => {
+  const tool = chooseTool(request);
+  const choices: GeneratedChoice[] = [];
+  for (let index = 0; index < request.n; index++) {
     const plan = {
       seed: baseSeed + index * 7919,
       targetTokens,
       budget: limit - reasoningTokens,
       reasoningTokens,
     };
-    const tool = chooseTool(request);
-    return tool && plan.budget > 0 ? toolCallChoice(tool, plan) : textChoice(request, plan);
-  });
+    choices.push(tool && plan.budget > 0 ? toolCallChoice(tool, plan) : textChoice(request, plan));
+  }
+  return choices;
 }
 
 /**

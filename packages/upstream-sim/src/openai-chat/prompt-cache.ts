@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { hashText } from '../text/seeded-random.ts';
+import { TokenSequence } from '../text/token-sequence.ts';
 
 const MIN_CACHED_TOKENS = 1024;
 const CACHE_INCREMENT = 128;
@@ -28,10 +29,13 @@ export class PromptCache {
   }
 
   /** Returns how many leading tokens were cached, then remembers this prompt's prefixes. */
-  lookupAndStore(scope: string, tokens: readonly number[]): number {
+  lookupAndStore(scope: string, tokens: readonly number[] | TokenSequence): number {
     if (tokens.length < MIN_CACHED_TOKENS) return 0;
     const now = Date.now();
-    const keys = prefixKeys(scope, tokens);
+    const keys = prefixKeys(
+      scope,
+      tokens instanceof TokenSequence ? tokens.toUint32Array() : Uint32Array.from(tokens),
+    );
     let cached = 0;
     keys.forEach((key, index) => {
       const expiresAt = this.#entries.get(key);
@@ -57,16 +61,26 @@ export class PromptCache {
   }
 }
 
-/** One hash per cacheable prefix length, computed in a single pass over the tokens. */
-function prefixKeys(scope: string, tokens: readonly number[]): string[] {
-  const bytes = Buffer.from(Uint32Array.from(tokens).buffer);
-  const hash = createHash('sha256').update(scope).update('\0');
+/**
+ * One key per cacheable prefix length, in a single pass over the tokens: two independent 32-bit
+ * FNV-1a-style lanes over the token ids, seeded by the scope, so keys of different prefixes or
+ * scopes collide with odds of about 2^-64. (A cryptographic hash per 128-token step cost more than
+ * the rest of a long call together; nobody attacks a simulator's cache.)
+ */
+function prefixKeys(scope: string, tokens: Uint32Array): string[] {
+  let low = hashText(scope);
+  let high = hashText(`${scope}\0prefix`) ^ 0x9e3779b9;
   const keys: string[] = [];
-  let hashedTokens = 0;
-  for (let boundary = MIN_CACHED_TOKENS; boundary <= tokens.length; boundary += CACHE_INCREMENT) {
-    hash.update(bytes.subarray(hashedTokens * 4, boundary * 4));
-    hashedTokens = boundary;
-    keys.push(hash.copy().digest('base64'));
+  let boundary = MIN_CACHED_TOKENS;
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as number;
+    low = Math.imul(low ^ token, 0x01000193);
+    high = Math.imul(high ^ token, 0x5bd1e995);
+    high ^= high >>> 15;
+    if (index + 1 === boundary) {
+      keys.push(`${(low >>> 0).toString(36)}.${(high >>> 0).toString(36)}`);
+      boundary += CACHE_INCREMENT;
+    }
   }
   return keys;
 }

@@ -1,4 +1,5 @@
 import { hashText } from '../text/seeded-random.ts';
+import { TokenSequence } from '../text/token-sequence.ts';
 import { tokenize } from '../text/tokens.ts';
 import type { ChatMessage, ChatRequest, ImageInput } from './types.ts';
 
@@ -15,33 +16,44 @@ export const VOCABULARY = 199998;
  * reply. Returning tokens (not a count) lets the prompt cache compare real prefixes.
  * @see https://cookbook.openai.com/examples/how_to_count_tokens_with_tiktoken
  */
-export function promptTokens(request: ChatRequest): number[] {
-  const tokens: number[] = [];
+export function promptTokens(request: ChatRequest): TokenSequence {
+  const tokens = new TokenSequence();
   const preamble = renderPreamble(request);
   if (preamble !== '') appendMessage(tokens, 'system', undefined, tokenize(preamble));
   for (const message of request.messages)
     appendMessage(tokens, message.role, message.name, contentTokens(message));
-  append(tokens, [IM_START, ...tokenize('assistant'), IM_SEP]);
+  tokens.append(REPLY_PRIMER);
   return tokens;
 }
 
+/** `<|im_start|>assistant<|im_sep|>`, which primes the reply. */
+export const REPLY_PRIMER: readonly number[] = [IM_START, ...tokenize('assistant'), IM_SEP];
+const START: readonly number[] = [IM_START];
+const SEP: readonly number[] = [IM_SEP];
+const END: readonly number[] = [IM_END];
+
 export function appendMessage(
-  tokens: number[],
+  tokens: TokenSequence,
   role: string,
   name: string | undefined,
-  content: number[],
+  content: readonly number[],
 ): void {
-  tokens.push(IM_START);
-  append(tokens, tokenize(role));
+  tokens.append(START);
+  tokens.append(tokenize(role));
   // The name costs one separator token besides its own tokens.
-  if (name !== undefined) append(tokens, [IM_SEP, ...tokenize(name)]);
-  tokens.push(IM_SEP);
-  append(tokens, content);
-  tokens.push(IM_END);
+  if (name !== undefined) {
+    tokens.append(SEP);
+    tokens.append(tokenize(name));
+  }
+  tokens.append(SEP);
+  tokens.append(content);
+  tokens.append(END);
 }
 
-function contentTokens(message: ChatMessage): number[] {
-  const tokens = tokenize(message.text);
+function contentTokens(message: ChatMessage): readonly number[] {
+  const text = tokenize(message.text);
+  if (message.images.length === 0 && message.toolCalls.length === 0) return text;
+  const tokens = [...text];
   for (const image of message.images) append(tokens, imageTokens(image));
   for (const call of message.toolCalls) append(tokens, tokenize(call.name + call.arguments));
   return tokens;

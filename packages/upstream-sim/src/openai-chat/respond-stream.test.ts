@@ -137,6 +137,23 @@ describe('SSE wire format', () => {
     ).toBe(true);
   });
 
+  it('delivers a stream of many write batches whole, every chunk in the API field order', async () => {
+    // ~2,700 content deltas: some 600 KB of events, far more than one 16 KiB batch.
+    const long = [{ role: 'user' as const, content: 'A long one [[sim:reply_tokens=8000]]' }];
+    const body = { model: 'gpt-4o', messages: long, stream: true, stream_options: { include_usage: true } };
+    const events = sseData(await (await postJson(sim, '/v1/chat/completions', body)).text());
+    expect(events.at(-1)).toBe('[DONE]');
+    const chunks = events.slice(0, -1).map((event) => JSON.parse(event));
+    const fields = ['id', 'object', 'created', 'model', 'service_tier', 'system_fingerprint', 'choices'];
+    for (const chunk of chunks.slice(0, -1))
+      expect(Object.keys(chunk)).toEqual([...fields, 'usage', 'obfuscation']);
+    const text = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+    const whole = await client.chat.completions.create({ model: 'gpt-4o', messages: long });
+    expect(text).toBe(whole.choices[0]?.message.content);
+    expect(chunks.at(-1).usage.completion_tokens).toBe(8000);
+    expect(encode(text)).toHaveLength(8000);
+  });
+
   it('drops obfuscation when include_obfuscation is false', async () => {
     const response = await postJson(sim, '/v1/chat/completions', {
       model: 'gpt-4o',

@@ -1,5 +1,5 @@
 import type { Exchange } from '../http/exchange.ts';
-import { sleep, writeAndFlush, writeWithBackpressure } from '../http/send.ts';
+import { BatchedStream, sleep, writeAndFlush, writeWithBackpressure } from '../http/send.ts';
 import type { Completion } from './completion.ts';
 import { responseHeaders } from './headers.ts';
 import { choiceDeltas, interleave } from './stream-chunks.ts';
@@ -24,41 +24,46 @@ export async function respondStream(
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
   });
-  response.flushHeaders();
   const cutAfter = fault?.cutAfterChunks;
   const delayMs = fault?.chunkDelayMs ?? 0;
-  const base = {
+  // Without a fault's pacing the whole stream is written in batches (headers with the first).
+  const batch = cutAfter === undefined && delayMs === 0 ? new BatchedStream(response, signal) : undefined;
+  if (!batch) response.flushHeaders();
+  // Every chunk starts with the same fields, in the API's order; serialised once per stream.
+  const head = JSON.stringify({
     id: completion.id,
     object: 'chat.completion.chunk',
     created: completion.created,
     model: completion.model,
     service_tier: completion.serviceTier,
     system_fingerprint: completion.systemFingerprint,
-  };
-  const encode = (chunk: Record<string, unknown>): string => {
-    const padded = request.includeObfuscation ? { ...chunk, obfuscation: obfuscation() } : chunk;
-    return `data: ${JSON.stringify(padded)}\n\n`;
+  }).slice(0, -1);
+  const encode = (choices: string, usage: string): string => {
+    const padding = request.includeObfuscation ? `,"obfuscation":"${obfuscation()}"` : '';
+    return `data: ${head},"choices":${choices}${usage}${padding}}\n\n`;
   };
   let sent = 0;
   // A cut must not lose what was written just before it, so fault streams flush every event.
   const write = async (data: string): Promise<boolean> => {
+    if (batch) return batch.write(data);
     if (delayMs > 0 && sent > 0 && !(await sleep(delayMs, signal))) return false;
     if (cutAfter === undefined) return writeWithBackpressure(response, data, signal);
     await writeAndFlush(response, data);
     return !signal.aborted;
   };
 
-  const usageField = request.includeUsage ? { usage: null } : {};
+  const usageField = request.includeUsage ? ',"usage":null' : '';
   for (const choice of interleave(completion.choices.map(choiceDeltas))) {
     if (cutAfter !== undefined && sent >= cutAfter) break;
-    if (!(await write(encode({ ...base, choices: [choice], ...usageField })))) return;
+    if (!(await write(encode(`[${JSON.stringify(choice)}]`, usageField)))) return;
     sent += 1;
   }
   if (cutAfter !== undefined) return exchange.destroyConnection();
-  if (request.includeUsage && !(await write(encode({ ...base, choices: [], usage: completion.usage }))))
+  if (request.includeUsage && !(await write(encode('[]', `,"usage":${JSON.stringify(completion.usage)}`))))
     return;
   if (!(await write('data: [DONE]\n\n'))) return;
-  response.end();
+  if (batch) batch.end();
+  else response.end();
 }
 
 /** Random padding the API adds so chunk sizes do not reveal token lengths. */

@@ -1,12 +1,12 @@
 import {
   append,
   appendMessage,
-  IM_SEP,
-  IM_START,
   imageTokens,
+  REPLY_PRIMER,
   VOCABULARY,
 } from '../openai-chat/prompt-tokens.ts';
 import { hashText } from '../text/seeded-random.ts';
+import { TokenSequence } from '../text/token-sequence.ts';
 import { tokenize } from '../text/tokens.ts';
 import type { ContextItem, ResponsesRequest } from './types.ts';
 
@@ -18,8 +18,11 @@ import type { ContextItem, ResponsesRequest } from './types.ts';
  * the API drops the reasoning of earlier turns from the context.
  * @see https://platform.openai.com/docs/guides/reasoning#keeping-reasoning-items-in-context
  */
-export function responsesPromptTokens(request: ResponsesRequest, context: readonly ContextItem[]): number[] {
-  const tokens: number[] = [];
+export function responsesPromptTokens(
+  request: ResponsesRequest,
+  context: readonly ContextItem[],
+): TokenSequence {
+  const tokens = new TokenSequence();
   const preamble = renderPreamble(request);
   if (preamble !== '') appendMessage(tokens, 'system', undefined, tokenize(preamble));
   if (request.instructions !== '')
@@ -28,7 +31,7 @@ export function responsesPromptTokens(request: ResponsesRequest, context: readon
   context.forEach((item, index) => {
     switch (item.type) {
       case 'message': {
-        const content = tokenize(item.text);
+        const content = [...tokenize(item.text)];
         for (const image of item.images) append(content, imageTokens(image));
         appendMessage(tokens, item.role, undefined, content);
         break;
@@ -46,7 +49,7 @@ export function responsesPromptTokens(request: ResponsesRequest, context: readon
       case 'reasoning':
         // Hidden tokens: a filler derived from the item, so a different item breaks a cached prefix.
         if (index > lastUser) {
-          append(tokens, new Array<number>(item.reasoningTokens).fill(hashText(item.id) % VOCABULARY));
+          tokens.append(new Array<number>(item.reasoningTokens).fill(hashText(item.id) % VOCABULARY));
         }
         break;
       case 'other':
@@ -54,7 +57,7 @@ export function responsesPromptTokens(request: ResponsesRequest, context: readon
         break;
     }
   });
-  append(tokens, [IM_START, ...tokenize('assistant'), IM_SEP]);
+  tokens.append(REPLY_PRIMER);
   return tokens;
 }
 

@@ -1,5 +1,5 @@
 import type { Exchange } from '../http/exchange.ts';
-import { sleep, writeAndFlush, writeWithBackpressure } from '../http/send.ts';
+import { BatchedStream, sleep, writeAndFlush, writeWithBackpressure } from '../http/send.ts';
 import { responseHeaders } from '../openai-chat/headers.ts';
 import { textPieces } from '../openai-chat/stream-chunks.ts';
 import { snapshot } from './response-object.ts';
@@ -40,12 +40,14 @@ export async function respondStream(
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
   });
-  response.flushHeaders();
   const streamError = fault?.streamError;
   const cutAfter = streamError ? undefined : fault?.cutAfterChunks;
   const errorAfter = streamError ? (fault?.cutAfterChunks ?? STREAM_ERROR_AFTER_EVENTS) : undefined;
   const delayMs = fault?.chunkDelayMs ?? 0;
   const paced = cutAfter !== undefined || errorAfter !== undefined;
+  // Without a fault's pacing the whole stream is written in batches (headers with the first).
+  const batch = !paced && delayMs === 0 ? new BatchedStream(response, signal) : undefined;
+  if (!batch) response.flushHeaders();
   let sequence = 0;
   let sent = 0;
   // A cut must not lose what was written just before it, so fault streams flush every event.
@@ -57,6 +59,7 @@ export async function respondStream(
     if (delayMs > 0 && sent > 0 && !(await sleep(delayMs, signal))) return false;
     const data = `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: number, ...fields })}\n\n`;
     sent += 1;
+    if (batch) return batch.write(data);
     if (!paced) return writeWithBackpressure(response, data, signal);
     await writeAndFlush(response, data);
     return !signal.aborted;
@@ -78,7 +81,8 @@ export async function respondStream(
         : { type: 'error', code: streamError.type, message: streamError.message, param: null };
     if (!(await write(failure))) return;
   }
-  response.end();
+  if (batch) batch.end();
+  else response.end();
 }
 
 /**

@@ -29,6 +29,23 @@ export function loremTokens(
   seed: number,
   options: { leadingSpace?: boolean } = {},
 ): string {
+  // The same conversation gets the same reply, so a client repeating a call (a benchmark, a retry)
+  // is answered from here; bounded, since seeds come from requests.
+  const key = `${tokenCount}:${seed}:${options.leadingSpace === true}`;
+  const known = replies.get(key);
+  if (known !== undefined) return known;
+  const text = compose(tokenCount, seed, options.leadingSpace === true);
+  if (text.length > MAX_KEPT_CHARS) return text;
+  if (replies.size >= MAX_REPLIES) replies.clear();
+  replies.set(key, text);
+  return text;
+}
+
+const MAX_REPLIES = 4096;
+const MAX_KEPT_CHARS = 16 * 1024;
+const replies = new Map<string, string>();
+
+function compose(tokenCount: number, seed: number, leadingSpace: boolean): string {
   const random = seededRandom(seed);
   const pick = (): string => WORDS[Math.floor(random() * WORDS.length)] ?? 'the';
   let text = '';
@@ -37,7 +54,7 @@ export function loremTokens(
   let previous: 'word' | 'comma' | 'period' | 'start' = 'start';
   for (let used = 0; used < tokenCount; used += 1) {
     const remaining = tokenCount - used;
-    const space = text === '' && !options.leadingSpace ? '' : ' ';
+    const space = text === '' && !leadingSpace ? '' : ' ';
     if (previous === 'start' || previous === 'period') {
       text += space + capitalize(pick());
       wordsInSentence = 1;

@@ -1,12 +1,23 @@
 import { decode, encode } from 'gpt-tokenizer';
+import { TokenMemo } from './token-memo.ts';
 
 // Real APIs treat `<|endoftext|>` and friends in user text as plain text, whereas gpt-tokenizer
 // throws on special tokens by default.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
-/** o200k_base tokens, the encoding of every current OpenAI chat model. */
-export function tokenize(text: string): number[] {
-  return text === '' ? [] : encode(text, PLAIN_TEXT);
+// Up to ~1M tokens per generation (a few MB of small integers), enough for a few long agent
+// conversations at once.
+const memo = new TokenMemo({ maxEntries: 8192, maxTokens: 1_000_000 });
+const encodePlain = (text: string): number[] => encode(text, PLAIN_TEXT);
+const NO_TOKENS: readonly number[] = [];
+
+/**
+ * o200k_base tokens, the encoding of every current OpenAI chat model. Shared between calls with
+ * the same text (see token-memo.ts), hence read-only: copy before changing it. (Not frozen: V8
+ * copies frozen arrays element by element.)
+ */
+export function tokenize(text: string): readonly number[] {
+  return text === '' ? NO_TOKENS : memo.get(text, encodePlain);
 }
 
 export function countTokens(text: string): number {
