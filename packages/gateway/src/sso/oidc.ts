@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../errors/index.ts';
 import type { GuardedFetch } from '../net/guarded-fetch.ts';
 import type { OidcSettings } from './provider-store.ts';

@@ -106,6 +106,10 @@ describe('the built bundle (`hypereal` runs it): `serve` in front of the simulat
     const main = readFileSync(built.entry, 'utf8');
     expect(main).not.toMatch(/\bimport\s*[^(]*["']gpt-tokenizer/);
     expect(main).not.toMatch(/\bimport\s*[^(]*["']stripe["']/);
+    // `import * as z from 'zod'` lets esbuild keep only the zod members in use: none of its other
+    // locales (here German's "invalid input") comes with the default English one.
+    expect(main).toContain('Invalid input');
+    expect(main).not.toContain('ltige Eingabe');
   });
 
   it('answers a chat call and a stream, and charges them (balance equals the ledger)', async () => {
