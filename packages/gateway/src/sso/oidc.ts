@@ -84,10 +84,6 @@ function configurationOf(settings: OidcSettings, fetch: GuardedFetch): client.Co
   return configuration;
 }
 
-export function newPkce(): { codeVerifier: string; nonce: string } {
-  return { codeVerifier: client.randomPKCECodeVerifier(), nonce: client.randomNonce() };
-}
-
 export async function authorizationUrl(
   settings: OidcSettings,
   fetch: GuardedFetch,
