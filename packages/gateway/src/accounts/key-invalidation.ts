@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KeyAuthenticator, KeyScope } from './authenticate-key.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../errors/index.ts';
 import { type TtsFormat, ttsFormats } from '../providers/audio/fish-audio.ts';
 import type { MediaModelEntry } from '../routing/media-models.ts';

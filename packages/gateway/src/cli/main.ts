@@ -32,6 +32,7 @@ import { createWorkerToken, listWorkerTokens, revokeWorkerToken } from '../gpu/s
 import { findOrg, listMembers, type Org } from '../orgs/index.ts';
 import { mediaKinds } from '../routing/media-models.ts';
 import { listRequestLogs, rollupNow } from '../usage/index.ts';
+import { collectBootGarbage } from './collect-boot-garbage.ts';
 import { printTable } from './print-table.ts';
 
 const usage = `hypereal — self-hosted AI API gateway
@@ -198,6 +199,8 @@ async function run(): Promise<void> {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // Before the ready line: what a supervisor (or the bench) reads as idle memory is after it.
+      collectBootGarbage();
       console.log(
         `Hypereal gateway on ${gateway.url} (config: ${config.source}, ${config.catalog.size} chat and ${config.catalog.mediaSize} media models)`,
       );

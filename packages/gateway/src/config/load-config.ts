@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { creditsToMicro, type TokenPrice, usdPerMillionToMicro } from '../billing/index.ts';
 import { imageAdapters } from '../providers/images/index.ts';
 import { adapters, nativeWire, type Provider } from '../providers/index.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { mediaModalities, modalitiesByKind } from '../routing/media-models.ts';
 import { imageRulesSchema, routeSchema, videoRulesSchema } from './schema.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `payments:` in the config file: Stripe Checkout top-ups. Secrets may be `${ENV_VAR}`;

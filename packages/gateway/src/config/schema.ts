@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { wireDialects } from '../contracts/index.ts';
 import { isHostOrCidr } from '../net/address-policy.ts';
 import { referenceSources } from '../routing/image-rules.ts';

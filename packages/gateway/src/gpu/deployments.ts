@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../errors/index.ts';
 import { checkPublicUrl } from '../net/safe-fetch.ts';
 import type { DeploymentSpec, EndpointInfo } from '../providers/gpu/types.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Json } from '../contracts/index.ts';
 import type { JobOutput, JobRecord } from '../jobs/types.ts';
 import { safeFetch } from '../net/safe-fetch.ts';

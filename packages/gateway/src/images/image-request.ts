@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../errors/index.ts';
 
 /** A reference image as the client spelled it, and under which field (errors name it). */

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Database, Queryable } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { money, paymentIdKey } from './checkout.ts';

@@ -9,7 +9,7 @@ export {
 } from './domain-claim.ts';
 export { signInFederated } from './federated-sign-in.ts';
 export { consumeLoginState, createLoginState, loginStateTtlMs } from './login-state.ts';
-export { authorizationUrl, completeLogin, discoverIssuer, newPkce } from './oidc.ts';
+export { authorizationUrl, completeLogin, discoverIssuer, newPkce } from './oidc-on-demand.ts';
 export { ensureMember, ownerEmails, recordSsoAudit, type SsoAuditEvent } from './org-membership.ts';
 export {
   deleteProvider,

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../errors/index.ts';
 import type { GuardedFetch } from '../net/guarded-fetch.ts';
 import type { OidcSettings } from './provider-store.ts';
@@ -82,10 +82,6 @@ function configurationOf(settings: OidcSettings, fetch: GuardedFetch): client.Co
   // issuer's JWKS as well, so a token endpoint answer that was tampered with is refused.
   client.enableNonRepudiationChecks(configuration);
   return configuration;
-}
-
-export function newPkce(): { codeVerifier: string; nonce: string } {
-  return { codeVerifier: client.randomPKCECodeVerifier(), nonce: client.randomNonce() };
 }
 
 export async function authorizationUrl(

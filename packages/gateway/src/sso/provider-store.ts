@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Database } from '../db/index.ts';
 import { newId } from '../ids.ts';
 import { isOrgRole, type OrgRole } from '../orgs/index.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../errors/index.ts';
 import type { VideoJob } from '../providers/video/index.ts';
 import type { Catalog } from '../routing/catalog.ts';

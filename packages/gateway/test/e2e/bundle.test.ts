@@ -106,6 +106,17 @@ describe('the built bundle (`hypereal` runs it): `serve` in front of the simulat
     const main = readFileSync(built.entry, 'utf8');
     expect(main).not.toMatch(/\bimport\s*[^(]*["']gpt-tokenizer/);
     expect(main).not.toMatch(/\bimport\s*[^(]*["']stripe["']/);
+    const files = readdirSync(built.dir).filter((name) => name.endsWith('.js'));
+    const code = new Map(files.map((name) => [name, readFileSync(join(built.dir, name), 'utf8')]));
+    // `import * as z from 'zod'` lets esbuild keep only the zod members in use: none of its other
+    // locales (here German's "invalid input") comes with the default English one.
+    expect([...code.values()].some((text) => text.includes('Invalid input'))).toBe(true);
+    expect([...code.values()].some((text) => text.includes('ltige Eingabe'))).toBe(false);
+    // OpenID Connect (openid-client, oauth4webapi) is a chunk of its own, imported on first use.
+    const oidc = [...code].filter(([, text]) => text.includes('oauth4webapi')).map(([name]) => name);
+    expect(oidc).toHaveLength(1);
+    expect(oidc[0]).not.toBe('main.js');
+    expect(main.includes('openid-client')).toBe(false);
   });
 
   it('answers a chat call and a stream, and charges them (balance equals the ledger)', async () => {

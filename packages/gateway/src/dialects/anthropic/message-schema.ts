@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What the gateway reads of a Messages API answer and its stream events: minimal and

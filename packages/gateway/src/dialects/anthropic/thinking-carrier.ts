@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A thinking block as the Messages API returns it. When thinking is on, the API needs the

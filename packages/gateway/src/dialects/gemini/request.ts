@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../../errors/index.ts';
 import type { ParsedCall } from '../dialect.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ParsedCall } from '../dialect.ts';
 import { parseRequestBody } from '../parse-request-body.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UpstreamError } from '../../errors/index.ts';
 import type { AudioAnswer, AudioFile, AudioVendorHttp, Transcript } from './types.ts';
 

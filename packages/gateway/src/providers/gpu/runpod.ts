@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Json } from '../../contracts/index.ts';
 import { GatewayError, UpstreamError } from '../../errors/index.ts';
 import type { UpstreamClient, UpstreamResponse } from '../../upstream/http-client.ts';

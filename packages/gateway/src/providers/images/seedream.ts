@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UpstreamError } from '../../errors/index.ts';
 import type { ImageAdapter, ImageCall, ImageJob, VendorImage } from './types.ts';
 import { malformed } from './vendor-json.ts';

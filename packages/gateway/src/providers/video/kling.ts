@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../../errors/index.ts';
 import type { VendorTaskStatus, VideoAdapter, VideoCall, VideoCredentials, VideoJob } from './types.ts';
 import { malformedVideo, parseVendor, rawBase64OrUrl, vendorUrl } from './vendor-json.ts';

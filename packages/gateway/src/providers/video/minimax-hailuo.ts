@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { upstreamFailure } from '../../upstream/upstream-failure.ts';
 import type { VendorTaskStatus, VideoAdapter, VideoCall, VideoJob } from './types.ts';
 import { parseVendor, vendorUrl } from './vendor-json.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { malformed, parseDataUrl } from '../images/vendor-json.ts';
 import type { VendorTaskStatus, VideoAdapter, VideoCall } from './types.ts';
 

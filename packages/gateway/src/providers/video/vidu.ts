@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { VendorTaskStatus, VideoAdapter, VideoJob } from './types.ts';
 import { lowerTier, parseVendor, vendorUrl } from './vendor-json.ts';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getBalance, listLedger, microToCredits } from '../../billing/index.ts';
 import { auditRequest } from '../audit-context.ts';
 import type { Services } from '../services.ts';

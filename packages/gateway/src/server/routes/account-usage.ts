@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { microToCredits } from '../../billing/index.ts';
 import {
   costByModel,

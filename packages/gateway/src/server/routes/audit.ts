@@ -1,5 +1,5 @@
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AuditEntry, type AuditScope, auditCsv, listAudit } from '../../audit/index.ts';
 import type { Services } from '../services.ts';
 import { validate } from '../validate-body.ts';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../../errors/index.ts';
 import { contentDisposition, type FileRecord, fileKinds, parseRange } from '../../storage/index.ts';
 import type { Services } from '../services.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuthenticatedKey } from '../../accounts/index.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { buildWorkerInput } from '../../gpu/comfy-workflow.ts';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { throttleRules } from '../../accounts/index.ts';
 import { microToCredits } from '../../billing/index.ts';
 import { redeemCode } from '../../billing/redeem-codes.ts';

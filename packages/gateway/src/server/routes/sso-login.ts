@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../../errors/index.ts';
 import { guardedFetch } from '../../net/guarded-fetch.ts';
 import {
