@@ -164,7 +164,8 @@ export interface PlaceHoldInput {
  * (migration 19) locks the wallet row, then the key's budget row, sizes the hold and writes it.
  */
 export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Hold> {
-  if (db.engine !== 'postgres' || input.jobId) return db.transaction((tx) => placeHoldIn(tx, input));
+  if (db.engine !== 'postgres' || input.jobId)
+    return db.transaction((tx) => placeHoldIn(tx, input), { repeatable: true });
   const { most, least } = holdRange(input);
   const budget = input.keyBudget;
   const id = newId('hld');
@@ -290,7 +291,10 @@ export interface Settlement {
   chargeMicro: number;
   description: string;
   requestId: string;
-  /** Extra writes that must commit with the charge (the request log row). */
+  /**
+   * Extra writes that must commit with the charge (the request log row): through `tx` only, as
+   * the settle may be run again from the start (`TransactionOptions.repeatable`).
+   */
   alsoWrite?: (tx: Queryable) => Promise<void>;
 }
 
@@ -305,7 +309,8 @@ export interface SettleOutcome {
  * releases the rest. A second settle of the same hold is a no-op returning null.
  */
 export function settleHold(db: Database, hold: Hold, settlement: Settlement): Promise<SettleOutcome | null> {
-  return db.transaction((tx) => settleHoldIn(tx, hold, settlement));
+  // Repeatable when `alsoWrite` is (it only writes through its tx): see TransactionOptions.
+  return db.transaction((tx) => settleHoldIn(tx, hold, settlement), { repeatable: true });
 }
 
 /** `settleHold` inside the caller's transaction (a job's terminal transition and its charge). */
