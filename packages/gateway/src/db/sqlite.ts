@@ -5,8 +5,9 @@ import { requestsInFlight } from './requests-in-flight.ts';
 import type { Database, Queryable, SqlParam } from './types.ts';
 
 /**
- * What a batch item is, for its savepoint: `statement`, one SQL statement (SQLite undoes a failed
- * statement's own changes, https://www.sqlite.org/lang_conflict.html, so it needs none);
+ * What a batch item is, for its savepoint: `statement`, one SQL statement (under the default ABORT
+ * conflict resolution, which every statement here uses, SQLite undoes a failed statement's own
+ * changes and keeps the transaction, https://www.sqlite.org/lang_conflict.html, so it needs none);
  * `repeatable`, a transaction whose function only reads and writes through its `tx` (it may be
  * run again from the start); `once`, any other transaction.
  */
