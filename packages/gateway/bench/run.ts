@@ -198,7 +198,7 @@ async function main(): Promise<void> {
       executable: true,
       args: ['serve', '--config', on.configPath],
       env: {
-        ...(values['cpu-prof'] && name === 'gateway'
+        ...(values['cpu-prof'] && name.startsWith('gateway')
           ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values['cpu-prof'])}` }
           : {}),
         ...simulatorEnv(sim.url, SIM_KEY),

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { newId } from '../ids.ts';
@@ -49,7 +49,8 @@ export function keyState(
 
 /** Keys carry 192 random bits, so a fast hash is safe; the secret itself is never stored. */
 export function hashKey(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  // One-shot: no Hash object per request (https://nodejs.org/api/crypto.html#cryptohashalgorithm-data-options).
+  return hash('sha256', secret, 'hex');
 }
 
 export function hashesEqual(a: string, b: string): boolean {

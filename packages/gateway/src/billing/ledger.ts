@@ -30,7 +30,27 @@ export interface LedgerEntry {
  * one ledger serves both, and each wallet's balance is the sum of its own rows.
  */
 export const walletOf = (userId: string, orgId: string | null | undefined) =>
-  orgId ? { table: 'orgs', id: orgId, label: 'org' } : { table: 'users', id: userId, label: 'user' };
+  orgId
+    ? { table: 'orgs' as const, id: orgId, label: 'org' }
+    : { table: 'users' as const, id: userId, label: 'user' };
+
+/**
+ * A hot statement's text per wallet table, made once: the text is also its prepared-statement
+ * cache key (SQLite), hashed again on every use unless it is the very same string.
+ */
+const perWallet = (make: (table: 'users' | 'orgs') => string) => ({
+  users: make('users'),
+  orgs: make('orgs'),
+});
+const moveBalanceSql = perWallet(
+  (table) =>
+    `UPDATE ${table} SET balance_micro = balance_micro + ?, held_micro = held_micro + ? WHERE id = ? RETURNING balance_micro, held_micro`,
+);
+const holdSql = perWallet(
+  (table) =>
+    `UPDATE ${table} SET held_micro = held_micro + ? WHERE id = ? AND balance_micro - held_micro >= ?`,
+);
+const releaseSql = perWallet((table) => `UPDATE ${table} SET held_micro = held_micro - ? WHERE id = ?`);
 
 export interface Hold {
   id: string;
@@ -58,10 +78,11 @@ export async function appendEntry(
   balanceHeldDelta = 0,
 ): Promise<LedgerEntry> {
   const wallet = walletOf(entry.userId, entry.orgId);
-  const updated = await tx.get<{ balance_micro: number; held_micro: number }>(
-    `UPDATE ${wallet.table} SET balance_micro = balance_micro + ?, held_micro = held_micro + ? WHERE id = ? RETURNING balance_micro, held_micro`,
-    [entry.amountMicro, balanceHeldDelta, wallet.id],
-  );
+  const updated = await tx.get<{ balance_micro: number; held_micro: number }>(moveBalanceSql[wallet.table], [
+    entry.amountMicro,
+    balanceHeldDelta,
+    wallet.id,
+  ]);
   if (!updated) throw new GatewayError('not_found', { message: `No such ${wallet.label}: ${wallet.id}` });
   if (
     entry.kind !== 'charge' &&
@@ -164,7 +185,8 @@ export interface PlaceHoldInput {
  * (migration 19) locks the wallet row, then the key's budget row, sizes the hold and writes it.
  */
 export async function placeHold(db: Database, input: PlaceHoldInput): Promise<Hold> {
-  if (db.engine !== 'postgres' || input.jobId) return db.transaction((tx) => placeHoldIn(tx, input));
+  if (db.engine !== 'postgres' || input.jobId)
+    return db.transaction((tx) => placeHoldIn(tx, input), { repeatable: true });
   const { most, least } = holdRange(input);
   const budget = input.keyBudget;
   const id = newId('hld');
@@ -247,10 +269,7 @@ export async function placeHoldIn(tx: Queryable, input: PlaceHoldInput): Promise
     amount = Math.max(least, Math.min(most, room));
   }
   const required = Math.max(amount, input.minimumMicro);
-  const { changes } = await tx.run(
-    `UPDATE ${wallet.table} SET held_micro = held_micro + ? WHERE id = ? AND balance_micro - held_micro >= ?`,
-    [amount, wallet.id, required],
-  );
+  const { changes } = await tx.run(holdSql[wallet.table], [amount, wallet.id, required]);
   if (changes === 0) {
     const user = await tx.get<{ balance_micro: number; held_micro: number }>(
       `SELECT balance_micro, held_micro FROM ${wallet.table} WHERE id = ?`,
@@ -290,7 +309,10 @@ export interface Settlement {
   chargeMicro: number;
   description: string;
   requestId: string;
-  /** Extra writes that must commit with the charge (the request log row). */
+  /**
+   * Extra writes that must commit with the charge (the request log row): through `tx` only, as
+   * the settle may be run again from the start (`TransactionOptions.repeatable`).
+   */
   alsoWrite?: (tx: Queryable) => Promise<void>;
 }
 
@@ -305,7 +327,8 @@ export interface SettleOutcome {
  * releases the rest. A second settle of the same hold is a no-op returning null.
  */
 export function settleHold(db: Database, hold: Hold, settlement: Settlement): Promise<SettleOutcome | null> {
-  return db.transaction((tx) => settleHoldIn(tx, hold, settlement));
+  // Repeatable when `alsoWrite` is (it only writes through its tx): see TransactionOptions.
+  return db.transaction((tx) => settleHoldIn(tx, hold, settlement), { repeatable: true });
 }
 
 /** `settleHold` inside the caller's transaction (a job's terminal transition and its charge). */
@@ -361,7 +384,7 @@ export async function chargeHeld(
     );
   } else if (release > 0) {
     const wallet = walletOf(hold.userId, hold.orgId);
-    await tx.run(`UPDATE ${wallet.table} SET held_micro = held_micro - ? WHERE id = ?`, [release, wallet.id]);
+    await tx.run(releaseSql[wallet.table], [release, wallet.id]);
   }
   const budget = hold.keyBudget;
   return budget ? settleKeyBudget(tx, budget.keyId, budget.month, release, charge) : null;

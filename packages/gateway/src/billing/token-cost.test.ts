@@ -41,4 +41,53 @@ describe('tokenCost', () => {
       Number((900_000_000n * 3_000_000_000n + 900_000_000n * 18_000_000_000n) / 1_000_000n),
     );
   });
+
+  it('gives what exact BigInt arithmetic gives, on both sides of the safe-integer range', () => {
+    const exact = (
+      rates: { input: number; output: number; cachedInput: number; cacheWrite: number; reasoning: number },
+      usage: typeof emptyUsage,
+    ) => {
+      const input = BigInt(usage.inputTokens);
+      const cached = BigInt(Math.min(usage.cachedInputTokens, usage.inputTokens));
+      const written = BigInt(Math.min(usage.cacheWriteTokens, usage.inputTokens - Number(cached)));
+      const output = BigInt(usage.outputTokens);
+      const reasoning = BigInt(Math.min(usage.reasoningTokens, usage.outputTokens));
+      const total =
+        (input - cached - written) * BigInt(rates.input) +
+        cached * BigInt(rates.cachedInput) +
+        written * BigInt(rates.cacheWrite) +
+        (output - reasoning) * BigInt(rates.output) +
+        reasoning * BigInt(rates.reasoning);
+      return Number((total + 999_999n) / 1_000_000n);
+    };
+    // A fixed-seed generator: the same cases every run.
+    let seed = 12_345;
+    const next = (below: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return Math.floor((seed / 2_147_483_648) * below);
+    };
+    for (let index = 0; index < 2_000; index++) {
+      // Up to ~2^54 per term at the top of the range: some cases fall back to BigInt.
+      const scale = [1_000, 1_000_000, 1_000_000_000, 3_000_000_000][index % 4]!;
+      const rates = {
+        input: next(scale),
+        output: next(scale),
+        cachedInput: next(scale),
+        cacheWrite: next(scale),
+        reasoning: next(scale),
+      };
+      const usage = {
+        ...emptyUsage,
+        inputTokens: next(4_000_000),
+        cachedInputTokens: next(4_000_000),
+        cacheWriteTokens: next(1_000_000),
+        outputTokens: next(2_000_000),
+        reasoningTokens: next(2_000_000),
+      };
+      expect(tokenCost(rates, usage)).toBe(exact(rates, usage));
+    }
+    // A total one micro-credit past a whole credit rounds up, at the edge of the fast path.
+    const edge = { input: 1_000_000_001, output: 0 };
+    expect(tokenCost(edge, { ...emptyUsage, inputTokens: 9_000_000 })).toBe(9_000_000 * 1_000 + 9);
+  });
 });

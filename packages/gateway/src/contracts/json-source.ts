@@ -42,8 +42,10 @@ export function scanJson(text: string, limit: number): JsonScan {
   let key: string | undefined;
   let valueStart = -1;
   let imageParts = 0;
-  for (let match = structural.exec(text); match !== null; match = structural.exec(text)) {
-    const at = match.index;
+  // `test`, not `exec`: no match array per structural character (most of the scan's garbage);
+  // the one-character match ends at lastIndex.
+  while (structural.test(text)) {
+    const at = structural.lastIndex - 1;
     const code = text.charCodeAt(at);
     if (code === 0x22) {
       const end = closingQuote(text, at);

@@ -5,7 +5,14 @@ import type { Database } from './types.ts';
 export { appliedVersions, type MigrateOptions, type Migration, migrate, migrations } from './migrations.ts';
 export { requestsInFlight } from './requests-in-flight.ts';
 export { sqlArray } from './sql-array.ts';
-export type { Database, GroupedQueries, Mergeable, Queryable, SqlParam } from './types.ts';
+export type {
+  Database,
+  GroupedQueries,
+  Mergeable,
+  Queryable,
+  SqlParam,
+  TransactionOptions,
+} from './types.ts';
 
 export interface OpenDatabaseOptions {
   /** postgres://… selects PostgreSQL; otherwise SQLite at `sqlitePath`. */

@@ -90,9 +90,15 @@ function unitsOf(items: readonly GroupItem[]): GroupUnit[] {
  */
 function literal(value: SqlParam | undefined): string {
   if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`cannot write ${value} into SQL`);
-  return pg.escapeLiteral(String(value));
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} into SQL`);
+    return `'${value}'`;
+  }
+  if (typeof value === 'bigint') return `'${value}'`;
+  // What escapeLiteral gives a string with no quote and no backslash, without its copy char by char.
+  return needsEscape.test(value) ? pg.escapeLiteral(value) : `'${value}'`;
 }
+const needsEscape = /['\\]/;
 
 /**
  * Hot-path statements are prepared once per connection, so PostgreSQL parses and plans each

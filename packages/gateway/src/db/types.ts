@@ -28,6 +28,16 @@ export interface GroupedQueries {
   ): Promise<T | undefined>;
 }
 
+export interface TransactionOptions {
+  /**
+   * `fn` does nothing but read and write through its `tx` (no other effect, no state kept from
+   * a run), so it may be run again from the start. SQLite then groups it with other callers'
+   * writes without a savepoint of its own (a failure reruns the group with savepoints); the hot
+   * path's settles are. PostgreSQL ignores it.
+   */
+  repeatable?: boolean;
+}
+
 export interface Database extends Queryable {
   readonly engine: 'sqlite' | 'postgres';
   /**
@@ -39,7 +49,7 @@ export interface Database extends Queryable {
    */
   readonly grouped: GroupedQueries;
   /** Runs `fn` atomically; it is rolled back if `fn` throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Multi-statement DDL (migrations). */
   exec(sql: string): Promise<void>;
   /** Serialises migration runs across processes/replicas. */

@@ -9,6 +9,8 @@ export function parseRequestBody<T>(
   json: unknown,
   schema: z.ZodType<T>,
   message: (param: string, issue: string) => string,
+  /** A hand check of the common case: the body as `T` only when the schema would accept it. */
+  wellFormed?: (body: Record<string, unknown>) => T | undefined,
 ): { body: Record<string, unknown>; data: T } {
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
     throw new GatewayError('invalid_request', { message: 'Request body must be a JSON object.' });
@@ -17,6 +19,8 @@ export function parseRequestBody<T>(
   if (body['model'] === undefined || body['model'] === null || body['model'] === '') {
     throw new GatewayError('missing_model', { param: 'model', message: message('model', 'Field required') });
   }
+  const quick = wellFormed?.(body);
+  if (quick !== undefined) return { body, data: quick };
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

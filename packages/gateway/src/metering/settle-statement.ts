@@ -70,7 +70,9 @@ export function attemptRows(count: number, guard: string): string {
 
 /** `attemptRows`' parameters. */
 export function attemptParams(requestId: string, attempts: readonly AttemptEntry[]): SqlParam[] {
-  return attemptValues(requestId, attempts).flat();
+  const params: SqlParam[] = [];
+  for (const row of attemptValues(requestId, attempts)) params.push(...row);
+  return params;
 }
 
 /**

@@ -38,11 +38,14 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly #breakerTargets = new Set<string>();
+  /** Each target's gauge value as last set: a call sets it twice, nearly always to what it was. */
+  readonly #breakerValues = new Map<string, number>();
 
   breakerState(target: string, state: BreakerState): void {
-    this.#breakerTargets.add(target);
-    this.breaker.set({ target }, breakerValue[state]);
+    const value = breakerValue[state];
+    if (this.#breakerValues.get(target) === value) return;
+    this.#breakerValues.set(target, value);
+    this.breaker.set({ target }, value);
   }
 
   /**
@@ -50,7 +53,8 @@ export class GatewayMetrics {
    * opened or closed it); a target this replica knew that the store no longer has is closed.
    */
   syncBreakers(states: ReadonlyMap<string, BreakerState>): void {
-    for (const target of this.#breakerTargets) if (!states.has(target)) this.breakerState(target, 'closed');
+    for (const target of this.#breakerValues.keys())
+      if (!states.has(target)) this.breakerState(target, 'closed');
     for (const [target, state] of states) this.breakerState(target, state);
   }
 }

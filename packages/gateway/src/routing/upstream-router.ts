@@ -227,14 +227,15 @@ async function firstBytes(provider: string, response: UpstreamResponse): Promise
   };
 }
 
+/** A body read whole: its text at once, its bytes made only if someone iterates them (a JSON relay never does). */
 function bufferedBody(text: string, original: UpstreamResponse['body']): UpstreamResponse['body'] {
-  async function* once(): AsyncGenerator<Uint8Array> {
-    yield Buffer.from(text);
-  }
-  return Object.assign(once(), {
-    text: async () => text,
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield Buffer.from(text);
+    },
+    text: () => Promise.resolve(text),
     destroy: (error?: Error) => original.destroy(error),
-  });
+  };
 }
 
 /**

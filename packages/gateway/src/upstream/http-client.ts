@@ -1,4 +1,4 @@
-import { Agent, errors, request } from 'undici';
+import { Agent, errors } from 'undici';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
 
 export interface UpstreamTimeouts {
@@ -46,11 +46,13 @@ export class UpstreamClient {
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
     try {
-      const response = await request(url, {
+      const { origin, path } = splitUrl(url);
+      const response = await this.#agent.request({
+        origin,
+        path,
         method,
         headers,
         signal,
-        dispatcher: this.#agent,
         ...(body === undefined ? {} : { body }),
       });
       return { status: response.statusCode, headers: response.headers, body: response.body };
@@ -62,6 +64,22 @@ export class UpstreamClient {
   close(): Promise<void> {
     return this.#agent.close();
   }
+}
+
+/** Upstream URLs as undici's `request(url)` splits them, parsed once each (they are a provider's few). */
+const urlParts = new Map<string, { origin: string; path: string }>();
+const urlPartsLimit = 1_000;
+
+/** https://undici.nodejs.org/#/docs/api/Dispatcher?id=parameter-requestoptions */
+function splitUrl(url: string): { origin: string; path: string } {
+  let parts = urlParts.get(url);
+  if (!parts) {
+    const parsed = new URL(url);
+    parts = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    if (urlParts.size >= urlPartsLimit) urlParts.clear();
+    urlParts.set(url, parts);
+  }
+  return parts;
 }
 
 /** Network failures become gateway errors; the key and URL never reach the client. */

@@ -40,6 +40,52 @@ describe.each(engines)('group commit on %s', (engine) => {
     expect(rows.reduce((sum, row) => sum + Number(row.held_micro), 0)).toBe(196);
   });
 
+  it.each([
+    ['repeatable transactions', false],
+    ['repeatable and one-off transactions', true],
+  ])('undoes a failed transaction alone among %s, and runs a one-off once', async (_, withOneOffs) => {
+    db = await freshDatabase(engine);
+    const users = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => createUser(db, { email: `tx-${index}@example.com` })),
+    );
+    let oneOffRuns = 0;
+    // Each adds 1 to two users; every 7th then breaks the held_micro >= 0 check on its second
+    // write, after its first one landed: that first write must be undone with it.
+    const transactions = Array.from({ length: 60 }, (_, index) => {
+      // Rows locked in one order (PostgreSQL runs these side by side on its pool).
+      const first = users[index % (users.length - 1)]!;
+      const second = users[(index % (users.length - 1)) + 1]!;
+      const oneOff = withOneOffs && index % 10 === 3;
+      return db
+        .transaction(
+          async (tx) => {
+            if (oneOff) oneOffRuns++;
+            await tx.run('UPDATE users SET held_micro = held_micro + 1 WHERE id = ?', [first.id]);
+            const delta = index % 7 === 6 ? -1_000_000 : 1;
+            await tx.run('UPDATE users SET held_micro = held_micro + ? WHERE id = ?', [delta, second.id]);
+          },
+          { repeatable: !oneOff },
+        )
+        .then(
+          () => 'ok',
+          () => 'failed',
+        );
+    });
+    // A statement in the same group, failing alone too.
+    const statement = db
+      .run('UPDATE users SET held_micro = held_micro - 1000000 WHERE id = ?', [users[0]!.id])
+      .then(
+        () => 'ok',
+        () => 'failed',
+      );
+    const results = await Promise.all(transactions);
+    expect(await statement).toBe('failed');
+    expect(results.filter((result) => result === 'failed')).toHaveLength(8);
+    expect(oneOffRuns).toBe(withOneOffs ? 6 : 0);
+    const rows = await db.all<{ held_micro: number }>('SELECT held_micro FROM users');
+    expect(rows.reduce((sum, row) => sum + Number(row.held_micro), 0)).toBe(2 * (60 - 8));
+  });
+
   it.skipIf(engine !== 'postgres')(
     "runs one busy wallet's statements as few groups, one at a time, never stacked on its row lock",
     async () => {

@@ -164,6 +164,9 @@ export interface LeasedOutcome {
 
 const statements = new Map<string, string>();
 
+/** A settle only reads and writes the store: SQLite may group it without a savepoint. */
+const repeatable = { repeatable: true } as const;
+
 function settleStatementFor(
   table: string,
   attempts: number,
@@ -231,7 +234,7 @@ export async function settleLeasedCall(
       if (settlement.marked)
         await tx.run('DELETE FROM lease_calls WHERE request_id = ?', [settlement.requestId]);
       return { open: row !== undefined, drain: Number(row?.drain ?? 0), keySpentMicro };
-    });
+    }, repeatable);
   }
   const params: SqlParam[] = [
     release,

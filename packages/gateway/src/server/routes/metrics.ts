@@ -15,15 +15,20 @@ export function registerMetricsRoutes(
 ): void {
   // One series per route template (`/v1/responses/:id`), never per raw path: a path is
   // whatever a caller sends, 401s included. Unrouted paths share one `unknown` label.
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request. Labels are made once per template.
+  const labels = new Map<string | undefined, string>();
+  app.addHook('onResponse', (request, reply, done) => {
     const endpoint = request.hypereal?.endpoint ?? '';
     if (endpoint.startsWith('/v1')) {
       const template = request.routeOptions.url;
-      services.metrics.requests.inc({
-        endpoint: template ? template.replace(/^\/api(?=\/v1)/, '') : 'unknown',
-        status: String(reply.statusCode),
-      });
+      let label = labels.get(template);
+      if (label === undefined) {
+        label = template ? template.replace(/^\/api(?=\/v1)/, '') : 'unknown';
+        labels.set(template, label);
+      }
+      services.metrics.requests.inc({ endpoint: label, status: String(reply.statusCode) });
     }
+    done();
   });
   app.get('/metrics', async (request, reply) => {
     if (token) {
