@@ -53,7 +53,12 @@ describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', 
     const [first, second] = await sharedDatabase('postgres');
     handles = [first, second];
     const { held, release } = gate();
-    const busy = first.unlessBusy('usage-rollup', () => held);
+    const { held: holding, release: nowHolding } = gate();
+    const busy = first.unlessBusy('usage-rollup', async () => {
+      nowHolding();
+      await held;
+    });
+    await holding;
     const runs: unknown[] = [];
     const errors: unknown[] = [];
     const rollup = new UsageRollup({
@@ -77,7 +82,13 @@ describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', 
     const [first, second] = await sharedDatabase('postgres');
     handles = [first, second];
     const { held, release } = gate();
-    const busy = first.unlessBusy('usage-rollup', () => held);
+    const { held: holding, release: nowHolding } = gate();
+    const busy = first.unlessBusy('usage-rollup', async () => {
+      nowHolding();
+      await held;
+    });
+    // The replica's pass has the lock before the CLI asks for it.
+    await holding;
     let done = false;
     const cli = rollupNow(second, { rebuild: true, marginMs: 60 * 60_000, retryMs: 20 }).then((run) => {
       done = true;
