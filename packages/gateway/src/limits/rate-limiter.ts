@@ -82,8 +82,6 @@ interface ReservedPlaces {
   /** Hits waiting for the reservation in flight (at most one per window and replica). */
   waiting: Array<{ resolve: (place: number) => void; reject: (error: unknown) => void }>;
   reserving: boolean;
-  /** A place past every place handed out so far: a hit under a limit below it is refused without asking. */
-  beyond: number;
 }
 
 /**
@@ -123,18 +121,19 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   #place(userId: string, windowStart: number, limit: number): Promise<number> {
-    const key = `${this.#prefix}${userId}:${windowStart}`;
     const spare = Math.min(63, Math.floor(limit / 1000));
-    if (spare === 0) return this.#reserve(key, 1);
+    if (spare === 0) return this.#reserve(this.#keyOf(userId, windowStart), 1);
     let places = this.#reserved.get(userId);
     if (!places || places.start !== windowStart) {
       if (this.#reserved.size > 100_000) this.#sweep(windowStart);
-      places = { key, start: windowStart, next: 1, end: 0, waiting: [], reserving: false, beyond: 0 };
+      const key = this.#keyOf(userId, windowStart);
+      places = { key, start: windowStart, next: 1, end: 0, waiting: [], reserving: false };
       this.#reserved.set(userId, places);
     }
     if (places.next <= places.end) return Promise.resolve(places.next++);
-    // The window is full (places only grow within it): refused here, as Redis would.
-    if (places.beyond > limit) return Promise.resolve(places.beyond);
+    // Every place this replica will get from now on lies past `end`: when that is past the
+    // limit the window is full (places only grow within it), refused here as Redis would.
+    if (places.end >= limit) return Promise.resolve(places.end + 1);
     const reserved = places;
     return new Promise((resolve, reject) => {
       reserved.waiting.push({ resolve, reject });
@@ -150,7 +149,6 @@ export class RedisRateLimiter implements RateLimiter {
       (last) => {
         places.next = last - count + 1;
         places.end = last;
-        places.beyond = last + 1;
         // Hits that queued while the reservation was out are served from it too, in order.
         while (places.waiting.length > 0 && places.next <= places.end)
           places.waiting.shift()!.resolve(places.next++);
@@ -162,6 +160,10 @@ export class RedisRateLimiter implements RateLimiter {
         for (const waiter of places.waiting.splice(0)) waiter.reject(error);
       },
     );
+  }
+
+  #keyOf(userId: string, windowStart: number): string {
+    return `${this.#prefix}${userId}:${windowStart}`;
   }
 
   async #reserve(key: string, count: number): Promise<number> {
