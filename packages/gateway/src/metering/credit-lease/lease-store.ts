@@ -3,19 +3,14 @@ import type { KeyBudgetRef } from '../../billing/key-budget.ts';
 import { chargeHeld } from '../../billing/ledger.ts';
 import type { Database, Queryable, SqlParam } from '../../db/index.ts';
 import {
+  attemptValues,
   insertAttempts,
   insertRequestLog,
   type RequestLogEntry,
   requestLogColumns,
   requestLogValues,
 } from '../../usage/index.ts';
-import {
-  type AttemptEntry,
-  attemptParams,
-  attemptRows,
-  chargeParams,
-  chargeSteps,
-} from '../settle-statement.ts';
+import { type AttemptEntry, attemptRows, chargeParams, chargeSteps } from '../settle-statement.ts';
 import { mergeableSettle, type SettleItem, type SettleRow } from './merged-settle.ts';
 
 /**
@@ -236,6 +231,9 @@ export async function settleLeasedCall(
       return { open: row !== undefined, drain: Number(row?.drain ?? 0), keySpentMicro };
     }, repeatable);
   }
+  // The log and attempt rows' values, made once: the call's own statement and a merged one both use them.
+  const logValues = requestLogValues(settlement.log);
+  const attemptRowValues = attemptValues(settlement.requestId, settlement.attempts);
   const params: SqlParam[] = [
     release,
     lease.id,
@@ -244,8 +242,8 @@ export async function settleLeasedCall(
       { chargeMicro: charge, releaseMicro: release },
       { requestId: settlement.requestId, description: settlement.description, at: now },
     ),
-    ...requestLogValues(settlement.log),
-    ...attemptParams(settlement.requestId, settlement.attempts),
+    ...logValues,
+    ...attemptRowValues.flat(),
   ];
   if (settlement.marked) params.push(settlement.requestId);
   const row = await db.grouped.get<SettleRow, SettleItem>(
@@ -264,8 +262,8 @@ export async function settleLeasedCall(
       requestId: settlement.requestId,
       description: settlement.description,
       at: now,
-      log: settlement.log,
-      attempts: settlement.attempts,
+      logValues,
+      attemptValues: attemptRowValues,
       marked: settlement.marked,
     }),
   );

@@ -1,13 +1,7 @@
 import { type Hold, walletOf } from '../../billing/index.ts';
 import { type Mergeable, type SqlParam, sqlArray } from '../../db/index.ts';
 import { newId } from '../../ids.ts';
-import {
-  attemptValues,
-  type RequestLogEntry,
-  requestLogColumns,
-  requestLogValues,
-} from '../../usage/index.ts';
-import type { AttemptEntry } from '../settle-statement.ts';
+import { requestLogColumns } from '../../usage/index.ts';
 
 /** One leased call's settlement, as the merged statement needs it. */
 export interface SettleItem {
@@ -16,8 +10,10 @@ export interface SettleItem {
   requestId: string;
   description: string;
   at: number;
-  log: RequestLogEntry;
-  attempts: readonly AttemptEntry[];
+  /** Its log row's values, in `requestLogColumns` order. */
+  logValues: readonly SqlParam[];
+  /** Its attempt rows' values (`attemptValues`). */
+  attemptValues: readonly (readonly SqlParam[])[];
   marked: boolean;
 }
 
@@ -123,13 +119,13 @@ export function mergeableSettle(
       if (budget) params.push(released, charged, budget.keyId, budget.month);
       params.push(
         ...columnArrays(
-          batch.map((call) => requestLogValues(call.log)),
+          batch.map((call) => call.logValues),
           requestLogColumns.length,
         ),
       );
       params.push(
         ...columnArrays(
-          batch.flatMap((call) => attemptValues(call.requestId, call.attempts)),
+          batch.flatMap((call) => call.attemptValues),
           7,
         ),
       );
