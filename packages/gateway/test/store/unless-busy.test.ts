@@ -3,13 +3,29 @@ import type { Database } from '../../src/db/index.ts';
 import { rollupNow, UsageRollup } from '../../src/usage/rollup-runner.ts';
 import { postgresUrl, sharedDatabase } from '../helpers/databases.ts';
 
-/** A promise that resolves when `release()` is called: a replica's pass held open. */
-function gate(): { held: Promise<void>; release: () => void } {
+/**
+ * A replica's pass under way: `db` holds the rollup lock (this resolves once it does) until
+ * `release()`; `done` is what its `unlessBusy` gave.
+ */
+async function passHolding<T>(
+  db: Database,
+  result: T,
+): Promise<{ release: () => void; done: Promise<T | undefined> }> {
   let release = () => {};
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
-  return { held, release };
+  let holding = () => {};
+  const running = new Promise<void>((resolve) => {
+    holding = resolve;
+  });
+  const done = db.unlessBusy('usage-rollup', async () => {
+    holding();
+    await held;
+    return result;
+  });
+  await running;
+  return { release, done };
 }
 
 /** Periodic work every replica starts but one is enough: the usage rollup's pass. */
@@ -23,17 +39,7 @@ describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', 
   it('runs the work on one replica while another is in it, and on either once it is free', async () => {
     const [first, second] = await sharedDatabase('postgres');
     handles = [first, second];
-    const { held, release } = gate();
-    let started = () => {};
-    const running = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    const long = first.unlessBusy('usage-rollup', async () => {
-      started();
-      await held;
-      return 'first ran';
-    });
-    await running;
+    const { release, done: long } = await passHolding(first, 'first ran');
     // The other replica (another connection, another session) skips at once; another name is free.
     expect(await second.unlessBusy('usage-rollup', async () => 'second ran')).toBeUndefined();
     expect(await second.unlessBusy('something-else', async () => 'other work ran')).toBe('other work ran');
@@ -52,13 +58,7 @@ describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', 
   it("a replica's rollup timer skips its turn while another replica's pass holds the lock", async () => {
     const [first, second] = await sharedDatabase('postgres');
     handles = [first, second];
-    const { held, release } = gate();
-    const { held: holding, release: nowHolding } = gate();
-    const busy = first.unlessBusy('usage-rollup', async () => {
-      nowHolding();
-      await held;
-    });
-    await holding;
+    const { release, done: busy } = await passHolding(first, 'replica ran');
     const runs: unknown[] = [];
     const errors: unknown[] = [];
     const rollup = new UsageRollup({
@@ -81,14 +81,8 @@ describe.skipIf(!postgresUrl)('one replica at a time (unlessBusy) on postgres', 
   it("the CLI's rollup (and --rebuild) waits for a replica's pass under way, then runs in the lock", async () => {
     const [first, second] = await sharedDatabase('postgres');
     handles = [first, second];
-    const { held, release } = gate();
-    const { held: holding, release: nowHolding } = gate();
-    const busy = first.unlessBusy('usage-rollup', async () => {
-      nowHolding();
-      await held;
-    });
     // The replica's pass has the lock before the CLI asks for it.
-    await holding;
+    const { release, done: busy } = await passHolding(first, 'replica ran');
     let done = false;
     const cli = rollupNow(second, { rebuild: true, marginMs: 60 * 60_000, retryMs: 20 }).then((run) => {
       done = true;
