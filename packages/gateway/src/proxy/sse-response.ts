@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { FastifyReply } from 'fastify';
 
 /**
@@ -43,16 +42,25 @@ export class SseResponse {
       connection: closing ? 'close' : 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    raw.flushHeaders();
+    // No flushHeaders(): every start() is followed by a write, and Node sends the head with the
+    // first write, in one segment, so the client gets the headers and the first event together.
   }
 
-  /** Writes one whole event; waits while the client is slow (backpressure). */
-  async write(event: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Writes one whole event. False when the client is gone, else the write's own answer:
+   * false also when the client reads slower than the stream comes (wait for `onDrain`).
+   */
+  send(event: string): { gone: boolean; full: boolean } {
     this.start();
     this.#timer?.refresh();
     const raw = this.#reply.raw;
-    if (signal.aborted || raw.destroyed) throw new Error('client went away');
-    if (!raw.write(event)) await once(raw, 'drain', { signal });
+    if (raw.destroyed) return gone;
+    return raw.write(event) ? open : full;
+  }
+
+  /** Calls `fn` once the client has taken what was written (after a `full` send). */
+  onDrain(fn: () => void): void {
+    this.#reply.raw.once('drain', fn);
   }
 
   end(finalEvent?: string): void {
@@ -79,3 +87,7 @@ export class SseResponse {
     raw.write(this.#keepaliveEvent);
   }
 }
+
+const gone = { gone: true, full: false } as const;
+const open = { gone: false, full: false } as const;
+const full = { gone: false, full: true } as const;

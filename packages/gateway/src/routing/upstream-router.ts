@@ -192,50 +192,21 @@ export class UpstreamRouter {
 
 /**
  * Waits for the first bytes of the body before the target counts as answering: a
- * JSON answer is read whole, a stream up to its first chunk. An upstream that dies
- * before that can still be replaced, since the client has seen nothing.
+ * JSON answer is read whole (its text kept by the body), a stream up to its first chunk.
+ * An upstream that dies before that can still be replaced, since the client has seen nothing.
  */
 async function firstBytes(provider: string, response: UpstreamResponse): Promise<UpstreamResponse> {
   const isSse = String(response.headers['content-type'] ?? '').includes('text/event-stream');
   if (!isSse) {
-    const text = await response.body.text();
-    return { ...response, body: bufferedBody(text, response.body) };
+    await response.body.text();
+    return response;
   }
-  const iterator = response.body[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) {
+  if (!(await response.body.first())) {
     throw new UpstreamError('upstream_error', provider, response.status, '', {
       message: 'The upstream stream ended before sending anything.',
     });
   }
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    yield first.value as Uint8Array;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next())
-      yield next.value as Uint8Array;
-  }
-  const body = rest();
-  return {
-    ...response,
-    body: Object.assign(body, {
-      text: async () => {
-        const chunks: Uint8Array[] = [];
-        for await (const chunk of body) chunks.push(chunk);
-        return Buffer.concat(chunks).toString('utf8');
-      },
-      destroy: (error?: Error) => response.body.destroy(error),
-    }),
-  };
-}
-
-/** A body read whole: its text at once, its bytes made only if someone iterates them (a JSON relay never does). */
-function bufferedBody(text: string, original: UpstreamResponse['body']): UpstreamResponse['body'] {
-  return {
-    async *[Symbol.asyncIterator]() {
-      yield Buffer.from(text);
-    },
-    text: () => Promise.resolve(text),
-    destroy: (error?: Error) => original.destroy(error),
-  };
+  return response;
 }
 
 /**

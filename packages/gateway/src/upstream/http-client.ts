@@ -1,5 +1,6 @@
-import { Agent, errors } from 'undici';
+import { Agent, type Dispatcher, errors } from 'undici';
 import { GatewayError, UpstreamError } from '../errors/index.ts';
+import { UpstreamBody } from './upstream-body.ts';
 
 export interface UpstreamTimeouts {
   connectTimeoutMs: number;
@@ -10,7 +11,7 @@ export interface UpstreamTimeouts {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Uint8Array> & { text(): Promise<string>; destroy(error?: Error): void };
+  body: UpstreamBody;
 }
 
 /** Keep-alive pools to every upstream, with separate connect / first-byte / idle limits. */
@@ -47,15 +48,12 @@ export class UpstreamClient {
   ): Promise<UpstreamResponse> {
     try {
       const { origin, path } = splitUrl(url);
-      const response = await this.#agent.request({
-        origin,
-        path,
-        method,
-        headers,
-        signal,
-        ...(body === undefined ? {} : { body }),
+      return await new Promise<UpstreamResponse>((resolve, reject) => {
+        this.#agent.dispatch(
+          { origin, path, method, headers, body: body ?? null },
+          new ExchangeHandler(signal, resolve, reject),
+        );
       });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
       throw toUpstreamError(provider, error);
     }
@@ -64,6 +62,81 @@ export class UpstreamClient {
   close(): Promise<void> {
     return this.#agent.close();
   }
+}
+
+/**
+ * One exchange on undici's low-level `dispatch`: the answer resolves once its status and
+ * headers are in, its body then fed to an `UpstreamBody` as chunks arrive. `Agent.request`
+ * would add a Readable stream, an async resource and promises per answer, on every call.
+ * @see https://undici.nodejs.org/#/docs/api/Dispatcher?id=dispatcherdispatchoptions-handler
+ */
+class ExchangeHandler implements Dispatcher.DispatchHandler {
+  readonly #signal: AbortSignal;
+  #resolve: ((response: UpstreamResponse) => void) | null;
+  readonly #reject: (error: unknown) => void;
+  #body: UpstreamBody | null = null;
+  #controller: Dispatcher.DispatchController | null = null;
+  readonly #onAbort = (): void => {
+    const reason = abortReason(this.#signal);
+    if (this.#controller) this.#controller.abort(reason);
+    else this.#fail(reason);
+  };
+
+  constructor(
+    signal: AbortSignal,
+    resolve: (response: UpstreamResponse) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    if (!signal.aborted) signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#signal.aborted) controller.abort(abortReason(this.#signal));
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return; // 1xx: the answer is still to come
+    const resolve = this.#resolve;
+    if (!resolve) return;
+    this.#resolve = null;
+    const body = new UpstreamBody();
+    body.attach(controller);
+    this.#body = body;
+    resolve({ status: statusCode, headers, body });
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#body?.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#body?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#fail(error);
+  }
+
+  #fail(error: Error): void {
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    if (this.#resolve) {
+      this.#resolve = null;
+      this.#reject(error);
+    } else this.#body?.fail(error);
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new errors.RequestAbortedError();
 }
 
 /** Upstream URLs as undici's `request(url)` splits them, parsed once each (they are a provider's few). */
