@@ -66,11 +66,14 @@ describe('the built bundle (`hypereal` runs it): `serve` in front of the simulat
     userId = user.id;
     await grantCredits(db, user.id, creditsToMicro(1000), 'bundle test credits');
     key = (await createApiKey(db, { userId: user.id, name: 'bundle' })).secret;
-    // `node <bundle>` with the bin's heap flags: the bundle itself, not the bin's choice of it.
+    // `node <bundle>` with the bin's heap flags (read off its #! line): the bundle itself, not the bin's choice of it.
+    const shebang = readFileSync(join(packageDir, 'bin', 'hypereal.js'), 'utf8').split('\n', 1)[0] ?? '';
+    const heapFlags = shebang.match(/--(?:max-semi-space-size|heap-growing-percent)=\d+/g) ?? [];
+    expect(heapFlags).toHaveLength(2);
     gateway = await startNodeChild({
       name: 'gateway (bundle)',
       script: built.entry,
-      nodeArgs: ['--max-semi-space-size=4', '--heap-growing-percent=50'],
+      nodeArgs: heapFlags,
       args: ['serve', '--config', configPath],
       env: {
         ...simulatorEnv(sim.url, simKey),
