@@ -91,6 +91,9 @@ export function openSqlite(path: string): Database {
   // answer sent) before it is durable to the same degree as a transaction of its own, and a
   // crash loses at most batches whose callers were all still waiting.
   // https://www.sqlite.org/lang_savepoint.html
+  // Repeatable transactions of one `mergeable` key in a batch run as one merged unit (a credit
+  // lease's settles: one update of its rows by the sums); if that fails, its members run again
+  // one by one, each under a savepoint, so a failure stays its own.
   // One request alone in the process (c=1, a quiet gateway) has nobody to share a group with:
   // its group commits without the wait (still after the batches already queued, if any).
   let queue: Promise<unknown> = Promise.resolve();
