@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../db/index.ts';
+import { type Database, insertRows, type Queryable, type SqlParam } from '../db/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { newId } from '../ids.ts';
 import { capExceeded, type KeyBudgetRef, reserveKeyBudget, settleKeyBudget } from './key-budget.ts';
@@ -388,6 +388,77 @@ export async function chargeHeld(
   }
   const budget = hold.keyBudget;
   return budget ? settleKeyBudget(tx, budget.keyId, budget.month, release, charge) : null;
+}
+
+/** One call's part of a hold, as `chargeHeldCalls` moves it (`at`: its ledger row's time). */
+export interface HeldCall {
+  chargeMicro: number;
+  releaseMicro: number;
+  requestId: string;
+  description: string;
+  at: number;
+}
+
+const ledgerInsertHead =
+  'INSERT INTO ledger_entries (id, user_id, amount_micro, balance_after_micro, kind, request_id, hold_id, description, created_at, payment_id, org_id)';
+
+/**
+ * `chargeHeld` for several calls on one hold at once, in the caller's transaction — what running
+ * it for each call in order does, with the wallet and the key budget updated once by the sums:
+ * one `charge` ledger row per call that charged, its `balance_after_micro` what the wallet held
+ * after that call (the balance after all of them plus what the calls after it charged). Returns
+ * each call's view of the key's month-to-date spend after its own charge (null without a budget).
+ */
+export async function chargeHeldCalls(
+  tx: Queryable,
+  hold: Pick<Hold, 'id' | 'userId' | 'orgId' | 'keyBudget'>,
+  calls: readonly HeldCall[],
+): Promise<Array<number | null>> {
+  let charged = 0;
+  let released = 0;
+  for (const call of calls) {
+    charged += call.chargeMicro;
+    released += call.releaseMicro;
+  }
+  const wallet = walletOf(hold.userId, hold.orgId);
+  if (charged > 0) {
+    const updated = await tx.get<{ balance_micro: number }>(moveBalanceSql[wallet.table], [
+      -charged,
+      -released,
+      wallet.id,
+    ]);
+    if (!updated) throw new GatewayError('not_found', { message: `No such ${wallet.label}: ${wallet.id}` });
+    const rows: SqlParam[][] = [];
+    let later = charged;
+    for (const call of calls) {
+      later -= call.chargeMicro;
+      if (call.chargeMicro <= 0) continue;
+      rows.push([
+        newId('led'),
+        hold.userId,
+        -call.chargeMicro,
+        Number(updated.balance_micro) + later,
+        'charge',
+        call.requestId,
+        hold.id,
+        call.description,
+        call.at,
+        null,
+        hold.orgId ?? null,
+      ]);
+    }
+    await insertRows(tx, ledgerInsertHead, 11, rows);
+  } else if (released > 0) {
+    await tx.run(releaseSql[wallet.table], [released, wallet.id]);
+  }
+  const budget = hold.keyBudget;
+  if (!budget) return calls.map(() => null);
+  const spent = await settleKeyBudget(tx, budget.keyId, budget.month, released, charged);
+  let later = charged;
+  return calls.map((call) => {
+    later -= call.chargeMicro;
+    return spent - later;
+  });
 }
 
 /** An open or closed hold by id, as `settleHold` takes it (a job reloads its own). */

@@ -2,13 +2,15 @@ import { migrate } from './migrations.ts';
 import { openSqlite } from './sqlite.ts';
 import type { Database } from './types.ts';
 
+export { insertRows } from './insert-rows.ts';
 export { appliedVersions, type MigrateOptions, type Migration, migrate, migrations } from './migrations.ts';
 export { requestsInFlight } from './requests-in-flight.ts';
-export { sqlArray } from './sql-array.ts';
+export { sqlArray, sqlArrayColumn } from './sql-array.ts';
 export type {
   Database,
   GroupedQueries,
   Mergeable,
+  MergeableTransaction,
   Queryable,
   SqlParam,
   TransactionOptions,

@@ -696,6 +696,24 @@ CREATE TABLE usage_rollup_state (
 )
 `,
   },
+  {
+    version: 22,
+    name: 'request log and ledger: the org and answer-id indexes hold only rows that have one',
+    // Every query these serve asks for one org (`org_id = ?`) or one stored answer
+    // (`response_id = ?`), which implies IS NOT NULL, so both engines' planners use a partial
+    // index for it; a personal row (org_id NULL, most of them) and a row without a stored answer
+    // (every chat completion: only the Responses API's answers are looked up by id) no longer
+    // cost an index entry on every insert.
+    // https://www.sqlite.org/partialindex.html https://www.postgresql.org/docs/15/indexes-partial.html
+    sql: `
+DROP INDEX request_logs_response;
+CREATE INDEX request_logs_response ON request_logs (response_id) WHERE response_id IS NOT NULL;
+DROP INDEX request_logs_org_time;
+CREATE INDEX request_logs_org_time ON request_logs (org_id, created_at) WHERE org_id IS NOT NULL;
+DROP INDEX ledger_entries_org;
+CREATE INDEX ledger_entries_org ON ledger_entries (org_id, created_at) WHERE org_id IS NOT NULL
+`,
+  },
 ];
 
 export interface Migration {

@@ -100,6 +100,22 @@ function literal(value: SqlParam | undefined): string {
 }
 const needsEscape = /['\\]/;
 
+/** The group's units as one multi-statement text, `EXECUTE name(literals)` each (built in one pass, no list per unit). */
+function executeText(units: readonly GroupUnit[]): string {
+  let text = '';
+  for (const unit of units) {
+    if (text !== '') text += ';\n';
+    text += `EXECUTE hypereal_g${statementId(unit.sql)}(`;
+    const params = unit.params;
+    for (let index = 0; index < params.length; index++) {
+      if (index > 0) text += ', ';
+      text += literal(params[index]);
+    }
+    text += ')';
+  }
+  return text;
+}
+
 /**
  * Hot-path statements are prepared once per connection, so PostgreSQL parses and plans each
  * shape once rather than on every call (a settle is a six-part CTE): alone, as a driver-named
@@ -179,9 +195,7 @@ function groupCommitter(pool: pg.Pool): GroupedQueries {
     try {
       await prepareFor(client, units);
       // One round trip: statements in one simple Query message run as one transaction.
-      const text = units
-        .map((unit) => `EXECUTE hypereal_g${statementId(unit.sql)}(${unit.params.map(literal).join(', ')})`)
-        .join(';\n');
+      const text = executeText(units);
       const answer = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
       // One statement's answer comes as itself, several as a list.
       results = Array.isArray(answer) ? answer : [answer];

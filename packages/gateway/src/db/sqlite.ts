@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { requestsInFlight } from './requests-in-flight.ts';
-import type { Database, Queryable, SqlParam } from './types.ts';
+import type { Database, MergeableTransaction, Queryable, SqlParam } from './types.ts';
 
 /**
  * What a batch item is, for its savepoint: `statement`, one SQL statement (under the default ABORT
@@ -16,8 +16,41 @@ type ItemKind = 'statement' | 'repeatable' | 'once';
 interface BatchItem {
   fn: (tx: Queryable) => Promise<unknown>;
   kind: ItemKind;
+  mergeable: MergeableTransaction<unknown, unknown> | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+}
+
+/** What one step of a batch runs: an item, or the items of one mergeable key (two or more) merged. */
+interface BatchUnit {
+  fn: (tx: Queryable) => Promise<unknown>;
+  kind: ItemKind;
+  /** The items it answers (their indexes in the batch); a merged unit's `fn` answers each, in order. */
+  members: number[];
+}
+
+/** The batch's items as units, in order: those of one mergeable key merged where the first of them stood. */
+function unitsOf(items: readonly BatchItem[]): BatchUnit[] {
+  const byKey = new Map<string, number[]>();
+  items.forEach((item, index) => {
+    if (!item.mergeable) return;
+    const same = byKey.get(item.mergeable.key);
+    if (same) same.push(index);
+    else byKey.set(item.mergeable.key, [index]);
+  });
+  const units: BatchUnit[] = [];
+  items.forEach((item, index) => {
+    const same = item.mergeable ? byKey.get(item.mergeable.key) : undefined;
+    if (!same || same.length < 2) {
+      units.push({ fn: item.fn, kind: item.kind, members: [index] });
+      return;
+    }
+    if (same[0] !== index) return;
+    const batch = same.map((member) => items[member]!.mergeable!.data);
+    const merge = item.mergeable!.merge;
+    units.push({ fn: (tx) => merge(tx, batch), kind: item.kind, members: same });
+  });
+  return units;
 }
 
 type ItemResult = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -58,6 +91,9 @@ export function openSqlite(path: string): Database {
   // answer sent) before it is durable to the same degree as a transaction of its own, and a
   // crash loses at most batches whose callers were all still waiting.
   // https://www.sqlite.org/lang_savepoint.html
+  // Repeatable transactions of one `mergeable` key in a batch run as one merged unit (a credit
+  // lease's settles: one update of its rows by the sums); if that fails, its members run again
+  // one by one, each under a savepoint, so a failure stays its own.
   // One request alone in the process (c=1, a quiet gateway) has nobody to share a group with:
   // its group commits without the wait (still after the batches already queued, if any).
   let queue: Promise<unknown> = Promise.resolve();
@@ -82,15 +118,38 @@ export function openSqlite(path: string): Database {
       for (const item of items) item.reject(error);
       return undefined;
     }
+    const units = unitsOf(items);
     const single = items.length === 1;
     const results: ItemResult[] = [];
-    for (const item of items) {
-      const savepoint = careful && !single && item.kind !== 'statement';
+    /** Runs `fn` under a savepoint of its own (undone alone if it fails); `ended` if its failure ended the transaction. */
+    const saved = async (
+      fn: (tx: Queryable) => Promise<unknown>,
+    ): Promise<ItemResult | { ended: unknown }> => {
+      try {
+        step('SAVEPOINT item');
+        const value = await fn(direct);
+        step('RELEASE item');
+        return { ok: true, value };
+      } catch (error) {
+        if (!connection.isTransaction) return { ended: error };
+        quietly('ROLLBACK TO item');
+        quietly('RELEASE item');
+        return { ok: false, error };
+      }
+    };
+    for (const unit of units) {
+      const merged = unit.members.length > 1;
+      const savepoint = careful && !single && unit.kind !== 'statement';
       try {
         if (savepoint) step('SAVEPOINT item');
-        const value = await item.fn(direct);
+        const value = await unit.fn(direct);
         if (savepoint) step('RELEASE item');
-        results.push({ ok: true, value });
+        if (merged) {
+          const answers = value as unknown[];
+          unit.members.forEach((member, index) => {
+            results[member] = { ok: true, value: answers[index] };
+          });
+        } else results[unit.members[0]!] = { ok: true, value };
       } catch (error) {
         if (!connection.isTransaction) {
           // An error that ended the whole transaction (disk full, I/O): every write of the
@@ -102,11 +161,23 @@ export function openSqlite(path: string): Database {
         else if (savepoint) {
           quietly('ROLLBACK TO item');
           quietly('RELEASE item');
-        } else if (item.kind !== 'statement') {
+        } else if (unit.kind !== 'statement') {
           quietly('ROLLBACK');
           return 'again';
         }
-        results.push({ ok: false, error });
+        if (!merged) {
+          results[unit.members[0]!] = { ok: false, error };
+          continue;
+        }
+        // The merged run failed and was undone: each of its members runs again alone, and fails alone.
+        for (const member of unit.members) {
+          const result = await saved(items[member]!.fn);
+          if ('ended' in result) {
+            for (const each of items) each.reject(result.ended);
+            return undefined;
+          }
+          results[member] = result;
+        }
       }
     }
     if (connection.isTransaction) {
@@ -134,9 +205,13 @@ export function openSqlite(path: string): Database {
       else item.reject(result.error);
     });
   };
-  const batched = <T>(fn: (tx: Queryable) => Promise<T>, kind: ItemKind): Promise<T> =>
+  const batched = <T>(
+    fn: (tx: Queryable) => Promise<T>,
+    kind: ItemKind,
+    mergeable?: MergeableTransaction<unknown, unknown>,
+  ): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const item = { fn, kind, resolve: resolve as (value: unknown) => void, reject };
+      const item = { fn, kind, mergeable, resolve: resolve as (value: unknown) => void, reject };
       if (open) {
         open.push(item);
         return;
@@ -171,7 +246,10 @@ export function openSqlite(path: string): Database {
     run: (sql, params) => batched((tx) => tx.run(sql, params), 'statement'),
     // Every write already commits in groups here; one connection, so no lock order to keep.
     grouped: { get: (sql, params) => batched((tx) => tx.get(sql, params), 'statement') },
-    transaction: (fn, options) => batched(fn, options?.repeatable ? 'repeatable' : 'once'),
+    transaction: (fn, options) =>
+      options?.repeatable
+        ? batched(fn, 'repeatable', options.mergeable as MergeableTransaction<unknown, unknown> | undefined)
+        : batched(fn, 'once'),
     exec: (sql) => exclusive(async () => connection.exec(sql)),
     withMigrationLock: (fn) => fn(),
     // One process serves a SQLite store: nobody else to leave the work to.

@@ -28,7 +28,22 @@ export interface GroupedQueries {
   ): Promise<T | undefined>;
 }
 
-export interface TransactionOptions {
+/**
+ * A repeatable transaction that may run merged with others of the same `key` waiting for the same
+ * group commit (SQLite): `merge` does, in one run of the group's transaction, the work of every
+ * such transaction (their `data` in the group's order) and returns each one's answer, in order.
+ * A transaction alone runs as `merge` of itself; should a merged run fail, its members run again
+ * one by one (so a failure stays its own). The same contract as a `Mergeable` statement on
+ * PostgreSQL, whose merged work is one statement; SQLite has no data-modifying CTEs
+ * (https://www.sqlite.org/lang_with.html), so there the merged work is several statements.
+ */
+export interface MergeableTransaction<D, T> {
+  key: string;
+  data: D;
+  merge(tx: Queryable, batch: readonly D[]): Promise<T[]>;
+}
+
+export interface TransactionOptions<T = unknown, D = never> {
   /**
    * `fn` does nothing but read and write through its `tx` (no other effect, no state kept from
    * a run), so it may be run again from the start. SQLite then groups it with other callers'
@@ -36,6 +51,8 @@ export interface TransactionOptions {
    * path's settles are. PostgreSQL ignores it.
    */
   repeatable?: boolean;
+  /** With `repeatable`: SQLite may merge it with others of its key (`fn` then does not run). PostgreSQL ignores it. */
+  mergeable?: MergeableTransaction<D, T>;
 }
 
 export interface Database extends Queryable {
@@ -49,7 +66,10 @@ export interface Database extends Queryable {
    */
   readonly grouped: GroupedQueries;
   /** Runs `fn` atomically; it is rolled back if `fn` throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T, D = never>(
+    fn: (tx: Queryable) => Promise<T>,
+    options?: TransactionOptions<T, D>,
+  ): Promise<T>;
   /** Multi-statement DDL (migrations). */
   exec(sql: string): Promise<void>;
   /** Serialises migration runs across processes/replicas. */

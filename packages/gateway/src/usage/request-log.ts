@@ -1,4 +1,4 @@
-import type { Queryable, SqlParam } from '../db/index.ts';
+import { insertRows, type Queryable, type SqlParam } from '../db/index.ts';
 
 export interface RequestLogEntry {
   id: string;
@@ -116,10 +116,16 @@ export function requestLogValues(entry: RequestLogEntry): SqlParam[] {
   ];
 }
 
-const insertRequestLogSql = `INSERT INTO request_logs (${requestLogColumns.map(([name]) => name).join(', ')}) VALUES (${requestLogColumns.map(() => '?').join(', ')})`;
+const requestLogInsertHead = `INSERT INTO request_logs (${requestLogColumns.map(([name]) => name).join(', ')})`;
+const insertRequestLogSql = `${requestLogInsertHead} VALUES (${requestLogColumns.map(() => '?').join(', ')})`;
 
 export async function insertRequestLog(db: Queryable, entry: RequestLogEntry): Promise<void> {
   await db.run(insertRequestLogSql, requestLogValues(entry));
+}
+
+/** Log rows given as their values (`requestLogValues`), in multi-row INSERTs. */
+export function insertRequestLogRows(db: Queryable, rows: readonly (readonly SqlParam[])[]): Promise<void> {
+  return insertRows(db, requestLogInsertHead, requestLogColumns.length, rows);
 }
 
 export function listRequestLogs(db: Queryable, userId: string, limit = 100): Promise<RequestLogRow[]> {
@@ -174,17 +180,20 @@ export function attemptValues(requestId: string, attempts: readonly AttemptEntry
   ]);
 }
 
-export async function insertAttempts(
+const attemptInsertHead =
+  'INSERT INTO request_attempts (request_id, attempt, provider, model, status, latency_ms, cause)';
+
+/** Attempt rows given as their values (`attemptValues`), in multi-row INSERTs. */
+export function insertAttemptRows(db: Queryable, rows: readonly (readonly SqlParam[])[]): Promise<void> {
+  return insertRows(db, attemptInsertHead, 7, rows);
+}
+
+export function insertAttempts(
   db: Queryable,
   requestId: string,
   attempts: readonly AttemptEntry[],
 ): Promise<void> {
-  for (const values of attemptValues(requestId, attempts)) {
-    await db.run(
-      'INSERT INTO request_attempts (request_id, attempt, provider, model, status, latency_ms, cause) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      values,
-    );
-  }
+  return insertAttemptRows(db, attemptValues(requestId, attempts));
 }
 
 export function listAttempts(db: Queryable, requestId: string): Promise<AttemptRow[]> {

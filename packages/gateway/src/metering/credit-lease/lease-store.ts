@@ -1,17 +1,15 @@
 import { type Hold, walletOf } from '../../billing/index.ts';
 import type { KeyBudgetRef } from '../../billing/key-budget.ts';
-import { chargeHeld } from '../../billing/ledger.ts';
 import type { Database, Queryable, SqlParam } from '../../db/index.ts';
 import {
   attemptValues,
-  insertAttempts,
-  insertRequestLog,
   type RequestLogEntry,
   requestLogColumns,
   requestLogValues,
 } from '../../usage/index.ts';
 import { type AttemptEntry, attemptRows, chargeParams, chargeSteps } from '../settle-statement.ts';
 import { mergeableSettle, type SettleItem, type SettleRow } from './merged-settle.ts';
+import { mergeableSqliteSettle } from './merged-settle-sqlite.ts';
 
 /**
  * The durable side of a credit lease: one `holds` row (`lease = 1`) whose amount is always
@@ -159,9 +157,6 @@ export interface LeasedOutcome {
 
 const statements = new Map<string, string>();
 
-/** A settle only reads and writes the store: SQLite may group it without a savepoint. */
-const repeatable = { repeatable: true } as const;
-
 function settleStatementFor(
   table: string,
   attempts: number,
@@ -210,30 +205,27 @@ export async function settleLeasedCall(
   const wallet = walletOf(lease.userId, lease.orgId);
   const budget = lease.keyBudget;
   const now = Date.now();
-  if (db.engine !== 'postgres') {
-    return db.transaction(async (tx) => {
-      const row = await tx.get<{ drain: number }>(
-        "UPDATE holds SET amount_micro = amount_micro - ? WHERE id = ? AND status = 'open' RETURNING drain",
-        [release, lease.id],
-      );
-      const keySpentMicro = row
-        ? await chargeHeld(tx, lease, {
-            chargeMicro: charge,
-            releaseMicro: release,
-            requestId: settlement.requestId,
-            description: settlement.description,
-          })
-        : null;
-      await insertRequestLog(tx, row ? settlement.log : { ...settlement.log, costMicro: 0 });
-      await insertAttempts(tx, settlement.requestId, settlement.attempts);
-      if (settlement.marked)
-        await tx.run('DELETE FROM lease_calls WHERE request_id = ?', [settlement.requestId]);
-      return { open: row !== undefined, drain: Number(row?.drain ?? 0), keySpentMicro };
-    }, repeatable);
-  }
   // The log and attempt rows' values, made once: the call's own statement and a merged one both use them.
   const logValues = requestLogValues(settlement.log);
   const attemptRowValues = attemptValues(settlement.requestId, settlement.attempts);
+  const item: SettleItem = {
+    chargeMicro: charge,
+    releaseMicro: release,
+    requestId: settlement.requestId,
+    description: settlement.description,
+    at: now,
+    logValues,
+    attemptValues: attemptRowValues,
+    marked: settlement.marked,
+  };
+  if (db.engine !== 'postgres') {
+    // Merged with the other calls of this lease in the same group commit (alone: a merge of one).
+    const mergeable = mergeableSqliteSettle(lease, item);
+    return db.transaction(async (tx) => (await mergeable.merge(tx, [item]))[0]!, {
+      repeatable: true,
+      mergeable,
+    });
+  }
   const params: SqlParam[] = [
     release,
     lease.id,
@@ -256,16 +248,7 @@ export async function settleLeasedCall(
     ),
     params,
     wallet.id,
-    mergeableSettle(lease, {
-      chargeMicro: charge,
-      releaseMicro: release,
-      requestId: settlement.requestId,
-      description: settlement.description,
-      at: now,
-      logValues,
-      attemptValues: attemptRowValues,
-      marked: settlement.marked,
-    }),
+    mergeableSettle(lease, item),
   );
   const open = Number(row?.open ?? 0) > 0;
   return {

@@ -1,5 +1,5 @@
 import { type Hold, walletOf } from '../../billing/index.ts';
-import { type Mergeable, type SqlParam, sqlArray } from '../../db/index.ts';
+import { type Mergeable, type SqlParam, sqlArray, sqlArrayColumn } from '../../db/index.ts';
 import { newId } from '../../ids.ts';
 import { requestLogColumns } from '../../usage/index.ts';
 
@@ -72,7 +72,9 @@ SELECT (SELECT count(*) FROM h) AS open, (SELECT drain FROM h) AS drain, ${budge
 
 /** The columns of `rows` (all of one width), each as one array parameter. */
 function columnArrays(rows: readonly (readonly SqlParam[])[], width: number): string[] {
-  return Array.from({ length: width }, (_, column) => sqlArray(rows.map((row) => row[column] ?? null)));
+  const arrays: string[] = [];
+  for (let column = 0; column < width; column++) arrays.push(sqlArrayColumn(rows, column));
+  return arrays;
 }
 
 /**
